@@ -1,0 +1,172 @@
+"""Client pages: list, create, view, edit, discharge, reactivate, share."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from clients import services
+from clients.forms import ClientForm, ShareForm
+from clients.models import Client
+from practice import audit
+from practice.models import AuditAction
+from practice.permissions import member_required
+
+PAGE_SIZE = 25
+
+
+def visible_client(request, pk) -> Client:
+    """The client ``pk`` if the user may see it; 404 otherwise, as if it did not exist."""
+    return get_object_or_404(
+        Client.objects.visible_to(request.user).select_related("practice", "primary_clinician"),
+        pk=pk,
+    )
+
+
+def search_clients(queryset, query: str):
+    query = query.strip()
+    if not query:
+        return queryset
+    return queryset.filter(
+        Q(full_name__icontains=query)
+        | Q(preferred_name__icontains=query)
+        | Q(email__icontains=query)
+        | Q(external_reference__iexact=query)
+    )
+
+
+def _querystring_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
+@member_required
+def client_list(request):
+    status = request.GET.get("status", "active")
+    clients = Client.objects.visible_to(request.user).filter(practice=request.practice)
+    if status in Client.Status.values:
+        clients = clients.filter(status=status)
+    if request.GET.get("mine"):
+        clients = clients.filter(primary_clinician=request.user)
+    query = request.GET.get("q", "")
+    clients = search_clients(clients, query).select_related("primary_clinician")
+    page = Paginator(clients.order_by("full_name", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    audit.record_list(request, "client", request.practice)
+    return render(
+        request,
+        "clients/client_list.html",
+        {
+            "page_obj": page,
+            "query": query,
+            "status": status,
+            "mine": bool(request.GET.get("mine")),
+            "querystring_without_page": _querystring_without_page(request),
+        },
+    )
+
+
+@member_required
+def client_create(request):
+    form = ClientForm(
+        request.POST or None, practice=request.practice, membership=request.membership
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = {
+            name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data
+        }
+        fields.setdefault("primary_clinician", request.user)
+        client = services.create_client(request, request.practice, **fields)
+        messages.success(request, f"{client.preferred_name}'s record was created.")
+        return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/client_form.html", {"form": form, "creating": True})
+
+
+@member_required
+def client_detail(request, pk):
+    client = visible_client(request, pk)
+    audit.record(request, AuditAction.VIEW, client)
+    return render(
+        request,
+        "clients/client_detail.html",
+        {
+            "client": client,
+            "shares": client.shares.select_related("clinician"),
+            "can_manage": services.can_manage(request.membership, client),
+        },
+    )
+
+
+@member_required
+def client_edit(request, pk):
+    client = visible_client(request, pk)
+    form = ClientForm(
+        request.POST or None,
+        instance=client,
+        practice=client.practice,
+        membership=request.membership,
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = [name for name in form.changed_data if name != "confirm_duplicate"]
+        if "primary_clinician" in changed and not services.can_manage(request.membership, client):
+            form.add_error("primary_clinician", "Only an owner can change the primary clinician.")
+        else:
+            services.update_client(request, form.instance, changed)
+            messages.success(request, "Changes saved.")
+            return redirect("clients:detail", pk=client.pk)
+    return render(
+        request, "clients/client_form.html", {"form": form, "client": client, "creating": False}
+    )
+
+
+@member_required
+@require_POST
+def client_discharge(request, pk):
+    client = services.discharge_client(request, visible_client(request, pk))
+    messages.success(request, f"{client.preferred_name} was discharged. The record is kept.")
+    return redirect("clients:detail", pk=client.pk)
+
+
+@member_required
+@require_POST
+def client_reactivate(request, pk):
+    client = services.reactivate_client(request, visible_client(request, pk))
+    messages.success(request, f"{client.preferred_name} is active again.")
+    return redirect("clients:detail", pk=client.pk)
+
+
+@member_required
+def client_share(request, pk):
+    client = visible_client(request, pk)
+    if not services.can_manage(request.membership, client):
+        raise PermissionDenied(
+            "Only the client's primary clinician or an owner can share the record."
+        )
+    form = ShareForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.share_client(request, client, form.cleaned_data["clinician"])
+        except ValidationError as error:
+            form.add_error("clinician", error)
+        else:
+            messages.success(request, f"Shared with {form.cleaned_data['clinician']}.")
+            return redirect("clients:share", pk=client.pk)
+    return render(
+        request,
+        "clients/client_share.html",
+        {"client": client, "form": form, "shares": client.shares.select_related("clinician")},
+    )
+
+
+@member_required
+@require_POST
+def client_unshare(request, pk, user_id: int):
+    client = visible_client(request, pk)
+    services.unshare_client(request, client, user_id)
+    messages.success(request, "Sharing removed.")
+    return redirect("clients:share", pk=client.pk)

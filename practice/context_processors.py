@@ -1,0 +1,14 @@
+"""Template context shared by every page."""
+
+from django.conf import settings
+
+
+def practice(request):
+    membership = getattr(request, "membership", None)
+    return {
+        "current_practice": getattr(request, "practice", None),
+        "current_membership": membership,
+        "is_owner": bool(membership and membership.is_owner),
+        "debug": settings.DEBUG,
+        "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+    }

@@ -1,0 +1,60 @@
+"""Resolve the signed-in user's practice for each request, and enforce practice policy."""
+
+import zoneinfo
+
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from practice.models import Membership
+
+CURRENT_PRACTICE_SESSION_KEY = "attune_practice_id"
+# Paths a member must still reach while the practice requires two-factor authentication.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invite/", "/q/")
+
+
+def current_membership(user, session=None) -> Membership | None:
+    """The membership ``user`` is acting under: the one chosen in the session, else the first."""
+    if not user.is_authenticated:
+        return None
+    memberships = list(Membership.objects.active().filter(user=user).select_related("practice"))
+    if not memberships:
+        return None
+    chosen = session.get(CURRENT_PRACTICE_SESSION_KEY) if session is not None else None
+    for membership in memberships:
+        if membership.practice_id == chosen:
+            return membership
+    return memberships[0]
+
+
+class PracticeMiddleware:
+    """Sets ``request.membership`` and ``request.practice``, activates the practice's time zone
+    and, where the practice requires it, sends members without two-factor authentication to
+    set it up before anything else."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        membership = current_membership(request.user, getattr(request, "session", None))
+        request.membership = membership
+        request.practice = membership.practice if membership else None
+        if membership:
+            timezone.activate(zoneinfo.ZoneInfo(membership.practice.time_zone))
+            if self._must_set_up_mfa(request, membership):
+                return redirect(reverse("mfa_activate_totp"))
+        else:
+            timezone.deactivate()
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_set_up_mfa(request, membership) -> bool:
+        if not membership.practice.require_mfa or request.path.startswith(MFA_EXEMPT_PREFIXES):
+            return False
+        if request.path.startswith("/api/"):
+            return False  # API tokens are created from an MFA-protected session
+        from allauth.mfa.models import Authenticator
+
+        return not Authenticator.objects.filter(
+            user=request.user, type=Authenticator.Type.TOTP
+        ).exists()

@@ -1,0 +1,31 @@
+"""Attune's URLs. Every route here is walked by the permission test in tests/test_permissions.py."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from practice.api_urls import router
+from practice.views import account, audit_log, dashboard, health, members, outbox, practice_settings
+
+urlpatterns = [
+    path("", dashboard.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("healthz", health.healthz, name="healthz"),
+    path("clients/", include("clients.urls")),
+    path("practice/team/", members.placeholder, name="practice_members"),
+    path("practice/audit/", audit_log.placeholder, name="practice_audit"),
+    path("practice/settings/", practice_settings.placeholder, name="practice_settings"),
+    path("account/", account.placeholder, name="account_security"),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += [
+        path("dev/outbox/", outbox.outbox_list, name="dev_outbox"),
+        path("dev/outbox/<str:name>/", outbox.outbox_message, name="dev_outbox_message"),
+    ]

@@ -1,0 +1,1 @@
+"""Pages of the practice app, one module per area."""

@@ -1,0 +1,48 @@
+"""``/healthz``: is the database reachable, is the broker reachable."""
+
+import logging
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from practice.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.warning("healthz: database unreachable", exc_info=True)
+        return False
+
+
+def _broker_ok() -> bool:
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT)
+        return True
+    except Exception:
+        logger.warning("healthz: broker unreachable", exc_info=True)
+        return False
+
+
+@transaction.non_atomic_requests
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    down = [name for name, ok in checks.items() if not ok]
+    body = {
+        "status": "ok" if not down else "unavailable",
+        "checks": {name: "ok" if ok else "down" for name, ok in checks.items()},
+    }
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if down else 200)
