@@ -1,0 +1,172 @@
+"""One walk over every route: anonymous, another practice, another clinician, the right person.
+
+Routes are collected from the URLconf, so a new route without a row here fails
+``test_every_route_has_a_row``. Third-party routes (allauth, admin) are tested by their owners.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from tests.conftest import logged_in
+
+THIRD_PARTY = ("allauth.", "django.contrib.admin", "rest_framework.routers")
+LOGIN = "/accounts/login/"
+OK = frozenset({200, 302})
+
+
+@dataclass
+class Row:
+    """Expected status per actor. ``args`` names the world objects the URL needs."""
+
+    args: tuple = ()
+    method: str = "get"
+    expect: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    api: bool = False
+
+
+def client_object(method="get", ok=OK, args=("erin",), data=None):
+    """A route about Erin (Bob's client in practice A)."""
+    return Row(
+        args=args,
+        method=method,
+        data=data or {},
+        expect={"anonymous": "login", "charlie": {404}, "dana": {404}, "bob": ok, "alice": ok},
+    )
+
+
+def member_page(method="get", ok=OK):
+    return Row(
+        method=method,
+        expect=dict.fromkeys(("charlie", "dana", "bob", "alice"), ok) | {"anonymous": "login"},
+    )
+
+
+def owner_page(method="get", ok=OK):
+    return Row(
+        method=method,
+        expect={"anonymous": "login", "charlie": ok, "dana": {403}, "bob": {403}, "alice": ok},
+    )
+
+
+def api_member(args=()):
+    """An API route any practice member may call (results are scoped inside)."""
+    return Row(
+        args=args,
+        api=True,
+        expect={"anonymous": {401, 403}}
+        | dict.fromkeys(("charlie", "dana", "bob", "alice"), frozenset({200})),
+    )
+
+
+def api_client_object(method="get", ok=frozenset({200}), args=("erin",), data=None):
+    """An API route about Erin: out of scope is 404 whoever asks."""
+    return Row(
+        args=args,
+        method=method,
+        data=data or {},
+        api=True,
+        expect={"anonymous": {401, 403}, "charlie": {404}, "dana": {404}, "bob": ok, "alice": ok},
+    )
+
+
+def public(ok=OK):
+    return Row(expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), ok))
+
+
+ROUTES: dict[str, Row] = {
+    "home": public(ok={302}),
+    "healthz": public(ok={200, 503}),
+    "dashboard": member_page(),
+    "clients:list": member_page(),
+    "clients:create": member_page(),
+    "clients:detail": client_object(),
+    "clients:edit": client_object(),
+    "clients:share": client_object(),
+    "clients:discharge": client_object(method="post", ok={302}),
+    "clients:reactivate": client_object(method="post", ok={302}),
+    "clients:unshare": client_object(method="post", ok={302}, args=("erin", "dana.pk")),
+    "practice_members": owner_page(),
+    "practice_audit": owner_page(),
+    "practice_settings": owner_page(),
+    "account_security": member_page(),
+    "api-root": api_member(),
+    "client-list": api_member(),
+    "client-detail": api_client_object(),
+    "api_schema": api_member(),
+    "api_docs": api_member(),
+}
+# Routes that exist only with DEBUG on (the development outbox) are checked in their own tests.
+DEBUG_ONLY = {"dev_outbox", "dev_outbox_message"}
+
+
+def _walk(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            module = getattr(pattern.callback, "__module__", "") or ""
+            if not module.startswith(THIRD_PARTY):
+                yield f"{namespace}{pattern.name}"
+
+
+def project_routes() -> set[str]:
+    return set(_walk(get_resolver().url_patterns)) - DEBUG_ONLY
+
+
+def test_every_route_has_a_row():
+    missing = project_routes() - set(ROUTES)
+    assert not missing, f"Add a row to ROUTES in tests/test_permissions.py for: {sorted(missing)}"
+    stale = set(ROUTES) - project_routes()
+    assert not stale, f"ROUTES lists routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(alice, bob, dana, charlie, erin, frank, gina):
+    return {
+        "alice": alice,
+        "bob": bob,
+        "dana": dana,
+        "charlie": charlie,
+        "erin": erin,
+        "frank": frank,
+        "gina": gina,
+    }
+
+
+def _resolve_arg(world, spec):
+    name, _, attr = spec.partition(".")
+    obj = world[name]
+    return getattr(obj, attr) if attr else obj.pk
+
+
+def _browser(world, actor, row):
+    if row.api:
+        api = APIClient()
+        if actor != "anonymous":
+            api.force_authenticate(world[actor])
+        return api
+    if actor == "anonymous":
+        from django.test import Client
+
+        return Client()
+    return logged_in(world[actor])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["anonymous", "charlie", "dana", "bob", "alice"])
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_route_answers_each_actor_as_expected(world, route, actor):
+    row = ROUTES[route]
+    url = reverse(route, args=[_resolve_arg(world, a) for a in row.args])
+    response = getattr(_browser(world, actor, row), row.method)(url, row.data)
+    expected = row.expect[actor]
+    if expected == "login":
+        assert response.status_code == 302, f"{route} as {actor}: {response.status_code}"
+        assert response["Location"].startswith(LOGIN)
+    else:
+        assert response.status_code in expected, f"{route} as {actor}: {response.status_code}"
