@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from clients import services
 from clients.models import Client
 from clients.serializers import ClientSerializer
-from clients.views import search_clients
 from practice import audit
 from practice.api import ScopedViewSetMixin
 from practice.models import AuditAction
@@ -22,7 +21,7 @@ class ClientFilter(django_filters.FilterSet):
         fields = ["status", "primary_clinician"]
 
     def search(self, queryset, name, value):
-        return search_clients(queryset, value)
+        return queryset.search(value)
 
 
 class ClientViewSet(

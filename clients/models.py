@@ -31,6 +31,18 @@ class ClientQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Client.Status.ACTIVE)
 
+    def search(self, query: str):
+        """Clients whose names or e-mail contain ``query``, or whose reference is exactly it."""
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(full_name__icontains=query)
+            | Q(preferred_name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(external_reference__iexact=query)
+        )
+
 
 class Client(models.Model):
     """A person in therapy. Identified in URLs only by a random UUID."""

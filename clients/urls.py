@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clients import views
+from clients.views import records as views
 
 app_name = "clients"
 

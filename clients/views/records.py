@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -25,18 +24,6 @@ def visible_client(request, pk) -> Client:
     )
 
 
-def search_clients(queryset, query: str):
-    query = query.strip()
-    if not query:
-        return queryset
-    return queryset.filter(
-        Q(full_name__icontains=query)
-        | Q(preferred_name__icontains=query)
-        | Q(email__icontains=query)
-        | Q(external_reference__iexact=query)
-    )
-
-
 def _querystring_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -53,7 +40,7 @@ def client_list(request):
     if request.GET.get("mine"):
         clients = clients.filter(primary_clinician=request.user)
     query = request.GET.get("q", "")
-    clients = search_clients(clients, query).select_related("primary_clinician")
+    clients = clients.search(query).select_related("primary_clinician")
     page = Paginator(clients.order_by("full_name", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

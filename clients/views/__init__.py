@@ -1,0 +1,1 @@
+"""Pages of the clients app, one module per area: ``records`` (client records), ``notes``."""
