@@ -23,7 +23,7 @@ $(STAMP): requirements-dev.lock
 	@echo "Wrote .env for local development (DEBUG on, a random SECRET_KEY)."
 
 var/.dirs:
-	mkdir -p var/celery/queue var/celery/processed var/outbox var/media
+	mkdir -p var/celery/queue var/celery/processed var/celery/control var/outbox var/media
 	touch var/.dirs
 
 migrate: $(STAMP) .env var/.dirs ## Apply database migrations and load the instrument library
