@@ -1,0 +1,29 @@
+"""Celery tasks of the practice app: thin wrappers around ``practice.emails``.
+
+Arguments are row ids only (JSON); the rows hold everything else.
+"""
+
+from celery import shared_task
+
+from practice import emails
+
+
+@shared_task(
+    autoretry_for=(emails.TransientSendError,),
+    retry_backoff=emails.RETRY_BACKOFF,
+    retry_backoff_max=emails.RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    # The row's attempt count decides when to give up (emails.MAX_ATTEMPTS); this is a backstop.
+    max_retries=emails.MAX_ATTEMPTS,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def send_outbound_email(email_id: int) -> None:
+    """Send one queued e-mail. Running it twice for the same row sends once."""
+    emails.deliver_email(email_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_outbound_email() -> int:
+    """Re-enqueue e-mails whose message was lost (beat runs this every minute)."""
+    return len(emails.requeue_stuck_emails())
