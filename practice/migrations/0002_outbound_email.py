@@ -6,32 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('practice', '0001_initial'),
+        ("practice", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(help_text='What the e-mail is for, such as staff_invitation.', max_length=50)),
-                ('to', models.EmailField(max_length=254, verbose_name='to address')),
-                ('subject', models.CharField(max_length=255)),
-                ('text_body', models.TextField(blank=True)),
-                ('html_body', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='queued', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, help_text="The error's kind and code only, never its text.", max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, help_text='When the row is due; a queued or sending row long past it is re-enqueued.')),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('practice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outbound_emails', to='practice.practice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        help_text="What the e-mail is for, such as staff_invitation.", max_length=50
+                    ),
+                ),
+                ("to", models.EmailField(max_length=254, verbose_name="to address")),
+                ("subject", models.CharField(max_length=255)),
+                ("text_body", models.TextField(blank=True)),
+                ("html_body", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "last_error",
+                    models.CharField(
+                        blank=True,
+                        help_text="The error's kind and code only, never its text.",
+                        max_length=100,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        help_text="When the row is due; a queued or sending row long past it is re-enqueued.",
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "practice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outbound_emails",
+                        to="practice.practice",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='practice_ou_status_214a5a_idx'), models.Index(fields=['practice', 'kind'], name='practice_ou_practic_f24a2c_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "next_attempt_at"], name="practice_ou_status_214a5a_idx"
+                    ),
+                    models.Index(
+                        fields=["practice", "kind"], name="practice_ou_practic_f24a2c_idx"
+                    ),
+                ],
             },
         ),
     ]
