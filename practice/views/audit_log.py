@@ -1,10 +1,37 @@
-"""Placeholder, being written."""
+"""The practice's audit log (owners only): who did what to which record, and when."""
 
-from django.http import HttpResponse
+from django.core.paginator import Paginator
+from django.shortcuts import render
 
-from practice.permissions import member_required
+from practice.forms import AuditEventFilter
+from practice.models import AuditEvent
+from practice.permissions import owner_required
+
+PAGE_SIZE = 50
 
 
-@member_required
-def placeholder(request, *args, **kwargs):
-    return HttpResponse("Not yet")
+def _querystring_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    encoded = params.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
+@owner_required
+def audit_log(request):
+    events = AuditEvent.objects.filter(practice=request.practice).order_by("-at", "-id")
+    filterset = AuditEventFilter(request.GET or None, queryset=events, practice=request.practice)
+    valid = not filterset.is_bound or filterset.is_valid()
+    page = Paginator(filterset.qs if valid else events.none(), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "practice/audit_log.html",
+        {
+            "filter_form": filterset.form,
+            "page_obj": page,
+            "querystring_without_page": _querystring_without_page(request),
+        },
+        status=200 if valid else 400,
+    )

@@ -1,10 +1,188 @@
-"""Placeholder, being written."""
+"""The team page (owners only) and accepting an e-mailed staff invitation."""
 
-from django.http import HttpResponse
+from urllib.parse import urlencode
 
-from practice.permissions import member_required
+from allauth.account.utils import perform_login
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from practice import services
+from practice.forms import AcceptInvitationForm, InviteForm, RoleForm
+from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
+from practice.models import Membership, Role
+from practice.permissions import owner_required
 
 
-@member_required
-def placeholder(request, *args, **kwargs):
-    return HttpResponse("Not yet")
+def _team_page(request, form=None, error: str = "", status: int = 200):
+    return render(
+        request,
+        "practice/members.html",
+        {
+            "form": form or InviteForm(),
+            "error": error,
+            "members": services.team_members(request.practice),
+            "invitations": services.open_invitations(request.practice),
+            "roles": Role.choices,
+        },
+        status=status,
+    )
+
+
+def _member(request, pk) -> Membership:
+    """A membership of the owner's own practice; any other id is 404."""
+    queryset = Membership.objects.filter(practice=request.practice).select_related("user")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _invitation(request, pk):
+    return get_object_or_404(services.open_invitations(request.practice), pk=pk)
+
+
+def _act(request, action, success: str):
+    """Run a team action; a refused one re-renders the team page with the reason (400)."""
+    try:
+        action()
+    except ValidationError as error:
+        return _team_page(request, error=" ".join(error.messages), status=400)
+    messages.success(request, success)
+    return redirect("practice_members")
+
+
+@owner_required
+def team(request):
+    if request.method != "POST":
+        return _team_page(request)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invite_staff(request, request.practice, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("practice_members")
+    return _team_page(request, form=form, status=400)
+
+
+@owner_required
+@require_POST
+def invitation_resend(request, pk):
+    invitation = _invitation(request, pk)
+    return _act(
+        request,
+        lambda: services.resend_invitation(request, invitation),
+        f"A new link was sent to {invitation.email}; the old one no longer works.",
+    )
+
+
+@owner_required
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = _invitation(request, pk)
+    return _act(
+        request,
+        lambda: services.revoke_invitation(request, invitation),
+        f"The invitation to {invitation.email} was withdrawn.",
+    )
+
+
+@owner_required
+@require_POST
+def member_role(request, pk):
+    membership = _member(request, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return _team_page(request, error="Choose a role from the list.", status=400)
+    role = form.cleaned_data["role"]
+    return _act(
+        request,
+        lambda: services.change_role(request, membership, role),
+        f"{membership.user} is now {Role(role).label.lower()}.",
+    )
+
+
+@owner_required
+@require_POST
+def member_deactivate(request, pk):
+    membership = _member(request, pk)
+    return _act(
+        request,
+        lambda: services.deactivate_member(request, membership),
+        f"{membership.user} can no longer sign in to this practice. Their records are kept.",
+    )
+
+
+@owner_required
+@require_POST
+def member_reactivate(request, pk):
+    membership = _member(request, pk)
+    return _act(
+        request,
+        lambda: services.reactivate_member(request, membership),
+        f"{membership.user} can sign in to this practice again.",
+    )
+
+
+# --- Accepting an invitation (no login required) ----------------------------------------------
+
+
+def _invalid_link(request):
+    """The one answer for unknown, expired, withdrawn and used links: it tells nothing."""
+    return render(request, "practice/invitation_invalid.html", status=404)
+
+
+def _joined(request, acceptance) -> None:
+    request.session[CURRENT_PRACTICE_SESSION_KEY] = acceptance.membership.practice_id
+    messages.success(request, f"Welcome to {acceptance.membership.practice}.")
+
+
+@never_cache
+def invitation_accept(request, token: str):
+    """GET shows what accepting will do; only POST changes anything."""
+    invitation = services.usable_invitation(token)
+    if invitation is None:
+        return _invalid_link(request)
+    context = {"invitation": invitation, "practice": invitation.practice}
+    signed_in_as = request.user if request.user.is_authenticated else None
+    account = services.existing_account(invitation)
+    if signed_in_as is not None and signed_in_as != account:
+        return render(request, "practice/invitation_accept.html", {**context, "state": "other"})
+    if account is not None and signed_in_as is None:
+        login_url = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
+        context.update(state="login", login_url=login_url)
+        return render(request, "practice/invitation_accept.html", context)
+    if account is not None:
+        if request.method == "POST":
+            acceptance = services.accept_invitation(request, token, user=account)
+            if acceptance is None:
+                return _invalid_link(request)
+            _joined(request, acceptance)
+            return redirect("dashboard")
+        return render(request, "practice/invitation_accept.html", {**context, "state": "join"})
+    form = AcceptInvitationForm(
+        request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            acceptance = services.accept_invitation(
+                request,
+                token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError:  # an account with this address appeared meanwhile
+            return redirect("invitation_accept", token=token)
+        if acceptance is None:
+            return _invalid_link(request)
+        response = perform_login(
+            request, acceptance.user, email_verification="none", redirect_url=reverse("dashboard")
+        )
+        _joined(request, acceptance)
+        return response
+    status = 400 if form.errors else 200
+    context.update(state="new", form=form)
+    return render(request, "practice/invitation_accept.html", context, status=status)

@@ -1,0 +1,176 @@
+"""Forms for the team, invitations, account, practice settings and the audit-log filter."""
+
+import datetime
+import zoneinfo
+
+import django_filters
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils import timezone
+
+from practice.models import (
+    ApiToken,
+    AuditAction,
+    AuditEvent,
+    Practice,
+    Role,
+    User,
+    time_zone_choices,
+)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    full_name = forms.CharField(
+        label="Full name", max_length=150, required=False, help_text="Pre-fills their profile."
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.CLINICIAN,
+        help_text="Owners see every client and manage the team; clinicians see their caseload.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices, label="Role")
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new account's name and password, checked against the password validators."""
+
+    full_name = forms.CharField(label="Your full name", max_length=150)
+    password1 = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=" ".join(password_validation.password_validators_help_texts()),
+    )
+    password2 = forms.CharField(
+        label="Type the password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", "The two passwords are different.")
+        elif password1:
+            candidate = User(email=self.email, full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password1, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+        labels = {"name": "Token name"}
+        help_texts = {"name": "Where it will be used, for example “Reporting script”."}
+
+
+class PracticeSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        help_text="Dates and times on every page and e-mail use this zone.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+
+    class Meta:
+        model = Practice
+        fields = [
+            "name",
+            "time_zone",
+            "report_letterhead",
+            "brand_colour",
+            "paper_size",
+            "require_mfa",
+        ]
+        labels = {
+            "name": "Practice name",
+            "brand_colour": "Brand colour",
+            "paper_size": "Paper size for reports",
+            "require_mfa": "Require two-factor authentication for every member",
+        }
+        widgets = {
+            "report_letterhead": forms.Textarea(attrs={"rows": 4}),
+            "brand_colour": forms.TextInput(attrs={"type": "color"}),
+        }
+
+
+def _practice_day_start(day: datetime.date, practice: Practice) -> datetime.datetime:
+    tz = zoneinfo.ZoneInfo(practice.time_zone)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), tz)
+
+
+class AuditFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    """Filters for one practice's audit log; dates are days in the practice's time zone."""
+
+    actor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Person")
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label="Action")
+    object_type = django_filters.ChoiceFilter(choices=[], label="Record type")
+    client_id = django_filters.UUIDFilter(label="Client id")
+    date_from = django_filters.DateFilter(
+        method="filter_date_from",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        method="filter_date_to",
+        label="To (inclusive)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["actor", "action", "object_type", "client_id"]
+        form = AuditFilterForm
+
+    def __init__(self, *args, practice: Practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.filters["actor"].queryset = User.objects.filter(
+            memberships__practice=practice
+        ).order_by("full_name", "email")
+        types = (
+            AuditEvent.objects.filter(practice=practice)
+            .order_by("object_type")
+            .values_list("object_type", flat=True)
+            .distinct()
+        )
+        self.filters["object_type"].extra["choices"] = [(t, t) for t in types]
+        self.form.fields["client_id"].error_messages["invalid"] = (
+            "A client id looks like 3f2b8c1e-…; copy it from the client's page."
+        )
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(at__gte=_practice_day_start(value, self.practice))
+
+    def filter_date_to(self, queryset, name, value):
+        next_day = value + datetime.timedelta(days=1)
+        return queryset.filter(at__lt=_practice_day_start(next_day, self.practice))

@@ -1,0 +1,342 @@
+"""Operations on practices and the people in them: invitations, roles, API tokens, settings.
+
+Views and management commands call these; each writes its audit event in the same transaction.
+Functions that send e-mail say so in their docstring.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from practice import audit, emails
+from practice.models import (
+    ApiToken,
+    AuditAction,
+    Membership,
+    Practice,
+    Role,
+    StaffInvitation,
+    User,
+    hash_token,
+    new_token,
+)
+
+# --- Team ------------------------------------------------------------------------------------
+
+
+def team_members(practice: Practice):
+    """Every membership of ``practice`` (active first), each with ``has_totp`` annotated."""
+    from allauth.mfa.models import Authenticator
+
+    has_totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
+    return (
+        Membership.objects.filter(practice=practice)
+        .select_related("user")
+        .annotate(has_totp=Exists(has_totp))
+        .order_by("-is_active", "user__full_name", "user__email")
+    )
+
+
+def open_invitations(practice: Practice):
+    """Invitations neither accepted nor revoked: pending ones and expired ones to resend."""
+    return StaffInvitation.objects.filter(
+        practice=practice, accepted_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at")
+
+
+def _active_owner_ids(practice: Practice) -> set[int]:
+    """Lock and return the practice's active owner memberships, so two owners demoting each
+    other at the same moment cannot leave the practice without one."""
+    owners = (
+        Membership.objects.active()
+        .select_for_update(of=("self",))
+        .filter(practice=practice, role=Role.OWNER)
+    )
+    return set(owners.values_list("pk", flat=True))
+
+
+def _require_another_owner(membership: Membership) -> None:
+    if _active_owner_ids(membership.practice) <= {membership.pk}:
+        raise ValidationError(
+            "A practice needs at least one active owner. Make someone else an owner first."
+        )
+
+
+@transaction.atomic
+def change_role(request, membership: Membership, role: str) -> Membership:
+    """Give ``membership`` another role; the last active owner cannot be demoted."""
+    if role not in Role.values:
+        raise ValidationError("Choose a role from the list.")
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER and membership.is_active:
+        _require_another_owner(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record(request, AuditAction.UPDATE, membership, fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def deactivate_member(request, membership: Membership) -> Membership:
+    """Take away ``membership``'s access to the practice. Nothing they recorded is deleted.
+
+    The last active owner cannot be deactivated."""
+    if not membership.is_active:
+        return membership
+    if membership.role == Role.OWNER:
+        _require_another_owner(membership)
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    audit.record(request, AuditAction.UPDATE, membership, fields=["is_active"])
+    return membership
+
+
+@transaction.atomic
+def reactivate_member(request, membership: Membership) -> Membership:
+    """Give a deactivated member their access back, with the role they had."""
+    if not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+        audit.record(request, AuditAction.REACTIVATE, membership, fields=["is_active"])
+    return membership
+
+
+# --- Invitations -----------------------------------------------------------------------------
+
+
+def invitation_url(raw_token: str) -> str:
+    """The absolute acceptance link for an invitation token."""
+    return settings.SITE_URL + reverse("invitation_accept", args=[raw_token])
+
+
+def send_invitation_email(invitation: StaffInvitation, raw_token: str) -> None:
+    """Queue the e-mail with the acceptance link (sent once the transaction commits).
+
+    The message names the practice and the role only: no personal data."""
+    emails.queue_email(
+        practice=invitation.practice,
+        to=invitation.email,
+        template="emails/staff_invitation",
+        context={
+            "url": invitation_url(raw_token),
+            "action_url": invitation_url(raw_token),
+            "action_label": "Accept the invitation",
+            "expires_at": invitation.expires_at,
+            "role": invitation.get_role_display(),
+        },
+        kind="staff_invitation",
+    )
+
+
+def check_can_invite(practice: Practice, email: str) -> None:
+    """Raise ``ValidationError`` if ``email`` is already in the team or already invited."""
+    email = email.strip().lower()
+    existing = Membership.objects.filter(practice=practice, user__email=email).first()
+    if existing is not None and existing.is_active and existing.user.is_active:
+        raise ValidationError("This person is already a member of the practice.")
+    if existing is not None:
+        raise ValidationError(
+            "This person was a member before: reactivate them in the team list instead."
+        )
+    pending = open_invitations(practice).filter(email=email, expires_at__gt=timezone.now())
+    if pending.exists():
+        raise ValidationError(
+            "An invitation to this address is still open: resend it from the list instead."
+        )
+
+
+def _new_invitation(practice, email, full_name, role, invited_by) -> tuple[StaffInvitation, str]:
+    raw, digest = new_token()
+    invitation = StaffInvitation.objects.create(
+        practice=practice,
+        email=email.strip().lower(),
+        full_name=full_name.strip(),
+        role=role,
+        token_hash=digest,
+        invited_by=invited_by,
+        expires_at=timezone.now() + StaffInvitation.VALID_FOR,
+    )
+    return invitation, raw
+
+
+@transaction.atomic
+def invite_staff(
+    request, practice: Practice, email: str, full_name: str = "", role: str = Role.CLINICIAN
+) -> StaffInvitation:
+    """Invite ``email`` to join ``practice`` with ``role`` and e-mail them the link.
+
+    Only the token's digest is stored. Raises ``ValidationError`` for someone already in the
+    team or already invited.
+    """
+    check_can_invite(practice, email)
+    invitation, raw = _new_invitation(practice, email, full_name, role, request.user)
+    audit.record(request, AuditAction.CREATE, invitation, fields=["email", "role"])
+    send_invitation_email(invitation, raw)
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(request, invitation: StaffInvitation) -> StaffInvitation:
+    """Issue a fresh link (the old one stops working), restart the 7 days, and e-mail it.
+
+    Invitations are never e-mailed twice with the same link: only the digest is kept."""
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError("This invitation was already used or withdrawn.")
+    raw, digest = new_token()
+    invitation.token_hash = digest
+    invitation.expires_at = timezone.now() + StaffInvitation.VALID_FOR
+    invitation.save(update_fields=["token_hash", "expires_at"])
+    audit.record(request, AuditAction.UPDATE, invitation, fields=["expires_at", "token"])
+    send_invitation_email(invitation, raw)
+    return invitation
+
+
+@transaction.atomic
+def revoke_invitation(request, invitation: StaffInvitation) -> StaffInvitation:
+    """Withdraw an open invitation; its link then shows the invalid-link page."""
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit.record(request, AuditAction.DELETE, invitation, fields=["revoked_at"])
+    return invitation
+
+
+def usable_invitation(raw_token: str) -> StaffInvitation | None:
+    """The open, unexpired invitation with this token, or ``None`` for any other token."""
+    invitation = (
+        StaffInvitation.objects.select_related("practice")
+        .filter(token_hash=hash_token(raw_token))
+        .first()
+    )
+    if invitation is None or not invitation.is_usable:
+        return None
+    return invitation
+
+
+def existing_account(invitation: StaffInvitation) -> User | None:
+    """The account already registered with the invitation's address, if any."""
+    return User.objects.filter(email=invitation.email).first()
+
+
+@dataclass
+class Acceptance:
+    user: User
+    membership: Membership
+    created_user: bool
+
+
+@transaction.atomic
+def accept_invitation(
+    request, raw_token: str, *, user: User | None = None, full_name: str = "", password: str = ""
+) -> Acceptance | None:
+    """Accept the invitation with ``raw_token``: make the membership and mark it used.
+
+    Pass ``user`` (the signed-in account with the invited address) to attach the membership to
+    an existing account; otherwise a new account is created with ``password``. Returns ``None``
+    if the token is not usable any more (including a second, simultaneous acceptance).
+    """
+    invitation = (
+        StaffInvitation.objects.select_for_update(of=("self",))
+        .select_related("practice")
+        .filter(token_hash=hash_token(raw_token))
+        .first()
+    )
+    if invitation is None or not invitation.is_usable:
+        return None
+    created_user = user is None
+    if user is None:
+        if existing_account(invitation) is not None:
+            raise ValidationError("An account with this address exists: log in to accept.")
+        user = User.objects.create_user(
+            invitation.email, password, full_name=full_name.strip() or invitation.full_name
+        )
+    elif user.email != invitation.email:
+        raise ValidationError("This invitation is for another account.")
+    membership, _ = Membership.objects.update_or_create(
+        user=user,
+        practice=invitation.practice,
+        defaults={"role": invitation.role, "is_active": True},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit.record(request, AuditAction.CREATE, membership, fields=["role"], actor=user)
+    return Acceptance(user=user, membership=membership, created_user=created_user)
+
+
+# --- Practices --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_practice(name: str, owner_email: str, time_zone: str) -> tuple[Practice, str]:
+    """Create a practice and an owner invitation for ``owner_email`` (a fresh install's first
+    step). Returns the practice and the raw invitation token; sends no e-mail."""
+    practice = Practice(name=name.strip(), time_zone=time_zone)
+    practice.full_clean()
+    practice.save()
+    invitation, raw = _new_invitation(practice, owner_email, "", Role.OWNER, None)
+    audit.record(None, AuditAction.CREATE, practice, practice=practice, fields=["name"])
+    audit.record(None, AuditAction.CREATE, invitation, fields=["email", "role"])
+    return practice, raw
+
+
+@transaction.atomic
+def update_practice_settings(request, practice: Practice, changed: list[str]) -> Practice:
+    """Save settings the caller already set and validated; audit the changed field names."""
+    practice.full_clean()
+    practice.save()
+    if changed:
+        audit.record(request, AuditAction.UPDATE, practice, practice=practice, fields=changed)
+    return practice
+
+
+# --- Personal API tokens ----------------------------------------------------------------------
+
+
+def _token_practice(request, user: User) -> Practice | None:
+    practice = getattr(request, "practice", None) if request is not None else None
+    if practice is None:
+        membership = Membership.objects.active().filter(user=user).select_related("practice")
+        first = membership.order_by("pk").first()
+        practice = first.practice if first else None
+    return practice
+
+
+@transaction.atomic
+def create_api_token(request, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token for ``user``; return it with the key, which is shown once
+    and never stored (only its digest is). The user needs an active membership."""
+    practice = _token_practice(request, user)
+    if practice is None or not user.is_active:
+        raise ValidationError("Only active members of a practice can have API tokens.")
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the token a name, so you can tell it apart later.")
+    raw, digest = new_token()
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], key_hash=digest)
+    audit.record(request, AuditAction.CREATE, token, practice=practice, actor=user, fields=["name"])
+    return token, raw
+
+
+def active_api_tokens(user: User):
+    """The user's tokens that still work, newest first."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+
+
+@transaction.atomic
+def revoke_api_token(request, token: ApiToken) -> ApiToken:
+    """Stop ``token`` working at once. The row stays, so its last use remains visible."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        practice = _token_practice(request, token.user)
+        if practice is not None:
+            audit.record(
+                request, AuditAction.DELETE, token, practice=practice, fields=["revoked_at"]
+            )
+    return token
