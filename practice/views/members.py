@@ -140,6 +140,10 @@ def _joined(request, acceptance) -> None:
     messages.success(request, f"Welcome to {acceptance.membership.practice}.")
 
 
+def _accept_page(request, context, status=200):
+    return render(request, "practice/invitation_accept.html", context, status=status)
+
+
 @never_cache
 def invitation_accept(request, token: str):
     """GET shows what accepting will do; only POST changes anything."""
@@ -147,22 +151,31 @@ def invitation_accept(request, token: str):
     if invitation is None:
         return _invalid_link(request)
     context = {"invitation": invitation, "practice": invitation.practice}
-    signed_in_as = request.user if request.user.is_authenticated else None
     account = services.existing_account(invitation)
-    if signed_in_as is not None and signed_in_as != account:
-        return render(request, "practice/invitation_accept.html", {**context, "state": "other"})
-    if account is not None and signed_in_as is None:
+    if request.user.is_authenticated and request.user != account:
+        return _accept_page(request, {**context, "state": "other"})
+    if account is not None and not request.user.is_authenticated:
         login_url = f"{reverse('account_login')}?{urlencode({'next': request.path})}"
-        context.update(state="login", login_url=login_url)
-        return render(request, "practice/invitation_accept.html", context)
+        return _accept_page(request, {**context, "state": "login", "login_url": login_url})
     if account is not None:
-        if request.method == "POST":
-            acceptance = services.accept_invitation(request, token, user=account)
-            if acceptance is None:
-                return _invalid_link(request)
-            _joined(request, acceptance)
-            return redirect("dashboard")
-        return render(request, "practice/invitation_accept.html", {**context, "state": "join"})
+        return _join_with_account(request, token, context)
+    return _join_with_new_account(request, token, context)
+
+
+def _join_with_account(request, token: str, context):
+    """The signed-in person already has an account with the invited address."""
+    if request.method != "POST":
+        return _accept_page(request, {**context, "state": "join"})
+    acceptance = services.accept_invitation(request, token, user=request.user)
+    if acceptance is None:
+        return _invalid_link(request)
+    _joined(request, acceptance)
+    return redirect("dashboard")
+
+
+def _join_with_new_account(request, token: str, context):
+    """Nobody has the invited address yet: choose a name and password, then sign in."""
+    invitation = context["invitation"]
     form = AcceptInvitationForm(
         request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
     )
@@ -184,5 +197,4 @@ def invitation_accept(request, token: str):
         _joined(request, acceptance)
         return response
     status = 400 if form.errors else 200
-    context.update(state="new", form=form)
-    return render(request, "practice/invitation_accept.html", context, status=status)
+    return _accept_page(request, {**context, "state": "new", "form": form}, status=status)
