@@ -193,6 +193,8 @@ SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL and env_bool("SECURE_SSL_REDIRECT", True)
+# Health probes (compose, load balancers) call the container over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SECURE_SSL else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -202,7 +204,9 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 )
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS: list[str] = []
+# HSTS preloading binds the whole domain and its subdomains to HTTPS for months and is slow to
+# undo, so it is the operator's opt-in (SECURE_HSTS_PRELOAD=true), not a default to warn about.
+SILENCED_SYSTEM_CHECKS: list[str] = ["security.W021"]
 
 # --- Accounts (django-allauth) -----------------------------------------------------------
 LOGIN_URL = "account_login"
