@@ -5,11 +5,15 @@ Routes are collected from the URLconf, so a new route without a row here fails
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from practice.models import ApiToken, Role, StaffInvitation
 from tests.conftest import logged_in
 
 THIRD_PARTY = ("allauth.", "django.contrib.")
@@ -73,6 +77,22 @@ def api_client_object(method="get", ok=frozenset({200}), args=("erin",), data=No
     )
 
 
+def owner_action(args, data=None):
+    """A POST only the owners of the object's practice may make."""
+    return Row(
+        args=args,
+        method="post",
+        data=data or {},
+        expect={
+            "anonymous": "login",
+            "charlie": {404},
+            "dana": {403},
+            "bob": {403},
+            "alice": {302},
+        },
+    )
+
+
 def public(ok=OK):
     return Row(expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), ok))
 
@@ -93,6 +113,27 @@ ROUTES: dict[str, Row] = {
     "practice_audit": owner_page(),
     "practice_settings": owner_page(),
     "account_security": member_page(),
+    "account_token_create": member_page(method="post", ok={400}),
+    "account_token_revoke": Row(
+        args=("bob_token",),
+        method="post",
+        expect={
+            "anonymous": "login",
+            "charlie": {404},
+            "dana": {404},
+            "bob": {302},
+            "alice": {404},
+        },
+    ),
+    "practice_member_role": owner_action(args=("bob_membership",), data={"role": "clinician"}),
+    "practice_member_deactivate": owner_action(args=("bob_membership",)),
+    "practice_member_reactivate": owner_action(args=("bob_membership",)),
+    "practice_invitation_resend": owner_action(args=("invitation",)),
+    "practice_invitation_revoke": owner_action(args=("invitation",)),
+    "invitation_accept": Row(
+        args=("bogus_token.value",),
+        expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), frozenset({404})),
+    ),
     "api-root": api_member(),
     "client-list": api_member(),
     "client-detail": api_client_object(),
@@ -126,7 +167,15 @@ def test_every_route_has_a_row():
 
 
 @pytest.fixture
-def world(alice, bob, dana, charlie, erin, frank, gina):
+def world(alice, bob, dana, charlie, erin, frank, gina, practice_a):
+    invitation = StaffInvitation.objects.create(
+        practice=practice_a,
+        email="newcomer@example.com",
+        role=Role.CLINICIAN,
+        token_hash="0" * 64,
+        invited_by=alice,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
     return {
         "alice": alice,
         "bob": bob,
@@ -135,6 +184,12 @@ def world(alice, bob, dana, charlie, erin, frank, gina):
         "erin": erin,
         "frank": frank,
         "gina": gina,
+        "bob_membership": bob.memberships.get(),
+        "invitation": invitation,
+        "bob_token": ApiToken.objects.create(
+            user=bob, name="cli", prefix="abcd1234", key_hash="1" * 64
+        ),
+        "bogus_token": SimpleNamespace(value="not-a-real-token"),
     }
 
 
