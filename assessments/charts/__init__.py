@@ -8,9 +8,11 @@ colour; bands and the secure quadrant by lightness and pattern, so charts read i
 
 Every data point is focusable, with its date and score in a tooltip shown on hover and on
 keyboard focus. The chart is not the only way to the numbers: pages put a data table beside it
-(``data_table`` gives its rows).
+(``format_date`` and ``format_score`` write its numbers exactly as the chart does).
 """
 
+from ._svg import fmt_date as format_date
+from ._svg import fmt_score as format_score
 from .plane import PlaneAxis, PlaneChart, PlanePoint, Quadrant, plane_svg
 from .trajectory import (
     Band,
@@ -35,6 +37,8 @@ __all__ = [
     "TrajectoryChart",
     "YScale",
     "contiguous_bands",
+    "format_date",
+    "format_score",
     "plane_svg",
     "trajectory_svg",
 ]

@@ -269,8 +269,8 @@ def trajectory_svg(chart: TrajectoryChart) -> str:
 
     domain_start, domain_end = chart.start, chart.end
     if domain_start == domain_end:
-        domain_start -= timedelta(days=7)
-        domain_end += timedelta(days=7)
+        domain_start -= timedelta(days=3)  # a week, centred on the day, ticked daily
+        domain_end += timedelta(days=3)
     span = (domain_end - domain_start).days
     inner = 12  # keep points at the range ends off the frame
 
