@@ -1,5 +1,6 @@
 from django.urls import path
 
+from clients.views import notes as note_views
 from clients.views import records as views
 
 app_name = "clients"
@@ -13,4 +14,18 @@ urlpatterns = [
     path("<uuid:pk>/reactivate/", views.client_reactivate, name="reactivate"),
     path("<uuid:pk>/share/", views.client_share, name="share"),
     path("<uuid:pk>/share/<int:user_id>/remove/", views.client_unshare, name="unshare"),
+    # Session notes
+    path("<uuid:pk>/timeline/", note_views.client_timeline, name="timeline"),
+    path("<uuid:pk>/notes/", note_views.note_list, name="notes"),
+    path("<uuid:pk>/notes/new/", note_views.note_create, name="note_create"),
+    path("<uuid:pk>/notes/<uuid:note_pk>/", note_views.note_detail, name="note_detail"),
+    path("<uuid:pk>/notes/<uuid:note_pk>/edit/", note_views.note_edit, name="note_edit"),
+    path("<uuid:pk>/notes/<uuid:note_pk>/sign/", note_views.note_sign, name="note_sign"),
+    path("<uuid:pk>/notes/<uuid:note_pk>/addenda/", note_views.note_addendum, name="note_addendum"),
+    path(
+        "<uuid:pk>/notes/<uuid:note_pk>/versions/", note_views.note_versions, name="note_versions"
+    ),
+    path("notes/search/", note_views.note_search, name="note_search"),
+    path("notes/tags/", note_views.tag_list, name="note_tags"),
+    path("notes/tags/<int:tag_pk>/", note_views.tag_edit, name="note_tag_edit"),
 ]

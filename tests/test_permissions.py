@@ -93,6 +93,22 @@ def owner_action(args, data=None):
     )
 
 
+def note_author_only(method="get", ok=OK, api=False, args=("erin", "erin_note")):
+    """A change to Bob's draft note about Erin: only Bob, its author; Alice sees it but may not."""
+    return Row(
+        args=args,
+        method=method,
+        api=api,
+        expect={
+            "anonymous": {401, 403} if api else "login",
+            "charlie": {404},
+            "dana": {404},
+            "bob": ok,
+            "alice": {403},
+        },
+    )
+
+
 def public(ok=OK):
     return Row(expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), ok))
 
@@ -109,6 +125,22 @@ ROUTES: dict[str, Row] = {
     "clients:discharge": client_object(method="post", ok={302}),
     "clients:reactivate": client_object(method="post", ok={302}),
     "clients:unshare": client_object(method="post", ok={302}, args=("erin", "dana.pk")),
+    "clients:timeline": client_object(),
+    "clients:notes": client_object(),
+    "clients:note_create": client_object(),
+    "clients:note_detail": client_object(args=("erin", "erin_note")),
+    "clients:note_edit": note_author_only(),
+    "clients:note_sign": note_author_only(method="post", ok={302}),
+    "clients:note_addendum": client_object(
+        method="post", ok={302}, args=("erin", "erin_signed_note"), data={"text": "Called back."}
+    ),
+    "clients:note_versions": client_object(args=("erin", "erin_note")),
+    "clients:note_search": member_page(),
+    "clients:note_tags": owner_page(),
+    "clients:note_tag_edit": Row(
+        args=("a_tag",),
+        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+    ),
     "practice_members": owner_page(),
     "practice_audit": owner_page(),
     "practice_settings": owner_page(),
@@ -137,6 +169,19 @@ ROUTES: dict[str, Row] = {
     "api-root": api_member(),
     "client-list": api_member(),
     "client-detail": api_client_object(),
+    "note-list": api_member(),
+    "note-detail": api_client_object(args=("erin_note",)),
+    "note-sign": note_author_only(method="post", ok={200}, api=True, args=("erin_note",)),
+    "note-addenda": api_client_object(args=("erin_signed_note",)),
+    "note-versions": api_client_object(args=("erin_note",)),
+    "note-search": Row(
+        method="post",
+        api=True,
+        data={"q": "sleep"},
+        expect={"anonymous": {401, 403}}
+        | dict.fromkeys(("charlie", "dana", "bob", "alice"), frozenset({200})),
+    ),
+    "note-tag-list": api_member(),
     "api_schema": api_member(),
     "api_docs": api_member(),
 }
@@ -167,7 +212,19 @@ def test_every_route_has_a_row():
 
 
 @pytest.fixture
-def world(alice, bob, dana, charlie, erin, frank, gina, practice_a):
+def notes_world(erin, practice_a):
+    """Session notes about Erin by Bob: a draft and a signed one, and a tag of practice A."""
+    from tests.clients.test_notes_models import make_note, tag
+
+    return {
+        "erin_note": make_note(erin),
+        "erin_signed_note": make_note(erin, days_ago=8, signed=True),
+        "a_tag": tag(practice_a, "Crisis"),
+    }
+
+
+@pytest.fixture
+def world(alice, bob, dana, charlie, erin, frank, gina, practice_a, notes_world):
     invitation = StaffInvitation.objects.create(
         practice=practice_a,
         email="newcomer@example.com",
@@ -190,6 +247,7 @@ def world(alice, bob, dana, charlie, erin, frank, gina, practice_a):
             user=bob, name="cli", prefix="abcd1234", key_hash="1" * 64
         ),
         "bogus_token": SimpleNamespace(value="not-a-real-token"),
+        **notes_world,
     }
 
 

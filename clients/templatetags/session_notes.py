@@ -1,0 +1,16 @@
+"""``{% client_timeline client %}``: the newest timeline entries and note actions on the client
+page, drawn from ``clients.notes.timeline`` so the client page view needs no change."""
+
+from django import template
+
+from clients import notes
+
+register = template.Library()
+
+CLIENT_PAGE_ENTRIES = 5
+
+
+@register.inclusion_tag("clients/notes/_client_section.html", takes_context=True)
+def client_timeline(context, client):
+    user = context["request"].user
+    return {"client": client, "timeline_page": notes.timeline(user, client, 1, CLIENT_PAGE_ENTRIES)}
