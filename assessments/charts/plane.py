@@ -296,10 +296,28 @@ def plane_svg(chart: PlaneChart) -> str:
     )
     w.el("rect", {"class": "att-plot", "x": plot_left, "y": plot_top, "width": side, "height": side,
                   "fill": "none", "stroke": LINE})  # fmt: skip
+    label_boxes = []  # kept clear when placing the baseline and latest labels
     for quadrant, (x0, y0, x1, y1) in boxes:  # labels over the grid lines
         on_left, on_bottom = x0 == plot_left, y1 == plot_bottom
-        label_x, anchor = (x0 + 10, "start") if on_left else (x1 - 10, "end")
-        label_y = y1 - 11 if on_bottom else y0 + 21
+        shown_w = min(text_width(quadrant.label, 12.5, bold=True), x1 - x0 - 20)
+        # The outer corner, unless the client's points sit there; then another corner.
+        spots = []
+        for outer_y in (True, False):
+            for outer_x in (True, False):
+                at_left = on_left == outer_x
+                at_bottom = on_bottom == outer_y
+                start_x = x0 + 10 if at_left else x1 - 10 - shown_w
+                label_y = y1 - 11 if at_bottom else y0 + 21
+                spots.append((start_x, label_y - 12, start_x + shown_w, label_y + 3))
+        label_box = min(
+            spots,
+            key=lambda b: sum(
+                _overlaps(b, (i.x - 11, i.y - 11, i.x + 11, i.y + 11)) for i in items
+            ),
+        )
+        label_boxes.append(label_box)
+        label_y = label_box[3] - 3
+        label_x, anchor = (x0 + 10, "start") if label_box[0] == x0 + 10 else (x1 - 10, "end")
         w.text(
             label_x, label_y, quadrant.label, size=12.5, bold=True, anchor=anchor,
             fill=INK if quadrant.secure else MUTED, max_width=x1 - x0 - 20,
@@ -358,7 +376,7 @@ def plane_svg(chart: PlaneChart) -> str:
         w.end("g")
 
     if path:
-        _end_labels(w, path, items, (plot_left, plot_top, plot_right, plot_bottom))
+        _end_labels(w, path, items, (plot_left, plot_top, plot_right, plot_bottom), label_boxes)
     else:
         msg = clean(chart.empty_message)
         box_w = min(text_width(msg, 13) + 32, side - 20)
@@ -446,38 +464,46 @@ def _end_labels(
     path: list[PlanePoint],
     items: list[Focusable],
     plot: tuple[float, float, float, float],
+    keep_clear: list[tuple[float, float, float, float]],
 ) -> None:
-    """Label the baseline and latest points beside them, where they hide the fewest points."""
-    labels = [(0, f"Baseline, {fmt_date(path[0].date)}")]
-    if len(path) > 1:
-        labels.append((len(path) - 1, f"Latest, {fmt_date(path[-1].date)}"))
-    else:
+    """Label the baseline and latest points beside them, where they hide the least."""
+    if len(path) == 1:
         labels = [(0, f"Baseline and latest, {fmt_date(path[0].date)}")]
-    taken: list[tuple[float, float, float, float]] = [
-        (i.x - 11, i.y - 11, i.x + 11, i.y + 11) for i in items
-    ]
+    else:
+        labels = [
+            (0, f"Baseline, {fmt_date(path[0].date)}"),
+            (len(path) - 1, f"Latest, {fmt_date(path[-1].date)}"),
+        ]
+    taken = [*keep_clear, *((i.x - 11, i.y - 11, i.x + 11, i.y + 11) for i in items)]
     left, top, right, bottom = plot
     for index, text in labels:
         item = items[index]
         box_w, box_h = text_width(text, 11, bold=True) + 8, 17
-        candidates = [
-            (item.x + 15, item.y - box_h / 2),
-            (item.x - 15 - box_w, item.y - box_h / 2),
-            (item.x - box_w / 2, item.y - 15 - box_h),
-            (item.x - box_w / 2, item.y + 15),
-        ]
-
-        def cost(pos: tuple[float, float], box_w: float = box_w, box_h: float = box_h) -> float:
-            x, y = pos
+        # Right, left, above, below, the diagonals; then the same again further out.
+        offsets = [
+            (ox + sx * far, oy + sy * far)
+            for far in (0, 24)
+            for (ox, oy), (sx, sy) in [
+                ((15, -box_h / 2), (1, 0)), ((-15 - box_w, -box_h / 2), (-1, 0)),
+                ((-box_w / 2, -15 - box_h), (0, -1)), ((-box_w / 2, 15), (0, 1)),
+                ((8, -12 - box_h), (1, -1)), ((-8 - box_w, -12 - box_h), (-1, -1)),
+                ((8, 12), (1, 1)), ((-8 - box_w, 12), (-1, 1)),
+            ]
+        ]  # fmt: skip
+        best = None
+        for dx, dy in offsets:
+            x = min(max(item.x + dx, left + 2), right - box_w - 2)
+            y = min(max(item.y + dy, top + 2), bottom - box_h - 2)
             box = (x, y, x + box_w, y + box_h)
-            outside = x < left or y < top or x + box_w > right or y + box_h > bottom
             hits = sum(_overlaps(box, other) for other in taken)
-            return hits + (100 if outside else 0)
-
-        x, y = min(candidates, key=cost)  # ties keep the earlier candidate
-        x = min(max(x, left + 2), right - box_w - 2)
-        y = min(max(y, top + 2), bottom - box_h - 2)
-        taken.append((x, y, x + box_w, y + box_h))
+            if best is None or hits < best[0]:
+                best = (hits, box)
+            if hits == 0:
+                break
+        assert best is not None
+        box = best[1]
+        taken.append(box)
+        x, y = box[0], box[1]
         w.el("rect", {"class": "att-end-label", "x": x, "y": y, "width": box_w, "height": box_h, "rx": 3,
                       "fill": "#ffffff", "fill-opacity": 0.9, "stroke": LINE, "stroke-width": 0.75})  # fmt: skip
         w.text(x + 4, y + 12.5, text, size=11, bold=True, fill=INK)
@@ -503,6 +529,7 @@ def _legend_items(
                     20,
                 )
             )
+        if len(path) > 2:
             items.append(
                 LegendItem(
                     "Numbered in date order",

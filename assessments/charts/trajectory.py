@@ -340,7 +340,7 @@ def trajectory_svg(chart: TrajectoryChart) -> str:
     w.start("g", {"class": "att-y-axis"})
     for tick in y_ticks:
         y = y_of(tick)
-        if scale.min < tick < scale.max:
+        if scale.min < tick < scale.max and not chart.bands:  # bands are reference enough
             w.el(
                 "line",
                 _hline(
@@ -387,20 +387,21 @@ def trajectory_svg(chart: TrajectoryChart) -> str:
              "stroke-width": 1.25, "stroke-dasharray": "5 3"},
         )  # fmt: skip
         label_w = text_width("Baseline", 10.5, bold=True) + 8
-        flip = x + 4 + label_w > plot_right
-        box_x = x - 4 - label_w if flip else x + 4
+        box_x, box_y = _baseline_label_spot(
+            x, label_w, focusables, (plot_left, plot_top, plot_right, plot_bottom)
+        )
         w.el(
             "rect",
             {
                 "x": box_x,
-                "y": plot_top + 4,
+                "y": box_y,
                 "width": label_w,
                 "height": 16,
                 "fill": "#ffffff",
                 "opacity": 0.9,
             },
         )
-        w.text(box_x + 4, plot_top + 16, "Baseline", size=10.5, bold=True, fill=INK)
+        w.text(box_x + 4, box_y + 12, "Baseline", size=10.5, bold=True, fill=INK)
         w.end("g")
 
     if notes:
@@ -468,6 +469,26 @@ def trajectory_svg(chart: TrajectoryChart) -> str:
     w.end("g")
     w.end("svg")
     return w.result()
+
+
+def _baseline_label_spot(
+    x: float, label_w: float, points: list[Focusable], plot: tuple[float, float, float, float]
+) -> tuple[float, float]:
+    """Where the "Baseline" label hides no point: beside the rule at the top, else the bottom."""
+    left, top, right, bottom = plot
+    spots = []
+    for y in (top + 4, bottom - 20):
+        for bx in (x + 4, x - 4 - label_w):
+            if left <= bx and bx + label_w <= right:
+                spots.append((bx, y))
+    if not spots:
+        spots = [(max(left, min(x - label_w / 2, right - label_w)), top + 4)]
+
+    def hidden(spot: tuple[float, float]) -> int:
+        bx, by = spot
+        return sum(bx - 6 < p.x < bx + label_w + 6 and by - 6 < p.y < by + 16 + 6 for p in points)
+
+    return min(spots, key=hidden)  # ties keep the earlier, preferred spot
 
 
 def _hline(
