@@ -5,6 +5,7 @@ and image viewers all honour them. The one ``<style>`` element holds only the ho
 that reveal a point's tooltip, which a PDF never needs.
 """
 
+import hashlib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -99,7 +100,6 @@ def truncate(text: str, max_width: float, size: float, bold: bool = False) -> st
 
 def default_id_prefix(kind: str, chart: object) -> str:
     """A stable id prefix from the chart's content, so the same input gives the same bytes."""
-    import hashlib
 
     return (
         f"att-{kind}-" + hashlib.sha1(repr(chart).encode(), usedforsecurity=False).hexdigest()[:8]

@@ -306,7 +306,7 @@ def trajectory_svg(chart: TrajectoryChart) -> str:
     axis_label = scale.label + (f" · {_direction(scale)}" if _direction(scale) else "")
     w.text(plot_left, 44, axis_label, size=11, fill=MUTED, max_width=plot_w, cls="att-axis-label")
 
-    # Bands, then the score grid over them, then the frame.
+    # Bands (or, without bands, a light score grid), then the frame.
     top_level = max((b.level for b in chart.bands), default=0)
     w.start("g", {"class": "att-bands"})
     band_labels = []
@@ -341,17 +341,7 @@ def trajectory_svg(chart: TrajectoryChart) -> str:
     for tick in y_ticks:
         y = y_of(tick)
         if scale.min < tick < scale.max and not chart.bands:  # bands are reference enough
-            w.el(
-                "line",
-                _hline(
-                    plot_left,
-                    plot_right,
-                    y,
-                    GRID if not chart.bands else "#ffffff",
-                    0.75,
-                    opacity=0.9,
-                ),
-            )
+            w.el("line", _hline(plot_left, plot_right, y, GRID, 0.75))
         w.text(plot_left - 7, y + 4, fmt_score(tick), size=11, anchor="end", fill=MUTED)
     w.end("g")
     w.el(
@@ -491,18 +481,8 @@ def _baseline_label_spot(
     return min(spots, key=hidden)  # ties keep the earlier, preferred spot
 
 
-def _hline(
-    x1: float, x2: float, y: float, stroke: str, width: float, opacity: float | None = None
-) -> dict:
-    return {
-        "x1": x1,
-        "y1": y,
-        "x2": x2,
-        "y2": y,
-        "stroke": stroke,
-        "stroke-width": width,
-        "opacity": opacity,
-    }
+def _hline(x1: float, x2: float, y: float, stroke: str, width: float) -> dict:
+    return {"x1": x1, "y1": y, "x2": x2, "y2": y, "stroke": stroke, "stroke-width": width}
 
 
 def _spread(

@@ -558,3 +558,18 @@ def test_dataclasses_are_frozen():
     chart = trajectory()
     with pytest.raises(dataclasses.FrozenInstanceError):
         chart.title = "changed"
+
+
+def test_the_renderer_needs_no_django():
+    """STYLE.md: chart rendering is pure logic, importable without Django settings."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, assessments.charts; "
+        "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    from pathlib import Path
+
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
