@@ -480,9 +480,14 @@ def search_notes(user, practice: Practice, query: str = "", tags=(), client: Cli
     return _with_summaries(notes).order_by("-started_at", "-created_at")
 
 
+def uses_full_text_search() -> bool:
+    """PostgreSQL has full-text search; other databases get the word-by-word fallback."""
+    return connection.vendor == "postgresql"
+
+
 def _text_matches(query: str, words: list[str]) -> Q:
     addenda = NoteAddendum.objects.filter(note=OuterRef("pk"))
-    if connection.vendor == "postgresql":
+    if uses_full_text_search():
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
         wanted = SearchQuery(query, search_type="plain", config="english")
