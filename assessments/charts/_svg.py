@@ -100,7 +100,6 @@ def truncate(text: str, max_width: float, size: float, bold: bool = False) -> st
 
 def default_id_prefix(kind: str, chart: object) -> str:
     """A stable id prefix from the chart's content, so the same input gives the same bytes."""
-
     return (
         f"att-{kind}-" + hashlib.sha1(repr(chart).encode(), usedforsecurity=False).hexdigest()[:8]
     )
