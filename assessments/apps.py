@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments"
+
+    def ready(self):
+        # The one signal we use, on purpose: every `migrate` ends by loading the shipped
+        # instrument files (see services.sync_after_migrate for why not a data migration).
+        from assessments.services import sync_after_migrate
+
+        post_migrate.connect(
+            sync_after_migrate, sender=self, dispatch_uid="assessments.sync_after_migrate"
+        )

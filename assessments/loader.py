@@ -533,23 +533,38 @@ def load_file(path: Path) -> list[dict]:
     return load_text(path.read_text(encoding="utf-8"), path.name)
 
 
-def load_directory(directory: Path = INSTRUMENTS_DIR) -> list[dict]:
-    """Every instrument shipped in ``directory``; fails with the problems of all bad files."""
-    definitions: list[dict] = []
+def load_library(directory: Path = INSTRUMENTS_DIR) -> list[tuple[str, dict]]:
+    """Every instrument in ``directory`` with the name of its file; fails with the problems of
+    all bad files at once."""
+    loaded: list[tuple[str, dict]] = []
     problems: list[Problem] = []
     for path in sorted(directory.iterdir()):
         if path.suffix not in FILE_SUFFIXES:
             continue
         try:
-            definitions.extend(load_file(path))
+            loaded.extend((path.name, definition) for definition in load_file(path))
         except InstrumentFileError as error:
             problems.extend(error.problems)
-    codes = [definition["code"] for definition in definitions]
+    codes = [definition["code"] for _, definition in loaded]
     for code in sorted({code for code in codes if codes.count(code) > 1}):
         problems.append(Problem(directory.name, "code", f"the code {code!r} is used by two files"))
     if problems:
         raise InstrumentFileError(problems)
-    return definitions
+    return loaded
+
+
+def load_directory(directory: Path = INSTRUMENTS_DIR) -> list[dict]:
+    """Every instrument shipped in ``directory``."""
+    return [definition for _, definition in load_library(directory)]
+
+
+def line_of(text: str, source: str, path: Path_) -> int | None:
+    """The line of a field in a file's text, for problems found after loading."""
+    try:
+        _, lines = parse_text(text, source)
+    except InstrumentFileError:
+        return None
+    return _line_for(lines, path)
 
 
 def validate_definition(definition: dict, source: str = "definition") -> None:

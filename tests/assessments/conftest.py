@@ -1,0 +1,52 @@
+"""Fixtures for the instrument tests. The test database is built by `migrate`, which loads the
+shipped library (assessments.services.sync_after_migrate)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from assessments.models import Instrument, LicenceAcknowledgement
+from tests.assessments.helpers import as_yaml, custom_definition
+
+
+def acknowledge(practice, code, user=None) -> Instrument:
+    """Clear an instrument for use in ``practice``, as its owner would on the instrument page."""
+    instrument = Instrument.objects.available_to(practice).get(code=code)
+    LicenceAcknowledgement.objects.get_or_create(
+        practice=practice,
+        instrument=instrument,
+        licence_hash=instrument.current_version.licence_hash,
+        defaults={"acknowledged_by": user},
+    )
+    return instrument
+
+
+def upload(text: str, name: str = "custom.yaml") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, text.encode(), content_type="application/x-yaml")
+
+
+def ecr_s_like(**changes) -> str:
+    """A practice's own instrument file (placeholder items: no licensed text in our tests)."""
+    data = custom_definition(
+        code="ecr-s-local",
+        name="Local attachment short form",
+        licence={"note": "Used under the practice's written permission from the publisher."},
+    )
+    data.update(changes)
+    return as_yaml(data)
+
+
+@pytest.fixture
+def custom_in_b(practice_b, charlie):
+    """Practice B's own custom instrument, cleared for use in B."""
+    from assessments import services
+
+    class Request:
+        user = charlie
+        membership = charlie.memberships.get()
+        practice = practice_b
+        path = "/instruments/upload/"
+        META: dict = {}
+
+    (instrument,) = services.upload_custom_instrument(Request(), practice_b, upload(ecr_s_like()))
+    acknowledge(practice_b, instrument.code, charlie)
+    return instrument
