@@ -2,10 +2,12 @@
 
 from rest_framework.routers import DefaultRouter
 
+from assessments.api import InstrumentViewSet
 from clients.api import ClientViewSet
 from clients.note_api import NoteTagViewSet, SessionNoteViewSet
 
 router = DefaultRouter()
 router.register("clients", ClientViewSet, basename="client")
+router.register("instruments", InstrumentViewSet, basename="instrument")
 router.register("notes", SessionNoteViewSet, basename="note")
 router.register("note-tags", NoteTagViewSet, basename="note-tag")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("healthz", health.healthz, name="healthz"),
     path("clients/", include("clients.urls")),
+    path("instruments/", include("assessments.urls")),
     path("practice/team/", members.team, name="practice_members"),
     path(
         "practice/team/invitations/<int:pk>/resend/",
