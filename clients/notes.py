@@ -379,7 +379,10 @@ def update_draft(
 
 @transaction.atomic
 def sign_note(actor, note: SessionNote, *, request=None) -> SessionNote:
-    """Sign and lock a draft (its author only). From now on only addenda can be added."""
+    """Sign and lock a draft (its author only). From now on only addenda can be added.
+
+    Returns the signed note as a fresh instance; ``note`` itself is left as it was loaded.
+    """
     current = _lock(note)
     if current.is_signed:
         raise NoteLocked("This note is already signed.")

@@ -80,7 +80,7 @@ def _save_and_maybe_sign(request, form, save):
     try:
         note = save(form.to_input())
         if "sign" in request.POST:
-            notes.sign_note(request.user, note, request=request)
+            note = notes.sign_note(request.user, note, request=request)
     except ValidationError as error:
         add_service_errors(form, error)
         return None
@@ -202,7 +202,7 @@ def note_edit(request, pk, note_pk):
 def note_sign(request, pk, note_pk):
     note = visible_note(request, pk, note_pk)
     try:
-        notes.sign_note(request.user, note, request=request)
+        note = notes.sign_note(request.user, note, request=request)
     except NoteLocked as error:
         return _locked(request, note, error)
     messages.success(request, _saved_message(note))

@@ -68,13 +68,19 @@ class TestWriting:
         assert response.status_code == 302 and response["Location"] == detail_url(note)
         assert (note.author, note.status, list(note.tags.all())) == (bob, "draft", [crisis])
         assert note.started_at == datetime.datetime(2026, 3, 9, 15, 30, tzinfo=datetime.UTC)
-        response = as_bob.post(reverse("clients:note_sign", args=[erin.pk, note.pk]))
-        assert response.status_code == 302
+        response = as_bob.post(reverse("clients:note_sign", args=[erin.pk, note.pk]), follow=True)
+        assert response.redirect_chain == [(detail_url(note), 302)]
+        assert "The note is signed and locked" in page_text(response)
         assert SessionNote.objects.get().is_signed
 
     def test_save_and_sign_in_one_step(self, as_bob, erin):
-        as_bob.post(reverse("clients:note_create", args=[erin.pk]), {**note_form(), "sign": "1"})
+        response = as_bob.post(
+            reverse("clients:note_create", args=[erin.pk]),
+            {**note_form(), "sign": "1"},
+            follow=True,
+        )
         assert SessionNote.objects.get().is_signed
+        assert "The note is signed and locked" in page_text(response)
 
     @pytest.mark.parametrize(
         ("overrides", "field", "message"),

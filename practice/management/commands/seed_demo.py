@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from clients.models import Client, ClientShare
+from clients import notes
+from clients.models import Client, ClientShare, SessionNote
 from practice.models import Membership, Practice, Role, User
 
 DEMO_PASSWORD = "attune-demo"  # a published demo login, DEBUG only
@@ -68,9 +69,12 @@ class Command(BaseCommand):
             users = [self._user(practice, *spec) for spec in DEMO_USERS]
             if created or not practice.clients.exists():
                 self._clients(practice, users)
+            if not SessionNote.objects.filter(practice=practice).exists():
+                self._session_notes(practice)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo practice ready: {practice.clients.count()} clients. "
+                f"Demo practice ready: {practice.clients.count()} clients, "
+                f"{SessionNote.objects.filter(practice=practice).count()} session notes. "
                 f"Log in as {', '.join(u[0] for u in DEMO_USERS)} with password {DEMO_PASSWORD}."
             )
         )
@@ -104,6 +108,147 @@ class Command(BaseCommand):
                 ClientShare.objects.create(
                     client=client, clinician=jordan if clinician == casey else casey
                 )
+
+    def _session_notes(self, practice) -> None:
+        """Weekly sessions for each demo client, following the client's arc in ``DEMO_ARCS``.
+
+        Written through ``clients.notes`` like a clinician's, so each has its version and audit
+        row; all are signed except, for some clients, the latest, left as a draft.
+        """
+        notes.ensure_default_tags(practice)
+        tags = {tag.name: tag for tag in practice.note_tags.all()}
+        for index, client in enumerate(practice.clients.order_by("external_reference")):
+            arc = DEMO_ARCS[index % len(DEMO_ARCS)]
+            clinician = client.primary_clinician
+            note_format = CLINICIAN_FORMATS.get(clinician.email, SessionNote.Format.FREE)
+            today = notes.local_today(client.effective_time_zone)
+            # Discharged clients finished about three months ago; everyone else was seen last week.
+            last = today - datetime.timedelta(days=91 if not client.is_active else 7 - index % 5)
+            phases = ARC_PHASES[arc].split()
+            for week, phase in enumerate(phases):
+                session_date = last - datetime.timedelta(weeks=len(phases) - 1 - week)
+                note = notes.create_note(
+                    clinician,
+                    client,
+                    notes.NoteInput(
+                        session_date=session_date,
+                        start_time=datetime.time(9 + index % 8, 0 if index % 2 else 30),
+                        duration_minutes=80 if phase == "crisis" else 50,
+                        modality=SessionNote.Modality.VIDEO
+                        if (index + week) % 4 == 0
+                        else SessionNote.Modality.IN_PERSON,
+                        note_format=note_format,
+                        content=_note_content(note_format, phase, client.preferred_name),
+                        tag_ids=[tags[name].pk for name in PHASE_TAGS[phase]],
+                    ),
+                )
+                is_latest = week == len(phases) - 1
+                if not (is_latest and client.is_active and index % 3 == 0):
+                    note = notes.sign_note(clinician, note)
+                if phase == "crisis" and note.is_signed:
+                    notes.add_addendum(
+                        clinician,
+                        note,
+                        "Phoned two days later as agreed: sleeping better, safety plan in use, "
+                        "no thoughts of harming self since the session.",
+                    )
+
+
+# How each demo client's therapy unfolds, session by session. The assessments seeder gives the
+# same client (by position, via DEMO_ARCS) scores that move the same way: toward security, slowly,
+# through a crisis and repair, or not at all.
+DEMO_ARCS = ["toward_security", "slow_progress", "crisis_and_repair", "toward_security", "stuck"]
+# Each arc's sessions in order, one phase per week.
+ARC_PHASES = {
+    "toward_security": "opening history belief belief support support consolidating consolidating",
+    "slow_progress": "opening history history belief regulation belief regulation support belief "
+    "consolidating",
+    "crisis_and_repair": "opening history regulation crisis repair belief support consolidating",
+    "stuck": "opening history belief regulation belief stuck stuck",
+}
+PHASE_TAGS = {
+    "opening": ["Attachment history", "Psychoeducation"],
+    "history": ["Attachment history", "Abandonment fears"],
+    "belief": ["Limiting belief challenged", "Self-worth"],
+    "regulation": ["Emotion regulation"],
+    "support": ["Alternative support figure", "Mentalising"],
+    "crisis": ["Crisis", "Safety planning"],
+    "repair": ["Rupture and repair"],
+    "consolidating": ["Alternative support figure", "Homework reviewed"],
+    "stuck": ["Self-worth", "Homework reviewed"],
+}
+CLINICIAN_FORMATS = {
+    "clinician@example.com": SessionNote.Format.SOAP,
+    "clinician2@example.com": SessionNote.Format.DAP,
+}
+# Per phase: (what the client brought, what was observed, the clinician's reading, the plan).
+PHASE_TEXT = {
+    "opening": (
+        "{name} described feeling on edge whenever people close to them are slow to reply, and "
+        "wanting to understand why.",
+        "Engaged and thoughtful; tearful briefly when describing home as a child.",
+        "A pattern consistent with attachment anxiety; good capacity to reflect.",
+        "Agreed goals; explained how the questionnaires will track change.",
+    ),
+    "history": (
+        "{name} talked about growing up with a parent whose moods were hard to predict.",
+        "Spoke slowly, checked my reactions often.",
+        "Early experience of unpredictable care seems to shape current expectations of others.",
+        "Continue the history; notice moments of reaching out or holding back this week.",
+    ),
+    "belief": (
+        "{name} noticed the thought 'I am too much for people' before cancelling plans.",
+        "Animated when weighing the evidence; some relief visible.",
+        "The belief loosened when tested against recent, concrete examples.",
+        "Homework: the limiting-beliefs worksheet for one situation this week.",
+    ),
+    "regulation": (
+        "{name} reported two evenings of feeling overwhelmed after conflict at work.",
+        "Restless at first; settled after paced breathing in the session.",
+        "Arousal rises quickly and stays high; skills help once practised.",
+        "Practise the grounding exercise daily and note what helps.",
+    ),
+    "support": (
+        "{name} spoke warmly about a friend who has been steady and reliable for years.",
+        "Softer tone, more eye contact than usual.",
+        "An alternative support figure is becoming available in {name}'s mind.",
+        "Notice one moment of leaning on this friend and what it felt like.",
+    ),
+    "crisis": (
+        "{name} came after a painful argument and a night without sleep, feeling hopeless.",
+        "Distressed, tearful; able to engage with the risk assessment.",
+        "Passive thoughts of not wanting to be here; no plan or intent; protective factors in "
+        "place.",
+        "Safety plan written together with two named contacts; check-in call in two days.",
+    ),
+    "repair": (
+        "{name} said they felt brushed aside when I moved on quickly last week.",
+        "Hesitant to raise it, then clearer and more confident.",
+        "A rupture named and repaired in the room; a new experience of conflict going well.",
+        "Keep checking in about how our sessions feel.",
+    ),
+    "consolidating": (
+        "{name} asked a colleague for help directly for the first time and it went well.",
+        "Relaxed, reflective, humour returning.",
+        "Gains are generalising outside the room.",
+        "Review progress against goals; begin to plan spacing out sessions.",
+    ),
+    "stuck": (
+        "{name} felt nothing had changed and wondered whether therapy is worth it.",
+        "Flat, brief answers.",
+        "Progress has stalled; the critic may be turning on the therapy itself.",
+        "Review the questionnaires together next time and revisit goals.",
+    ),
+}
+
+
+def _note_content(note_format, phase, name) -> dict[str, str]:
+    brought, observed, reading, plan = (text.format(name=name) for text in PHASE_TEXT[phase])
+    if note_format == SessionNote.Format.SOAP:
+        return {"subjective": brought, "objective": observed, "assessment": reading, "plan": plan}
+    if note_format == SessionNote.Format.DAP:
+        return {"data": f"{brought} {observed}", "assessment": reading, "plan": plan}
+    return {"text": f"{brought} {observed} {reading} Plan: {plan}"}
 
 
 def _birthday(rng):
