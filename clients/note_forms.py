@@ -43,7 +43,8 @@ class NoteForm(forms.Form):
     note_format = forms.ChoiceField(
         label="Note format",
         choices=SessionNote.Format.choices,
-        help_text="Changing the format keeps the text of sections with the same name.",
+        help_text="To change it, choose another and press “Use this format”: sections both "
+        "formats share keep their text, and other text moves into the new first section.",
     )
     themes = _tag_field("Themes")
     interventions = _tag_field("Interventions")

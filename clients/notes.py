@@ -530,9 +530,10 @@ class NoteMarker:
 
     @property
     def label(self) -> str:
-        """What hover or focus shows: date, type and tags, e.g.
-        "3 Mar 2026 · Individual session · Crisis, Rupture and repair"."""
-        parts = [f"{self.date.day} {self.date:%b %Y}", f"{self.session_type} session"]
+        """What hover or focus shows beside the date: type and tags, for example
+        "Individual session · Crisis, Rupture and repair". Has the ``date`` and ``label`` that
+        ``assessments.charts.NoteMarker`` takes, and the chart prints the date itself."""
+        parts = [f"{self.session_type} session"]
         if self.tags:
             parts.append(", ".join(self.tags))
         return " · ".join(parts)

@@ -50,7 +50,7 @@ class TestMarkers:
         assert marker.note_id == note.pk
         assert marker.date == datetime.date(2026, 3, 3)
         assert marker.tags == ("Crisis", "Rupture and repair")
-        assert marker.label == "3 Mar 2026 · Group session · Crisis, Rupture and repair"
+        assert marker.label == "Group session · Crisis, Rupture and repair"
         assert marker.url.endswith(f"/notes/{note.pk}/")
         assert "affair" not in repr(marker)
 
@@ -142,3 +142,23 @@ class TestTimeline:
         for days_ago in range(2, 42):
             make_note(erin, days_ago=days_ago, tags=[crisis])
         assert queries(lambda: list(notes.timeline(bob, erin, 2, per_page=20))) == few <= 3
+
+
+@pytest.mark.django_db
+def test_markers_feed_the_trajectory_chart_without_text(erin, bob):
+    from assessments import charts
+
+    crisis = tag(erin.practice, "Crisis")
+    make_note(erin, session_date=datetime.date(2026, 3, 3), text=SECRET, tags=[crisis])
+    markers = notes.note_markers(bob, erin)
+    svg = charts.trajectory_svg(
+        charts.TrajectoryChart(
+            title="PHQ-9",
+            y=charts.YScale(0, 27, "PHQ-9 total score"),
+            start=datetime.date(2026, 2, 1),
+            end=datetime.date(2026, 4, 1),
+            notes=[charts.NoteMarker(date=m.date, label=m.label) for m in markers],
+        )
+    )
+    assert "Individual session · Crisis" in svg
+    assert "affair" not in svg
