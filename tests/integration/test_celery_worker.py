@@ -1,8 +1,9 @@
 """Outbound e-mail through a real Celery worker process on a real Redis broker.
 
 The worker runs ``practice.settings`` (production settings, DEBUG off) against the test
-database pytest-django created, consumes a queue of its own on ``REDIS_URL`` and writes mail
-with Django's file backend into a temporary folder, which the tests read back.
+database pytest-django created, consumes a queue of its own on the Redis server of
+``REDIS_URL`` (in the database next to the cache's, which the suite flushes between tests) and
+writes mail with Django's file backend into a temporary folder, which the tests read back.
 """
 
 import email
@@ -25,7 +26,7 @@ from practice.emails import queue_email
 from practice.models import OutboundEmail
 from practice.tasks import send_outbound_email
 from tests.factories import PracticeFactory
-from tests.integration.services import redis_url, skip_or_fail
+from tests.integration.services import broker_url_beside, redis_url, skip_or_fail
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +54,8 @@ def worker_database_url() -> str:
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
     """A ``celery worker`` subprocess on a queue of its own; yields (queue, outbox folder)."""
-    broker = redis_url()
+    cache = redis_url()
+    broker = broker_url_beside(cache)
     database = worker_database_url()
     queue = f"attune-test-{uuid.uuid4().hex[:12]}"
     outbox = tmp_path_factory.mktemp("worker-outbox")
@@ -64,7 +66,7 @@ def worker(django_db_setup, tmp_path_factory):
         "DEBUG": "false",
         "SECRET_KEY": "integration-test-" + uuid.uuid4().hex * 2,
         "DATABASE_URL": database,
-        "REDIS_URL": broker,
+        "REDIS_URL": cache,
         "CELERY_BROKER_URL": broker,
         "EMAIL_URL": f"filemail:///{outbox}",
         "PYTHONUNBUFFERED": "1",
