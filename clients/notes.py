@@ -239,13 +239,19 @@ def _validated(client: Client, data: NoteInput, current: SessionNote | None = No
         if not errors.get("content") and not any(content.values()):
             errors["content"] = "Write something in at least one section of the note."
 
+    started_at = datetime.datetime.combine(
+        data.session_date, data.start_time.replace(second=0, microsecond=0)
+    ).replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
+    if _skipped_by_clock_change(started_at):
+        errors["start_time"] = (
+            f"{data.start_time:%H:%M} did not happen on that date in {time_zone}: the clocks "
+            "went forward. Check the time."
+        )
+
     tags = _resolve_tags(client.practice, data.tag_ids, current, errors)
     if errors:
         raise ValidationError(errors)
 
-    started_at = datetime.datetime.combine(
-        data.session_date, data.start_time.replace(second=0, microsecond=0)
-    ).replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
     fields = {
         "started_at": started_at,
         "time_zone": time_zone,
@@ -258,6 +264,13 @@ def _validated(client: Client, data: NoteInput, current: SessionNote | None = No
         "search_text": "\n\n".join(text for text in content.values() if text),
     }
     return fields, tags
+
+
+def _skipped_by_clock_change(local: datetime.datetime) -> bool:
+    """True for a wall-clock time that a daylight-saving change skipped (it does not survive a
+    round trip through UTC)."""
+    round_trip = local.astimezone(datetime.UTC).astimezone(local.tzinfo)
+    return round_trip.replace(tzinfo=None) != local.replace(tzinfo=None)
 
 
 def _resolve_tags(practice, tag_ids, current, errors) -> list[NoteTag]:

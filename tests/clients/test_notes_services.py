@@ -121,6 +121,18 @@ class TestBadInput:
         )
         assert message in errors["duration_minutes"][0]
 
+    def test_a_time_skipped_by_the_clocks_going_forward_is_refused(self, erin, bob):
+        spring_forward = note_input(
+            session_date=datetime.date(2026, 3, 29), start_time=datetime.time(1, 30)
+        )
+        errors = errors_of(lambda: notes.create_note(bob, erin, spring_forward))
+        assert "clocks went forward" in errors["start_time"][0]
+        autumn = note_input(
+            session_date=datetime.date(2025, 10, 26), start_time=datetime.time(1, 30)
+        )
+        started = notes.create_note(bob, erin, autumn).started_at
+        assert started.astimezone(datetime.UTC).hour == 0  # the first 01:30 that day, in BST
+
     def test_date_before_birth_is_refused(self, erin, bob):
         erin.date_of_birth = datetime.date(1990, 5, 1)
         erin.save()
