@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from assessments.models import Instrument, LicenceAcknowledgement
-from tests.assessments.helpers import as_yaml, custom_definition
+from tests.assessments.helpers import as_yaml, custom_definition, custom_instrument_for
 
 
 def acknowledge(practice, code, user=None) -> Instrument:
@@ -38,15 +38,4 @@ def ecr_s_like(**changes) -> str:
 @pytest.fixture
 def custom_in_b(practice_b, charlie):
     """Practice B's own custom instrument, cleared for use in B."""
-    from assessments import services
-
-    class Request:
-        user = charlie
-        membership = charlie.memberships.get()
-        practice = practice_b
-        path = "/instruments/upload/"
-        META: dict = {}
-
-    (instrument,) = services.upload_custom_instrument(Request(), practice_b, upload(ecr_s_like()))
-    acknowledge(practice_b, instrument.code, charlie)
-    return instrument
+    return custom_instrument_for(practice_b, charlie)

@@ -68,3 +68,27 @@ def as_yaml(data: dict) -> str:
 def load_custom(**changes) -> dict:
     (definition,) = loader.load_text(as_yaml(custom_definition(**changes)), "test.yaml")
     return definition
+
+
+def custom_instrument_for(practice, owner, code: str = "ecr-s-local"):
+    """A custom instrument of ``practice``, stored and cleared for use by ``owner`` (placeholder
+    items: no licensed text in our tests). For tests outside tests/assessments too."""
+    from assessments import services
+    from assessments.models import Instrument, LicenceAcknowledgement
+
+    definition = load_custom(
+        code=code,
+        name="Local attachment short form",
+        licence={"note": "Used under the practice's written permission from the publisher."},
+    )
+    instrument = Instrument.objects.create(
+        practice=practice, code=code, name=definition["name"], uploaded_by=owner
+    )
+    services._store_definition(instrument, definition, f"{code}.yaml")
+    LicenceAcknowledgement.objects.create(
+        practice=practice,
+        instrument=instrument,
+        licence_hash=instrument.current_version.licence_hash,
+        acknowledged_by=owner,
+    )
+    return instrument
