@@ -53,7 +53,7 @@ def worker_database_url() -> str:
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, tmp_path_factory):
-    """A ``celery worker`` subprocess on a queue of its own; yields (queue, outbox folder)."""
+    """A ``celery worker`` subprocess consuming a queue of its own, for this module's tests."""
     cache = redis_url()
     broker = broker_url_beside(cache)
     database = worker_database_url()
@@ -90,7 +90,7 @@ def worker(django_db_setup, tmp_path_factory):
             process.kill()
             process.wait()
         client = redis.Redis.from_url(broker)
-        client.delete(queue, f"_kombu.binding.{queue}")
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         client.close()
 
 
