@@ -21,7 +21,8 @@ class InstrumentViewSet(
     lookup_value_regex = "[a-z0-9-]+"
 
     def scoped_queryset(self, user):
-        practice = self.request.practice
+        # The practice is set by IsPracticeMember; schema generation has none, so sees nothing.
+        practice = getattr(self.request, "practice", None)
         return (
             Instrument.objects.available_to(practice)
             .with_acknowledgement(practice)
