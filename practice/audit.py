@@ -2,12 +2,20 @@
 
 from collections.abc import Iterable
 
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+
 from practice.models import AuditAction, AuditEvent, Practice
 
 
 def client_ip(request) -> str | None:
-    """The caller's address. Behind a proxy, REMOTE_ADDR is set by the proxy-aware server."""
-    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+    """The caller's address, found as the login rate limits find it (see TRUSTED_PROXY_COUNT)."""
+    if request is None:
+        return None
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (ImproperlyConfigured, PermissionDenied):
+        return None  # no trustworthy address (e.g. fewer X-Forwarded-For entries than proxies)
 
 
 def record(

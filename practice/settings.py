@@ -200,9 +200,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# How many proxies append to X-Forwarded-For in front of the app. The client's address (for
+# login rate limits and the audit log) is read that many entries from the right; with no proxy
+# it is REMOTE_ADDR and X-Forwarded-For is ignored, since anyone could send it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0, minimum=0)
 X_FRAME_OPTIONS = "DENY"
 # HSTS preloading binds the whole domain and its subdomains to HTTPS for months and is slow to
 # undo, so it is the operator's opt-in (SECURE_HSTS_PRELOAD=true), not a default to warn about.
