@@ -1,6 +1,9 @@
 """``/api/v1/notes/``: record sessions, list them per client with filters, read, change drafts,
 sign, add and read addenda, read versions, search; ``/api/v1/note-tags/``: the practice's tags.
 
+Lists and search results carry no note text: the text comes one note at a time from
+``GET /api/v1/notes/<id>/``, and each such read is an audit event.
+
 Scoped like the pages: the queryset starts from ``SessionNote.objects.visible_to(user)``, which
 goes through ``Client.objects.visible_to(user)``, so out-of-scope notes are 404. Every read of a
 note's text is audited. Bad input is 400 with a message per field; changing a signed note 409.
@@ -22,6 +25,7 @@ from clients.note_serializers import (
     NoteTagSerializer,
     NoteVersionSerializer,
     SessionNoteSerializer,
+    SessionNoteSummarySerializer,
     SessionNoteWriteSerializer,
 )
 from practice import audit
@@ -82,7 +86,11 @@ class SessionNoteViewSet(
         note = self.get_queryset().get(pk=note.pk)
         return Response(SessionNoteSerializer(note).data, status=status_code)
 
+    def get_serializer_class(self):
+        return SessionNoteSummarySerializer if self.action == "list" else SessionNoteSerializer
+
     def list(self, request, *args, **kwargs):
+        """Notes without their text, newest first; filter by client, tag, dates, status."""
         audit.record_list(request, "sessionnote", request.practice)
         return super().list(request, *args, **kwargs)
 
@@ -150,7 +158,9 @@ class SessionNoteViewSet(
         versions = note.versions.select_related("saved_by").order_by("-number")
         return Response(NoteVersionSerializer(versions, many=True).data)
 
-    @extend_schema(request=NoteSearchSerializer, responses={200: SessionNoteSerializer(many=True)})
+    @extend_schema(
+        request=NoteSearchSerializer, responses={200: SessionNoteSummarySerializer(many=True)}
+    )
     @action(detail=False, methods=["post"])
     def search(self, request):
         """Search the caller's caseload in the current practice by words and tags (POST body,
@@ -175,7 +185,7 @@ class SessionNoteViewSet(
         )
         audit.record_list(request, "sessionnote", request.practice)
         page = self.paginate_queryset(found)
-        return self.get_paginated_response(SessionNoteSerializer(page, many=True).data)
+        return self.get_paginated_response(SessionNoteSummarySerializer(page, many=True).data)
 
 
 class NoteTagViewSet(ScopedViewSetMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

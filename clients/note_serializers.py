@@ -62,6 +62,15 @@ class SessionNoteSerializer(serializers.ModelSerializer):
         return sorted(tag.name for tag in note.tags.all())
 
 
+class SessionNoteSummarySerializer(SessionNoteSerializer):
+    """A note in a list or search result: everything but its text. Reading the text is one
+    audited request per note (``GET /api/v1/notes/<id>/``)."""
+
+    class Meta(SessionNoteSerializer.Meta):
+        fields = [name for name in SessionNoteSerializer.Meta.fields if name != "content"]
+        read_only_fields = fields
+
+
 class SessionNoteWriteSerializer(serializers.Serializer):
     """What a client of the API sends to record a session or change a draft.
 

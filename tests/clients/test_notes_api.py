@@ -81,6 +81,15 @@ class TestCreateAndRead:
         assert ids(bob, client=str(frank.pk)) == set()  # a filter never widens the scope
         assert AuditEvent.objects.filter(action="list", object_type="sessionnote").count() == 7
 
+    def test_lists_and_search_carry_no_text(self, bob, erin):
+        make_note(erin, text="Dreamt of the old house again.")
+        listed = api_as(bob).get(NOTES).json()["results"]
+        searched = api_as(bob).post(f"{NOTES}search/", {"q": "dreamt"}, format="json").json()
+        for rows in (listed, searched["results"]):
+            assert len(rows) == 1 and "content" not in rows[0]
+            assert "Dreamt" not in str(rows)
+        assert not AuditEvent.objects.filter(action="view").exists()
+
     def test_list_queries_do_not_grow_with_notes(self, bob, erin):
         crisis = tag(erin.practice, "Crisis")
         make_note(erin, tags=[crisis])
