@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from practice.models import ApiToken, Role, StaffInvitation
+from tests.assessments.helpers import custom_instrument_for
 from tests.conftest import logged_in
 
 THIRD_PARTY = ("allauth.", "django.contrib.")
@@ -166,6 +167,33 @@ ROUTES: dict[str, Row] = {
         args=("bogus_token.value",),
         expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), frozenset({404})),
     ),
+    "assessments:list": member_page(),
+    "assessments:upload": owner_page(),
+    "assessments:detail": Row(
+        args=("custom_a.code",),
+        expect={"anonymous": "login", "charlie": {404}, "dana": OK, "bob": OK, "alice": OK},
+    ),
+    "assessments:settings": Row(
+        args=("custom_a.code",),
+        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+    ),
+    "assessments:acknowledge": owner_action(args=("custom_a.code",), data={"confirm": "on"}),
+    "assessments:discard": owner_action(args=("custom_a.code",)),
+    "instrument-list": api_member(),
+    "instrument-detail": Row(
+        args=("custom_a.code",),
+        api=True,
+        expect={"anonymous": {401, 403}, "charlie": {404}}
+        | dict.fromkeys(("dana", "bob", "alice"), frozenset({200})),
+    ),
+    "instrument-score": Row(
+        args=("custom_a.code",),
+        method="post",
+        api=True,
+        data={"answers": "[1, 1, 1, 1, 1, 1]"},
+        expect={"anonymous": {401, 403}, "charlie": {404}}
+        | dict.fromkeys(("dana", "bob", "alice"), frozenset({200})),
+    ),
     "api-root": api_member(),
     "client-list": api_member(),
     "client-detail": api_client_object(),
@@ -247,6 +275,7 @@ def world(alice, bob, dana, charlie, erin, frank, gina, practice_a, notes_world)
             user=bob, name="cli", prefix="abcd1234", key_hash="1" * 64
         ),
         "bogus_token": SimpleNamespace(value="not-a-real-token"),
+        "custom_a": custom_instrument_for(practice_a, alice),
         **notes_world,
     }
 

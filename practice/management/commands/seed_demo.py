@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from assessments.models import Instrument, LicenceAcknowledgement
 from clients import notes
 from clients.models import Client, ClientShare, SessionNote
 from practice.models import Membership, Practice, Role, User
@@ -67,6 +68,7 @@ class Command(BaseCommand):
                 },
             )
             users = [self._user(practice, *spec) for spec in DEMO_USERS]
+            self._acknowledge_licences(practice, owner=users[0])
             if created or not practice.clients.exists():
                 self._clients(practice, users)
             if not SessionNote.objects.filter(practice=practice).exists():
@@ -85,6 +87,16 @@ class Command(BaseCommand):
             user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
         Membership.objects.get_or_create(user=user, practice=practice, defaults={"role": role})
         return user
+
+    def _acknowledge_licences(self, practice, owner) -> None:
+        """The demo owner has read every shipped licence note, so the demo can assign them."""
+        for instrument in Instrument.objects.shipped().select_related("current_version"):
+            LicenceAcknowledgement.objects.get_or_create(
+                practice=practice,
+                instrument=instrument,
+                licence_hash=instrument.current_version.licence_hash,
+                defaults={"acknowledged_by": owner, "acknowledged_by_email": owner.email},
+            )
 
     def _clients(self, practice, users) -> None:
         rng = random.Random(7)  # noqa: S311 - reproducible demo data, not security
