@@ -348,6 +348,11 @@ def require_editable(actor, note: SessionNote) -> None:
     _require_author(actor, note, "edit a draft")
 
 
+def can_edit(actor, note: SessionNote) -> bool:
+    """Whether pages should offer ``actor`` the edit and sign buttons for ``note``."""
+    return not note.is_signed and note.author_id == actor.pk
+
+
 def latest_note(user, client: Client) -> SessionNote | None:
     """The most recent session with ``client`` that ``user`` may see, if any."""
     return SessionNote.objects.visible_to(user).filter(client=client).first()

@@ -132,7 +132,6 @@ def note_detail(request, pk, note_pk):
 
 def _render_detail(request, note, addendum_form, status=200):
     notes.read_note(request.user, note, request=request)
-    can_edit = not note.is_signed and note.author_id == request.user.pk
     return render(
         request,
         "clients/notes/note_detail.html",
@@ -142,7 +141,7 @@ def _render_detail(request, note, addendum_form, status=200):
             "tags": note.tags.order_by("name"),
             "addenda": note.addenda.select_related("author"),
             "addendum_form": addendum_form,
-            "can_edit": can_edit,
+            "can_edit": notes.can_edit(request.user, note),
         },
         status=status,
     )
