@@ -303,6 +303,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our own static files, no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ClientStatusEnum": "clients.models.Client.Status",
+        "NoteStatusEnum": "clients.models.SessionNote.Status",
+    },
 }
 
 # --- Logging: never personal data, only ids -------------------------------------------------
