@@ -3,9 +3,12 @@
 Defaults are the embedded, local ones (SQLite under ``var/``, a filesystem Celery broker,
 e-mails written to ``var/outbox/``). Production is whatever the environment says; every
 variable is listed in the README. A variable ``NAME_FILE`` may point at a file holding the
-value of ``NAME`` (Docker secrets). Bad values fail loudly at start-up.
+value of ``NAME`` (Docker secrets). Bad values fail loudly at start-up. A ``.env`` file in the
+project folder is read too (values already in the environment win) unless ATTUNE_SKIP_DOTENV is
+set, which the settings tests use to see exactly what the environment alone gives.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -15,7 +18,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.FileAwareEnv()
-if (BASE_DIR / ".env").is_file():
+if (BASE_DIR / ".env").is_file() and not os.environ.get("ATTUNE_SKIP_DOTENV"):
     environ.FileAwareEnv.read_env(BASE_DIR / ".env", overwrite=False)
 
 _TRUE = {"1", "true", "yes", "on"}
