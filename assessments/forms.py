@@ -1,11 +1,15 @@
-"""Forms for the instrument pages: upload, licence acknowledgement, the practice's numbers."""
+"""Forms for the instrument pages (upload, licence acknowledgement, the practice's numbers), for
+assigning questionnaires, and for one page of the client's questionnaire form."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
 
+from assessments import scoring
 from assessments.loader import MAX_FILE_BYTES
-from assessments.models import CitedValueKind, ClassificationRule
+from assessments.models import Assignment, CitedValueKind, ClassificationRule, Instrument
+from practice.models import time_zone_choices
 
 
 class InstrumentUploadForm(forms.Form):
@@ -112,3 +116,226 @@ class PracticeNumbersForm(forms.Form):
                 if value_name.endswith(f"__{CitedValueKind.SD}") and value <= 0:
                     self.add_error(value_name, "A standard deviation must be above 0.")
         return cleaned
+
+
+# --- Assigning questionnaires (clinicians) ------------------------------------------------------
+
+
+class InstrumentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, instrument):
+        return instrument.name
+
+
+WHEN_CHOICES = [
+    ("now", "Send now"),
+    (Assignment.Schedule.ONCE, "Once, on a date"),
+    (Assignment.Schedule.EVERY_N_WEEKS, "Every few weeks"),
+    (Assignment.Schedule.MONTHLY, "Monthly"),
+]
+
+
+class AssignForm(forms.Form):
+    """What to send and when: now, once on a date, every N weeks or monthly, in the client's
+    local time. The service checks the combination (``services.Plan``)."""
+
+    instruments = InstrumentChoiceField(
+        label="Questionnaires",
+        queryset=Instrument.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one questionnaire."},
+        help_text="Questionnaires due the same day go out together: one e-mail, one link.",
+    )
+    when = forms.ChoiceField(
+        label="When", choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect
+    )
+    interval_weeks = forms.IntegerField(
+        label="Every how many weeks",
+        required=False,
+        min_value=1,
+        max_value=Assignment.MAX_INTERVAL_WEEKS,
+        initial=2,
+        help_text="For “every few weeks”.",
+    )
+    start_date = forms.DateField(
+        label="First sending on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    send_time = forms.TimeField(
+        label="At (the client's local time)",
+        required=False,
+        initial=datetime.time(9, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        required=False,
+        help_text="The client's time zone, unless you choose another.",
+    )
+    end_date = forms.DateField(
+        label="Until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For repeating schedules. Leave empty to keep sending until you end it.",
+    )
+    max_occasions = forms.IntegerField(
+        label="At most this many times",
+        required=False,
+        min_value=1,
+        max_value=Assignment.MAX_OCCASIONS,
+        help_text="For repeating schedules.",
+    )
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        from assessments.services import usable_instruments
+
+        self.fields["instruments"].queryset = usable_instruments(practice)
+
+    def plan(self):
+        from assessments.services import Plan
+
+        data = self.cleaned_data
+        when = data["when"]
+        return Plan(
+            schedule=Assignment.Schedule.ONCE if when == "now" else when,
+            send_now=when == "now",
+            start_date=data.get("start_date"),
+            send_time=data.get("send_time"),
+            time_zone=data.get("time_zone") or "",
+            interval_weeks=data.get("interval_weeks"),
+            end_date=data.get("end_date"),
+            max_occasions=data.get("max_occasions"),
+        )
+
+    def add_service_errors(self, error) -> None:
+        """Show a service's ``ValidationError`` on the fields it names (else on the form)."""
+        for name, messages in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+
+class ClientChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, client):
+        return client.full_name
+
+
+class AssignManyForm(AssignForm):
+    """The same assignment for several clients, each in their own time zone."""
+
+    clients = ClientChoiceField(
+        label="Clients",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one client."},
+    )
+
+    field_order = ["clients", "instruments", "when"]
+
+    def __init__(self, *args, practice, clients, **kwargs):
+        super().__init__(*args, practice=practice, **kwargs)
+        self.fields["clients"].queryset = clients
+        del self.fields["time_zone"]
+
+
+class AssignmentEditForm(AssignForm):
+    """Change a schedule: what was sent stays; the next sendings follow the new schedule."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["when"].choices = WHEN_CHOICES[1:]
+        self.fields["when"].initial = Assignment.Schedule.EVERY_N_WEEKS
+
+
+# --- The client's form (no login) -----------------------------------------------------------------
+
+
+def _option_label(value: int, labels: dict) -> str:
+    return labels.get(value, "")
+
+
+class QuestionnairePageForm(forms.Form):
+    """One page of a questionnaire: a radio group per choice question, a text box per text
+    question. Anything posted that is not one of the page's answers is ignored; an answer outside
+    an item's scale is refused with a message naming the question."""
+
+    def __init__(self, *args, questions, definition: dict, require_answers: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions_on_page = questions
+        for question in questions:
+            number = question["number"]
+            required = require_answers and question.get("required", True)
+            if question["type"] == "text":
+                limit = question.get("max_length", 2000)
+                field = forms.CharField(
+                    required=required,
+                    max_length=limit,
+                    widget=forms.Textarea(attrs={"rows": 6, "maxlength": limit}),
+                    error_messages={
+                        "required": f"Answer question {number}.",
+                        "max_length": f"Keep your answer to question {number} to {limit} "
+                        "characters or fewer.",
+                    },
+                )
+            else:
+                scale = scoring.item_scale(definition, question)
+                labels = {entry["value"]: entry["label"] for entry in scale.get("labels", [])}
+                field = forms.TypedChoiceField(
+                    required=required,
+                    coerce=int,
+                    empty_value=None,
+                    choices=[
+                        (str(value), _option_label(value, labels))
+                        for value in range(scale["min"], scale["max"] + 1)
+                    ],
+                    widget=forms.RadioSelect,
+                    error_messages={
+                        "required": f"Choose an answer for question {number}.",
+                        "invalid_choice": f"Choose one of the answers for question {number}.",
+                    },
+                )
+                field.show_numbers = len(labels) < scale["max"] - scale["min"] + 1
+            field.question = question
+            self.fields[f"item-{number}"] = field
+
+    def answers(self) -> dict[int, object]:
+        """Item number to answer (``None`` for blank) for every question on the page."""
+        answers = {}
+        for question in self.questions_on_page:
+            value = self.cleaned_data.get(f"item-{question['number']}")
+            answers[question["number"]] = value if value not in ("", None) else None
+        return answers
+
+    def rows(self) -> list[dict]:
+        """What the template draws for each question: text, options, value and error."""
+        rows = []
+        for name, field in self.fields.items():
+            question = field.question
+            bound = self[name]
+            value = bound.value()
+            row = {
+                "number": question["number"],
+                "text": question["text"],
+                "type": question["type"],
+                "name": bound.html_name,
+                "id": f"id_{bound.html_name}",
+                "value": "" if value is None else str(value),
+                "error": bound.errors[0] if bound.errors else "",
+                "required": question.get("required", True),
+            }
+            if question["type"] == "text":
+                row["max_length"] = field.max_length
+                row["first_id"] = row["id"]
+            else:
+                row["options"] = [
+                    {
+                        "value": choice,
+                        "id": f"{row['id']}_{index}",
+                        "label": label,
+                        "number": choice if field.show_numbers or not label else "",
+                    }
+                    for index, (choice, label) in enumerate(field.choices)
+                ]
+                row["first_id"] = row["options"][0]["id"]
+            rows.append(row)
+        return rows

@@ -7,7 +7,7 @@ the line, and all problems of a file are reported at once.
 
 A file may declare ``domains`` (the same items asked once per relationship, as in the ECR-RS):
 it then yields one instrument per domain, coded ``<code>-<domain key>``. Everything else about
-storage lives in ``assessments/services.py``.
+storage lives in ``assessments/services/instruments.py``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -80,6 +80,30 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().save(*args, **kwargs)
 
 
+QUESTIONNAIRE_LINK_MAX_DAYS = 60
+QUESTIONNAIRE_MAX_REMINDERS = 5
+
+
+def default_reminder_days() -> list[int]:
+    return [2, 5]
+
+
+def validate_reminder_days(value) -> None:
+    """Whole days after sending, each from 1 to 59, in increasing order, at most five."""
+    if not isinstance(value, list) or any(
+        isinstance(day, bool) or not isinstance(day, int) for day in value
+    ):
+        raise ValidationError("Give reminder days as whole numbers, for example 2, 5.")
+    if len(value) > QUESTIONNAIRE_MAX_REMINDERS:
+        raise ValidationError(f"At most {QUESTIONNAIRE_MAX_REMINDERS} reminders.")
+    if any(not 1 <= day < QUESTIONNAIRE_LINK_MAX_DAYS for day in value):
+        raise ValidationError(
+            f"Each reminder day must be from 1 to {QUESTIONNAIRE_LINK_MAX_DAYS - 1}."
+        )
+    if value != sorted(set(value)):
+        raise ValidationError("List each reminder day once, in increasing order.")
+
+
 class PaperSize(models.TextChoices):
     A4 = "A4", "A4"
     LETTER = "Letter", "US Letter"
@@ -105,6 +129,19 @@ class Practice(models.Model):
     require_mfa = models.BooleanField(
         default=False, help_text="Every member must set up two-factor authentication."
     )
+    questionnaire_link_days = models.PositiveSmallIntegerField(
+        "questionnaire links valid for (days)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(QUESTIONNAIRE_LINK_MAX_DAYS)],
+        help_text="How long a client's questionnaire link works after it is sent.",
+    )
+    questionnaire_reminder_days = models.JSONField(
+        "questionnaire reminders (days after sending)",
+        default=default_reminder_days,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="Days after sending when an unfinished questionnaire link is sent again.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,6 +149,18 @@ class Practice(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        days = self.questionnaire_reminder_days or []
+        link_days = self.questionnaire_link_days
+        if link_days and any(isinstance(d, int) and d >= link_days for d in days):
+            raise ValidationError(
+                {
+                    "questionnaire_reminder_days": (
+                        f"Reminders must come before the link expires (day {link_days})."
+                    )
+                }
+            )
 
 
 class Role(models.TextChoices):

@@ -282,6 +282,23 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Questionnaires (assessments/tasks.py): each claims its rows with a compare-and-set, so an
+    # overlapping or repeated run sends nothing twice.
+    "dispatch-due-questionnaires": {
+        "task": "assessments.tasks.dispatch_due_questionnaires",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "send-questionnaire-reminders": {
+        "task": "assessments.tasks.send_questionnaire_reminders",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "expire-questionnaire-links": {
+        "task": "assessments.tasks.expire_questionnaire_links",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # --- API --------------------------------------------------------------------------------------

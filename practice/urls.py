@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("clients/", include("clients.urls")),
     path("instruments/", include("assessments.urls")),
+    path("q/", include("assessments.urls_client")),
     path("practice/team/", members.team, name="practice_members"),
     path(
         "practice/team/invitations/<int:pk>/resend/",

@@ -194,6 +194,16 @@ ROUTES: dict[str, Row] = {
         expect={"anonymous": {401, 403}, "charlie": {404}}
         | dict.fromkeys(("dana", "bob", "alice"), frozenset({200})),
     ),
+    # The client's questionnaire pages: no login. A link that does not work is 404 for anyone.
+    "questionnaire:landing": Row(
+        args=("bogus_token.value",),
+        expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), frozenset({404})),
+    ),
+    "questionnaire:page": Row(
+        args=("bogus_token.value", "one.value"),
+        expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), frozenset({404})),
+    ),
+    "questionnaire:thanks": public(ok={200}),
     "api-root": api_member(),
     "client-list": api_member(),
     "client-detail": api_client_object(),
@@ -275,6 +285,7 @@ def world(alice, bob, dana, charlie, erin, frank, gina, practice_a, notes_world)
             user=bob, name="cli", prefix="abcd1234", key_hash="1" * 64
         ),
         "bogus_token": SimpleNamespace(value="not-a-real-token"),
+        "one": SimpleNamespace(value=1),
         "custom_a": custom_instrument_for(practice_a, alice),
         **notes_world,
     }

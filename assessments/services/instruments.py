@@ -28,7 +28,8 @@ from practice.models import AuditAction, Practice
 
 logger = logging.getLogger(__name__)
 
-RESERVED_CODES = {"upload"}  # page paths under /instruments/
+# Page paths under /instruments/, so no instrument code may take them.
+RESERVED_CODES = {"upload", "assign", "assignments", "invitations", "alerts", "responses"}
 
 
 class InstrumentNotUsable(PermissionDenied):

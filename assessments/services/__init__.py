@@ -1,0 +1,110 @@
+"""The assessments app's operations, one module per subject:
+
+- ``instruments``: the shipped library, custom uploads, licence acknowledgement, the numbers a
+  practice enters, and scoring with all of them;
+- ``assignments``: assigning instruments, schedules, occasions and the scheduler's dispatch;
+- ``packets``: packets and their links, reminders, expiry, resend and revoke, the client's visit;
+- ``responses``: submission, scoring, summaries and alerts;
+- ``overview``: what the clinician's pages read.
+
+Everything is re-exported here, so ``from assessments import services`` and
+``services.score_answers(...)`` keep working as before the split.
+"""
+
+from assessments.services.assignments import (
+    Plan,
+    assign,
+    assign_many,
+    dispatch_due_occasions,
+    end_assignment,
+    materialise_occasions,
+    pause_assignment,
+    resume_assignment,
+    update_assignment,
+    usable_instruments,
+)
+from assessments.services.instruments import (
+    RESERVED_CODES,
+    InstrumentNotUsable,
+    SyncReport,
+    _store_definition,
+    acknowledge_licence,
+    cited_values,
+    compare_results,
+    describe,
+    discard_custom_instrument,
+    is_acknowledged,
+    numbers_for_form,
+    practice_settings,
+    reliable_change_parameters,
+    require_usable,
+    save_practice_numbers,
+    score_answers,
+    sync_after_migrate,
+    sync_shipped_instruments,
+    upload_custom_instrument,
+)
+from assessments.services.packets import (
+    PacketClosed,
+    expire_packets,
+    find_packet,
+    form_pages,
+    open_packet,
+    resend_packet,
+    revoke_packet,
+    save_answers,
+    send_reminders,
+    start_visit,
+)
+from assessments.services.responses import (
+    IncompleteSubmission,
+    acknowledge_alert,
+    notify_clinician,
+    submit_packet,
+)
+
+__all__ = [
+    "RESERVED_CODES",
+    "IncompleteSubmission",
+    "InstrumentNotUsable",
+    "PacketClosed",
+    "Plan",
+    "SyncReport",
+    "_store_definition",
+    "acknowledge_alert",
+    "acknowledge_licence",
+    "assign",
+    "assign_many",
+    "cited_values",
+    "compare_results",
+    "describe",
+    "discard_custom_instrument",
+    "dispatch_due_occasions",
+    "end_assignment",
+    "expire_packets",
+    "find_packet",
+    "form_pages",
+    "is_acknowledged",
+    "materialise_occasions",
+    "notify_clinician",
+    "numbers_for_form",
+    "open_packet",
+    "pause_assignment",
+    "practice_settings",
+    "reliable_change_parameters",
+    "require_usable",
+    "resend_packet",
+    "resume_assignment",
+    "revoke_packet",
+    "save_answers",
+    "save_practice_numbers",
+    "score_answers",
+    "send_reminders",
+    "start_visit",
+    "submit_packet",
+    "sync_after_migrate",
+    "sync_shipped_instruments",
+    "update_assignment",
+    "upload_custom_instrument",
+    "usable_instruments",
+]

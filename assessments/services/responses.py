@@ -1,0 +1,257 @@
+"""Submitting a packet, scoring it and raising alerts; acknowledging alerts.
+
+``submit_packet()`` runs in one transaction: it checks every required answer, stores each
+questionnaire's raw answers with the instrument version they were given on, scores them with the
+engine, updates the per-client summary rows, and raises the instrument's alert rules. The
+clinician's alert e-mail is queued only once that transaction commits, and a failure there never
+touches the alert itself: the alert is on the dashboard either way.
+"""
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import scoring
+from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
+from assessments.services import instruments as instrument_service
+from assessments.services.packets import PacketClosed, packet_items
+from practice import audit, emails
+from practice.models import AuditAction
+
+logger = logging.getLogger(__name__)
+
+_OPERATOR_WORDS = {
+    ">": "above",
+    ">=": "at or above",
+    "<": "below",
+    "<=": "at or below",
+    "==": "exactly",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that stops a submission: which questionnaire and question, and why."""
+
+    position: int  # the questionnaire's position in the packet
+    number: int | None  # the question's number, or None for the questionnaire as a whole
+    message: str
+
+
+class IncompleteSubmission(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s)")
+
+
+def _answers(item: PacketItem) -> dict[int, object]:
+    return {int(number): value for number, value in item.draft_answers.items()}
+
+
+def check_answers(items: list[PacketItem]) -> list[Problem]:
+    """Every required question answered, every answer valid, nothing left blank."""
+    problems = []
+    for item in items:
+        definition = item.definition
+        answers = _answers(item)
+        try:
+            scoring.normalise_answers(definition, answers)
+        except scoring.AnswerError:
+            problems.append(
+                Problem(item.position, None, "Some answers could not be read; please check them.")
+            )
+            continue
+        if not answers:
+            problems.append(Problem(item.position, None, "This questionnaire has no answers yet."))
+            continue
+        for question in definition["items"]:
+            if question.get("required", True) and question["number"] not in answers:
+                problems.append(
+                    Problem(
+                        item.position,
+                        question["number"],
+                        f"Question {question['number']} is not answered.",
+                    )
+                )
+    return problems
+
+
+def rule_label(definition: dict, key: str) -> str:
+    """The alert rule as the file states it, in words: "Item 9 answered above 0"."""
+    for rule in definition.get("alerts", []):
+        if rule["key"] == key:
+            words = _OPERATOR_WORDS.get(rule["operator"], rule["operator"])
+            if "item" in rule:
+                return f"Item {rule['item']} answered {words} {rule['value']}"
+            labels = {s["key"]: s["label"] for s in definition.get("scoring", {})["subscales"]}
+            return f"{labels.get(rule['subscale'], rule['subscale'])} score {words} {rule['value']}"
+    return key
+
+
+def _summary_fields(result: dict) -> dict:
+    subscales = result.get("subscales") or {}
+    style = result.get("style") or {}
+    return {
+        "status": result["status"],
+        "total": result.get("total"),
+        "band": result.get("band") or "",
+        "scores": {
+            key: {"label": value["label"], "score": value["score"], "band": value["band"]}
+            for key, value in subscales.items()
+        },
+        "quadrant": style.get("quadrant") or "",
+    }
+
+
+def update_summary(client, instrument) -> ClientInstrumentSummary:
+    """Recompute the client's baseline (first complete), previous and latest responses on the
+    instrument. Called in the submitting transaction, so the row never lags the responses."""
+    responses = Response.objects.filter(client=client, instrument=instrument)
+    newest = list(responses.order_by("-submitted_at", "-pk")[:2])
+    baseline = responses.filter(status="complete").order_by("submitted_at", "pk").first()
+    summary, _ = ClientInstrumentSummary.objects.update_or_create(
+        client=client,
+        instrument=instrument,
+        defaults={
+            "practice_id": client.practice_id,
+            "baseline": baseline,
+            "latest": newest[0] if newest else None,
+            "previous": newest[1] if len(newest) > 1 else None,
+            "responses_count": responses.count(),
+        },
+    )
+    return summary
+
+
+def _store(packet: Packet, item: PacketItem, now, request) -> tuple[Response, list[Alert]]:
+    answers = _answers(item)
+    result = instrument_service.score_answers(
+        packet.practice, item.instrument, answers, version=item.instrument_version
+    )
+    response = Response.objects.create(
+        practice=packet.practice,
+        client=packet.client,
+        packet_item=item,
+        instrument=item.instrument,
+        instrument_version=item.instrument_version,
+        answers={str(number): value for number, value in sorted(answers.items())},
+        result=result,
+        submitted_at=now,
+        **_summary_fields(result),
+    )
+    PacketItem.objects.filter(pk=item.pk).update(completed=True)
+    update_summary(packet.client, item.instrument)
+    audit.record(request, AuditAction.CREATE, response, fields=["answers", "result"])
+    alerts = []
+    for raised in result["alerts"]:
+        alert = Alert.objects.create(
+            practice=packet.practice,
+            client=packet.client,
+            response=response,
+            rule_key=raised["key"],
+            rule_label=rule_label(item.definition, raised["key"]),
+            guidance=raised.get("message", ""),
+            raised_at=now,
+        )
+        audit.record(request, AuditAction.CREATE, alert, fields=["rule_key"])
+        alerts.append(alert)
+    return response, alerts
+
+
+@transaction.atomic
+def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
+    """Store, score and alert on every questionnaire of the packet, all or nothing.
+
+    Raises ``IncompleteSubmission`` (listing each unanswered required question) and stores
+    nothing if any is missing, and ``PacketClosed`` if the packet is no longer open, which is
+    also what a second, simultaneous submission gets: one packet item never has two responses.
+    The clinician's alert notice is queued after commit (``notify_clinician``).
+    """
+    now = now or timezone.now()
+    packet = (
+        Packet.objects.select_for_update(of=("self",))
+        .select_related("practice", "client__practice", "client__primary_clinician")
+        .filter(pk=packet.pk)
+        .first()
+    )
+    if packet is None or packet.status not in Packet.OPEN_STATUSES or packet.expires_at <= now:
+        raise PacketClosed
+    items = packet_items(packet)
+    problems = check_answers(items)
+    if problems:
+        raise IncompleteSubmission(problems)
+    responses, alerts = [], []
+    for item in items:
+        response, raised = _store(packet, item, now, request)
+        responses.append(response)
+        alerts.extend(raised)
+    packet.status, packet.completed_at, packet.next_reminder_at = (
+        Packet.Status.COMPLETED,
+        now,
+        None,
+    )
+    packet.opened_at = packet.opened_at or now
+    packet.save(update_fields=["status", "completed_at", "next_reminder_at", "opened_at"])
+    audit.record(request, AuditAction.UPDATE, packet, fields=["status", "completed_at"])
+    if alerts:
+        transaction.on_commit(partial(notify_clinician, [a.pk for a in alerts]), robust=True)
+    return responses
+
+
+def alerts_url() -> str:
+    return settings.SITE_URL + reverse("dashboard") + "#open-alerts"
+
+
+def notify_clinician(alert_ids: list[int]) -> None:
+    """E-mail the client's primary clinician that a response needs attention: no client name,
+    no scores, no item text; a link to sign in. A failure is logged by id and changes nothing
+    about the alerts, which stay open on the dashboard and the client page."""
+    alerts = list(
+        Alert.objects.filter(pk__in=alert_ids).select_related(
+            "practice", "client__primary_clinician"
+        )
+    )
+    if not alerts:
+        return
+    clinician = alerts[0].client.primary_clinician
+    try:
+        email = emails.queue_email(
+            practice=alerts[0].practice,
+            to=clinician.email,
+            template="emails/alert_notice",
+            context={
+                "clinician_name": clinician.get_short_name(),
+                "url": alerts_url(),
+                "action_url": alerts_url(),
+                "action_label": "Sign in to Attune",
+            },
+            kind="alert_notice",
+        )
+    except Exception:
+        logger.exception("alert notice for alert(s) %s could not be queued", alert_ids)
+        return
+    Alert.objects.filter(pk__in=alert_ids).update(notice_email=email)
+
+
+@transaction.atomic
+def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
+    """Record that ``actor`` has seen the alert (who and when). Acknowledging twice keeps the
+    first acknowledgement."""
+    now = now or timezone.now()
+    if Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
+        acknowledged_by=actor, acknowledged_at=now
+    ):
+        audit.record(
+            request,
+            AuditAction.UPDATE,
+            alert,
+            actor=actor,
+            fields=["acknowledged_by", "acknowledged_at"],
+        )
+    alert.refresh_from_db()
+    return alert

@@ -1,0 +1,237 @@
+"""The client's questionnaire pages at ``/q/<token>/``. No login: the link is the key.
+
+- GET and HEAD only show (mail scanners fetch every link): the landing page, a page of
+  questions. Starting the visit, saving a page and submitting are POSTs.
+- Every bad link (malformed, unknown, replaced, expired, revoked, completed) gets the same
+  friendly 404 page, which says nothing about the client or whether the link ever existed.
+  Failed lookups are counted per client address in the cache; past the limit the address gets
+  a 429 page until the window passes.
+- Every page sends ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store`` and loads
+  nothing but our own stylesheet.
+"""
+
+from functools import wraps
+
+from django.core.cache import cache
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessments.forms import QuestionnairePageForm
+from assessments.models import Packet
+from assessments.services import packets as packet_service
+from assessments.services import responses as response_service
+from practice.audit import client_ip
+
+FAILED_LOOKUPS_ALLOWED = 20
+"""Failed link lookups one address may make per window before it is refused for a while."""
+FAILED_LOOKUP_WINDOW = 15 * 60  # seconds
+ACTIONS = {"next", "back", "save", "submit"}
+
+
+def token_page(view):
+    """Headers every token page carries, whatever it answers."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+def _limit_key(request) -> str:
+    return f"attune:questionnaire-link-failures:{client_ip(request) or 'unknown'}"
+
+
+def _is_limited(request) -> bool:
+    return (cache.get(_limit_key(request)) or 0) >= FAILED_LOOKUPS_ALLOWED
+
+
+def _count_failure(request) -> None:
+    key = _limit_key(request)
+    cache.add(key, 0, FAILED_LOOKUP_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, FAILED_LOOKUP_WINDOW)
+
+
+def _refused(request):
+    response = render(request, "assessments/client/rate_limited.html", status=429)
+    response["Retry-After"] = str(FAILED_LOOKUP_WINDOW)
+    return response
+
+
+def _invalid(request):
+    """The one answer for every link that does not work."""
+    return render(request, "assessments/client/invalid.html", status=404)
+
+
+def _packet(request, token) -> tuple[Packet | None, object]:
+    """The packet behind ``token``, or the response to send instead (404 or 429)."""
+    if _is_limited(request):
+        return None, _refused(request)
+    packet = packet_service.find_packet(token)
+    if packet is None:
+        _count_failure(request)
+        return None, _invalid(request)
+    return packet, None
+
+
+def _context(packet: Packet, **extra) -> dict:
+    client = packet.client
+    return {
+        "packet": packet,
+        "practice": packet.practice,
+        "clinician_name": client.primary_clinician.get_full_name(),
+        "expires_on": packet_service.local_day_text(packet.expires_at, client.effective_time_zone),
+        **extra,
+    }
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def landing(request, token):
+    """What the e-mail links to. Shows who asks and how much; the button POSTs to start."""
+    packet, refusal = _packet(request, token)
+    if refusal:
+        return refusal
+    items = packet_service.packet_items(packet)
+    pages = packet_service.form_pages(items)
+    if request.method == "POST":
+        packet_service.start_visit(packet, request=request)
+        return redirect("questionnaire:page", token=token, step=packet_service.resume_step(pages))
+    return render(
+        request,
+        "assessments/client/landing.html",
+        _context(
+            packet,
+            token=token,
+            questionnaires=len(items),
+            questions=sum(len(item.definition["items"]) for item in items),
+            started=packet.status != Packet.Status.SENT,
+        ),
+    )
+
+
+def _problem_links(token, pages, problems) -> list[dict]:
+    """Each submission problem as a message and a link to the page with the question."""
+    links = []
+    for problem in problems:
+        target = next(
+            (
+                page
+                for page in pages
+                if page.item.position == problem.position
+                and (
+                    problem.number is None
+                    or any(q["number"] == problem.number for q in page.questions)
+                )
+            ),
+            pages[0],
+        )
+        anchor = f"#q-{problem.number}" if problem.number else ""
+        links.append(
+            {
+                "message": f"Questionnaire {problem.position}: {problem.message}",
+                "href": reverse("questionnaire:page", args=[token, target.step]) + anchor,
+            }
+        )
+    return links
+
+
+def _render_page(request, packet, token, pages, page, form, *, problems=(), status=200):
+    definition = page.item.definition
+    errors = [
+        {"message": row["error"], "href": f"#{row['first_id']}"}
+        for row in form.rows()
+        if row["error"]
+    ]
+    errors += _problem_links(token, pages, problems)
+    return render(
+        request,
+        "assessments/client/page.html",
+        _context(
+            packet,
+            token=token,
+            page=page,
+            steps=len(pages),
+            rows=form.rows(),
+            errors=errors,
+            title=definition.get("name", page.item.instrument.name),
+            instructions=definition.get("instructions") if page.page == 1 else None,
+            attribution=(definition.get("licence") or {}).get("attribution"),
+        ),
+        status=status,
+    )
+
+
+@token_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def page(request, token, step: int):
+    """One page of questions. GET shows it with the answers saved so far; POST saves it, then
+    moves on (next, back), stops for now (save) or submits the packet (on the last page)."""
+    packet, refusal = _packet(request, token)
+    if refusal:
+        return refusal
+    if packet.status == Packet.Status.SENT:
+        return redirect("questionnaire:landing", token=token)  # only the POST there starts
+    pages = packet_service.form_pages(packet_service.packet_items(packet))
+    if not 1 <= step <= len(pages):
+        return redirect("questionnaire:landing", token=token)
+    current = pages[step - 1]
+    options = {"questions": current.questions, "definition": current.item.definition}
+    if request.method != "POST":
+        initial = {f"item-{n}": value for n, value in current.item.draft_answers.items()}
+        form = QuestionnairePageForm(initial=initial, require_answers=False, **options)
+        return _render_page(request, packet, token, pages, current, form)
+
+    action = request.POST.get("action", "next")
+    if action not in ACTIONS:
+        action = "next"
+    if action == "submit" and not current.is_last:
+        action = "next"
+    form = QuestionnairePageForm(
+        request.POST, require_answers=action in {"next", "submit"}, **options
+    )
+    if not form.is_valid():
+        return _render_page(request, packet, token, pages, current, form, status=400)
+    try:
+        packet_service.save_answers(packet, current.item, form.answers(), request=request)
+    except packet_service.PacketClosed:
+        return _invalid(request)
+    if action == "back":
+        if step == 1:
+            return redirect("questionnaire:landing", token=token)
+        return redirect("questionnaire:page", token=token, step=step - 1)
+    if action == "save":
+        return render(request, "assessments/client/saved.html", _context(packet, token=token))
+    if not current.is_last:
+        return redirect("questionnaire:page", token=token, step=step + 1)
+    try:
+        response_service.submit_packet(packet, request=request)
+    except response_service.IncompleteSubmission as incomplete:
+        return _render_page(
+            request,
+            packet,
+            token,
+            pages,
+            current,
+            form,
+            problems=incomplete.problems,
+            status=400,
+        )
+    except packet_service.PacketClosed:
+        return _invalid(request)
+    return redirect("questionnaire:thanks")
+
+
+@token_page
+@require_GET
+def thanks(request):
+    """After submitting. Carries no token, so it says nothing about anyone."""
+    return render(request, "assessments/client/thanks.html")
