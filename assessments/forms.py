@@ -159,7 +159,7 @@ class AssignForm(forms.Form):
     start_date = forms.DateField(
         label="First sending on",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     send_time = forms.TimeField(
         label="At (the client's local time)",
@@ -176,7 +176,7 @@ class AssignForm(forms.Form):
     end_date = forms.DateField(
         label="Until",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="For repeating schedules. Leave empty to keep sending until you end it.",
     )
     max_occasions = forms.IntegerField(

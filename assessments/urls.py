@@ -1,14 +1,26 @@
 from django.urls import path
 
-from assessments import views
+from assessments.views import assignments, instruments
 
 app_name = "assessments"
 
+# Fixed paths come before "<slug:code>/"; their first segments are reserved instrument codes
+# (services.RESERVED_CODES), so no instrument can shadow them.
 urlpatterns = [
-    path("", views.instrument_list, name="list"),
-    path("upload/", views.instrument_upload, name="upload"),
-    path("<slug:code>/", views.instrument_detail, name="detail"),
-    path("<slug:code>/acknowledge/", views.instrument_acknowledge, name="acknowledge"),
-    path("<slug:code>/settings/", views.instrument_settings, name="settings"),
-    path("<slug:code>/discard/", views.instrument_discard, name="discard"),
+    path("", instruments.instrument_list, name="list"),
+    path("upload/", instruments.instrument_upload, name="upload"),
+    path("assign/", assignments.assign_many, name="assign_many"),
+    path("assign/<uuid:client_pk>/", assignments.assign, name="assign"),
+    path("assignments/<int:pk>/edit/", assignments.assignment_edit, name="assignment_edit"),
+    path("assignments/<int:pk>/pause/", assignments.assignment_pause, name="assignment_pause"),
+    path("assignments/<int:pk>/resume/", assignments.assignment_resume, name="assignment_resume"),
+    path("assignments/<int:pk>/end/", assignments.assignment_end, name="assignment_end"),
+    path("invitations/<int:pk>/resend/", assignments.invitation_resend, name="invitation_resend"),
+    path("invitations/<int:pk>/revoke/", assignments.invitation_revoke, name="invitation_revoke"),
+    path("alerts/<int:pk>/acknowledge/", assignments.alert_acknowledge, name="alert_acknowledge"),
+    path("responses/<int:pk>/", assignments.response_detail, name="response_detail"),
+    path("<slug:code>/", instruments.instrument_detail, name="detail"),
+    path("<slug:code>/acknowledge/", instruments.instrument_acknowledge, name="acknowledge"),
+    path("<slug:code>/settings/", instruments.instrument_settings, name="settings"),
+    path("<slug:code>/discard/", instruments.instrument_discard, name="discard"),
 ]

@@ -645,7 +645,10 @@ class SessionTimeline:
 
 # Dotted paths of timeline providers, merged in this order when two entries share a time.
 # Assessments (sent, completed, alerts) and reports append theirs here.
-TIMELINE_PROVIDERS: list[str] = ["clients.notes.SessionTimeline"]
+TIMELINE_PROVIDERS: list[str] = [
+    "clients.notes.SessionTimeline",
+    "assessments.timeline.AssessmentTimeline",
+]
 
 
 class _MergedTimeline:

@@ -179,6 +179,21 @@ ROUTES: dict[str, Row] = {
     ),
     "assessments:acknowledge": owner_action(args=("custom_a.code",), data={"confirm": "on"}),
     "assessments:discard": owner_action(args=("custom_a.code",)),
+    # Questionnaires: assigning, schedules, links, alerts and responses (assessments).
+    "assessments:assign": client_object(),
+    "assessments:assign_many": member_page(),
+    "assessments:assignment_edit": client_object(args=("erin_assignment",)),
+    "assessments:assignment_pause": client_object(
+        method="post", ok={302}, args=("erin_assignment",)
+    ),
+    "assessments:assignment_resume": client_object(
+        method="post", ok={302}, args=("erin_assignment",)
+    ),
+    "assessments:assignment_end": client_object(method="post", ok={302}, args=("erin_assignment",)),
+    "assessments:invitation_resend": client_object(method="post", ok={302}, args=("erin_packet",)),
+    "assessments:invitation_revoke": client_object(method="post", ok={302}, args=("erin_packet",)),
+    "assessments:alert_acknowledge": client_object(method="post", ok={302}, args=("erin_alert",)),
+    "assessments:response_detail": client_object(args=("erin_response",)),
     "instrument-list": api_member(),
     "instrument-detail": Row(
         args=("custom_a.code",),
@@ -262,7 +277,51 @@ def notes_world(erin, practice_a):
 
 
 @pytest.fixture
-def world(alice, bob, dana, charlie, erin, frank, gina, practice_a, notes_world):
+def questionnaire_world(erin, bob, monkeypatch):
+    """Erin's weekly schedule, an open link, and a submitted PHQ-9 that raised an alert."""
+    import datetime
+
+    from assessments import services
+    from practice.tasks import send_outbound_email
+    from tests.assessments.assign_helpers import answer_everything, cleared, phq9_answers, send_now
+
+    monkeypatch.setattr(send_outbound_email, "delay", lambda *args: None)
+    assignment = services.assign(
+        bob,
+        erin,
+        cleared(erin.practice, "gad-7"),
+        services.Plan(
+            schedule="every_n_weeks",
+            interval_weeks=1,
+            start_date=timezone.localdate() + datetime.timedelta(days=1),
+            send_time=datetime.time(9),
+        ),
+    )
+    _, answered = send_now(erin, "phq-9", actor=bob)
+    answer_everything(answered, overrides=phq9_answers(1), now=timezone.now())
+    (response,) = services.submit_packet(answered)
+    _, packet = send_now(erin, "gad-7", actor=bob)
+    return {
+        "erin_assignment": assignment,
+        "erin_packet": packet,
+        "erin_response": response,
+        "erin_alert": response.alerts.get(),
+    }
+
+
+@pytest.fixture
+def reports_world(erin, bob, alice, practice_a, settings, tmp_path):
+    """Reports about Erin by Bob (queued, failed, ready with a file) and an owner's batch."""
+    from tests.clients.reports_helpers import permission_world
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return permission_world(erin, bob, alice)
+
+
+@pytest.fixture
+def world(
+    alice, bob, dana, charlie, erin, frank, gina, practice_a, notes_world, questionnaire_world
+):
     invitation = StaffInvitation.objects.create(
         practice=practice_a,
         email="newcomer@example.com",
@@ -288,6 +347,7 @@ def world(alice, bob, dana, charlie, erin, frank, gina, practice_a, notes_world)
         "one": SimpleNamespace(value=1),
         "custom_a": custom_instrument_for(practice_a, alice),
         **notes_world,
+        **questionnaire_world,
     }
 
 

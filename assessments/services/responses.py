@@ -255,3 +255,28 @@ def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
         )
     alert.refresh_from_db()
     return alert
+
+
+def answer_rows(response: Response) -> list[dict]:
+    """Each question of the version the client answered, with the answer and its label."""
+    definition = response.instrument_version.definition
+    rows = []
+    for question in definition["items"]:
+        value = response.answers.get(str(question["number"]))
+        label = ""
+        if question["type"] != "text" and value is not None:
+            scale = scoring.item_scale(definition, question)
+            label = {entry["value"]: entry["label"] for entry in scale.get("labels", [])}.get(
+                value, ""
+            )
+        rows.append(
+            {
+                "number": question["number"],
+                "text": question["text"],
+                "type": question["type"],
+                "answer": value,
+                "label": label,
+                "reverse": question.get("reverse", False),
+            }
+        )
+    return rows

@@ -1,0 +1,114 @@
+"""What the clinician's pages read about questionnaires, each in a fixed number of queries.
+
+Every read starts from ``visible_to(user)`` (which goes through ``Client.objects.visible_to``),
+so a page can never show a row of a client the user may not see.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from assessments.models import (
+    Alert,
+    Assignment,
+    ClientInstrumentSummary,
+    Occasion,
+    Packet,
+    PacketItem,
+    Response,
+)
+
+RECENT_OCCASIONS = 6
+RECENT_PACKETS = 10
+RECENT_RESPONSES = 12
+RECENT_ACKNOWLEDGED_ALERTS = 5
+
+
+@dataclass
+class ClientQuestionnaires:
+    assignments: list
+    packets: list
+    summaries: list
+    responses: list
+    open_alerts: list
+    acknowledged_alerts: list
+
+
+def assignments_for(user, client):
+    return (
+        Assignment.objects.visible_to(user)
+        .filter(client=client)
+        .select_related("created_by")
+        .prefetch_related(
+            "instruments",
+            Prefetch(
+                "occasions",
+                queryset=Occasion.objects.exclude(status=Occasion.Status.CANCELLED)
+                .select_related("packet")
+                .order_by("-due_at", "-pk")[:RECENT_OCCASIONS],
+                to_attr="recent_occasions",
+            ),
+        )
+        .order_by("status", "-created_at", "-pk")
+    )
+
+
+def packets_for(user, client):
+    return (
+        Packet.objects.visible_to(user)
+        .filter(client=client)
+        .select_related("last_email")
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=PacketItem.objects.select_related("instrument").order_by("position"),
+            )
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def alerts_for(user, client):
+    return (
+        Alert.objects.visible_to(user)
+        .filter(client=client)
+        .select_related("response__instrument", "acknowledged_by", "notice_email")
+        .order_by("-raised_at", "-pk")
+    )
+
+
+def client_questionnaires(user, client) -> ClientQuestionnaires:
+    """Everything the client page's questionnaire sections show (about nine queries, however
+    many assignments, packets or responses the client has)."""
+    alerts = alerts_for(user, client)
+    return ClientQuestionnaires(
+        assignments=list(assignments_for(user, client)),
+        packets=list(packets_for(user, client)[:RECENT_PACKETS]),
+        summaries=list(
+            ClientInstrumentSummary.objects.visible_to(user)
+            .filter(client=client)
+            .select_related("instrument", "latest", "previous", "baseline")
+            .order_by("instrument__name")
+        ),
+        responses=list(
+            Response.objects.visible_to(user)
+            .filter(client=client)
+            .select_related("instrument")
+            .order_by("-submitted_at", "-pk")[:RECENT_RESPONSES]
+        ),
+        open_alerts=[alert for alert in alerts if alert.is_open],
+        acknowledged_alerts=[alert for alert in alerts if not alert.is_open][
+            :RECENT_ACKNOWLEDGED_ALERTS
+        ],
+    )
+
+
+def open_alerts(user, practice, limit: int = 20):
+    """Unacknowledged alerts of clients ``user`` may see in ``practice``, newest first."""
+    return list(
+        Alert.objects.visible_to(user)
+        .open()
+        .filter(practice=practice)
+        .select_related("client", "response__instrument", "notice_email")
+        .order_by("-raised_at", "-pk")[:limit]
+    )

@@ -1,0 +1,100 @@
+"""The client timeline's questionnaire entries: links sent, questionnaires completed, alerts.
+
+Registered in ``clients.notes.TIMELINE_PROVIDERS``. Like every provider it answers ``count`` and
+``newest`` in a fixed number of queries, through ``visible_to(user)``. Entries carry no scores or
+answers: they link to the response.
+"""
+
+import heapq
+from operator import attrgetter
+
+from django.db.models import Prefetch
+from django.urls import reverse
+
+from assessments.models import Alert, Packet, PacketItem, Response
+from clients.notes import TimelineEntry
+
+
+class AssessmentTimeline:
+    def _packets(self, user, client):
+        return Packet.objects.visible_to(user).filter(client=client, sent_at__isnull=False)
+
+    def count(self, user, client) -> int:
+        """One query: the three kinds of row counted together."""
+        return (
+            self._packets(user, client)
+            .order_by()
+            .values_list("pk")
+            .union(
+                Response.objects.visible_to(user)
+                .filter(client=client)
+                .order_by()
+                .values_list("pk"),
+                Alert.objects.visible_to(user).filter(client=client).order_by().values_list("pk"),
+                all=True,
+            )
+            .count()
+        )
+
+    def newest(self, user, client, limit: int) -> list[TimelineEntry]:
+        packets = (
+            self._packets(user, client)
+            .prefetch_related(
+                Prefetch(
+                    "items",
+                    queryset=PacketItem.objects.select_related("instrument").order_by("position"),
+                )
+            )
+            .order_by("-sent_at", "-pk")[:limit]
+        )
+        responses = (
+            Response.objects.visible_to(user)
+            .filter(client=client)
+            .select_related("instrument")
+            .order_by("-submitted_at", "-pk")[:limit]
+        )
+        alerts = (
+            Alert.objects.visible_to(user)
+            .filter(client=client)
+            .select_related("response__instrument")
+            .order_by("-raised_at", "-pk")[:limit]
+        )
+        streams = [
+            [self._sent(packet) for packet in packets],
+            [self._completed(response) for response in responses],
+            [self._alert(alert) for alert in alerts],
+        ]
+        merged = heapq.merge(*streams, key=attrgetter("at"), reverse=True)
+        return list(merged)[:limit]
+
+    @staticmethod
+    def _sent(packet: Packet) -> TimelineEntry:
+        names = "; ".join(item.instrument.name for item in packet.items.all())
+        return TimelineEntry(
+            at=packet.sent_at,
+            kind="assessment_sent",
+            title="Questionnaires sent",
+            url=reverse("clients:detail", args=[packet.client_id]) + "#questionnaires",
+            detail=names,
+            status=packet.get_status_display(),
+        )
+
+    @staticmethod
+    def _completed(response: Response) -> TimelineEntry:
+        return TimelineEntry(
+            at=response.submitted_at,
+            kind="assessment_completed",
+            title=f"{response.instrument.name} answered",
+            url=reverse("assessments:response_detail", args=[response.pk]),
+        )
+
+    @staticmethod
+    def _alert(alert: Alert) -> TimelineEntry:
+        state = "open" if alert.is_open else "acknowledged"
+        return TimelineEntry(
+            at=alert.raised_at,
+            kind="alert",
+            title=f"Alert ({state}): {alert.response.instrument.name}",
+            url=reverse("assessments:response_detail", args=[alert.response_id]),
+            detail=alert.rule_label,
+        )

@@ -1,0 +1,270 @@
+"""Clinicians' questionnaire pages: assign to one client or many, change a schedule, resend or
+revoke a link, acknowledge an alert, read a response. Every object is found through
+``visible_to(user)``: outside the user's scope is 404."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from assessments import services
+from assessments.forms import AssignForm, AssignManyForm, AssignmentEditForm
+from assessments.models import Alert, Assignment, Packet, Response
+from assessments.services import assignments as assignment_service
+from clients.models import Client
+from practice import audit
+from practice.models import AuditAction
+from practice.permissions import member_required
+
+
+def _client_page(client_id) -> str:
+    return reverse("clients:detail", args=[client_id]) + "#questionnaires"
+
+
+def _visible_client(request, pk) -> Client:
+    return get_object_or_404(
+        Client.objects.visible_to(request.user).select_related("practice", "primary_clinician"),
+        pk=pk,
+    )
+
+
+@member_required
+def assign(request, client_pk):
+    """Assign questionnaires to one client: now or on a schedule."""
+    client = _visible_client(request, client_pk)
+    form = AssignForm(
+        request.POST or None,
+        practice=client.practice,
+        initial={"time_zone": client.effective_time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment = services.assign(
+                request.user,
+                client,
+                form.cleaned_data["instruments"],
+                form.plan(),
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if assignment.occasions.filter(status="sent").exists():
+                messages.success(request, f"Questionnaires sent to {client.preferred_name}.")
+            else:
+                messages.success(request, f"Schedule saved: {assignment.description}.")
+            return redirect(_client_page(client.pk))
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "assessments/assign.html",
+        {
+            "client": client,
+            "form": form,
+            "unreachable": assignment_service.unreachable_reason(client),
+        },
+        status=status,
+    )
+
+
+@member_required
+def assign_many(request):
+    """The same questionnaires for several clients of the caseload."""
+    clients = (
+        Client.objects.visible_to(request.user)
+        .filter(practice=request.practice)
+        .active()
+        .order_by("full_name", "pk")
+    )
+    initial = {"clients": request.GET.getlist("client")} if request.method == "GET" else None
+    form = AssignManyForm(
+        request.POST or None, practice=request.practice, clients=clients, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.assign_many(
+                request.user,
+                form.cleaned_data["clients"],
+                form.cleaned_data["instruments"],
+                form.plan(),
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if report.assignments:
+                messages.success(
+                    request,
+                    f"Assigned to {len(report.assignments)} client"
+                    f"{'s' if len(report.assignments) != 1 else ''}.",
+                )
+            for _client, reason in report.skipped:
+                messages.warning(request, f"Not assigned: {reason}")
+            return redirect("dashboard")
+    status = 400 if form.errors else 200
+    audit.record_list(request, "client", request.practice)
+    return render(request, "assessments/assign_many.html", {"form": form}, status=status)
+
+
+def _assignment(request, pk) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.visible_to(request.user).select_related("client__practice"), pk=pk
+    )
+
+
+@member_required
+def assignment_edit(request, pk):
+    assignment = _assignment(request, pk)
+    client = assignment.client
+    if not assignment.is_open:
+        messages.error(request, "This assignment has ended; assign anew.")
+        return redirect(_client_page(client.pk))
+    form = AssignmentEditForm(
+        request.POST or None,
+        practice=client.practice,
+        initial={
+            "instruments": list(assignment.instruments.all()),
+            "when": assignment.schedule,
+            "interval_weeks": assignment.interval_weeks,
+            "start_date": assignment.start_date,
+            "send_time": assignment.send_time,
+            "time_zone": assignment.time_zone,
+            "end_date": assignment.end_date,
+            "max_occasions": assignment.max_occasions,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_assignment(
+                request.user,
+                assignment,
+                form.plan(),
+                form.cleaned_data["instruments"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Schedule changed.")
+            return redirect(_client_page(client.pk))
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "assessments/assignment_edit.html",
+        {"assignment": assignment, "client": client, "form": form},
+        status=status,
+    )
+
+
+def _act(request, action, client_id, success: str):
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect(_client_page(client_id))
+
+
+@member_required
+@require_POST
+def assignment_pause(request, pk):
+    assignment = _assignment(request, pk)
+    return _act(
+        request,
+        lambda: services.pause_assignment(request.user, assignment, request=request),
+        assignment.client_id,
+        "Schedule paused: nothing is sent until you resume it.",
+    )
+
+
+@member_required
+@require_POST
+def assignment_resume(request, pk):
+    assignment = _assignment(request, pk)
+    return _act(
+        request,
+        lambda: services.resume_assignment(request.user, assignment, request=request),
+        assignment.client_id,
+        "Schedule resumed.",
+    )
+
+
+@member_required
+@require_POST
+def assignment_end(request, pk):
+    assignment = _assignment(request, pk)
+    return _act(
+        request,
+        lambda: services.end_assignment(request.user, assignment, request=request),
+        assignment.client_id,
+        "Schedule ended. Links already sent keep working until they expire.",
+    )
+
+
+def _packet(request, pk) -> Packet:
+    return get_object_or_404(
+        Packet.objects.visible_to(request.user).select_related("client"), pk=pk
+    )
+
+
+@member_required
+@require_POST
+def invitation_resend(request, pk):
+    packet = _packet(request, pk)
+    return _act(
+        request,
+        lambda: services.resend_packet(request.user, packet, request=request),
+        packet.client_id,
+        "A new link is on its way; the old one no longer works.",
+    )
+
+
+@member_required
+@require_POST
+def invitation_revoke(request, pk):
+    packet = _packet(request, pk)
+    return _act(
+        request,
+        lambda: services.revoke_packet(request.user, packet, request=request),
+        packet.client_id,
+        "Link revoked: it no longer works.",
+    )
+
+
+@member_required
+@require_POST
+def alert_acknowledge(request, pk):
+    alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
+    services.acknowledge_alert(request.user, alert, request=request)
+    messages.success(request, "Alert acknowledged.")
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect(_client_page(alert.client_id))
+
+
+@member_required
+def response_detail(request, pk):
+    """One submitted questionnaire: every question with the client's answer, and the result."""
+    response = get_object_or_404(
+        Response.objects.visible_to(request.user).select_related(
+            "client", "instrument", "instrument_version", "packet_item__packet"
+        ),
+        pk=pk,
+    )
+    audit.record(request, AuditAction.VIEW, response)
+    return render(
+        request,
+        "assessments/response_detail.html",
+        {
+            "response": response,
+            "client": response.client,
+            "rows": services.responses.answer_rows(response),
+            "alerts": response.alerts.select_related("acknowledged_by"),
+        },
+    )
