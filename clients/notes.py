@@ -647,6 +647,7 @@ class SessionTimeline:
 # Assessments (sent, completed, alerts) and reports append theirs here.
 TIMELINE_PROVIDERS: list[str] = [
     "clients.notes.SessionTimeline",
+    "clients.reports.timeline.ReportTimeline",
     "assessments.timeline.AssessmentTimeline",
 ]
 

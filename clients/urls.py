@@ -2,6 +2,7 @@ from django.urls import path
 
 from clients.views import notes as note_views
 from clients.views import records as views
+from clients.views import reports as report_views
 
 app_name = "clients"
 
@@ -28,4 +29,30 @@ urlpatterns = [
     path("notes/search/", note_views.note_search, name="note_search"),
     path("notes/tags/", note_views.tag_list, name="note_tags"),
     path("notes/tags/<int:tag_pk>/", note_views.tag_edit, name="note_tag_edit"),
+    # Reports
+    path("<uuid:pk>/reports/new/", report_views.report_request, name="report_request"),
+    path("<uuid:pk>/reports/<uuid:report_pk>/", report_views.report_detail, name="report_detail"),
+    path(
+        "<uuid:pk>/reports/<uuid:report_pk>/status/",
+        report_views.report_status,
+        name="report_status",
+    ),
+    path(
+        "<uuid:pk>/reports/<uuid:report_pk>/download/",
+        report_views.report_download,
+        name="report_download",
+    ),
+    path(
+        "<uuid:pk>/reports/<uuid:report_pk>/retry/", report_views.report_retry, name="report_retry"
+    ),
+    path(
+        "<uuid:pk>/reports/<uuid:report_pk>/delete/",
+        report_views.report_delete,
+        name="report_delete",
+    ),
+    path("reports/", report_views.my_reports, name="my_reports"),
+    path("reports/batches/new/", report_views.batch_request, name="batch_request"),
+    path("reports/batches/<uuid:batch_pk>/", report_views.batch_detail, name="batch_detail"),
+    path("reports/batches/<uuid:batch_pk>/status/", report_views.batch_status, name="batch_status"),
+    path("reports/batches/<uuid:batch_pk>/retry/", report_views.batch_retry, name="batch_retry"),
 ]

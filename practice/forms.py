@@ -100,17 +100,20 @@ class PracticeSettingsForm(forms.ModelForm):
             "report_letterhead",
             "brand_colour",
             "paper_size",
+            "report_retention_days",
             "require_mfa",
         ]
         labels = {
             "name": "Practice name",
             "brand_colour": "Brand colour",
             "paper_size": "Paper size for reports",
+            "report_retention_days": "Keep generated reports for (days)",
             "require_mfa": "Require two-factor authentication for every member",
         }
         widgets = {
             "report_letterhead": forms.Textarea(attrs={"rows": 4}),
             "brand_colour": forms.TextInput(attrs={"type": "color"}),
+            "report_retention_days": forms.NumberInput(attrs={"min": 1, "max": 365}),
         }
 
 

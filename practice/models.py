@@ -104,6 +104,9 @@ def validate_reminder_days(value) -> None:
         raise ValidationError("List each reminder day once, in increasing order.")
 
 
+REPORT_RETENTION_MAX_DAYS = 365
+
+
 class PaperSize(models.TextChoices):
     A4 = "A4", "A4"
     LETTER = "Letter", "US Letter"
@@ -126,6 +129,13 @@ class Practice(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f5d62.")],
     )
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
+    report_retention_days = models.PositiveSmallIntegerField(
+        "keep generated reports for (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(REPORT_RETENTION_MAX_DAYS)],
+        help_text="PDF reports are deleted this many days after they are ready; a shorter period "
+        "also applies to reports already made. They can be generated again.",
+    )
     require_mfa = models.BooleanField(
         default=False, help_text="Every member must set up two-factor authentication."
     )

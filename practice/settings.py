@@ -299,7 +299,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Reports (clients/tasks.py): re-enqueue reports whose worker died or whose message was
+    # lost; delete report files past each practice's retention.
+    "sweep-reports": {
+        "task": "clients.tasks.sweep_reports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "expire-reports": {
+        "task": "clients.tasks.expire_reports",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
+
+# --- Reports ----------------------------------------------------------------------------------
+# Each PDF is laid out in a child process bounded by these (clients/reports/pdf.py); the report
+# task's own soft and hard time limits are derived from the seconds.
+REPORT_RENDER_SECONDS = env_int("REPORT_RENDER_SECONDS", 60, minimum=5)
+REPORT_RENDER_MEMORY_MB = env_int("REPORT_RENDER_MEMORY_MB", 1024, minimum=128)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -194,6 +194,29 @@ ROUTES: dict[str, Row] = {
     "assessments:invitation_revoke": client_object(method="post", ok={302}, args=("erin_packet",)),
     "assessments:alert_acknowledge": client_object(method="post", ok={302}, args=("erin_alert",)),
     "assessments:response_detail": client_object(args=("erin_response",)),
+    # Reports (clients/reports): pages, the owner's batches, the API.
+    "clients:report_request": client_object(),
+    "clients:report_detail": client_object(args=("erin", "erin_report")),
+    "clients:report_status": client_object(args=("erin", "erin_report")),
+    "clients:report_download": client_object(ok={200}, args=("erin", "erin_ready_report")),
+    "clients:report_retry": client_object(
+        method="post", ok={302}, args=("erin", "erin_failed_report")
+    ),
+    "clients:report_delete": client_object(method="post", ok={302}, args=("erin", "erin_report")),
+    "clients:my_reports": member_page(),
+    "clients:batch_request": owner_page(),
+    "clients:batch_detail": Row(
+        args=("a_batch",),
+        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+    ),
+    "clients:batch_status": Row(
+        args=("a_batch",),
+        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+    ),
+    "clients:batch_retry": owner_action(args=("a_batch",)),
+    "report-list": api_member(),
+    "report-detail": api_client_object(args=("erin_report",)),
+    "report-download": api_client_object(args=("erin_ready_report",)),
     "instrument-list": api_member(),
     "instrument-detail": Row(
         args=("custom_a.code",),
@@ -320,7 +343,17 @@ def reports_world(erin, bob, alice, practice_a, settings, tmp_path):
 
 @pytest.fixture
 def world(
-    alice, bob, dana, charlie, erin, frank, gina, practice_a, notes_world, questionnaire_world
+    alice,
+    bob,
+    dana,
+    charlie,
+    erin,
+    frank,
+    gina,
+    practice_a,
+    notes_world,
+    questionnaire_world,
+    reports_world,
 ):
     invitation = StaffInvitation.objects.create(
         practice=practice_a,
@@ -348,6 +381,7 @@ def world(
         "custom_a": custom_instrument_for(practice_a, alice),
         **notes_world,
         **questionnaire_world,
+        **reports_world,
     }
 
 

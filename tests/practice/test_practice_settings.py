@@ -16,6 +16,7 @@ def valid(**overrides) -> dict:
         "report_letterhead": "1 Quay Street\nPortsmouth",
         "brand_colour": "#AA3366",
         "paper_size": PaperSize.LETTER,
+        "report_retention_days": 30,
         **overrides,
     }
 

@@ -1,0 +1,2 @@
+"""PDF reports: ``services`` (request, render, sweep, expire), ``content`` (what a report shows),
+``pdf`` (hardened WeasyPrint rendering), ``forms`` and ``timeline``."""

@@ -1,0 +1,263 @@
+"""HTML to PDF with WeasyPrint, hardened for documents built from client data.
+
+- **Only our own static files.** ``StaticOnlyFetcher`` answers ``data:`` URIs and our static
+  files (found as ``{% static %}`` names them); every other URL, ``file://`` and the network
+  included, is refused before anything is opened.
+- **Presentational hints off**: only our stylesheets decide how the document looks.
+- **Time and memory bounded per render.** ``render_pdf`` lays the document out in a forked child
+  process with an address-space limit (the parent's size plus ``memory_mb``) and a CPU-time limit,
+  while the parent waits at most ``seconds`` and then kills it. A runaway render therefore ends
+  with ``RenderTooSlow`` or ``RenderTooLarge`` and never takes the worker down with it; the
+  Celery task's own soft and hard limits stay as the outer envelope.
+
+No Django model is touched here: the caller hands over the finished HTML and a file path.
+"""
+
+import contextlib
+import functools
+import logging
+import math
+import mimetypes
+import os
+import posixpath
+import resource
+import select
+import signal
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+
+# Relative URLs in report HTML (``/static/...``) resolve against this origin. The reserved
+# ``.invalid`` top-level domain can never be reached; the fetcher reads such URLs from disk.
+BASE_URL = "https://attune.invalid/"
+PDF_MAGIC = b"%PDF-"
+
+
+class RenderError(Exception):
+    """The document could not be turned into a PDF. ``message`` is safe to show a clinician."""
+
+    message = (
+        "The PDF could not be laid out. Try again; if it fails again, tell your administrator."
+    )
+
+    def __init__(self, message: str | None = None, *, detail: str = ""):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+        self.detail = detail  # for the log: an exception class name, never document content
+
+
+class RenderTooSlow(RenderError):
+    message = (
+        "The report took too long to lay out. Try a shorter period or fewer instruments, "
+        "then try again."
+    )
+
+
+class RenderTooLarge(RenderError):
+    message = (
+        "The report needed more memory than a report may use. Try a shorter period or fewer "
+        "instruments, then try again."
+    )
+
+
+class RefusedURL(ValueError):
+    """The document asked for something other than our static files or a ``data:`` URI."""
+
+
+@functools.cache
+def _fetcher_class():
+    """Built on first use: importing WeasyPrint takes a moment, and only workers need it."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        """Serves ``data:`` URIs and our static files, nothing else."""
+
+        def __init__(self):
+            super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                return super().fetch(url, headers)
+            path = static_path_for(url)
+            if path is None:
+                self.refused.append(url[:200])
+                raise RefusedURL(f"Reports may only load our static files, not {url[:80]!r}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    return StaticOnlyFetcher
+
+
+def static_only_fetcher():
+    """A WeasyPrint URL fetcher that serves ``data:`` URIs and our static files, nothing else."""
+    return _fetcher_class()()
+
+
+def static_path_for(url: str) -> Path | None:
+    """The file on disk behind ``url`` if it is one of our static files, else ``None``.
+
+    Accepts only ``BASE_URL`` + ``STATIC_URL`` + a relative path without ``..``; looks in the
+    collected static files first (production, with hashed names), then asks the finders (DEBUG
+    and tests, where nothing is collected).
+    """
+    prefix = BASE_URL.rstrip("/") + "/" + settings.STATIC_URL.lstrip("/")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment or not url.startswith(prefix):
+        return None
+    name = unquote(url[len(prefix) :])
+    normalised = posixpath.normpath(name)
+    if (
+        not name
+        or "\\" in name
+        or "\x00" in name
+        or normalised != name
+        or normalised.startswith(("/", "../"))
+        or normalised == ".."
+    ):
+        return None
+    candidates = []
+    if settings.STATIC_ROOT:
+        with contextlib.suppress(NotImplementedError, ValueError):
+            candidates.append(Path(staticfiles_storage.path(name)))
+    found = finders.find(name)
+    if found:
+        candidates.append(Path(found))
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _write_pdf(html: str, target: Path) -> int:
+    """Lay out ``html`` and write the PDF to ``target``; return the number of pages."""
+    import weasyprint
+
+    document = weasyprint.HTML(
+        string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher(), media_type="print"
+    ).render(presentational_hints=False, pdf_forms=False)
+    document.write_pdf(target)
+    return len(document.pages)
+
+
+def _vm_size_bytes() -> int | None:
+    """This process's address-space size, from /proc (Linux); ``None`` elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _limit_child(seconds: float, memory_mb: int) -> None:
+    """Bound the render child: CPU seconds, and address space beyond what it inherited."""
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGALRM):
+        signal.signal(number, signal.SIG_DFL)
+    cpu = math.ceil(seconds)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    current = _vm_size_bytes()
+    if current is not None:
+        limit = current + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _child(html: str, target: Path, seconds: float, memory_mb: int, pipe: int) -> None:
+    code = 1
+    try:
+        _limit_child(seconds, memory_mb)
+        # attune.css carries screen rules WeasyPrint skips with a warning; progress is INFO.
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        pages = _write_pdf(html, target)
+        os.write(pipe, f"ok {pages}".encode())
+        code = 0
+    except BaseException as exc:  # reported to the parent by class name only
+        message = "memory" if _caused_by_memory(exc) else f"error {type(exc).__name__}"
+        os.write(pipe, message[:200].encode())
+    finally:
+        os._exit(code)
+
+
+def _caused_by_memory(exc: BaseException | None) -> bool:
+    """A ``MemoryError``, or an error raised while handling one (C extensions turn failed
+    allocations into ``SystemError`` and the like)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, MemoryError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _wait(pid: int, pipe: int, seconds: float) -> tuple[bytes, int]:
+    """The child's message and exit status; kills it once ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise RenderTooSlow()
+        ready, _, _ = select.select([pipe], [], [], remaining)
+        if not ready:
+            continue
+        chunk = os.read(pipe, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks), status
+
+
+def render_pdf(html: str, target: Path, *, seconds: float, memory_mb: int) -> int:
+    """Write ``html`` as a PDF to ``target`` within the bounds; return its page count.
+
+    Raises ``RenderTooSlow``, ``RenderTooLarge`` or ``RenderError``; ``target`` may then hold
+    a partial file, which the caller removes.
+    """
+    if not hasattr(os, "fork"):  # pragma: no cover - Attune's workers run on Linux
+        return _write_pdf(html, target)
+    _fetcher_class()  # import WeasyPrint here, once, so every forked child starts warm
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child never returns from here
+        os.close(read_end)
+        _child(html, target, seconds, memory_mb, write_end)
+    os.close(write_end)
+    try:
+        message, status = _wait(pid, read_end, seconds)
+    except BaseException:
+        # Our deadline, or the task's soft time limit raised while waiting: stop the child.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(read_end)
+    return _outcome(message.decode(errors="replace"), status, target)
+
+
+def _outcome(message: str, status: int, target: Path) -> int:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number in (signal.SIGXCPU, signal.SIGKILL):
+            raise RenderTooSlow()
+        # A crash in the C libraries (often a failed allocation): reported, never fatal to us.
+        raise RenderError(detail=f"renderer stopped by signal {number}")
+    if message == "memory":
+        raise RenderTooLarge()
+    if not message.startswith("ok "):
+        raise RenderError(detail=message.removeprefix("error ") or f"exit status {status}")
+    with target.open("rb") as written:
+        if written.read(len(PDF_MAGIC)) != PDF_MAGIC:
+            raise RenderError(detail="not a PDF")
+    return int(message.split()[1])

@@ -1,0 +1,713 @@
+"""PDF reports: request them, render them in the background, hand them over, let them expire.
+
+A report is a ``Report`` row first (queued, with its parameters); ``render_report`` (the Celery
+task in ``clients/tasks.py``) gets only its id, enqueued when the request's transaction commits.
+
+- ``request_report`` / ``request_batch`` validate and store the request, audit it and enqueue.
+- ``render`` (what the task runs) claims the row with a compare-and-set, gathers the content,
+  lays out the PDF in a bounded child process (``clients.reports.pdf``), stores it in the
+  default storage and marks the row ready, in that order. Re-delivered messages find the row
+  claimed or finished and do nothing; a finished render whose claim was lost removes its file,
+  so one report never has two. Transient trouble (database, storage) puts the row back in the
+  queue and raises ``TransientReportError`` for the task to retry with backoff; anything else
+  marks it failed with a message safe to show.
+- ``sweep`` (beat, every minute) re-enqueues rows whose worker died (rendering past its lease)
+  or whose message was lost (queued long past due). ``expire`` (beat, hourly) deletes files
+  past the practice's retention and marks the rows expired.
+
+Logs name reports by id only: never a client, a score or a note.
+"""
+
+import contextlib
+import datetime
+import logging
+import os
+import secrets
+import tempfile
+import time
+import traceback
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from clients.models import Client, Report, ReportBatch
+from clients.reports import content as report_content
+from clients.reports import pdf
+from clients.services import can_manage
+from practice import audit
+from practice.models import AuditAction, Membership, Practice, Role
+
+logger = logging.getLogger(__name__)
+Status = Report.Status
+
+MAX_ATTEMPTS = 4
+"""Claims of one report before it is marked failed (worker deaths and transient errors)."""
+RETRY_BACKOFF = 20
+"""Seconds before the first retry of a transient failure; doubled each time, with jitter."""
+RETRY_BACKOFF_MAX = 10 * 60
+QUEUED_STUCK_AFTER = timedelta(minutes=10)
+"""How long past due a queued row waits before the sweeper decides its message was lost."""
+SWEEP_BATCH = 500
+MAX_PENDING_PER_USER = 20
+MAX_BATCH_CLIENTS = 500
+MAX_PERIOD_DAYS = 366 * 10
+PARTIAL_DIR = "reports/.partial"
+PARTIAL_MAX_AGE = timedelta(hours=6)
+
+NOT_ALLOWED = (
+    "The person who requested this report can no longer see this client's record, so it was "
+    "not generated."
+)
+GENERIC_FAILURE = (
+    "Something went wrong while generating this report. Try again; if it fails again, tell "
+    "your administrator (quote the report number)."
+)
+WORKER_LOST = (
+    "The report stopped several times while it was being generated. Try again; if it fails "
+    "again, tell your administrator (quote the report number)."
+)
+TEMPORARY_FAILURE = (
+    "A temporary problem (database or file storage) stopped this report several times. "
+    "Try again in a few minutes."
+)
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
+
+
+class TransientReportError(Exception):
+    """A temporary problem; the task retries. Carries the error's class name only."""
+
+
+def render_seconds() -> int:
+    return settings.REPORT_RENDER_SECONDS
+
+
+def task_soft_time_limit() -> int:
+    """Seconds before the task is asked to stop: the render's own bound plus gathering and
+    storing."""
+    return render_seconds() + 30
+
+
+def task_time_limit() -> int:
+    return render_seconds() + 60
+
+
+def lease() -> timedelta:
+    """How long a claim lasts: past the task's hard time limit its worker is gone."""
+    return timedelta(seconds=task_time_limit() + 60)
+
+
+def retry_delay(attempts: int) -> int:
+    return min(RETRY_BACKOFF * 2 ** max(attempts - 1, 0), RETRY_BACKOFF_MAX)
+
+
+# --- Requesting -------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportOptions:
+    """What a clinician asks for, as parsed by a form or serializer."""
+
+    period_start: datetime.date
+    period_end: datetime.date
+    audience: str = Report.Audience.CLINICAL
+    instruments: list[str] = field(default_factory=list)
+    include_notes: bool = False
+
+
+def default_period(practice: Practice) -> tuple[datetime.date, datetime.date]:
+    """The last year up to today, in the practice's time zone."""
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(practice.time_zone)).date()
+    return today - timedelta(days=365), today
+
+
+def instrument_choices(practice: Practice) -> list[tuple[str, str]]:
+    """(code, name) of the instruments the practice can see, for the request forms."""
+    from assessments.models import Instrument
+
+    return [
+        (code, name)
+        for code, name in Instrument.objects.available_to(practice)
+        .order_by("name")
+        .values_list("code", "name")
+    ]
+
+
+def clean_options(practice: Practice, options: ReportOptions) -> ReportOptions:
+    """Check ``options``; raise ``ValidationError`` with a message per field."""
+    errors: dict[str, str] = {}
+    if options.audience not in Report.Audience.values:
+        errors["audience"] = "Choose a clinical record or a client-friendly report."
+    start, end = options.period_start, options.period_end
+    if start > end:
+        errors["period_end"] = "The period must end on or after the day it starts."
+    elif (end - start).days > MAX_PERIOD_DAYS:
+        errors["period_start"] = "A report covers at most ten years; choose a later start."
+    elif start.year < 1900:
+        errors["period_start"] = "Check the year of the start date."
+    codes = list(dict.fromkeys(options.instruments or []))
+    known = {code for code, _name in instrument_choices(practice)}
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        errors["instruments"] = f"Unknown instrument: {', '.join(unknown)}."
+    if errors:
+        raise ValidationError(errors)
+    include_notes = options.include_notes and options.audience == Report.Audience.CLINICAL
+    return ReportOptions(start, end, options.audience, codes, include_notes)
+
+
+def _enqueue(report_id) -> None:
+    from clients.tasks import render_report  # the tasks module imports this one
+
+    render_report.delay_on_commit(str(report_id))
+
+
+@transaction.atomic
+def request_report(actor, client: Client, options: ReportOptions, *, request=None) -> Report:
+    """Store a report request for ``client`` by ``actor`` and enqueue it on commit.
+
+    The caller has already found ``client`` through ``Client.objects.visible_to(actor)``.
+    """
+    options = clean_options(client.practice, options)
+    pending = Report.objects.unfinished().filter(requested_by=actor, batch__isnull=True)
+    if pending.count() >= MAX_PENDING_PER_USER:
+        raise ValidationError(
+            f"You have {MAX_PENDING_PER_USER} reports waiting to be generated. Wait for some "
+            "to finish, then ask again."
+        )
+    report = Report.objects.create(
+        practice=client.practice,
+        client=client,
+        requested_by=actor,
+        audience=options.audience,
+        period_start=options.period_start,
+        period_end=options.period_end,
+        instruments=options.instruments,
+        include_notes=options.include_notes,
+    )
+    audit.record(
+        request,
+        AuditAction.CREATE,
+        report,
+        fields=["audience", "period", "instruments", "include_notes"],
+        actor=actor,
+    )
+    _enqueue(report.pk)
+    logger.info("report %s queued", report.pk)
+    return report
+
+
+BATCH_SCOPES = {
+    "practice": "All active clients of the practice",
+    "mine": "Active clients on my caseload",
+}
+
+
+def batch_clients(actor, practice: Practice, scope: str, clinician=None):
+    """The clients a batch covers: active clients of ``practice`` that ``actor`` sees, all of
+    them (``practice``), the actor's caseload (``mine``, as the dashboard shows it) or one
+    clinician's (``clinician``)."""
+    clients = Client.objects.visible_to(actor).filter(practice=practice).active()
+    if clinician is not None:
+        return clients.filter(primary_clinician=clinician)
+    if scope == "mine":
+        return clients.filter(Q(primary_clinician=actor) | Q(shares__clinician=actor)).distinct()
+    return clients
+
+
+def _require_owner(actor, practice: Practice) -> None:
+    owner = Membership.objects.active().filter(user=actor, practice=practice, role=Role.OWNER)
+    if not owner.exists():
+        raise PermissionDenied("Only the practice's owners can request reports in bulk.")
+
+
+@transaction.atomic
+def request_batch(
+    actor, practice: Practice, clients, scope_label: str, options: ReportOptions, *, request=None
+) -> ReportBatch:
+    """One report per client in ``clients`` (a queryset ``batch_clients`` made), enqueued on
+    commit. Owners only."""
+    _require_owner(actor, practice)
+    options = clean_options(practice, options)
+    chosen = list(
+        clients.order_by("full_name", "pk").values_list("pk", flat=True)[: MAX_BATCH_CLIENTS + 1]
+    )
+    if not chosen:
+        raise ValidationError("No active clients match; nothing to generate.")
+    if len(chosen) > MAX_BATCH_CLIENTS:
+        raise ValidationError(
+            f"A batch covers at most {MAX_BATCH_CLIENTS} clients; narrow the selection."
+        )
+    batch = ReportBatch.objects.create(practice=practice, requested_by=actor, scope=scope_label)
+    reports = Report.objects.bulk_create(
+        Report(
+            practice=practice,
+            client_id=client_id,
+            batch=batch,
+            requested_by=actor,
+            audience=options.audience,
+            period_start=options.period_start,
+            period_end=options.period_end,
+            instruments=options.instruments,
+            include_notes=options.include_notes,
+        )
+        for client_id in chosen
+    )
+    for report in reports:
+        audit.record(
+            request,
+            AuditAction.CREATE,
+            report,
+            fields=["audience", "period", "instruments", "include_notes", "batch"],
+            actor=actor,
+        )
+        _enqueue(report.pk)
+    logger.info("report batch %s queued with %s reports", batch.pk, len(reports))
+    return batch
+
+
+def batch_progress(batch: ReportBatch) -> dict:
+    """Counts per status, plus ``done`` (ready or failed) and ``total``."""
+    counts = dict.fromkeys(Status.values, 0)
+    for status, number in (
+        Report.objects.filter(batch=batch).values_list("status").annotate(n=Count("pk"))
+    ):
+        counts[status] = number
+    total = sum(counts.values())
+    done = counts[Status.READY] + counts[Status.FAILED] + counts[Status.EXPIRED]
+    return {
+        **counts,
+        "total": total,
+        "done": done,
+        "percent": round(100 * done / total) if total else 100,
+    }
+
+
+# --- Changing a report ------------------------------------------------------------------------
+
+
+def can_delete(user, membership: Membership | None, report: Report) -> bool:
+    """The requester, the client's primary clinician and the practice's owners."""
+    if report.requested_by_id == user.pk:
+        return True
+    return membership is not None and can_manage(membership, report.client)
+
+
+@transaction.atomic
+def retry_report(actor, report: Report, *, request=None) -> Report:
+    """Queue a failed or expired report again with the same parameters."""
+    if not report.can_retry:
+        raise ValidationError("Only a failed or expired report can be generated again.")
+    changed = Report.objects.filter(
+        pk=report.pk, status__in=[Status.FAILED, Status.EXPIRED]
+    ).update(
+        status=Status.QUEUED,
+        attempts=0,
+        progress=0,
+        error_message="",
+        next_attempt_at=timezone.now(),
+        claimed_at=None,
+        lease_expires_at=None,
+        finished_at=None,
+        seen_at=None,
+    )
+    if changed:
+        if report.batch_id:
+            ReportBatch.objects.filter(pk=report.batch_id).update(finished_at=None, seen_at=None)
+        audit.record(request, AuditAction.UPDATE, report, fields=["status"], actor=actor)
+        _enqueue(report.pk)
+    report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def retry_failed(actor, batch: ReportBatch, *, request=None) -> int:
+    """Queue every failed report of ``batch`` again; returns how many."""
+    _require_owner(actor, batch.practice)
+    failed = list(Report.objects.filter(batch=batch, status=Status.FAILED))
+    for report in failed:
+        retry_report(actor, report, request=request)
+    return len(failed)
+
+
+@transaction.atomic
+def delete_report(actor, membership, report: Report, *, request=None) -> None:
+    """Delete the report's file and row. A render still running finds the row gone and removes
+    what it wrote."""
+    if not can_delete(actor, membership, report):
+        raise PermissionDenied(
+            "Only whoever requested the report, the client's primary clinician or an owner can "
+            "delete it."
+        )
+    audit.record(request, AuditAction.DELETE, report, fields=["file"], actor=actor)
+    Report.objects.filter(pk=report.pk).delete()
+    transaction.on_commit(lambda: _delete_files(report))
+
+
+def mark_seen(user, reports) -> None:
+    """The requester has seen these finished reports: they leave the notification count."""
+    ids = [r.pk for r in reports if r.requested_by_id == user.pk and r.is_finished]
+    if ids:
+        Report.objects.filter(pk__in=ids, seen_at__isnull=True).update(seen_at=timezone.now())
+
+
+def mark_batch_seen(user, batch: ReportBatch) -> None:
+    if batch.requested_by_id == user.pk and batch.finished_at and not batch.seen_at:
+        ReportBatch.objects.filter(pk=batch.pk, seen_at__isnull=True).update(seen_at=timezone.now())
+
+
+def unseen(user):
+    """Finished reports and batches ``user`` requested and has not looked at yet (one query
+    when counted): what the notification in the page header counts."""
+    reports = (
+        Report.objects.filter(
+            requested_by=user,
+            batch__isnull=True,
+            status__in=Report.FINISHED,
+            seen_at__isnull=True,
+        )
+        .order_by()
+        .values("pk")
+    )
+    batches = (
+        ReportBatch.objects.filter(
+            requested_by=user, finished_at__isnull=False, seen_at__isnull=True
+        )
+        .order_by()
+        .values("pk")
+    )
+    return reports.union(batches, all=True)
+
+
+# --- The files --------------------------------------------------------------------------------
+
+
+def _report_dir(report: Report) -> str:
+    return f"reports/{report.practice_id}/{report.pk}"
+
+
+def _local_dir(name: str) -> Path | None:
+    """The local directory behind storage name ``name``, if the storage is a local disk."""
+    try:
+        return Path(default_storage.path(name))
+    except NotImplementedError:
+        return None
+
+
+def _delete_files(report: Report, keep: str | None = None) -> None:
+    """Delete every file stored for ``report`` except ``keep``."""
+    directory = _report_dir(report)
+    try:
+        _dirs, files = default_storage.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        files = []
+    for name in files:
+        path = f"{directory}/{name}"
+        if path != keep:
+            default_storage.delete(path)
+    if keep is None:
+        local = _local_dir(directory)
+        if local is not None:
+            with contextlib.suppress(OSError):
+                local.rmdir()
+
+
+class _MovableFile(File):
+    """A finished temporary file: a local storage moves it into place with one rename, so the
+    stored name never points at a partial file. Other storages upload it whole."""
+
+    def __init__(self, file, path: str):
+        super().__init__(file, name=os.path.basename(path))
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return self._path
+
+
+def _partial_dir() -> str | None:
+    """Where renders write before the move: inside the media root for a local storage (same
+    file system, so the move is a rename); the system's temporary directory otherwise."""
+    local = _local_dir(PARTIAL_DIR)
+    if local is None:
+        return None
+    local.mkdir(parents=True, exist_ok=True)
+    return str(local)
+
+
+def _render_and_store(report: Report, html: str) -> tuple[str, int, int]:
+    """Lay out ``html`` into a temporary file, then store it under a fresh name."""
+    fd, temporary = tempfile.mkstemp(prefix=f"{report.pk}-", suffix=".pdf", dir=_partial_dir())
+    os.close(fd)
+    try:
+        pages = pdf.render_pdf(
+            html,
+            Path(temporary),
+            seconds=render_seconds(),
+            memory_mb=settings.REPORT_RENDER_MEMORY_MB,
+        )
+        size = os.path.getsize(temporary)
+        name = f"{_report_dir(report)}/{secrets.token_hex(8)}.pdf"
+        with open(temporary, "rb") as rendered:
+            stored = default_storage.save(name, _MovableFile(rendered, temporary))
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+    return stored, size, pages
+
+
+def open_file(report: Report):
+    """The stored PDF of a ready report, opened for reading; ``None`` if it is gone."""
+    if not report.is_ready or not report.file_name:
+        return None
+    try:
+        return default_storage.open(report.file_name, "rb")
+    except FileNotFoundError:
+        logger.error("report %s is ready but its file is missing", report.pk)
+        return None
+
+
+def record_download(request, report: Report) -> None:
+    audit.record(request, AuditAction.EXPORT, report, fields=["file"])
+    mark_seen(request.user, [report])
+
+
+# --- Rendering (the task) ---------------------------------------------------------------------
+
+
+def _claim(report_id) -> Report | None:
+    now = timezone.now()
+    claimed = (
+        Report.objects.filter(pk=report_id)
+        .filter(Q(status=Status.QUEUED) | Q(status=Status.RENDERING, lease_expires_at__lt=now))
+        .update(
+            status=Status.RENDERING,
+            attempts=F("attempts") + 1,
+            progress=5,
+            error_message="",
+            claimed_at=now,
+            lease_expires_at=now + lease(),
+        )
+    )
+    if not claimed:
+        return None
+    return Report.objects.select_related("practice", "client__practice", "requested_by").get(
+        pk=report_id
+    )
+
+
+def _mine(report: Report):
+    """The row while this claim holds it: still rendering, with our attempt number."""
+    return Report.objects.filter(pk=report.pk, status=Status.RENDERING, attempts=report.attempts)
+
+
+def _fail(report: Report, message: str) -> None:
+    if _mine(report).update(
+        status=Status.FAILED,
+        error_message=message[:300],
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+        progress=0,
+    ):
+        _finish_batch(report.batch_id)
+
+
+def _finish_batch(batch_id) -> None:
+    if batch_id and not Report.objects.unfinished().filter(batch_id=batch_id).exists():
+        ReportBatch.objects.filter(pk=batch_id, finished_at__isnull=True).update(
+            finished_at=timezone.now()
+        )
+
+
+def render(report_id, *, source=None) -> None:
+    """Generate one report; what the ``render_report`` task runs.
+
+    Safe to run any number of times for the same id: only a run that claims a queued row (or a
+    rendering row whose worker's lease ran out) works on it, and only a run that still holds
+    its claim at the end marks it ready; any other run removes the file it wrote.
+    """
+    existing = Report.objects.filter(pk=report_id).values_list("status", flat=True).first()
+    if existing is None or existing not in Report.UNFINISHED:
+        return
+    report = _claim(report_id)
+    if report is None:
+        logger.info("report %s is claimed elsewhere or finished; nothing to do", report_id)
+        return
+    started = time.monotonic()
+
+    def progress(percent: int) -> None:
+        _mine(report).update(progress=percent)
+
+    try:
+        content = report_content.gather(report, source, progress)
+        html = report_content.render_html(content)
+        progress(60)
+        stored, size, pages = _render_and_store(report, html)
+    except report_content.ReportNotAllowed:
+        _fail(report, NOT_ALLOWED)
+        logger.warning("report %s failed: requester can no longer see the client", report.pk)
+        return
+    except pdf.RenderError as exc:
+        _fail(report, exc.message)
+        logger.warning("report %s failed: %s %s", report.pk, type(exc).__name__, exc.detail)
+        return
+    except SoftTimeLimitExceeded:
+        _fail(report, pdf.RenderTooSlow.message)
+        logger.warning("report %s failed: task soft time limit", report.pk)
+        return
+    except TRANSIENT_ERRORS as exc:
+        _transient(report, exc)
+        return  # pragma: no cover - _transient raises
+    except Exception as exc:
+        _fail(report, GENERIC_FAILURE)
+        # Frames only: an exception's message may quote the data it choked on.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        logger.error("report %s failed: %s\n%s", report.pk, type(exc).__name__, frames)
+        return
+
+    finished = _mine(report).update(
+        status=Status.READY,
+        progress=100,
+        file_name=stored,
+        file_size=size,
+        page_count=pages,
+        finished_at=timezone.now(),
+        lease_expires_at=None,
+    )
+    if not finished:
+        # Deleted meanwhile, or claimed by another worker after our lease ran out.
+        default_storage.delete(stored)
+        logger.warning("report %s: claim lost before finishing; file removed", report.pk)
+        return
+    _delete_files(report, keep=stored)  # what an earlier, abandoned attempt may have left
+    _finish_batch(report.batch_id)
+    logger.info(
+        "report %s ready: %s pages, %s bytes in %.2fs",
+        report.pk,
+        pages,
+        size,
+        time.monotonic() - started,
+    )
+
+
+def _transient(report: Report, exc: BaseException) -> None:
+    error = type(exc).__name__
+    if report.attempts >= MAX_ATTEMPTS:
+        _fail(report, TEMPORARY_FAILURE)
+        logger.error("report %s failed after %s attempts: %s", report.pk, report.attempts, error)
+        return
+    _mine(report).update(
+        status=Status.QUEUED,
+        progress=0,
+        next_attempt_at=timezone.now() + timedelta(seconds=retry_delay(report.attempts)),
+        lease_expires_at=None,
+    )
+    logger.warning(
+        "report %s: attempt %s failed (%s); will retry", report.pk, report.attempts, error
+    )
+    raise TransientReportError(error) from None
+
+
+# --- Sweeping and expiry (beat) ---------------------------------------------------------------
+
+
+def sweep(now: datetime.datetime | None = None) -> list:
+    """Re-enqueue reports whose worker died or whose message was lost; what beat runs.
+
+    A rendering row past its lease belonged to a worker that is gone (killed, out of memory,
+    machine lost): it goes back to the queue, or fails once it has used its attempts. A queued
+    row long past due lost its message (the broker was down at commit, or lost it). Each
+    re-enqueued row's due time moves to now, so the next sweeps leave it alone for a while.
+    """
+    from clients.tasks import render_report  # the tasks module imports this one
+
+    now = now or timezone.now()
+    dead = Report.objects.filter(status=Status.RENDERING, lease_expires_at__lt=now)
+    for report in dead.filter(attempts__gte=MAX_ATTEMPTS).only("pk", "batch_id"):
+        if Report.objects.filter(
+            pk=report.pk, status=Status.RENDERING, lease_expires_at__lt=now
+        ).update(
+            status=Status.FAILED,
+            error_message=WORKER_LOST,
+            finished_at=now,
+            lease_expires_at=None,
+            progress=0,
+        ):
+            _finish_batch(report.batch_id)
+            logger.error("report %s failed: its worker stopped %s times", report.pk, MAX_ATTEMPTS)
+    revived = list(dead.values_list("pk", flat=True)[:SWEEP_BATCH])
+    if revived:
+        Report.objects.filter(
+            pk__in=revived, status=Status.RENDERING, lease_expires_at__lt=now
+        ).update(status=Status.QUEUED, progress=0, lease_expires_at=None, next_attempt_at=now)
+    lost = list(
+        Report.objects.filter(status=Status.QUEUED, next_attempt_at__lt=now - QUEUED_STUCK_AFTER)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    if lost:
+        Report.objects.filter(pk__in=lost, status=Status.QUEUED).update(next_attempt_at=now)
+    ids = revived + lost
+    for report_id in ids:
+        render_report.delay_on_commit(str(report_id))
+    if ids:
+        logger.warning(
+            "re-enqueued %s report(s): %s from dead workers, %s lost messages",
+            len(ids),
+            len(revived),
+            len(lost),
+        )
+    _clear_partials(now)
+    return ids
+
+
+def _clear_partials(now: datetime.datetime) -> None:
+    """Remove temporary files a killed worker left behind (local storage only)."""
+    local = _local_dir(PARTIAL_DIR)
+    if local is None or not local.is_dir():
+        return
+    cutoff = (now - PARTIAL_MAX_AGE).timestamp()
+    for entry in os.scandir(local):
+        with contextlib.suppress(OSError):
+            if entry.is_file() and entry.stat().st_mtime < cutoff:
+                os.remove(entry.path)
+
+
+def expire(now: datetime.datetime | None = None) -> int:
+    """Delete the files of ready reports older than their practice's retention and mark the
+    rows expired; what beat runs. A shorter retention applies to existing reports too."""
+    now = now or timezone.now()
+    expired = 0
+    retentions = Practice.objects.filter(reports__status=Status.READY).values_list(
+        "report_retention_days", flat=True
+    )
+    for days in set(retentions):
+        due = Report.objects.filter(
+            status=Status.READY,
+            practice__report_retention_days=days,
+            finished_at__lt=now - timedelta(days=days),
+        ).select_related("practice")
+        for report in due[:SWEEP_BATCH]:
+            if Report.objects.filter(pk=report.pk, status=Status.READY).update(
+                status=Status.EXPIRED, file_name="", file_size=None
+            ):
+                expired += 1
+                try:
+                    _delete_files(report)
+                except OSError as exc:
+                    logger.error(
+                        "report %s expired; deleting its file failed: %s",
+                        report.pk,
+                        type(exc).__name__,
+                    )
+    if expired:
+        logger.info("expired %s report(s)", expired)
+    return expired
