@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from clients.models import Client, Report
 from clients.report_serializers import ReportSerializer
-from clients.reports import services
+from clients.reports import services, storage
 from practice import audit
 from practice.api import ScopedViewSetMixin
 from practice.models import AuditAction
@@ -121,7 +121,7 @@ class ReportViewSet(
     def download(self, request, pk=None):
         """The report's PDF, once ready: an attachment named ``report-<short id>.pdf``."""
         report = self.get_object()
-        opened = services.open_file(report)
+        opened = storage.open_file(report)
         if opened is None:
             raise Http404("This report has no file to download.")
         services.record_download(request, report)

@@ -14,6 +14,7 @@ No Django model is touched here: the caller hands over the finished HTML and a f
 """
 
 import contextlib
+import faulthandler
 import functools
 import logging
 import math
@@ -160,6 +161,7 @@ def _vm_size_bytes() -> int | None:
 
 def _limit_child(seconds: float, memory_mb: int) -> None:
     """Bound the render child: CPU seconds, and address space beyond what it inherited."""
+    faulthandler.disable()  # a crash here is reported by the parent, not dumped to the log
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGALRM):
         signal.signal(number, signal.SIG_DFL)
     cpu = math.ceil(seconds)

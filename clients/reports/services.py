@@ -18,23 +18,17 @@ task in ``clients/tasks.py``) gets only its id, enqueued when the request's tran
 Logs name reports by id only: never a client, a score or a note.
 """
 
-import contextlib
 import datetime
 import logging
-import os
-import secrets
-import tempfile
 import time
 import traceback
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count, F, Q
@@ -42,7 +36,7 @@ from django.utils import timezone
 
 from clients.models import Client, Report, ReportBatch
 from clients.reports import content as report_content
-from clients.reports import pdf
+from clients.reports import pdf, storage
 from clients.services import can_manage
 from practice import audit
 from practice.models import AuditAction, Membership, Practice, Role
@@ -61,8 +55,6 @@ SWEEP_BATCH = 500
 MAX_PENDING_PER_USER = 20
 MAX_BATCH_CLIENTS = 500
 MAX_PERIOD_DAYS = 366 * 10
-PARTIAL_DIR = "reports/.partial"
-PARTIAL_MAX_AGE = timedelta(hours=6)
 
 NOT_ALLOWED = (
     "The person who requested this report can no longer see this client's record, so it was "
@@ -350,7 +342,7 @@ def delete_report(actor, membership, report: Report, *, request=None) -> None:
         )
     audit.record(request, AuditAction.DELETE, report, fields=["file"], actor=actor)
     Report.objects.filter(pk=report.pk).delete()
-    transaction.on_commit(lambda: _delete_files(report))
+    transaction.on_commit(lambda: storage.delete_files(report))
 
 
 def mark_seen(user, reports) -> None:
@@ -386,93 +378,6 @@ def unseen(user):
         .values("pk")
     )
     return reports.union(batches, all=True)
-
-
-# --- The files --------------------------------------------------------------------------------
-
-
-def _report_dir(report: Report) -> str:
-    return f"reports/{report.practice_id}/{report.pk}"
-
-
-def _local_dir(name: str) -> Path | None:
-    """The local directory behind storage name ``name``, if the storage is a local disk."""
-    try:
-        return Path(default_storage.path(name))
-    except NotImplementedError:
-        return None
-
-
-def _delete_files(report: Report, keep: str | None = None) -> None:
-    """Delete every file stored for ``report`` except ``keep``."""
-    directory = _report_dir(report)
-    try:
-        _dirs, files = default_storage.listdir(directory)
-    except (FileNotFoundError, NotADirectoryError):
-        files = []
-    for name in files:
-        path = f"{directory}/{name}"
-        if path != keep:
-            default_storage.delete(path)
-    if keep is None:
-        local = _local_dir(directory)
-        if local is not None:
-            with contextlib.suppress(OSError):
-                local.rmdir()
-
-
-class _MovableFile(File):
-    """A finished temporary file: a local storage moves it into place with one rename, so the
-    stored name never points at a partial file. Other storages upload it whole."""
-
-    def __init__(self, file, path: str):
-        super().__init__(file, name=os.path.basename(path))
-        self._path = path
-
-    def temporary_file_path(self) -> str:
-        return self._path
-
-
-def _partial_dir() -> str | None:
-    """Where renders write before the move: inside the media root for a local storage (same
-    file system, so the move is a rename); the system's temporary directory otherwise."""
-    local = _local_dir(PARTIAL_DIR)
-    if local is None:
-        return None
-    local.mkdir(parents=True, exist_ok=True)
-    return str(local)
-
-
-def _render_and_store(report: Report, html: str) -> tuple[str, int, int]:
-    """Lay out ``html`` into a temporary file, then store it under a fresh name."""
-    fd, temporary = tempfile.mkstemp(prefix=f"{report.pk}-", suffix=".pdf", dir=_partial_dir())
-    os.close(fd)
-    try:
-        pages = pdf.render_pdf(
-            html,
-            Path(temporary),
-            seconds=render_seconds(),
-            memory_mb=settings.REPORT_RENDER_MEMORY_MB,
-        )
-        size = os.path.getsize(temporary)
-        name = f"{_report_dir(report)}/{secrets.token_hex(8)}.pdf"
-        with open(temporary, "rb") as rendered:
-            stored = default_storage.save(name, _MovableFile(rendered, temporary))
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
-    return stored, size, pages
-
-
-def open_file(report: Report):
-    """The stored PDF of a ready report, opened for reading; ``None`` if it is gone."""
-    if not report.is_ready or not report.file_name:
-        return None
-    try:
-        return default_storage.open(report.file_name, "rb")
-    except FileNotFoundError:
-        logger.error("report %s is ready but its file is missing", report.pk)
-        return None
 
 
 def record_download(request, report: Report) -> None:
@@ -550,7 +455,7 @@ def render(report_id, *, source=None) -> None:
         content = report_content.gather(report, source, progress)
         html = report_content.render_html(content)
         progress(60)
-        stored, size, pages = _render_and_store(report, html)
+        stored, size, pages = storage.render_to_storage(report, html)
     except report_content.ReportNotAllowed:
         _fail(report, NOT_ALLOWED)
         logger.warning("report %s failed: requester can no longer see the client", report.pk)
@@ -587,7 +492,7 @@ def render(report_id, *, source=None) -> None:
         default_storage.delete(stored)
         logger.warning("report %s: claim lost before finishing; file removed", report.pk)
         return
-    _delete_files(report, keep=stored)  # what an earlier, abandoned attempt may have left
+    storage.delete_files(report, keep=stored)  # what an earlier, abandoned attempt may have left
     _finish_batch(report.batch_id)
     logger.info(
         "report %s ready: %s pages, %s bytes in %.2fs",
@@ -665,20 +570,8 @@ def sweep(now: datetime.datetime | None = None) -> list:
             len(revived),
             len(lost),
         )
-    _clear_partials(now)
+    storage.clear_partials(now)
     return ids
-
-
-def _clear_partials(now: datetime.datetime) -> None:
-    """Remove temporary files a killed worker left behind (local storage only)."""
-    local = _local_dir(PARTIAL_DIR)
-    if local is None or not local.is_dir():
-        return
-    cutoff = (now - PARTIAL_MAX_AGE).timestamp()
-    for entry in os.scandir(local):
-        with contextlib.suppress(OSError):
-            if entry.is_file() and entry.stat().st_mtime < cutoff:
-                os.remove(entry.path)
 
 
 def expire(now: datetime.datetime | None = None) -> int:
@@ -701,7 +594,7 @@ def expire(now: datetime.datetime | None = None) -> int:
             ):
                 expired += 1
                 try:
-                    _delete_files(report)
+                    storage.delete_files(report)
                 except OSError as exc:
                     logger.error(
                         "report %s expired; deleting its file failed: %s",

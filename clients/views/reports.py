@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clients.models import Report, ReportBatch
-from clients.reports import services
+from clients.reports import services, storage
 from clients.reports.forms import BatchRequestForm, ReportRequestForm
 from clients.views.records import visible_client
 from practice import audit
@@ -95,7 +95,7 @@ def _status_context(request, report: Report) -> dict:
 @member_required
 def report_download(request, pk, report_pk):
     report = _report(request, pk, report_pk)
-    opened = services.open_file(report)
+    opened = storage.open_file(report)
     if opened is None:
         raise Http404("This report has no file to download. Generate it again.")
     services.record_download(request, report)

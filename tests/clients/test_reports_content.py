@@ -262,3 +262,76 @@ class TestGathering:
         cut = content.excerpt(text)
         assert len(cut) <= content.NOTE_EXCERPT_CHARS + 2
         assert cut.endswith("word …")
+
+
+class TestStoredResponses:
+    """The report reads what clients actually submitted (assessments' responses and alerts)."""
+
+    @pytest.fixture(autouse=True)
+    def quiet_mail(self, monkeypatch):
+        from practice.tasks import send_outbound_email
+
+        monkeypatch.setattr(send_outbound_email, "delay", lambda *args: None)
+
+    def submit(self, client, code, answers, when):
+        from assessments import services as assessment_services
+        from tests.assessments.assign_helpers import answer_everything, send_now
+
+        _, packet = send_now(client, code, now=when)
+        overrides = {(code, number): value for number, value in enumerate(answers, start=1)}
+        answer_everything(packet, overrides=overrides, now=when)
+        return assessment_services.submit_packet(packet, now=when + datetime.timedelta(hours=1))
+
+    def test_submitted_questionnaires_and_alerts_reach_the_pdf(self, erin, bob, numbers):
+        now = timezone.now()
+        self.submit(
+            erin, "phq-9", phq9_answers_with(22, item9=0), now - datetime.timedelta(days=500)
+        )
+        self.submit(
+            erin, "phq-9", phq9_answers_with(15, item9=1), now - datetime.timedelta(days=100)
+        )
+        self.submit(erin, "phq-9", phq9_answers_with(6, item9=0), now - datetime.timedelta(days=10))
+        text = rendered(make_report(erin, bob), None)
+        assert "Baseline (before this period)" in text
+        assert "22 · Severe" in text and "15 · Moderately severe" in text and "6 · Mild" in text
+        assert "Total: 22 (Severe) at baseline → 6 (Mild) latest; improved" in text
+        assert "Item 9 answered above 0" in text and "Not acknowledged" in text
+
+    def test_reads_in_a_fixed_number_of_queries(
+        self, erin, bob, practice_a, django_assert_max_num_queries
+    ):
+        now = timezone.now()
+        for days in range(300, 0, -30):
+            self.submit(
+                erin, "phq-9", phq9_answers_with(10, item9=0), now - datetime.timedelta(days=days)
+            )
+            self.submit(erin, "gad-7", [1] * 8, now - datetime.timedelta(days=days))
+        self.submit(erin, "limiting-beliefs", [], now - datetime.timedelta(days=5))  # free text
+        start, end = now - datetime.timedelta(days=365), now
+        with django_assert_max_num_queries(3):
+            histories = content.StoredResponses().histories(erin, start, end, ())
+        assert [h.instrument.code for h in histories] == ["gad-7", "phq-9"]
+        assert all(len(h.administrations) == 10 for h in histories)
+        [phq] = content.StoredResponses().histories(erin, start, end, ["phq-9"])
+        assert phq.baseline.result["total"] == 10
+
+    def test_the_practices_baselines_come_along_for_its_own_sd(self, erin, frank, practice_a):
+        now = timezone.now()
+        self.submit(erin, "phq-9", phq9_answers_with(12, item9=0), now - datetime.timedelta(days=9))
+        self.submit(
+            frank, "phq-9", phq9_answers_with(18, item9=0), now - datetime.timedelta(days=8)
+        )
+        self.submit(erin, "phq-9", phq9_answers_with(5, item9=0), now - datetime.timedelta(days=2))
+        [history] = content.StoredResponses().histories(
+            erin, now - datetime.timedelta(days=30), now, ()
+        )
+        assert sorted(history.baseline_scores["total"]) == [12, 18]
+
+
+def phq9_answers_with(total: int, item9: int) -> list[int]:
+    """Ten PHQ-9 answers adding up to ``total`` over items 1-9, item 9 given."""
+    from tests.clients.reports_helpers import phq9_answers
+
+    answers = phq9_answers(total - item9)
+    answers[8] = item9
+    return answers

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from clients.models import ClientShare, Report, ReportBatch
-from clients.reports import content, pdf, services
+from clients.reports import content, pdf, services, storage
 from clients.tasks import expire_reports, render_report, sweep_reports
 from practice.models import AuditAction, AuditEvent
 from tests.clients.reports_helpers import (
@@ -149,20 +149,20 @@ class TestRender:
 
     def test_a_report_deleted_while_rendering_leaves_no_file(self, bob, erin, monkeypatch):
         report = make_report(erin, bob)
-        real = services._render_and_store
+        real = storage.render_to_storage
 
         def delete_meanwhile(row, html):
             stored = real(row, html)
             Report.objects.filter(pk=row.pk).delete()
             return stored
 
-        monkeypatch.setattr(services, "_render_and_store", delete_meanwhile)
+        monkeypatch.setattr(storage, "render_to_storage", delete_meanwhile)
         services.render(report.pk)
         assert stored_files(report) == []
 
     def test_a_worker_whose_claim_was_taken_over_keeps_no_file(self, bob, erin, monkeypatch):
         report = make_report(erin, bob)
-        real = services._render_and_store
+        real = storage.render_to_storage
 
         def overtaken(row, html):
             stored = real(row, html)
@@ -170,7 +170,7 @@ class TestRender:
             Report.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
             return stored
 
-        monkeypatch.setattr(services, "_render_and_store", overtaken)
+        monkeypatch.setattr(storage, "render_to_storage", overtaken)
         services.render(report.pk)
         report.refresh_from_db()
         assert report.status == Status.RENDERING and report.attempts == 2
@@ -179,13 +179,13 @@ class TestRender:
     def test_progress_moves_while_rendering(self, bob, erin, monkeypatch):
         report = make_report(erin, bob)
         seen = []
-        real = services._render_and_store
+        real = storage.render_to_storage
 
         def watch(row, html):
             seen.append(Report.objects.values_list("status", "progress").get(pk=row.pk))
             return real(row, html)
 
-        monkeypatch.setattr(services, "_render_and_store", watch)
+        monkeypatch.setattr(storage, "render_to_storage", watch)
         services.render(report.pk)
         assert seen == [(Status.RENDERING, 60)]
 
@@ -320,7 +320,7 @@ class TestSweeper:
         old, fresh = partial / "old.pdf", partial / "fresh.pdf"
         old.write_bytes(b"%PDF")
         fresh.write_bytes(b"%PDF")
-        hours_ago = (timezone.now() - services.PARTIAL_MAX_AGE).timestamp() - 60
+        hours_ago = (timezone.now() - storage.PARTIAL_MAX_AGE).timestamp() - 60
         os.utime(old, (hours_ago, hours_ago))
         services.sweep()
         assert not old.exists()

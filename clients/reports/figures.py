@@ -1,0 +1,139 @@
+"""The charts of a report, drawn by ``assessments.charts`` (the renderer the web pages use) and
+embedded as ``data:`` URIs, which the hardened fetcher allows."""
+
+import base64
+import datetime
+
+from assessments import scoring
+from assessments.charts import (
+    PlaneAxis,
+    PlaneChart,
+    PlanePoint,
+    Point,
+    Quadrant,
+    Series,
+    TrajectoryChart,
+    YScale,
+    contiguous_bands,
+    format_score,
+    plane_svg,
+    trajectory_svg,
+)
+
+
+def svg_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def local_date(at: datetime.datetime, zone) -> datetime.date:
+    return at.astimezone(zone).date()
+
+
+def scored_subscales(definition: dict) -> list[dict]:
+    return list(definition.get("scoring", {}).get("subscales", []))
+
+
+def charts_for(
+    definition, shown, period_start, period_end, zone, comparison, markers
+) -> list[dict]:
+    """Trajectory charts (subscales sharing a range share a chart) and, for attachment
+    instruments, the anxiety x avoidance plane. Both from ``assessments.charts``."""
+    charts = []
+    subscales = scored_subscales(definition)
+    groups: dict[tuple, list[dict]] = {}
+    ranges = {}
+    for subscale in subscales:
+        low, high = scoring.subscale_range(definition, subscale)
+        ranges[subscale["key"]] = (float(low), float(high))
+        groups.setdefault(ranges[subscale["key"]], []).append(subscale)
+    start = min([period_start, *(local_date(a.at, zone) for a in shown)])
+    baseline_day = local_date(shown[0].at, zone) if shown else None
+    short = definition.get("short_name") or definition["name"]
+    for (low, high), members in groups.items():
+        scale = YScale(
+            low,
+            high,
+            f"{short} {'score' if len(members) == 1 else 'scores'} ({format_score(low)}-"
+            f"{format_score(high)})",
+            better=members[0]["better"] if len({m["better"] for m in members}) == 1 else None,
+        )
+        bands = []
+        if len(members) == 1 and members[0].get("bands"):
+            bands = contiguous_bands(
+                [(b["min"], b["max"], b["label"]) for b in members[0]["bands"]], scale
+            )
+        series = [
+            Series(
+                subscale["label"],
+                [
+                    Point(local_date(a.at, zone), a.result["subscales"][subscale["key"]]["score"])
+                    for a in shown
+                    if (a.result["subscales"].get(subscale["key"]) or {}).get("score") is not None
+                ],
+                style=index,
+            )
+            for index, subscale in enumerate(members)
+        ]
+        chart = TrajectoryChart(
+            title=f"{short}: {', '.join(m['label'] for m in members)}",
+            y=scale,
+            start=start,
+            end=period_end,
+            series=series,
+            bands=bands,
+            baseline=baseline_day,
+            notes=[m for m in markers if start <= m.date <= period_end],
+            width=720,
+            height=320,
+        )
+        charts.append({"uri": svg_uri(trajectory_svg(chart)), "kind": "trajectory"})
+    plane = _plane(definition, shown, zone, ranges, comparison, short)
+    if plane is not None:
+        charts.append({"uri": svg_uri(plane_svg(plane)), "kind": "plane"})
+    return charts
+
+
+def _plane(definition, shown, zone, ranges, comparison, short) -> PlaneChart | None:
+    classification = definition.get("classification")
+    if not classification or classification.get("method") != "quadrant":
+        return None
+    keys = classification["dimensions"]
+    split = scoring.classification_split(definition).get("split")
+    for admin in reversed(shown):  # the split the latest classification used
+        dimensions = (admin.result.get("style") or {}).get("dimensions") or {}
+        if all((dimensions.get(n) or {}).get("split") is not None for n in keys):
+            split = {n: dimensions[n]["split"] for n in keys}
+            break
+    if not split:
+        return None
+    path = []
+    for admin in shown:
+        scores = admin.result["subscales"]
+        x = (scores.get(keys["avoidance"]) or {}).get("score")
+        y = (scores.get(keys["anxiety"]) or {}).get("score")
+        if x is not None and y is not None:
+            label = (admin.result.get("style") or {}).get("label")
+            path.append(PlanePoint(local_date(admin.at, zone), x, y, label))
+    margins = {}
+    for name in ("avoidance", "anxiety"):
+        entry = ((comparison or {}).get("subscales") or {}).get(keys[name]) or {}
+        change = entry.get("reliable_change") or {}
+        margins[name] = change.get("reliable_change_margin") if change.get("available") else None
+    has_margins = margins["avoidance"] is not None and margins["anxiety"] is not None
+    x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
+    return PlaneChart(
+        title=f"{short}: anxiety and avoidance",
+        x_axis=PlaneAxis("Avoidance", x_range[0], x_range[1], split["avoidance"]),
+        y_axis=PlaneAxis("Anxiety", y_range[0], y_range[1], split["anxiety"]),
+        quadrants=[
+            Quadrant("low", "low", scoring.STYLES["secure"], secure=True),
+            Quadrant("low", "high", scoring.STYLES["anxious-preoccupied"]),
+            Quadrant("high", "low", scoring.STYLES["dismissive-avoidant"]),
+            Quadrant("high", "high", scoring.STYLES["fearful-avoidant"]),
+        ],
+        path=path,
+        rc_x=margins["avoidance"] if has_margins else None,
+        rc_y=margins["anxiety"] if has_margins else None,
+        width=520,
+        height=520,
+    )
