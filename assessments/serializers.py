@@ -1,8 +1,9 @@
-"""API representation of instruments and of a scoring request."""
+"""API representation of instruments, scoring requests, assignments and invitations."""
 
 from rest_framework import serializers
 
-from assessments.models import Instrument
+from assessments.models import Assignment, Instrument, Occasion, Packet, PacketItem
+from clients.models import Client
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -108,3 +109,139 @@ class ScoreRequestSerializer(serializers.Serializer):
                 "Give the answers as an object keyed by item number or as a list in item order."
             )
         return value
+
+
+# --- Assignments and invitations ------------------------------------------------------------------
+
+
+class OccasionSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(
+        source="display_status",
+        read_only=True,
+        help_text="scheduled, skipped or cancelled; once sent, the invitation's status.",
+    )
+    invitation = serializers.IntegerField(source="packet_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Occasion
+        fields = ["due_date", "due_at", "status", "skip_reason", "invitation"]
+        read_only_fields = fields
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """An assignment: which instruments, and when (now, once, every N weeks or monthly) in the
+    client's time zone. ``send_now`` sends at once instead of scheduling."""
+
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    instruments = serializers.SlugRelatedField(
+        slug_field="code", many=True, queryset=Instrument.objects.none()
+    )
+    schedule = serializers.ChoiceField(
+        choices=Assignment.Schedule.choices, default=Assignment.Schedule.ONCE
+    )
+    send_now = serializers.BooleanField(
+        write_only=True, default=False, help_text="Send at once (the schedule fields are ignored)."
+    )
+    time_zone = serializers.CharField(
+        required=False, allow_blank=True, help_text="Default: the client's time zone."
+    )
+    status = serializers.ChoiceField(
+        choices=[("active", "Active"), ("paused", "Paused")],
+        required=False,
+        help_text="Set to paused or active to pause or resume; end with POST …/end/. "
+        "Reads also return ended.",
+    )
+    description = serializers.CharField(read_only=True)
+    created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
+    occasions = OccasionSerializer(many=True, read_only=True, source="recent_occasions")
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "client",
+            "instruments",
+            "schedule",
+            "send_now",
+            "interval_weeks",
+            "start_date",
+            "send_time",
+            "time_zone",
+            "end_date",
+            "max_occasions",
+            "status",
+            "description",
+            "created_by",
+            "created_at",
+            "ended_at",
+            "occasions",
+        ]
+        read_only_fields = ["id", "created_at", "ended_at"]
+        extra_kwargs = {"start_date": {"required": False}, "send_time": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        practice = getattr(request, "practice", None) if request else None
+        self.fields["client"].queryset = Client.objects.visible_to(user)
+        self.fields["instruments"].child_relation.queryset = Instrument.objects.available_to(
+            practice
+        )
+        if self.instance is not None and not isinstance(self.instance, list):
+            self.fields["client"].read_only = True
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["status"] = instance.status
+        return data
+
+
+class InvitationItemSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="instrument.code", read_only=True)
+    name = serializers.CharField(source="instrument.name", read_only=True)
+    version = serializers.IntegerField(source="instrument_version.number", read_only=True)
+
+    class Meta:
+        model = PacketItem
+        fields = ["position", "code", "name", "version", "completed"]
+        read_only_fields = fields
+
+
+class InvitationEmailSerializer(serializers.Serializer):
+    state = serializers.CharField(
+        source="status", read_only=True, help_text="queued, sending, sent or failed."
+    )
+    attempts = serializers.IntegerField(read_only=True)
+    last_error = serializers.CharField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    """A packet: one e-mail, one link, one visit. The link itself is never readable here."""
+
+    status = serializers.CharField(
+        read_only=True,
+        help_text="pending, sent, opened, in_progress, completed, expired or revoked.",
+    )
+    questionnaires = InvitationItemSerializer(source="items", many=True, read_only=True)
+    email = InvitationEmailSerializer(source="last_email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Packet
+        fields = [
+            "id",
+            "client",
+            "status",
+            "local_date",
+            "sent_at",
+            "opened_at",
+            "completed_at",
+            "expires_at",
+            "revoked_at",
+            "reminders_sent",
+            "next_reminder_at",
+            "questionnaires",
+            "email",
+        ]
+        read_only_fields = fields

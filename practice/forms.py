@@ -1,6 +1,7 @@
 """Forms for the team, invitations, account, practice settings and the audit-log filter."""
 
 import datetime
+import re
 import zoneinfo
 
 import django_filters
@@ -9,6 +10,7 @@ from django.contrib.auth import password_validation
 from django.utils import timezone
 
 from practice.models import (
+    QUESTIONNAIRE_LINK_MAX_DAYS,
     ApiToken,
     AuditAction,
     AuditEvent,
@@ -16,6 +18,7 @@ from practice.models import (
     Role,
     User,
     time_zone_choices,
+    validate_reminder_days,
 )
 
 
@@ -84,12 +87,67 @@ class ApiTokenForm(forms.ModelForm):
         help_texts = {"name": "Where it will be used, for example “Reporting script”."}
 
 
+class _KeptWhenAbsent:
+    """A settings field a POST may leave out (an older page, a script): left out, it keeps its
+    value and does not count as changed."""
+
+    def has_changed(self, initial, data):
+        return data is not None and super().has_changed(initial, data)
+
+
+class LinkDaysField(_KeptWhenAbsent, forms.IntegerField):
+    pass
+
+
+class ReminderDaysField(_KeptWhenAbsent, forms.Field):
+    """Whole days typed as "2, 5", kept as the list [2, 5]; empty means no reminders."""
+
+    widget = forms.TextInput
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value):
+        if value is None:
+            return None  # left out of the POST
+        parts = [part for part in re.split(r"[,;\s]+", str(value).strip()) if part]
+        try:
+            return [int(part) for part in parts]
+        except ValueError:
+            raise forms.ValidationError(
+                "Give whole days separated by commas, for example 2, 5."
+            ) from None
+
+    def has_changed(self, initial, data):
+        if data is None:
+            return False
+        try:
+            return self.to_python(data) != (initial or [])
+        except forms.ValidationError:
+            return True
+
+
 class PracticeSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=time_zone_choices,
         help_text="Dates and times on every page and e-mail use this zone.",
         error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+    questionnaire_link_days = LinkDaysField(
+        label="Questionnaire links work for (days)",
+        required=False,
+        min_value=1,
+        max_value=QUESTIONNAIRE_LINK_MAX_DAYS,
+        help_text="Counted from each sending; a resent link starts again.",
+    )
+    questionnaire_reminder_days = ReminderDaysField(
+        label="Send reminders on these days after sending",
+        required=False,
+        help_text="For example 2, 5. Reminders stop as soon as the questionnaires are completed; "
+        "leave empty for no reminders.",
     )
 
     class Meta:
@@ -102,6 +160,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "paper_size",
             "report_retention_days",
             "require_mfa",
+            "questionnaire_link_days",
+            "questionnaire_reminder_days",
         ]
         labels = {
             "name": "Practice name",
@@ -115,6 +175,21 @@ class PracticeSettingsForm(forms.ModelForm):
             "brand_colour": forms.TextInput(attrs={"type": "color"}),
             "report_retention_days": forms.NumberInput(attrs={"min": 1, "max": 365}),
         }
+
+    def clean_questionnaire_link_days(self):
+        value = self.cleaned_data.get("questionnaire_link_days")
+        if value is None:
+            if self.add_prefix("questionnaire_link_days") in self.data:
+                raise forms.ValidationError("Give the number of days a link works.")
+            return self.instance.questionnaire_link_days
+        return value
+
+    def clean_questionnaire_reminder_days(self):
+        value = self.cleaned_data.get("questionnaire_reminder_days")
+        if value is None:
+            return self.instance.questionnaire_reminder_days
+        validate_reminder_days(value)
+        return value
 
 
 def _practice_day_start(day: datetime.date, practice: Practice) -> datetime.datetime:

@@ -217,6 +217,13 @@ ROUTES: dict[str, Row] = {
     "report-list": api_member(),
     "report-detail": api_client_object(args=("erin_report",)),
     "report-download": api_client_object(args=("erin_ready_report",)),
+    "assignment-list": api_member(),
+    "assignment-detail": api_client_object(args=("erin_assignment",)),
+    "assignment-end": api_client_object(method="post", args=("erin_assignment",)),
+    "invitation-list": api_member(),
+    "invitation-detail": api_client_object(args=("erin_packet",)),
+    "invitation-resend": api_client_object(method="post", args=("erin_packet",)),
+    "invitation-revoke": api_client_object(method="post", args=("erin_packet",)),
     "instrument-list": api_member(),
     "instrument-detail": Row(
         args=("custom_a.code",),
@@ -299,37 +306,56 @@ def notes_world(erin, practice_a):
     }
 
 
+class _BuiltOnUse:
+    """A world object made the first time a row asks for its ``pk``, so the routes that do not
+    need it do not pay for it."""
+
+    def __init__(self, build, key):
+        self._build, self._key = build, key
+
+    @property
+    def pk(self):
+        return self._build()[self._key].pk
+
+
 @pytest.fixture
 def questionnaire_world(erin, bob, monkeypatch):
     """Erin's weekly schedule, an open link, and a submitted PHQ-9 that raised an alert."""
     import datetime
+    from functools import cache
 
     from assessments import services
     from practice.tasks import send_outbound_email
     from tests.assessments.assign_helpers import answer_everything, cleared, phq9_answers, send_now
 
     monkeypatch.setattr(send_outbound_email, "delay", lambda *args: None)
-    assignment = services.assign(
-        bob,
-        erin,
-        cleared(erin.practice, "gad-7"),
-        services.Plan(
-            schedule="every_n_weeks",
-            interval_weeks=1,
-            start_date=timezone.localdate() + datetime.timedelta(days=1),
-            send_time=datetime.time(9),
-        ),
-    )
-    _, answered = send_now(erin, "phq-9", actor=bob)
-    answer_everything(answered, overrides=phq9_answers(1), now=timezone.now())
-    (response,) = services.submit_packet(answered)
-    _, packet = send_now(erin, "gad-7", actor=bob)
-    return {
-        "erin_assignment": assignment,
-        "erin_packet": packet,
-        "erin_response": response,
-        "erin_alert": response.alerts.get(),
-    }
+
+    @cache
+    def build():
+        assignment = services.assign(
+            bob,
+            erin,
+            cleared(erin.practice, "gad-7"),
+            services.Plan(
+                schedule="every_n_weeks",
+                interval_weeks=1,
+                start_date=timezone.localdate() + datetime.timedelta(days=1),
+                send_time=datetime.time(9),
+            ),
+        )
+        _, answered = send_now(erin, "phq-9", actor=bob)
+        answer_everything(answered, overrides=phq9_answers(1), now=timezone.now())
+        (response,) = services.submit_packet(answered)
+        _, packet = send_now(erin, "gad-7", actor=bob)
+        return {
+            "erin_assignment": assignment,
+            "erin_packet": packet,
+            "erin_response": response,
+            "erin_alert": response.alerts.get(),
+        }
+
+    keys = ("erin_assignment", "erin_packet", "erin_response", "erin_alert")
+    return {key: _BuiltOnUse(build, key) for key in keys}
 
 
 @pytest.fixture

@@ -395,3 +395,84 @@ def test_the_client_page_costs_the_same_queries_with_one_or_many_assignments(
         assert as_dana.get(detail(frank)).status_code == 200
     assert len(many) == len(few), "the client page's queries must not grow with its history"
     assert len(few) <= 40
+
+
+# --- Practice settings: link validity and reminder days -----------------------------------------
+
+
+SETTINGS = "/practice/settings/"
+
+
+def _settings(practice, **changes):
+    data = {
+        "name": practice.name,
+        "time_zone": practice.time_zone,
+        "report_letterhead": "",
+        "brand_colour": practice.brand_colour,
+        "paper_size": practice.paper_size,
+        "report_retention_days": getattr(practice, "report_retention_days", 30),
+        "questionnaire_link_days": "7",
+        "questionnaire_reminder_days": "2, 5",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.django_db
+def test_owners_set_link_validity_and_reminder_days(as_alice, practice_a):
+    page = as_alice.get(SETTINGS).content.decode()
+    assert "<legend>Questionnaires</legend>" in page and 'value="2, 5"' in page
+    response = as_alice.post(
+        SETTINGS,
+        _settings(practice_a, questionnaire_link_days="10", questionnaire_reminder_days="1;3  8"),
+    )
+    assert response.status_code == 302
+    practice_a.refresh_from_db()
+    assert practice_a.questionnaire_link_days == 10
+    assert practice_a.questionnaire_reminder_days == [1, 3, 8]
+    event = AuditEvent.objects.filter(object_type="practice").latest("at")
+    assert set(event.fields) == {"questionnaire_link_days", "questionnaire_reminder_days"}
+    as_alice.post(SETTINGS, _settings(practice_a, questionnaire_reminder_days=""))
+    practice_a.refresh_from_db()
+    assert practice_a.questionnaire_reminder_days == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"questionnaire_link_days": "0"}, "greater than or equal to 1"),
+        ({"questionnaire_link_days": "61"}, "less than or equal to 60"),
+        ({"questionnaire_link_days": ""}, "Give the number of days a link works."),
+        ({"questionnaire_reminder_days": "2, soon"}, "whole days separated by commas"),
+        ({"questionnaire_reminder_days": "5, 2"}, "in increasing order"),
+        ({"questionnaire_reminder_days": "0"}, "from 1 to 59"),
+        ({"questionnaire_reminder_days": "1,2,3,4,5,6"}, "At most 5 reminders"),
+        (
+            {"questionnaire_link_days": "3", "questionnaire_reminder_days": "2, 5"},
+            "before the link expires (day 3)",
+        ),
+    ],
+)
+def test_bad_questionnaire_settings_are_refused(as_alice, practice_a, changes, message):
+    response = as_alice.post(SETTINGS, _settings(practice_a, **changes))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    practice_a.refresh_from_db()
+    assert (practice_a.questionnaire_link_days, practice_a.questionnaire_reminder_days) == (
+        7,
+        [2, 5],
+    )
+
+
+@pytest.mark.django_db
+def test_a_settings_post_without_the_questionnaire_fields_keeps_them(as_alice, practice_a):
+    practice_a.questionnaire_reminder_days = [3]
+    practice_a.save()
+    data = _settings(practice_a, name="Harbour Therapy Ltd")
+    del data["questionnaire_link_days"], data["questionnaire_reminder_days"]
+    assert as_alice.post(SETTINGS, data).status_code == 302
+    practice_a.refresh_from_db()
+    assert practice_a.questionnaire_reminder_days == [3] and practice_a.questionnaire_link_days == 7
+    event = AuditEvent.objects.filter(object_type="practice").latest("at")
+    assert event.fields == ["name"]
