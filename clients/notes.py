@@ -39,7 +39,7 @@ from clients.models import (
     SessionNote,
     SessionNoteVersion,
 )
-from practice import audit
+from practice import audit, progress
 from practice.models import AuditAction, Membership, Practice, Role
 
 SECTION_MAX_LENGTH = 20_000
@@ -327,6 +327,7 @@ def create_note(actor, client: Client, data: NoteInput, *, request=None) -> Sess
         fields=[*written, "tags"] if tags else written,
         actor=actor,
     )
+    progress.refresh_client_progress(client)
     return note
 
 
@@ -392,6 +393,7 @@ def update_draft(
     _keep_version(current, actor, tags)
     names = [name for name in changed if name != "search_text"] + (["tags"] if tags_changed else [])
     audit.record(request, AuditAction.UPDATE, current, fields=names, actor=actor)
+    progress.refresh_client_progress(current.client_id)
     return current
 
 

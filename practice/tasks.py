@@ -27,3 +27,12 @@ def send_outbound_email(email_id: int) -> None:
 def sweep_outbound_email() -> int:
     """Re-enqueue e-mails whose message was lost (beat runs this every minute)."""
     return len(emails.requeue_stuck_emails())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def rebuild_practice_progress(practice_id: int) -> int:
+    """Recompute every caseload-dashboard row of one practice (after the numbers reliable change
+    uses changed for many clients at once). Idempotent; returns the number of rows."""
+    from practice import progress
+
+    return progress.rebuild_progress(practice_id)

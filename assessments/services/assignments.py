@@ -24,7 +24,7 @@ from django.utils import timezone
 from assessments import schedules
 from assessments.models import Assignment, Instrument, Occasion
 from assessments.services import packets
-from practice import audit
+from practice import audit, progress
 from practice.models import AuditAction, validate_time_zone
 
 logger = logging.getLogger(__name__)
@@ -220,6 +220,7 @@ def assign(actor, client, instruments, plan: Plan, *, request=None, now=None) ->
         assignment.refresh_from_db()
     else:
         materialise_occasions(assignment, now)
+    progress.refresh_client_progress(client)
     return assignment
 
 
@@ -292,6 +293,7 @@ def update_assignment(
         _cancel_scheduled(assignment)
         materialise_occasions(assignment, now)
         audit.record(request, AuditAction.UPDATE, assignment, actor=actor, fields=changed)
+        progress.refresh_client_progress(assignment.client_id)
     return assignment
 
 
@@ -311,6 +313,7 @@ def _set_status(actor, assignment, status, *, request, now) -> Assignment:
     audit.record(request, AuditAction.UPDATE, assignment, actor=actor, fields=fields)
     if status == Assignment.Status.ACTIVE:
         materialise_occasions(assignment, now)
+    progress.refresh_client_progress(assignment.client_id)
     return assignment
 
 
@@ -516,6 +519,7 @@ def dispatch_client(client_id, occasion_ids, now) -> ClientDispatch:
             _finish(assignment, now)
         else:
             materialise_occasions(assignment, now)
+    progress.refresh_client_progress(client)
     return result
 
 

@@ -23,7 +23,7 @@ from assessments.models import (
     PracticeCitedValue,
     PracticeInstrumentSettings,
 )
-from practice import audit
+from practice import audit, tasks
 from practice.models import AuditAction, Practice
 
 logger = logging.getLogger(__name__)
@@ -412,6 +412,7 @@ def save_practice_numbers(request, instrument: Instrument, data: dict) -> list[s
             changed.append(name)
     if changed:
         audit.record(request, AuditAction.UPDATE, row, practice=practice, fields=changed)
+        tasks.rebuild_practice_progress.delay_on_commit(practice.pk)  # labels of every client
     return changed
 
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Packet, PacketItem, PacketToken
-from practice import audit, emails
+from practice import audit, emails, progress
 from practice.models import AuditAction, OutboundEmail, hash_token, new_token
 
 logger = logging.getLogger(__name__)
@@ -174,6 +174,7 @@ def expire_packets(now=None) -> list[int]:
                 status=Status.EXPIRED, next_reminder_at=None
             ):
                 audit.record(None, AuditAction.UPDATE, packet, fields=["status"])
+                progress.refresh_client_progress(packet.client_id)
                 expired.append(packet.pk)
     return expired
 
@@ -222,6 +223,7 @@ def resend_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
         actor=actor,
         fields=["token", "sent_at", "expires_at", "status"],
     )
+    progress.refresh_client_progress(packet.client)
     return packet
 
 
@@ -239,6 +241,7 @@ def revoke_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
     packet.next_reminder_at = None
     packet.save(update_fields=["status", "revoked_at", "revoked_by", "next_reminder_at"])
     audit.record(request, AuditAction.UPDATE, packet, actor=actor, fields=["status", "revoked_at"])
+    progress.refresh_client_progress(packet.client)
     return packet
 
 

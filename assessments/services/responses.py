@@ -20,7 +20,7 @@ from assessments import scoring
 from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
 from assessments.services import instruments as instrument_service
 from assessments.services.packets import PacketClosed, packet_items
-from practice import audit, emails
+from practice import audit, emails, progress
 from practice.models import AuditAction
 
 logger = logging.getLogger(__name__)
@@ -200,6 +200,7 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     audit.record(request, AuditAction.UPDATE, packet, fields=["status", "completed_at"])
     if alerts:
         transaction.on_commit(partial(notify_clinician, [a.pk for a in alerts]), robust=True)
+    progress.refresh_client_progress(packet.client)
     return responses
 
 
@@ -253,6 +254,7 @@ def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
             actor=actor,
             fields=["acknowledged_by", "acknowledged_at"],
         )
+    progress.refresh_client_progress(alert.client_id)
     alert.refresh_from_db()
     return alert
 

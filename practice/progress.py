@@ -1,0 +1,377 @@
+"""The caseload dashboard's precomputed rows (``ClientProgress``), and the practice's baseline
+samples reliable change takes its own SD from (``PracticeBaselineScores``).
+
+``refresh_client_progress(client)`` rewrites one client's row. The services whose events change
+what the dashboard shows call it at their end, inside their transaction: submitting a response,
+raising or acknowledging an alert, scheduling, sending, expiring, resending or revoking a
+questionnaire, writing a session note. Explicit calls, no signals. ``rebuild_progress()`` (the
+``rebuild_progress`` command) recomputes rows from scratch with the same code, in chunks and a
+fixed number of queries per chunk, so the two always agree (a test checks it).
+
+Two events change other clients' rows too, and rebuild the practice in the background
+(``practice.tasks.rebuild_practice_progress``): an owner changing the numbers reliable change
+uses, and a new baseline where reliable change takes the practice's SD from its baselines.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from assessments import scoring
+from assessments import trajectory as trajectories
+from assessments.models import (
+    Alert,
+    Assignment,
+    ClientInstrumentSummary,
+    Occasion,
+    Packet,
+    Response,
+)
+from clients.models import Client, SessionNote
+from practice.models import ClientProgress, PracticeBaselineScores, ProgressChange
+
+CHUNK = 500
+# Worst first: a deterioration anywhere outranks an improvement elsewhere.
+_CHANGE_ORDER = [
+    (scoring.DETERIORATED, ProgressChange.DETERIORATED),
+    (scoring.IMPROVED, ProgressChange.IMPROVED),
+    (scoring.NO_RELIABLE_CHANGE, ProgressChange.NO_CHANGE),
+    (scoring.NOT_AVAILABLE, ProgressChange.NOT_AVAILABLE),
+]
+_FIELDS = [
+    f.name
+    for f in ClientProgress._meta.concrete_fields
+    if f.name not in ("client", "practice", "updated_at")
+]
+
+
+# --- Baseline samples ------------------------------------------------------------------------
+
+
+def update_baseline_sample(practice_id, instrument_id) -> PracticeBaselineScores:
+    """Recompute the practice's baseline sample for one instrument from every client's baseline
+    (``ClientInstrumentSummary.baseline``). The row is locked first, so two submissions that
+    each add a baseline cannot overwrite one another."""
+    sample, _ = PracticeBaselineScores.objects.get_or_create(
+        practice_id=practice_id, instrument_id=instrument_id
+    )
+    sample = PracticeBaselineScores.objects.select_for_update().get(pk=sample.pk)
+    scores: dict[str, list[float]] = defaultdict(list)
+    clients = 0
+    baselines = (
+        ClientInstrumentSummary.objects.filter(
+            practice_id=practice_id, instrument_id=instrument_id, baseline__isnull=False
+        )
+        .order_by("client_id")
+        .values_list("baseline__scores", flat=True)
+    )
+    for subscales in baselines:
+        clients += 1
+        for key, entry in (subscales or {}).items():
+            if (entry or {}).get("score") is not None:
+                scores[key].append(entry["score"])
+    sample.scores, sample.clients = dict(scores), clients
+    sample.save(update_fields=["scores", "clients", "updated_at"])
+    return sample
+
+
+def _sample_sets_sd(numbers, instrument_id, versions) -> bool:
+    """Whether reliable change on the instrument takes an SD from the practice's baselines."""
+    for version in versions.values():
+        if version.instrument_id != instrument_id:
+            continue
+        for params in trajectories.rci_parameters(version.definition, numbers).values():
+            if (params.get("sd") or {}).get("origin") == "practice_baselines":
+                return True
+    return False
+
+
+def rebuild_baseline_samples(practice_id) -> int:
+    """Recompute every baseline sample of the practice. Returns how many there are."""
+    instrument_ids = set(
+        ClientInstrumentSummary.objects.filter(practice_id=practice_id, baseline__isnull=False)
+        .values_list("instrument_id", flat=True)
+        .distinct()
+    )
+    PracticeBaselineScores.objects.filter(practice_id=practice_id).exclude(
+        instrument_id__in=instrument_ids
+    ).delete()
+    for instrument_id in sorted(instrument_ids):
+        update_baseline_sample(practice_id, instrument_id)
+    return len(instrument_ids)
+
+
+# --- Computing rows --------------------------------------------------------------------------
+
+
+def _overall_change(histories) -> str:
+    labels = {
+        change.label for history in histories for change in (history.since_baseline or {}).values()
+    }
+    for label, value in _CHANGE_ORDER:
+        if label in labels:
+            return value
+    return ProgressChange.NOT_COMPARED
+
+
+def _attachment_fields(histories) -> dict:
+    fields = {
+        "attachment_instrument_id": None,
+        "attachment_at": None,
+        "style": "",
+        "anxiety": None,
+        "avoidance": None,
+        "anxiety_change": "",
+        "avoidance_change": "",
+        "earned_security": "",
+        "earned_security_since": None,
+    }
+    answered = [h for h in histories if h.attachment and h.latest is not None]
+    if not answered:
+        return fields
+    headline = max(answered, key=lambda h: (h.latest.at, h.latest.response_id))
+    keys = trajectories.plane_keys(headline)
+    scores = {s.key: s.score for s in headline.latest.scores}
+    changes = headline.since_baseline or {}
+    fields.update(
+        attachment_instrument_id=headline.instrument.pk,
+        attachment_at=headline.latest.at,
+        style=headline.latest.style,
+        anxiety=scores.get(keys["anxiety"]),
+        avoidance=scores.get(keys["avoidance"]),
+        anxiety_change=changes[keys["anxiety"]].label if keys["anxiety"] in changes else "",
+        avoidance_change=changes[keys["avoidance"]].label if keys["avoidance"] in changes else "",
+        earned_security=(headline.earned_security or {}).get("status") or "",
+        earned_security_since=headline.earned_security_since,
+    )
+    return fields
+
+
+def _changes_for_display(histories) -> list[dict]:
+    return [
+        {
+            "code": history.code,
+            "name": history.short_name,
+            "labels": [
+                {"subscale": s["label"], "label": history.since_baseline[s["key"]].label}
+                for s in history.subscales
+                if s["key"] in history.since_baseline
+            ],
+        }
+        for history in sorted(histories, key=lambda h: (h.short_name, h.code))
+        if history.since_baseline
+    ]
+
+
+class _Reads:
+    """Everything the rows of a set of clients depend on, in a fixed number of queries."""
+
+    def __init__(self, client_ids: list, versions: dict, numbers: dict):
+        self.practices = dict(
+            Client.objects.filter(pk__in=client_ids).values_list("pk", "practice_id")
+        )
+        self.responses: dict = defaultdict(lambda: defaultdict(list))
+        rows = (
+            Response.objects.filter(client_id__in=client_ids)
+            .order_by("client_id", "instrument_id", "submitted_at", "pk")
+            .values(*trajectories.RESPONSE_FIELDS)
+        )
+        for row in rows:
+            self.responses[row["client_id"]][row["instrument_id"]].append(row)
+        self.versions = trajectories.load_versions(
+            {
+                row["instrument_version_id"]
+                for by_instrument in self.responses.values()
+                for rows_ in by_instrument.values()
+                for row in rows_
+            },
+            versions,
+        )
+        self.numbers = numbers
+        self.load_numbers()
+        self.alerts = {
+            row["client_id"]: row
+            for row in Alert.objects.filter(client_id__in=client_ids, acknowledged_at__isnull=True)
+            .values("client_id")
+            .annotate(count=Count("pk"), oldest=Min("raised_at"))
+        }
+        self.next_due = dict(
+            Occasion.objects.filter(
+                client_id__in=client_ids,
+                status=Occasion.Status.SCHEDULED,
+                assignment__status=Assignment.Status.ACTIVE,
+            )
+            .values("client_id")
+            .annotate(first=Min("due_at"))
+            .values_list("client_id", "first")
+        )
+        self.open_links = {
+            row["client_id"]: row
+            for row in Packet.objects.filter(
+                client_id__in=client_ids, status__in=Packet.OPEN_STATUSES
+            )
+            .values("client_id")
+            .annotate(expires=Min("expires_at"), sent=Min("sent_at"))
+        }
+        self.expired: dict = defaultdict(list)
+        for client_id, expires_at in Packet.objects.filter(
+            client_id__in=client_ids, status=Packet.Status.EXPIRED
+        ).values_list("client_id", "expires_at"):
+            self.expired[client_id].append(expires_at)
+        self.sessions = dict(
+            SessionNote.objects.filter(client_id__in=client_ids)
+            .values("client_id")
+            .annotate(last=Max("started_at"))
+            .values_list("client_id", "last")
+        )
+
+    def load_numbers(self) -> None:
+        """The practices' numbers for reliable change, for instruments not read yet."""
+        wanted: dict = defaultdict(set)
+        for client_id, by_instrument in self.responses.items():
+            wanted[self.practices[client_id]].update(by_instrument)
+        for practice_id, instrument_ids in wanted.items():
+            missing = {i for i in instrument_ids if (practice_id, i) not in self.numbers}
+            if missing:
+                for pk, entry in trajectories.practice_numbers(practice_id, missing).items():
+                    self.numbers[(practice_id, pk)] = entry
+
+
+def _row(client_id, reads: _Reads, now) -> ClientProgress:
+    practice_id = reads.practices[client_id]
+    histories = []
+    responses = 0
+    last_completed = None
+    for instrument_id, rows in reads.responses.get(client_id, {}).items():
+        responses += len(rows)
+        newest = rows[-1]["submitted_at"]
+        last_completed = max(last_completed, newest) if last_completed else newest
+        instrument = reads.versions[rows[-1]["instrument_version_id"]].instrument
+        judge = trajectories.Judge(reads.numbers[(practice_id, instrument_id)])
+        history = trajectories.judge_history(
+            instrument, rows, reads.versions, judge, with_previous=False
+        )
+        if history is not None:
+            histories.append(history)
+    alerts = reads.alerts.get(client_id) or {}
+    links = reads.open_links.get(client_id) or {}
+    missed = [
+        expired
+        for expired in reads.expired.get(client_id, [])
+        if expired is not None and (last_completed is None or expired > last_completed)
+    ]
+    return ClientProgress(
+        client_id=client_id,
+        practice_id=practice_id,
+        **_attachment_fields(histories),
+        change=_overall_change(histories),
+        changes=_changes_for_display(histories),
+        baselines={str(h.instrument.pk): h.baseline.response_id for h in histories if h.baseline},
+        responses=responses,
+        open_alerts=alerts.get("count", 0),
+        oldest_open_alert_at=alerts.get("oldest"),
+        next_due_at=reads.next_due.get(client_id),
+        awaiting_since=links.get("sent"),
+        link_expires_at=links.get("expires"),
+        missed_since=min(missed) if missed else None,
+        last_completed_at=last_completed,
+        last_session_at=reads.sessions.get(client_id),
+        updated_at=now,
+    )
+
+
+def _save(rows: list[ClientProgress]) -> None:
+    ClientProgress.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["client"],
+        update_fields=["practice", *_FIELDS, "updated_at"],
+    )
+
+
+def _compute(client_ids: list, versions: dict, numbers: dict, now) -> list[ClientProgress]:
+    reads = _Reads(client_ids, versions, numbers)
+    return [_row(client_id, reads, now) for client_id in client_ids if client_id in reads.practices]
+
+
+# --- The two entry points --------------------------------------------------------------------
+
+
+@transaction.atomic
+def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
+    """Rewrite ``client``'s dashboard row from the records (``client`` or its id). Called at the
+    end of every service that changes what the dashboard shows, in its transaction.
+
+    When the client has a new baseline, the practice's baseline sample is brought up to date
+    first; if reliable change takes its SD from that sample, the other clients' labels may move
+    too, so a background rebuild of the practice is queued for when the transaction commits.
+    """
+    from practice import tasks
+
+    client_id = getattr(client, "pk", client)
+    now = now or timezone.now()
+    previous = ClientProgress.objects.filter(client_id=client_id).values("baselines").first()
+    known = (previous or {}).get("baselines") or {}
+    reads = _Reads([client_id], {}, {})
+    if client_id not in reads.practices:
+        return None
+    practice_id = reads.practices[client_id]
+    changed = []
+    for instrument_id, rows in reads.responses.get(client_id, {}).items():
+        baseline = next((row["pk"] for row in rows if row["status"] == "complete"), None)
+        if baseline is not None and known.get(str(instrument_id)) != baseline:
+            changed.append(instrument_id)
+    if changed:
+        for instrument_id in changed:
+            update_baseline_sample(practice_id, instrument_id)
+        reads.numbers.clear()  # the samples changed under them
+        reads.load_numbers()
+        if any(
+            _sample_sets_sd(reads.numbers[(practice_id, i)], i, reads.versions) for i in changed
+        ):
+            tasks.rebuild_practice_progress.delay_on_commit(practice_id)
+    row = _row(client_id, reads, now)
+    _save([row])
+    return row
+
+
+def rebuild_progress(
+    practice_id=None, client_ids: Iterable | None = None, *, chunk: int = CHUNK, now=None
+) -> int:
+    """Recompute dashboard rows from scratch: for ``client_ids``, or every client of the practice
+    (or of every practice). Baseline samples of the practices concerned are rebuilt first.
+    Each chunk of clients is read in a fixed number of queries and saved in one statement.
+    Returns the number of rows written."""
+    now = now or timezone.now()
+    clients = Client.objects.order_by("pk")
+    if practice_id is not None:
+        clients = clients.filter(practice_id=practice_id)
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
+    ids = list(clients.values_list("pk", flat=True))
+    practices = set(Client.objects.filter(pk__in=ids).values_list("practice_id", flat=True))
+    for pk in sorted(practices):
+        with transaction.atomic():
+            rebuild_baseline_samples(pk)
+    versions: dict = {}
+    numbers: dict = {}
+    written = 0
+    for first in range(0, len(ids), chunk):
+        with transaction.atomic():
+            rows = _compute(ids[first : first + chunk], versions, numbers, now)
+            _save(rows)
+        written += len(rows)
+    return written
+
+
+# --- When a row counts as overdue ------------------------------------------------------------
+
+
+def overdue_q(now: datetime.datetime):
+    """A questionnaire link expired unanswered since the client last answered, or an open link
+    is past its expiry (the expiry sweep has not run yet)."""
+    return Q(progress__missed_since__isnull=False) | Q(progress__link_expires_at__lte=now)
