@@ -6,8 +6,11 @@
   friendly 404 page, which says nothing about the client or whether the link ever existed.
   Failed lookups are counted per client address in the cache; past the limit the address gets
   a 429 page until the window passes.
-- Every page sends ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store`` and loads
-  nothing but our own stylesheet.
+- Every page sends ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``, loads
+  nothing but our own stylesheet and sets no cookie.
+- No CSRF token: with ``no-referrer`` browsers send ``Origin: null`` on these POSTs, which
+  Django's CSRF check refuses, and there is nothing to protect. The link's secret token is the
+  only credential; a forged cross-site POST would need it, and no session or cookie is involved.
 """
 
 from functools import wraps
@@ -15,6 +18,7 @@ from functools import wraps
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.forms import QuestionnairePageForm
@@ -93,6 +97,7 @@ def _context(packet: Packet, **extra) -> dict:
     }
 
 
+@csrf_exempt
 @token_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def landing(request, token):
@@ -170,6 +175,7 @@ def _render_page(request, packet, token, pages, page, form, *, problems=(), stat
     )
 
 
+@csrf_exempt
 @token_page
 @require_http_methods(["GET", "HEAD", "POST"])
 def page(request, token, step: int):

@@ -250,3 +250,29 @@ def test_an_expired_link_stops_working_at_its_expiry(sent):
         assert Browser().get(landing(token)).status_code == 200
     with time_machine.travel(expiry, tick=False):
         assert Browser().get(landing(token)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_posts_work_with_the_null_origin_no_referrer_makes_browsers_send(sent, frozen):
+    """With Referrer-Policy: no-referrer, Chromium sends "Origin: null" on the form's POSTs."""
+    packet, token = sent
+    browser = Browser(enforce_csrf_checks=True, HTTP_ORIGIN="null")
+    response = browser.post(landing(token))
+    assert response.status_code == 302
+    answers = {f"item-{n}": "1" for n in range(1, 9)} | {"action": "next"}
+    assert browser.post(page(token, 1), answers).status_code == 302
+    packet.refresh_from_db()
+    assert packet.status == Packet.Status.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_token_pages_set_no_cookies(sent, frozen):
+    _, token = sent
+    browser = Browser()
+    for response in (
+        browser.get(landing(token)),
+        browser.post(landing(token)),
+        browser.get(page(token, 1)),
+        browser.get(landing("D" * 43)),
+    ):
+        assert not response.cookies, response.cookies
