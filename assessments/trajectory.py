@@ -466,20 +466,20 @@ def client_trajectory(
     with_charts: bool = True,
 ) -> ClientTrajectory:
     """Every scored instrument ``client`` answered, administrations from ``start`` to ``end``
-    (local dates in the client's time zone, inclusive; default: from the first administration
-    to today), judged with the practice's numbers. The caller found ``client`` through
-    ``Client.objects.visible_to(user)``; responses and notes are read through it again."""
+    (local dates in the client's time zone, inclusive; by default the whole history, from the
+    first administration to the latest), judged with the practice's numbers. The caller found
+    ``client`` through ``Client.objects.visible_to(user)``; responses and notes are read
+    through it again."""
     from clients import notes as note_services
 
     zone = zoneinfo.ZoneInfo(client.effective_time_zone)
-    today = datetime.datetime.now(zone).date()
-    end = end or today
-    rows = list(
-        Response.objects.visible_to(user)
-        .filter(client=client, submitted_at__lt=_bounds(end, zone))
-        .order_by("submitted_at", "pk")
-        .values(*RESPONSE_FIELDS, "result__style")
-    )
+    responses = Response.objects.visible_to(user).filter(client=client)
+    if end is not None:
+        responses = responses.filter(submitted_at__lt=_bounds(end, zone))
+    rows = list(responses.order_by("submitted_at", "pk").values(*RESPONSE_FIELDS, "result__style"))
+    if end is None:  # the whole history: up to the latest administration, else today
+        last = rows[-1]["submitted_at"] if rows else datetime.datetime.now(zone)
+        end = last.astimezone(zone).date()
     versions = load_versions({row["instrument_version_id"] for row in rows})
     numbers = practice_numbers(client.practice_id, {row["instrument_id"] for row in rows})
     by_instrument: dict[int, list[dict]] = {}

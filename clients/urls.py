@@ -1,5 +1,6 @@
 from django.urls import path
 
+from assessments.views import progress as progress_views
 from clients.views import notes as note_views
 from clients.views import records as views
 from clients.views import reports as report_views
@@ -29,6 +30,7 @@ urlpatterns = [
     path("notes/search/", note_views.note_search, name="note_search"),
     path("notes/tags/", note_views.tag_list, name="note_tags"),
     path("notes/tags/<int:tag_pk>/", note_views.tag_edit, name="note_tag_edit"),
+    path("<uuid:pk>/progress/", progress_views.client_progress, name="progress"),
     # Reports
     path("<uuid:pk>/reports/new/", report_views.report_request, name="report_request"),
     path("<uuid:pk>/reports/<uuid:report_pk>/", report_views.report_detail, name="report_detail"),

@@ -127,6 +127,7 @@ ROUTES: dict[str, Row] = {
     "clients:reactivate": client_object(method="post", ok={302}),
     "clients:unshare": client_object(method="post", ok={302}, args=("erin", "dana.pk")),
     "clients:timeline": client_object(),
+    "clients:progress": client_object(),
     "clients:notes": client_object(),
     "clients:note_create": client_object(),
     "clients:note_detail": client_object(args=("erin", "erin_note")),

@@ -1,0 +1,66 @@
+"""The client's progress page: trajectories of every instrument answered, the attachment plane,
+reliable change, earned security, for a chosen period. Scoped by ``Client.objects.visible_to``
+(outside it: 404) and audited as a read of the client record."""
+
+import datetime
+
+from django import forms
+from django.shortcuts import get_object_or_404, render
+
+from assessments import trajectory
+from clients.models import Client
+from practice import audit
+from practice.models import AuditAction
+from practice.permissions import member_required
+
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
+
+
+class PeriodForm(forms.Form):
+    """The date range of the progress page and the trajectory API (GET parameters)."""
+
+    start = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day is not None and not EARLIEST <= day <= LATEST:
+                self.add_error(name, "Choose a date between 1900 and 2100.")
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError("The start of the period must not be after its end.")
+        return data
+
+    def period(self) -> tuple[datetime.date | None, datetime.date | None]:
+        if not self.is_bound or not self.is_valid():
+            return None, None
+        return self.cleaned_data.get("start"), self.cleaned_data.get("end")
+
+
+@member_required
+def client_progress(request, pk):
+    client = get_object_or_404(
+        Client.objects.visible_to(request.user).select_related("practice"), pk=pk
+    )
+    form = PeriodForm(request.GET or None)
+    start, end = form.period()
+    data = trajectory.client_trajectory(request.user, client, start, end)
+    audit.record(request, AuditAction.VIEW, client)
+    return render(
+        request,
+        "assessments/client_progress.html",
+        {
+            "client": client,
+            "form": form,
+            "trajectory": data,
+            "period_chosen": bool(start or end),
+        },
+        status=400 if form.errors else 200,
+    )
