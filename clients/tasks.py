@@ -5,8 +5,17 @@ data.
 """
 
 from celery import shared_task
+from celery.signals import worker_process_init
 
+from clients.reports import pdf
 from clients.reports import services as reports
+
+
+@worker_process_init.connect
+def warm_up_reports(**kwargs) -> None:
+    """Load WeasyPrint and the report fonts as each worker process starts, so the first report
+    it renders is as quick as the rest."""
+    pdf.warm_up()
 
 
 @shared_task(

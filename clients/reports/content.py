@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -93,12 +94,14 @@ class StoredResponses:
 
     Three queries for the histories, however many administrations: the responses in the period
     with their versions, the client's baselines (``ClientInstrumentSummary``), and the
-    practice's baseline scores, from which reliable change may take the practice's own SD.
+    practice's baseline sample (``PracticeBaselineScores``), from which reliable change may take
+    the practice's own SD, as on the client's pages.
     Unscored instruments (free-text worksheets) are left out: a report shows no free text.
     """
 
     def histories(self, client, start, end, codes):
         from assessments.models import ClientInstrumentSummary, Response
+        from practice.models import PracticeBaselineScores
 
         responses = (
             Response.objects.filter(client=client, submitted_at__gte=start, submitted_at__lt=end)
@@ -127,15 +130,12 @@ class StoredResponses:
             )
             for row in summaries
         }
-        practice_baselines: dict[int, dict[str, list[float]]] = {}
-        for instrument_id, scores in ClientInstrumentSummary.objects.filter(
-            practice_id=client.practice_id, instrument_id__in=grouped, baseline__isnull=False
-        ).values_list("instrument_id", "baseline__scores"):
-            for key, entry in (scores or {}).items():
-                if (entry or {}).get("score") is not None:
-                    practice_baselines.setdefault(instrument_id, {}).setdefault(key, []).append(
-                        entry["score"]
-                    )
+        # The practice's baseline sample, as the web pages read it (kept by practice.progress).
+        practice_baselines = dict(
+            PracticeBaselineScores.objects.filter(
+                practice_id=client.practice_id, instrument_id__in=grouped
+            ).values_list("instrument_id", "scores")
+        )
         histories = [
             InstrumentHistory(
                 instrument=instruments[instrument_id],
@@ -277,8 +277,17 @@ def gather(
     )
 
 
+STYLESHEET = "css/attune.css"
+
+
 def render_html(content: ReportContent) -> str:
-    return render_to_string("clients/reports/pdf/report.html", {"content": content})
+    """The report as HTML for ``pdf.render_pdf``. The stylesheet is named without the hash
+    ``{% static %}`` would add: the fetcher reads it from the finders or ``STATIC_ROOT`` (where
+    collectstatic keeps the original too), so rendering never depends on the manifest."""
+    return render_to_string(
+        "clients/reports/pdf/report.html",
+        {"content": content, "stylesheet": settings.STATIC_URL + STYLESHEET},
+    )
 
 
 def note_summaries(user, client: Client, start: datetime.date, end: datetime.date):

@@ -156,7 +156,8 @@ def _batch(request, batch_pk) -> ReportBatch:
 
 @owner_required
 def batch_request(request):
-    initial = {"scope": request.GET.get("scope")} if request.GET.get("scope") else {}
+    # The dashboard links here with its filter: ?scope=practice|mine|clinician&clinician=<id>.
+    initial = {key: request.GET[key] for key in ("scope", "clinician") if request.GET.get(key)}
     form = BatchRequestForm(request.POST or None, practice=request.practice, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -335,9 +335,18 @@ class TestBatches:
         assert f'href="{reverse("clients:batch_request")}?scope=practice"' in page
         assert reverse("clients:batch_request") not in html(as_bob.get(reverse("dashboard")))
 
-    def test_the_batch_form_starts_from_the_dashboard_filter(self, as_alice):
+    def test_the_batch_form_starts_from_the_dashboard_filter(self, as_alice, bob):
         page = html(as_alice.get(reverse("clients:batch_request"), {"scope": "mine"}))
         assert re.search(r'value="mine"[^>]*checked', page)
+        page = html(
+            as_alice.get(
+                reverse("clients:batch_request"), {"scope": "clinician", "clinician": bob.pk}
+            )
+        )
+        assert re.search(r'value="clinician"[^>]*checked', page)
+        assert re.search(rf'<option value="{bob.pk}" selected>', page)
+        nonsense = as_alice.get(reverse("clients:batch_request"), {"scope": "x", "clinician": "y"})
+        assert nonsense.status_code == 200
 
 
 class TestRetentionSetting:
