@@ -35,7 +35,7 @@ def test_assign_email_answer_on_a_phone_and_see_the_scores(page, phone_page, bob
 
     # The clinician assigns the PHQ-9 from Erin's page, to be sent now.
     sign_in(page, bob)
-    page.get_by_role("link", name="Erin Fictional").click()
+    page.get_by_role("link", name="Erin Fictional", exact=True).click()
     page.get_by_role("link", name="Assign questionnaires").click()
     page.get_by_label("Patient Health Questionnaire-9 (PHQ-9)").check()
     page.get_by_label("Send now").check()

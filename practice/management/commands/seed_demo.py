@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments.models import Instrument, LicenceAcknowledgement
+from assessments import demo as demo_questionnaires
+from assessments.models import Instrument, LicenceAcknowledgement, Packet
 from clients import notes
 from clients.models import Client, ClientShare, SessionNote
 from practice.models import Membership, Practice, Role, User
@@ -73,10 +74,13 @@ class Command(BaseCommand):
                 self._clients(practice, users)
             if not SessionNote.objects.filter(practice=practice).exists():
                 self._session_notes(practice)
+            # Months of questionnaires through the real services (assessments/demo.py).
+            demo_questionnaires.seed_questionnaires(practice, users[0], DEMO_ARCS)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo practice ready: {practice.clients.count()} clients, "
-                f"{SessionNote.objects.filter(practice=practice).count()} session notes. "
+                f"{SessionNote.objects.filter(practice=practice).count()} session notes, "
+                f"{Packet.objects.filter(practice=practice).count()} questionnaire links. "
                 f"Log in as {', '.join(u[0] for u in DEMO_USERS)} with password {DEMO_PASSWORD}."
             )
         )
