@@ -244,6 +244,11 @@ EARNED_LABELS = {
     "not_earned": "Not earned security",
     "quadrant_move_only": "Moved to secure (change not shown to be reliable)",
 }
+PLAIN_EARNED_LABELS = {
+    "earned": "Moved into the secure area",
+    "not_earned": "Not yet in the secure area",
+    "quadrant_move_only": "Moved into the secure area",
+}
 PLAIN_EARNED = {
     "earned": "Your answers have moved into the secure area of the chart, by more than everyday "
     "ups and downs would explain.",
@@ -272,7 +277,9 @@ def _style(section, definition, latest, comparison, clinical) -> None:
     if verdict:
         section.earned_security = {
             "status": verdict["status"],
-            "label": EARNED_LABELS.get(verdict["status"], verdict["status"]),
+            "label": (EARNED_LABELS if clinical else PLAIN_EARNED_LABELS).get(
+                verdict["status"], verdict["status"]
+            ),
             "reason": verdict.get("reason", "")
             if clinical
             else PLAIN_EARNED.get(verdict["status"], ""),

@@ -176,6 +176,8 @@ class TestClientFriendly:
         assert "better, by more than everyday ups and downs" in text
         assert "5 (Mild)" in text and "20 (Severe)" in text
         assert "Your answers have moved into the secure area of the chart" in text
+        assert "Moved into the secure area." in text  # at a glance, without the jargon
+        assert "Earned security" not in text
         assert "not a diagnosis" in text
 
     def test_still_cites_and_numbers_pages(self, text):
