@@ -1,10 +1,12 @@
-"""The home page: the signed-in clinician's caseload."""
+"""The home page: the caseload dashboard. Who needs attention first (open alerts, overdue
+questionnaires, deterioration), everyone's latest attachment result and reliable change, read
+from precomputed rows (``practice.caseload``); for owners, the practice overview."""
 
-from django.core.paginator import Paginator
+from django import forms
 from django.shortcuts import redirect, render
 
-from clients.models import Client
-from practice import audit
+from clients.services import practice_clinicians
+from practice import audit, caseload
 from practice.permissions import member_required
 
 
@@ -14,25 +16,100 @@ def home(request):
     return redirect("account_login")
 
 
+class CaseloadForm(forms.Form):
+    """The dashboard's GET parameters. Clinicians always see their own caseload; owners may
+    choose the whole practice or one clinician's clients."""
+
+    scope = forms.ChoiceField(
+        label="Whose clients", choices=list(caseload.SCOPES.items()), required=False
+    )
+    clinician = forms.ModelChoiceField(label="Clinician", queryset=None, required=False)
+    show = forms.ChoiceField(label="Show", choices=list(caseload.SHOW.items()), required=False)
+    q = forms.CharField(label="Search by name", max_length=100, required=False)
+    sort = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[("", "Who needs attention")]
+        + [(key, key) for key in caseload.COLUMNS]
+        + [(f"-{key}", f"-{key}") for key in caseload.COLUMNS],
+    )
+    period = forms.ChoiceField(
+        label="Overview period", choices=list(caseload.PERIODS.items()), required=False
+    )
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_owner = membership.is_owner
+        self.fields["clinician"].queryset = practice_clinicians(membership.practice)
+        self.fields["clinician"].error_messages["invalid_choice"] = (
+            "Choose a clinician of this practice."
+        )
+        if not self.is_owner:  # a clinician's dashboard is their own caseload
+            for name in ("scope", "clinician", "period"):
+                del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "clinician" and not data.get("clinician"):
+            self.add_error("clinician", "Choose the clinician whose clients to show.")
+        return data
+
+    def query(self) -> caseload.CaseloadQuery:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return caseload.CaseloadQuery(
+            scope=data.get("scope") or "mine",
+            clinician=data.get("clinician"),
+            show=data.get("show") or "",
+            q=data.get("q") or "",
+            sort=data.get("sort") or "",
+        )
+
+    def overview_period(self) -> str:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("period") or caseload.DEFAULT_PERIOD
+
+
+def _querystring(request, *drop) -> str:
+    params = request.GET.copy()
+    for name in ("page", *drop):
+        params.pop(name, None)
+    encoded = params.urlencode()
+    return f"{encoded}&" if encoded else ""
+
+
 @member_required
 def dashboard(request):
-    clients = (
-        Client.objects.visible_to(request.user)
-        .filter(practice=request.practice)
-        .active()
-        .select_related("primary_clinician")
-        .order_by("full_name", "pk")
-    )
-    scope = request.GET.get("scope", "mine")
-    if scope == "mine" or not request.membership.is_owner:
-        scope = "mine"
-        clients = clients.filter(primary_clinician=request.user) | clients.filter(
-            shares__clinician=request.user
-        )
-    page = Paginator(clients.distinct(), 25).get_page(request.GET.get("page"))
+    # A clinician's ?scope=practice is ignored (the form has no such field for them): it simply
+    # shows their own caseload.
+    form = CaseloadForm(request.GET, membership=request.membership)
+    query = form.query()
+    page = caseload.caseload(request.user, request.membership, query, request.GET.get("page"))
     audit.record_list(request, "client", request.practice)
+    columns = [
+        {
+            "key": key,
+            "label": label,
+            "sort": caseload.sort_link(query.sort, key),
+            "current": query.sort.lstrip("-") == key,
+            "descending": query.sort.startswith("-"),
+        }
+        for key, label in caseload.COLUMNS.items()
+        if key != "clinician" or query.scope != "mine"
+    ]
     return render(
         request,
         "practice/dashboard.html",
-        {"page_obj": page, "scope": scope, "querystring_without_page": f"scope={scope}&"},
+        {
+            "form": form,
+            "query": query,
+            "page_obj": page,
+            "columns": columns,
+            "scope": query.scope,
+            "overview": caseload.overview(request.user, request.membership, form.overview_period()),
+            "periods": caseload.PERIODS,
+            "show_label": caseload.SHOW.get(query.show, ""),
+            "querystring_without_page": _querystring(request),
+            "querystring_without_sort": _querystring(request, "sort"),
+        },
+        status=400 if form.errors else 200,
     )

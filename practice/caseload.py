@@ -1,0 +1,227 @@
+"""What the caseload dashboard reads: active clients with their precomputed progress rows
+(``ClientProgress``, kept by ``practice.progress``), filtered, searched, sorted and paginated,
+and the owners' practice overview. Never scores anything: a fixed number of queries whatever
+the number of clients or administrations.
+
+Every read starts from ``Client.objects.visible_to(user)``.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models.functions import NullIf
+from django.utils import timezone
+
+from clients.models import Client
+from practice.models import ClientProgress, ProgressChange
+from practice.progress import overdue_q
+
+PAGE_SIZE = 25
+
+SCOPES = {"mine": "My caseload", "practice": "Whole practice", "clinician": "One clinician"}
+SHOW = {
+    "": "Everyone",
+    "alerts": "Open alerts",
+    "overdue": "Overdue questionnaires",
+    "deteriorated": "Deteriorated",
+    "improved": "Improved",
+    "earned": "Earned security",
+    "none": "No assessment yet",
+}
+# Column key to its heading; every column sorts.
+COLUMNS = {
+    "name": "Client",
+    "clinician": "Clinician",
+    "style": "Attachment",
+    "change": "Change since baseline",
+    "earned": "Earned security",
+    "alerts": "Open alerts",
+    "due": "Next due",
+    "completed": "Last completed",
+    "session": "Last session",
+}
+PERIODS = {
+    "30": "30 days",
+    "90": "90 days",
+    "182": "6 months",
+    "365": "12 months",
+    "all": "All time",
+}
+DEFAULT_PERIOD = "90"
+
+_CHANGE_RANK = Case(
+    When(progress__change=ProgressChange.DETERIORATED, then=Value(0)),
+    When(progress__change=ProgressChange.IMPROVED, then=Value(1)),
+    When(progress__change=ProgressChange.NO_CHANGE, then=Value(2)),
+    When(progress__change=ProgressChange.NOT_AVAILABLE, then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+_EARNED_RANK = Case(
+    When(progress__earned_security="earned", then=Value(0)),
+    When(progress__earned_security="quadrant_move_only", then=Value(1)),
+    When(progress__earned_security="not_earned", then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+_SORTS = {
+    "name": ("full_name",),
+    "clinician": ("primary_clinician__full_name", "primary_clinician__email"),
+    "style": ("style_or_null", "progress__anxiety", "progress__avoidance"),
+    "change": ("change_rank",),
+    "earned": ("earned_rank",),
+    "alerts": ("progress__open_alerts",),
+    "due": ("progress__next_due_at",),
+    "completed": ("progress__last_completed_at",),
+    "session": ("progress__last_session_at",),
+}
+# Columns whose natural first click is "most first" rather than "A to Z".
+_DESCENDING_FIRST = {"alerts", "completed", "session"}
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    scope: str = "mine"
+    clinician: object = None  # a User, with scope "clinician"
+    show: str = ""
+    q: str = ""
+    sort: str = ""  # a COLUMNS key, "-" before it for descending; empty: who needs attention
+
+
+def _scoped(user, membership, query: CaseloadQuery):
+    clients = Client.objects.visible_to(user).filter(practice=membership.practice).active()
+    if query.scope == "practice" and membership.is_owner:
+        return clients
+    if query.scope == "clinician" and membership.is_owner and query.clinician is not None:
+        return clients.filter(primary_clinician=query.clinician)
+    shared = Client.objects.filter(shares__clinician=user).values("pk")
+    return clients.filter(Q(primary_clinician=user) | Q(pk__in=shared))
+
+
+def _shown(clients, show: str, now):
+    if show == "alerts":
+        return clients.filter(progress__open_alerts__gt=0)
+    if show == "overdue":
+        return clients.filter(overdue_q(now))
+    if show in ("deteriorated", "improved"):
+        return clients.filter(progress__change=show)
+    if show == "earned":
+        return clients.filter(progress__earned_security="earned")
+    if show == "none":
+        return clients.filter(
+            Q(progress__isnull=True) | Q(progress__last_completed_at__isnull=True)
+        )
+    return clients
+
+
+def _ordering(sort: str) -> list:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in _SORTS:  # who needs attention first
+        return [
+            F("progress__open_alerts").desc(nulls_last=True),
+            F("overdue").desc(),
+            "change_rank",
+            "full_name",
+            "pk",
+        ]
+    fields = [
+        F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
+        for name in _SORTS[key]
+    ]
+    return [*fields, "full_name", "pk"]
+
+
+def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None) -> Page:
+    """One page of the active clients ``user`` may see, with their progress rows. Three
+    queries (count, rows and their clinicians), whatever the caseload's size."""
+    now = now or timezone.now()
+    clients = _shown(_scoped(user, membership, query), query.show, now).search(query.q)
+    clients = (
+        clients.select_related("primary_clinician", "progress__attachment_instrument")
+        .annotate(
+            overdue=Case(When(overdue_q(now), then=Value(1)), default=Value(0)),
+            change_rank=_CHANGE_RANK,
+            earned_rank=_EARNED_RANK,
+            style_or_null=NullIf("progress__style", Value("")),
+        )
+        .order_by(*_ordering(query.sort))
+    )
+    return Paginator(clients, PAGE_SIZE).get_page(page_number)
+
+
+def sort_link(current: str, column: str) -> str:
+    """The ``sort`` value a column heading links to: the other direction when it is the
+    current sort, else its natural first direction."""
+    if current == column:
+        return f"-{column}"
+    if current == f"-{column}":
+        return column
+    return f"-{column}" if column in _DESCENDING_FIRST else column
+
+
+# --- The owners' overview --------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    period: str
+    since: datetime.datetime | None
+    assessed: int
+    rows: list[dict]  # {"key", "label", "count", "percent"}
+
+
+def overview(user, membership, period: str = DEFAULT_PERIOD, *, now=None) -> Overview | None:
+    """For owners: among the practice's active clients assessed in the period, how many
+    improved, stayed (no reliable change), deteriorated since their baseline at their latest
+    assessment, had no reliable-change judgement, and how many reached earned security in the
+    period. One query."""
+    if not membership.is_owner:
+        return None
+    now = now or timezone.now()
+    since = None if period == "all" else now - datetime.timedelta(days=int(period))
+    rows = ClientProgress.objects.filter(
+        client__in=Client.objects.visible_to(user)
+        .filter(practice=membership.practice)
+        .active()
+        .values("pk")
+    )
+    assessed_q = Q(last_completed_at__isnull=False)
+    earned_q = Q(earned_security="earned", earned_security_since__isnull=False)
+    if since is not None:
+        assessed_q &= Q(last_completed_at__gte=since)
+        earned_q &= Q(earned_security_since__gte=since)
+    counts = rows.aggregate(
+        assessed=Count("pk", filter=assessed_q),
+        improved=Count("pk", filter=assessed_q & Q(change=ProgressChange.IMPROVED)),
+        no_change=Count("pk", filter=assessed_q & Q(change=ProgressChange.NO_CHANGE)),
+        deteriorated=Count("pk", filter=assessed_q & Q(change=ProgressChange.DETERIORATED)),
+        not_available=Count("pk", filter=assessed_q & Q(change=ProgressChange.NOT_AVAILABLE)),
+        not_compared=Count("pk", filter=assessed_q & Q(change=ProgressChange.NOT_COMPARED)),
+        earned=Count("pk", filter=earned_q),
+    )
+    assessed = counts["assessed"]
+    labels = [
+        ("improved", "Improved"),
+        ("no_change", "Stayed (no reliable change)"),
+        ("deteriorated", "Deteriorated"),
+        ("not_available", "Reliable change not available"),
+        ("not_compared", "One assessment only"),
+        ("earned", "Reached earned security"),
+    ]
+    return Overview(
+        period=period,
+        since=since,
+        assessed=assessed,
+        rows=[
+            {
+                "key": key,
+                "label": label,
+                "count": counts[key],
+                "percent": round(100 * counts[key] / assessed) if assessed else 0,
+            }
+            for key, label in labels
+        ],
+    )
