@@ -217,7 +217,12 @@ class TestRender:
         assert report.attempts == services.MAX_ATTEMPTS
         assert report.error_message == services.TEMPORARY_FAILURE
 
-    def test_the_task_is_configured_for_at_least_once_delivery(self):
+    def test_the_task_is_configured_for_at_least_once_delivery(self, settings):
+        assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+        assert settings.CELERY_TASK_SERIALIZER == "json"
+        schedule = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+        assert schedule["clients.tasks.sweep_reports"]["schedule"] == 60.0
+        assert schedule["clients.tasks.expire_reports"]["schedule"] == 3600.0
         assert render_report.acks_late is True
         assert render_report.reject_on_worker_lost is True
         assert render_report.autoretry_for == (services.TransientReportError,)
