@@ -23,10 +23,13 @@ if REDIS_URL:  # noqa: F405
     # never the broker's.
     from urllib.parse import urlsplit, urlunsplit
 
+    # Under pytest-xdist each worker process gets its own database (15, 14, ...), so one
+    # worker's FLUSHDB never wipes another's rate-limit counters mid-test.
+    _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
     _parts = urlsplit(REDIS_URL)  # noqa: F405
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": urlunsplit(_parts._replace(path="/15")),
+            "LOCATION": urlunsplit(_parts._replace(path=f"/{15 - _worker}")),
         }
     }
