@@ -43,6 +43,9 @@ CHANGE_WORDS = {
 }
 # What a response row gives the trajectory: no answers, and of the engine's result only the
 # style (its label, rule and split points); the scores have their own columns.
+# The dates a period may take (page and API).
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2100, 12, 31)
 RESPONSE_FIELDS = (
     "pk",
     "client_id",
@@ -463,7 +466,7 @@ def client_trajectory(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     *,
-    with_charts: bool = True,
+    with_notes: bool = True,
 ) -> ClientTrajectory:
     """Every scored instrument ``client`` answered, administrations from ``start`` to ``end``
     (local dates in the client's time zone, inclusive; by default the whole history, from the
@@ -501,11 +504,10 @@ def client_trajectory(
     trajectories.sort(key=lambda t: (t.name, t.code))
     first = min((row["submitted_at"].astimezone(zone).date() for row in rows), default=None)
     start_day = start or min(first or end, end)
-    markers = note_services.note_markers(user, client, start, end) if with_charts else []
-    if with_charts:
-        for trajectory in trajectories:
-            trajectory.charts = trajectory_charts(trajectory, start_day, end, markers)
-            trajectory.plane = plane_chart(trajectory)
+    markers = note_services.note_markers(user, client, start, end) if with_notes else []
+    for trajectory in trajectories:
+        trajectory.charts = trajectory_charts(trajectory, start_day, end, markers)
+        trajectory.plane = plane_chart(trajectory)
     return ClientTrajectory(
         client=client,
         start=start_day,

@@ -1,9 +1,18 @@
-"""``/api/v1/clients/``: list, create, retrieve, update; scoped and audited like the pages."""
+"""``/api/v1/clients/``: list, create, retrieve, update, and each client's trajectory; scoped and
+audited like the pages."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from assessments import trajectory as trajectory_service
+from assessments.trajectory_serializers import (
+    ClientTrajectorySerializer,
+    TrajectoryQuerySerializer,
+    trajectory_data,
+)
 from clients import services
 from clients.models import Client
 from clients.serializers import ClientSerializer
@@ -64,3 +73,26 @@ class ClientViewSet(
         for name, value in serializer.validated_data.items():
             setattr(client, name, value)
         services.update_client(self.request, client, changed)
+
+    @extend_schema(
+        parameters=[TrajectoryQuerySerializer],
+        responses={200: ClientTrajectorySerializer},
+        description="Every scored instrument the client answered: the series of administrations "
+        "(scores, bands, style), change since the baseline and the previous administration with "
+        "reliable-change labels (or why not available), earned security and the plane's inputs. "
+        "Dates are local dates in the client's time zone. Audited as a read of the record.",
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def trajectory(self, request, pk=None):
+        client = self.get_object()
+        query = TrajectoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = trajectory_service.client_trajectory(
+            request.user,
+            client,
+            query.validated_data.get("start"),
+            query.validated_data.get("end"),
+            with_notes=False,
+        )
+        audit.record(request, AuditAction.VIEW, client)
+        return Response(ClientTrajectorySerializer(trajectory_data(result)).data)

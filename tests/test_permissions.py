@@ -253,6 +253,7 @@ ROUTES: dict[str, Row] = {
     "api-root": api_member(),
     "client-list": api_member(),
     "client-detail": api_client_object(),
+    "client-trajectory": api_client_object(),
     "note-list": api_member(),
     "note-detail": api_client_object(args=("erin_note",)),
     "note-sign": note_author_only(method="post", ok={200}, api=True, args=("erin_note",)),

@@ -8,13 +8,11 @@ from django import forms
 from django.shortcuts import get_object_or_404, render
 
 from assessments import trajectory
+from assessments.trajectory import EARLIEST, LATEST
 from clients.models import Client
 from practice import audit
 from practice.models import AuditAction
 from practice.permissions import member_required
-
-EARLIEST = datetime.date(1900, 1, 1)
-LATEST = datetime.date(2100, 12, 31)
 
 
 class PeriodForm(forms.Form):
