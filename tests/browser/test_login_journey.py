@@ -14,9 +14,9 @@ def test_clinician_logs_in_and_sees_only_their_caseload(page, bob, erin, frank):
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url("**/dashboard/")
     assert page.get_by_role("heading", name="My caseload").is_visible()
-    assert page.get_by_role("link", name="Erin Fictional").is_visible()
+    assert page.get_by_role("link", name="Erin Fictional", exact=True).is_visible()
     assert page.get_by_text("Frank Fictional").count() == 0
-    page.get_by_role("link", name="Erin Fictional").click()
+    page.get_by_role("link", name="Erin Fictional", exact=True).click()
     assert page.get_by_role("heading", name="Erin Fictional").is_visible()
 
 
