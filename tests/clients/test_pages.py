@@ -177,3 +177,21 @@ class TestList:
         assert len(response.context["page_obj"].object_list) == 25
         assert as_alice.get(reverse("clients:list"), {"page": 2}).context["page_obj"].number == 2
         assert as_alice.get(reverse("clients:list"), {"page": "x"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_clients_selected_on_the_list_are_preselected_for_assigning(as_bob, bob, practice_a):
+    from tests.factories import ClientFactory
+
+    first, second, _third = ClientFactory.create_batch(
+        3, practice=practice_a, primary_clinician=bob
+    )
+    body = as_bob.get(reverse("clients:list")).content.decode()
+    assert f'name="client" value="{first.pk}"' in body
+    assert reverse("assessments:assign_many") in body
+    response = as_bob.get(reverse("assessments:assign_many"), {"client": [first.pk, second.pk]})
+    assert response.status_code == 200
+    assert set(map(str, response.context["form"].initial["clients"])) == {
+        str(first.pk),
+        str(second.pk),
+    }
