@@ -267,6 +267,12 @@ class SessionNote(models.Model):
     content = models.JSONField(default=dict, help_text="Section key to text, per the format.")
     search_text = models.TextField(blank=True, editable=False, help_text="Sections joined.")
     tags = models.ManyToManyField(NoteTag, blank=True, related_name="notes")
+    assessments = models.ManyToManyField(
+        "assessments.Response",
+        blank=True,
+        related_name="session_notes",
+        help_text="The client's submitted questionnaires discussed in the session.",
+    )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
     signed_at = models.DateTimeField(null=True, blank=True)
@@ -369,6 +375,9 @@ class SessionNoteVersion(AppendOnlyModel):
     note_format = models.CharField(max_length=8, choices=SessionNote.Format.choices)
     content = models.JSONField(default=dict)
     tag_names = models.JSONField(default=list, help_text="Tag names as they were at saving.")
+    assessment_ids = models.JSONField(
+        default=list, help_text="Ids of the linked questionnaire responses at saving."
+    )
 
     class Meta:
         ordering = ["note", "-number"]

@@ -17,6 +17,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from assessments.models import Response as QuestionnaireResponse
 from clients import notes
 from clients.models import Client, NoteLocked, NoteTag, SessionNote
 from clients.note_serializers import (
@@ -65,12 +66,20 @@ class SessionNoteViewSet(
     filterset_class = SessionNoteFilter
 
     def scoped_queryset(self, user):
-        return (
+        found = (
             SessionNote.objects.visible_to(user)
             .select_related("author")
             .prefetch_related(Prefetch("tags", queryset=NoteTag.objects.order_by("name")))
             .annotate(addenda_count=Count("addenda"))
             .order_by("-started_at", "-created_at")
+        )
+        if self.action == "list":  # summaries leave the linked questionnaires out
+            return found
+        linked = QuestionnaireResponse.objects.select_related("instrument").only(
+            "pk", "submitted_at", "instrument", "instrument__code"
+        )
+        return found.prefetch_related(
+            Prefetch("assessments", queryset=linked.order_by("submitted_at", "pk"))
         )
 
     def handle_exception(self, exc):

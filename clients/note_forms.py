@@ -11,8 +11,15 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
 
+from assessments.models import Response
 from clients.models import NOTE_FORMAT_SECTIONS, NoteAddendum, NoteTag, SessionNote
-from clients.notes import NoteInput, practice_tags
+from clients.notes import (
+    ASSESSMENT_CHOICES,
+    NoteInput,
+    assessment_choices,
+    linked_assessment,
+    practice_tags,
+)
 
 SECTION_PREFIX = "section_"
 
@@ -26,8 +33,19 @@ def _tag_field(label: str) -> forms.ModelMultipleChoiceField:
     )
 
 
+class AssessmentChoiceField(forms.ModelMultipleChoiceField):
+    """The client's questionnaires as checkboxes labelled with instrument, date and score."""
+
+    time_zone = "UTC"
+
+    def label_from_instance(self, obj) -> str:
+        return linked_assessment(obj, self.time_zone).label
+
+
 class NoteForm(forms.Form):
     """A session and its note. The sections shown are those of ``note_format``."""
+
+    assessment_limit = ASSESSMENT_CHOICES
 
     session_date = forms.DateField(
         label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -48,6 +66,16 @@ class NoteForm(forms.Form):
     )
     themes = _tag_field("Themes")
     interventions = _tag_field("Interventions")
+    assessments = AssessmentChoiceField(
+        queryset=Response.objects.none(),
+        required=False,
+        label="Questionnaires discussed",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": "Link only questionnaires this client has submitted.",
+            "invalid_pk_value": "Link only questionnaires this client has submitted.",
+        },
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The format whose sections the page shows: their text is what was posted.
     shown_format = forms.ChoiceField(choices=SessionNote.Format.choices, widget=forms.HiddenInput)
@@ -62,6 +90,8 @@ class NoteForm(forms.Form):
         tags = NoteTag.objects.filter(choosable).order_by("name")
         self.fields["themes"].queryset = tags.filter(kind=NoteTag.Kind.THEME)
         self.fields["interventions"].queryset = tags.filter(kind=NoteTag.Kind.INTERVENTION)
+        self.fields["assessments"].queryset = assessment_choices(client, note)
+        self.fields["assessments"].time_zone = self._time_zone
         self.fields["session_date"].help_text = f"In the client's time zone, {self._time_zone}."
         chosen = note_format or self.data.get("shown_format") or self.initial.get("note_format")
         if chosen not in SessionNote.Format.values:
@@ -117,6 +147,7 @@ class NoteForm(forms.Form):
                 if name.startswith(SECTION_PREFIX)
             },
             tag_ids=[tag.pk for tag in tags],
+            assessment_ids=[response.pk for response in data.get("assessments", [])],
         )
 
     @staticmethod
@@ -134,6 +165,7 @@ class NoteForm(forms.Form):
             "note_format": values.note_format,
             "themes": [t for t in note.tags.all() if t.kind == NoteTag.Kind.THEME],
             "interventions": [t for t in note.tags.all() if t.kind == NoteTag.Kind.INTERVENTION],
+            "assessments": values.assessment_ids,
             "version": note.version,
         }
         initial.update({SECTION_PREFIX + key: text for key, text in values.content.items()})
@@ -155,9 +187,10 @@ class NoteForm(forms.Form):
         """
         old_format = post.get("shown_format")
         new_format = post.get("note_format")
-        initial = {key: post.get(key) for key in post if key not in ("themes", "interventions")}
-        initial["themes"] = post.getlist("themes")
-        initial["interventions"] = post.getlist("interventions")
+        lists = ("themes", "interventions", "assessments")
+        initial = {key: post.get(key) for key in post if key not in lists}
+        for key in lists:
+            initial[key] = post.getlist(key)
         if (
             old_format not in SessionNote.Format.values
             or new_format not in SessionNote.Format.values

@@ -8,6 +8,7 @@ import zoneinfo
 
 from rest_framework import serializers
 
+from assessments.models import Response
 from clients.models import Client, NoteAddendum, NoteTag, SessionNote, SessionNoteVersion
 from clients.notes import NoteInput
 
@@ -18,6 +19,17 @@ class NoteTagSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "is_active"]
 
 
+class LinkedAssessmentSerializer(serializers.ModelSerializer):
+    """A questionnaire response linked to a note: which instrument and when, nothing more."""
+
+    instrument = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Response
+        fields = ["id", "instrument", "submitted_at"]
+        read_only_fields = fields
+
+
 class SessionNoteSerializer(serializers.ModelSerializer):
     """A note as read: the session in the client's local date and time, and the note itself."""
 
@@ -25,6 +37,7 @@ class SessionNoteSerializer(serializers.ModelSerializer):
     start_time = serializers.SerializerMethodField(help_text="Local time in ``time_zone``.")
     tags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     tag_names = serializers.SerializerMethodField()
+    assessments = LinkedAssessmentSerializer(many=True, read_only=True)
     addenda_count = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
@@ -45,6 +58,7 @@ class SessionNoteSerializer(serializers.ModelSerializer):
             "content",
             "tags",
             "tag_names",
+            "assessments",
             "status",
             "version",
             "signed_at",
@@ -63,11 +77,15 @@ class SessionNoteSerializer(serializers.ModelSerializer):
 
 
 class SessionNoteSummarySerializer(SessionNoteSerializer):
-    """A note in a list or search result: everything but its text. Reading the text is one
-    audited request per note (``GET /api/v1/notes/<id>/``)."""
+    """A note in a list or search result: everything but its text and linked questionnaires.
+    Reading those is one audited request per note (``GET /api/v1/notes/<id>/``)."""
 
     class Meta(SessionNoteSerializer.Meta):
-        fields = [name for name in SessionNoteSerializer.Meta.fields if name != "content"]
+        fields = [
+            name
+            for name in SessionNoteSerializer.Meta.fields
+            if name not in ("content", "assessments")
+        ]
         read_only_fields = fields
 
 
@@ -77,7 +95,9 @@ class SessionNoteWriteSerializer(serializers.Serializer):
     ``session_date`` and ``start_time`` are the client's local date and time. ``content`` maps
     the format's sections to text: ``text`` (free); ``subjective``, ``objective``,
     ``assessment``, ``plan`` (SOAP); ``data``, ``assessment``, ``plan`` (DAP); ``behaviour``,
-    ``intervention``, ``response``, ``plan`` (BIRP). ``tags`` are ids from ``/api/v1/note-tags/``.
+    ``intervention``, ``response``, ``plan`` (BIRP). ``tags`` are ids from ``/api/v1/note-tags/``;
+    ``assessments`` are ids of the client's submitted questionnaire responses discussed in the
+    session.
     """
 
     client = serializers.PrimaryKeyRelatedField(
@@ -93,6 +113,12 @@ class SessionNoteWriteSerializer(serializers.Serializer):
         child=serializers.CharField(allow_blank=True, trim_whitespace=False)
     )
     tags = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    assessments = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="Ids of the client's questionnaire responses discussed in the session.",
+    )
     version = serializers.IntegerField(
         required=False,
         write_only=True,
@@ -124,6 +150,8 @@ class SessionNoteWriteSerializer(serializers.Serializer):
                 values[name] = data[name]
         if "tags" in data and (base is None or "tags" in self.initial_data):
             values["tag_ids"] = data["tags"]
+        if "assessments" in data and (base is None or "assessments" in self.initial_data):
+            values["assessment_ids"] = data["assessments"]
         return NoteInput(**values)
 
 
@@ -156,6 +184,7 @@ class NoteVersionSerializer(serializers.ModelSerializer):
             "note_format",
             "content",
             "tag_names",
+            "assessment_ids",
         ]
         read_only_fields = fields
 

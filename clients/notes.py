@@ -11,7 +11,8 @@ Rules enforced here, whichever page or API endpoint calls:
 - A draft may be edited by its author only; every save that changes something keeps a
   ``SessionNoteVersion``. Signing locks the note (``NoteLocked`` afterwards); only addenda follow.
 - The session's date and time are read in the client's time zone and may not lie after today
-  there; durations run from 1 to 480 minutes; tags come from the client's practice's list.
+  there; durations run from 1 to 480 minutes; tags come from the client's practice's list;
+  linked assessments are questionnaires that same client submitted in that same practice.
 """
 
 import datetime
@@ -26,10 +27,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from assessments.models import Response
 from clients.models import (
     NOTE_FORMAT_SECTIONS,
     Client,
@@ -153,7 +156,9 @@ class NoteInput:
     """What a clinician enters for a session, as parsed by a form or serializer.
 
     The date and time are wall-clock values in the client's time zone. ``content`` maps the
-    format's section keys (``NOTE_FORMAT_SECTIONS``) to text; ``tag_ids`` are ``NoteTag`` ids.
+    format's section keys (``NOTE_FORMAT_SECTIONS``) to text; ``tag_ids`` are ``NoteTag`` ids;
+    ``assessment_ids`` are ids of the client's submitted questionnaires (``Response``) that were
+    discussed in the session.
     """
 
     session_date: datetime.date
@@ -164,6 +169,7 @@ class NoteInput:
     note_format: str = SessionNote.Format.FREE
     content: dict[str, str] = field(default_factory=dict)
     tag_ids: list[int] = field(default_factory=list)
+    assessment_ids: list[int] = field(default_factory=list)
 
     @classmethod
     def from_note(cls, note: SessionNote) -> "NoteInput":
@@ -178,6 +184,7 @@ class NoteInput:
             note_format=note.note_format,
             content=dict(note.content),
             tag_ids=[tag.pk for tag in note.tags.all()],
+            assessment_ids=[response.pk for response in note.assessments.all()],
         )
 
 
@@ -186,7 +193,8 @@ def local_today(time_zone: str) -> datetime.date:
 
 
 def _validated(client: Client, data: NoteInput, current: SessionNote | None = None):
-    """Check ``data`` against the rules; return the model fields and the tags to set.
+    """Check ``data`` against the rules; return the model fields, the tags and the assessments
+    (responses) to set.
 
     Raises ``ValidationError`` with a message per field. Messages never repeat the note's text.
     """
@@ -249,6 +257,7 @@ def _validated(client: Client, data: NoteInput, current: SessionNote | None = No
         )
 
     tags = _resolve_tags(client.practice, data.tag_ids, current, errors)
+    assessments = _resolve_assessments(client, data.assessment_ids, errors)
     if errors:
         raise ValidationError(errors)
 
@@ -263,7 +272,7 @@ def _validated(client: Client, data: NoteInput, current: SessionNote | None = No
         "content": content,
         "search_text": "\n\n".join(text for text in content.values() if text),
     }
-    return fields, tags
+    return fields, tags, assessments
 
 
 def _skipped_by_clock_change(local: datetime.datetime) -> bool:
@@ -290,7 +299,31 @@ def _resolve_tags(practice, tag_ids, current, errors) -> list[NoteTag]:
     return sorted(tags, key=attrgetter("pk"))
 
 
-def _keep_version(note: SessionNote, actor, tags: list[NoteTag]) -> SessionNoteVersion:
+def _resolve_assessments(client: Client, response_ids, errors) -> list[Response]:
+    """The responses ``response_ids`` if every one is a questionnaire ``client`` submitted in
+    the client's practice; otherwise an error on "assessments" that names no one."""
+    try:
+        wanted = {int(pk) for pk in response_ids}
+    except (TypeError, ValueError):
+        errors["assessments"] = "Assessments are given by their numbers."
+        return []
+    if not wanted:
+        return []
+    responses = list(
+        Response.objects.filter(client=client, practice_id=client.practice_id, pk__in=wanted)
+    )
+    if len(responses) != len(wanted):
+        errors["assessments"] = (
+            "Link only questionnaires this client has submitted; one or more of those chosen "
+            "are not among them."
+        )
+        return []
+    return sorted(responses, key=attrgetter("pk"))
+
+
+def _keep_version(
+    note: SessionNote, actor, tags: list[NoteTag], assessments: list[Response]
+) -> SessionNoteVersion:
     return SessionNoteVersion.objects.create(
         note=note,
         number=note.version,
@@ -304,6 +337,7 @@ def _keep_version(note: SessionNote, actor, tags: list[NoteTag]) -> SessionNoteV
         note_format=note.note_format,
         content=note.content,
         tag_names=sorted(tag.name for tag in tags),
+        assessment_ids=sorted(response.pk for response in assessments),
     )
 
 
@@ -313,20 +347,17 @@ def create_note(actor, client: Client, data: NoteInput, *, request=None) -> Sess
 
     The caller has already checked that ``actor`` can see ``client``.
     """
-    fields, tags = _validated(client, data)
+    fields, tags, assessments = _validated(client, data)
     note = SessionNote.objects.create(
         practice=client.practice, client=client, author=actor, version=1, **fields
     )
     note.tags.set(tags)
-    _keep_version(note, actor, tags)
+    note.assessments.set(assessments)
+    _keep_version(note, actor, tags, assessments)
     written = [name for name in fields if name != "search_text"]
-    audit.record(
-        request,
-        AuditAction.CREATE,
-        note,
-        fields=[*written, "tags"] if tags else written,
-        actor=actor,
-    )
+    written += ["tags"] if tags else []
+    written += ["assessments"] if assessments else []
+    audit.record(request, AuditAction.CREATE, note, fields=written, actor=actor)
     progress.refresh_client_progress(client)
     return note
 
@@ -379,10 +410,13 @@ def update_draft(
             },
             code="stale",
         )
-    fields, tags = _validated(current.client, data, current)
+    fields, tags, assessments = _validated(current.client, data, current)
     changed = [name for name, value in fields.items() if getattr(current, name) != value]
     tags_changed = {t.pk for t in tags} != {t.pk for t in current.tags.all()}
-    if not changed and not tags_changed:
+    assessments_changed = {r.pk for r in assessments} != set(
+        current.assessments.values_list("pk", flat=True)
+    )
+    if not changed and not tags_changed and not assessments_changed:
         return current
     for name in changed:
         setattr(current, name, fields[name])
@@ -390,8 +424,12 @@ def update_draft(
     current.save()
     if tags_changed:
         current.tags.set(tags)
-    _keep_version(current, actor, tags)
-    names = [name for name in changed if name != "search_text"] + (["tags"] if tags_changed else [])
+    if assessments_changed:
+        current.assessments.set(assessments)
+    _keep_version(current, actor, tags, assessments)
+    names = [name for name in changed if name != "search_text"]
+    names += ["tags"] if tags_changed else []
+    names += ["assessments"] if assessments_changed else []
     audit.record(request, AuditAction.UPDATE, current, fields=names, actor=actor)
     progress.refresh_client_progress(current.client_id)
     return current
@@ -454,6 +492,103 @@ def read_note(actor, note: SessionNote, *, request=None, part: str = "") -> Sess
     """
     audit.record(request, AuditAction.VIEW, note, fields=[part] if part else [], actor=actor)
     return note
+
+
+# --- Linked assessments ---------------------------------------------------------------------
+
+# The form offers the client's most recent questionnaires (and any the note already links).
+ASSESSMENT_CHOICES = 20
+
+
+@dataclass(frozen=True)
+class LinkedAssessment:
+    """A questionnaire response as a note shows it: instrument, date, headline score, link."""
+
+    id: int
+    instrument_code: str
+    instrument_name: str
+    submitted_at: datetime.datetime
+    date: datetime.date
+    headline: str
+    url: str
+
+    @property
+    def label(self) -> str:
+        """For example "PHQ-9, 3 Mar 2025: 12 (Moderate)"."""
+        text = f"{self.instrument_name}, {self.date.day} {self.date:%b %Y}"
+        return f"{text}: {self.headline}" if self.headline else text
+
+
+def headline_score(response: Response) -> str:
+    """The total with its band, or each subscale's score where there is no total, and the
+    attachment style where the instrument gives one."""
+    if response.total is not None:
+        parts = [floatformat(response.total, -2) + (f" ({response.band})" if response.band else "")]
+    else:
+        parts = [
+            ", ".join(
+                f"{score.get('label', key)} {floatformat(score.get('score'), -2)}"
+                for key, score in (response.scores or {}).items()
+                if score.get("score") is not None
+            )
+        ]
+    if response.style_label:
+        parts.append(response.style_label)
+    return " · ".join(part for part in parts if part)
+
+
+def linked_assessment(response: Response, time_zone: str) -> LinkedAssessment:
+    """``response`` (its ``instrument`` loaded) as shown beside a note, dated in ``time_zone``."""
+    return LinkedAssessment(
+        id=response.pk,
+        instrument_code=response.instrument.code,
+        instrument_name=response.instrument.name,
+        submitted_at=response.submitted_at,
+        date=response.submitted_at.astimezone(zoneinfo.ZoneInfo(time_zone)).date(),
+        headline=headline_score(response),
+        url=reverse("assessments:response_detail", args=[response.pk]),
+    )
+
+
+def _responses_shown():
+    """Responses with what a note shows of them, without the raw answers."""
+    return Response.objects.select_related("instrument").defer("answers")
+
+
+def linked_assessments(note: SessionNote) -> list[LinkedAssessment]:
+    """The questionnaires linked to ``note``, oldest first, in one query however many."""
+    responses = _responses_shown().filter(session_notes=note).order_by("submitted_at", "pk")
+    return [linked_assessment(response, note.time_zone) for response in responses]
+
+
+def assessment_choices(client: Client, note: SessionNote | None = None):
+    """Responses a note about ``client`` may offer to link, newest first: the client's
+    ``ASSESSMENT_CHOICES`` most recent, and those ``note`` already links however old."""
+    recent = Response.objects.filter(client=client, practice_id=client.practice_id).order_by(
+        "-submitted_at", "-pk"
+    )[:ASSESSMENT_CHOICES]
+    offered = Q(pk__in=list(recent.values_list("pk", flat=True)))
+    if note is not None:
+        offered |= Q(pk__in=note.assessments.values("pk"))
+    return (
+        _responses_shown()
+        .filter(offered, client=client, practice_id=client.practice_id)
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def versions_with_assessments(note: SessionNote) -> list[SessionNoteVersion]:
+    """The note's versions, newest first, each with ``linked`` (its snapshot's responses that
+    still exist, as ``LinkedAssessment``) in two queries."""
+    versions = list(note.versions.select_related("saved_by").order_by("-number"))
+    wanted = {pk for version in versions for pk in version.assessment_ids}
+    found = {
+        response.pk: linked_assessment(response, note.time_zone)
+        for response in _responses_shown().filter(client_id=note.client_id, pk__in=wanted)
+    }
+    for version in versions:
+        version.linked = [found[pk] for pk in version.assessment_ids if pk in found]
+    return versions
 
 
 # --- Reading lists --------------------------------------------------------------------------

@@ -139,6 +139,7 @@ def _render_detail(request, note, addendum_form, status=200):
             "client": note.client,
             "note": note,
             "tags": note.tags.order_by("name"),
+            "assessments": notes.linked_assessments(note),
             "addenda": note.addenda.select_related("author"),
             "addendum_form": addendum_form,
             "can_edit": notes.can_edit(request.user, note),
@@ -234,7 +235,7 @@ def note_versions(request, pk, note_pk):
         {
             "client": note.client,
             "note": note,
-            "versions": note.versions.select_related("saved_by").order_by("-number"),
+            "versions": notes.versions_with_assessments(note),
         },
     )
 
