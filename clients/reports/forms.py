@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from clients.models import Report
-from clients.reports import services
+from clients.reports import batches, services
 from clients.services import practice_clinicians
 
 DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -70,8 +70,8 @@ class BatchRequestForm(ReportRequestForm):
     scope = forms.ChoiceField(
         label="Clients",
         choices=[
-            ("practice", services.BATCH_SCOPES["practice"]),
-            ("mine", services.BATCH_SCOPES["mine"]),
+            ("practice", batches.BATCH_SCOPES["practice"]),
+            ("mine", batches.BATCH_SCOPES["mine"]),
             ("clinician", "Active clients of one clinician"),
         ],
         initial="practice",
@@ -100,9 +100,9 @@ class BatchRequestForm(ReportRequestForm):
         data = self.cleaned_data
         if data["scope"] == "clinician":
             return f"Active clients of {data['clinician']}"
-        return services.BATCH_SCOPES[data["scope"]]
+        return batches.BATCH_SCOPES[data["scope"]]
 
     def clients(self, actor):
         data = self.cleaned_data
         clinician = data.get("clinician") if data["scope"] == "clinician" else None
-        return services.batch_clients(actor, self.practice, data["scope"], clinician)
+        return batches.batch_clients(actor, self.practice, data["scope"], clinician)

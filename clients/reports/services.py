@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.models import Client, Report, ReportBatch
@@ -39,7 +39,7 @@ from clients.reports import content as report_content
 from clients.reports import pdf, storage
 from clients.services import can_manage
 from practice import audit
-from practice.models import AuditAction, Membership, Practice, Role
+from practice.models import AuditAction, Membership, Practice
 
 logger = logging.getLogger(__name__)
 Status = Report.Status
@@ -53,7 +53,6 @@ QUEUED_STUCK_AFTER = timedelta(minutes=10)
 """How long past due a queued row waits before the sweeper decides its message was lost."""
 SWEEP_BATCH = 500
 MAX_PENDING_PER_USER = 20
-MAX_BATCH_CLIENTS = 500
 MAX_PERIOD_DAYS = 366 * 10
 
 NOT_ALLOWED = (
@@ -198,92 +197,6 @@ def request_report(actor, client: Client, options: ReportOptions, *, request=Non
     return report
 
 
-BATCH_SCOPES = {
-    "practice": "All active clients of the practice",
-    "mine": "Active clients on my caseload",
-}
-
-
-def batch_clients(actor, practice: Practice, scope: str, clinician=None):
-    """The clients a batch covers: active clients of ``practice`` that ``actor`` sees, all of
-    them (``practice``), the actor's caseload (``mine``, as the dashboard shows it) or one
-    clinician's (``clinician``)."""
-    clients = Client.objects.visible_to(actor).filter(practice=practice).active()
-    if clinician is not None:
-        return clients.filter(primary_clinician=clinician)
-    if scope == "mine":
-        return clients.filter(Q(primary_clinician=actor) | Q(shares__clinician=actor)).distinct()
-    return clients
-
-
-def _require_owner(actor, practice: Practice) -> None:
-    owner = Membership.objects.active().filter(user=actor, practice=practice, role=Role.OWNER)
-    if not owner.exists():
-        raise PermissionDenied("Only the practice's owners can request reports in bulk.")
-
-
-@transaction.atomic
-def request_batch(
-    actor, practice: Practice, clients, scope_label: str, options: ReportOptions, *, request=None
-) -> ReportBatch:
-    """One report per client in ``clients`` (a queryset ``batch_clients`` made), enqueued on
-    commit. Owners only."""
-    _require_owner(actor, practice)
-    options = clean_options(practice, options)
-    chosen = list(
-        clients.order_by("full_name", "pk").values_list("pk", flat=True)[: MAX_BATCH_CLIENTS + 1]
-    )
-    if not chosen:
-        raise ValidationError("No active clients match; nothing to generate.")
-    if len(chosen) > MAX_BATCH_CLIENTS:
-        raise ValidationError(
-            f"A batch covers at most {MAX_BATCH_CLIENTS} clients; narrow the selection."
-        )
-    batch = ReportBatch.objects.create(practice=practice, requested_by=actor, scope=scope_label)
-    reports = Report.objects.bulk_create(
-        Report(
-            practice=practice,
-            client_id=client_id,
-            batch=batch,
-            requested_by=actor,
-            audience=options.audience,
-            period_start=options.period_start,
-            period_end=options.period_end,
-            instruments=options.instruments,
-            include_notes=options.include_notes,
-        )
-        for client_id in chosen
-    )
-    for report in reports:
-        audit.record(
-            request,
-            AuditAction.CREATE,
-            report,
-            fields=["audience", "period", "instruments", "include_notes", "batch"],
-            actor=actor,
-        )
-        _enqueue(report.pk)
-    logger.info("report batch %s queued with %s reports", batch.pk, len(reports))
-    return batch
-
-
-def batch_progress(batch: ReportBatch) -> dict:
-    """Counts per status, plus ``done`` (ready or failed) and ``total``."""
-    counts = dict.fromkeys(Status.values, 0)
-    for status, number in (
-        Report.objects.filter(batch=batch).values_list("status").annotate(n=Count("pk"))
-    ):
-        counts[status] = number
-    total = sum(counts.values())
-    done = counts[Status.READY] + counts[Status.FAILED] + counts[Status.EXPIRED]
-    return {
-        **counts,
-        "total": total,
-        "done": done,
-        "percent": round(100 * done / total) if total else 100,
-    }
-
-
 # --- Changing a report ------------------------------------------------------------------------
 
 
@@ -322,16 +235,6 @@ def retry_report(actor, report: Report, *, request=None) -> Report:
 
 
 @transaction.atomic
-def retry_failed(actor, batch: ReportBatch, *, request=None) -> int:
-    """Queue every failed report of ``batch`` again; returns how many."""
-    _require_owner(actor, batch.practice)
-    failed = list(Report.objects.filter(batch=batch, status=Status.FAILED))
-    for report in failed:
-        retry_report(actor, report, request=request)
-    return len(failed)
-
-
-@transaction.atomic
 def delete_report(actor, membership, report: Report, *, request=None) -> None:
     """Delete the report's file and row. A render still running finds the row gone and removes
     what it wrote."""
@@ -350,11 +253,6 @@ def mark_seen(user, reports) -> None:
     ids = [r.pk for r in reports if r.requested_by_id == user.pk and r.is_finished]
     if ids:
         Report.objects.filter(pk__in=ids, seen_at__isnull=True).update(seen_at=timezone.now())
-
-
-def mark_batch_seen(user, batch: ReportBatch) -> None:
-    if batch.requested_by_id == user.pk and batch.finished_at and not batch.seen_at:
-        ReportBatch.objects.filter(pk=batch.pk, seen_at__isnull=True).update(seen_at=timezone.now())
 
 
 def unseen(user):

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clients.models import Report, ReportBatch
-from clients.reports import services, storage
+from clients.reports import batches, services, storage
 from clients.reports.forms import BatchRequestForm, ReportRequestForm
 from clients.views.records import visible_client
 from practice import audit
@@ -139,12 +139,12 @@ def my_reports(request):
         .filter(requested_by=request.user, batch__isnull=True)
         .select_related("client", "practice")[:50]
     )
-    batches = list(ReportBatch.objects.filter(requested_by=request.user)[:10])
+    my_batches = list(ReportBatch.objects.filter(requested_by=request.user)[:10])
     audit.record_list(request, "report", request.practice)
     services.mark_seen(request.user, reports)
-    for batch in batches:
-        services.mark_batch_seen(request.user, batch)
-    return render(request, "clients/reports/mine.html", {"reports": reports, "batches": batches})
+    for batch in my_batches:
+        batches.mark_batch_seen(request.user, batch)
+    return render(request, "clients/reports/mine.html", {"reports": reports, "batches": my_batches})
 
 
 # --- Batches (owners) ---------------------------------------------------------------------------
@@ -161,7 +161,7 @@ def batch_request(request):
     form = BatchRequestForm(request.POST or None, practice=request.practice, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.request_batch(
+            batch = batches.request_batch(
                 request.user,
                 request.practice,
                 form.clients(request.user),
@@ -176,7 +176,7 @@ def batch_request(request):
     return render(
         request,
         "clients/reports/batch_request.html",
-        {"form": form, "max_clients": services.MAX_BATCH_CLIENTS},
+        {"form": form, "max_clients": batches.MAX_BATCH_CLIENTS},
         status=400 if form.errors else 200,
     )
 
@@ -187,7 +187,7 @@ def _batch_context(batch: ReportBatch) -> dict:
         .select_related("client")
         .order_by("client__full_name", "pk")
     )
-    progress = services.batch_progress(batch)
+    progress = batches.batch_progress(batch)
     return {
         "batch": batch,
         "progress": progress,
@@ -205,7 +205,7 @@ def batch_detail(request, batch_pk):
     audit.record_list(request, "report", request.practice)
     context = _batch_context(batch)
     if context["finished"]:
-        services.mark_batch_seen(request.user, batch)
+        batches.mark_batch_seen(request.user, batch)
     return render(request, "clients/reports/batch_detail.html", context)
 
 
@@ -216,7 +216,7 @@ def batch_status(request, batch_pk):
         return redirect("clients:batch_detail", batch_pk=batch.pk)
     context = _batch_context(batch)
     if context["finished"]:
-        services.mark_batch_seen(request.user, batch)
+        batches.mark_batch_seen(request.user, batch)
     return render(request, "clients/reports/_batch_status.html", context)
 
 
@@ -224,6 +224,6 @@ def batch_status(request, batch_pk):
 @require_POST
 def batch_retry(request, batch_pk):
     batch = _batch(request, batch_pk)
-    count = services.retry_failed(request.user, batch, request=request)
+    count = batches.retry_failed(request.user, batch, request=request)
     messages.success(request, f"{count} report{'s' if count != 1 else ''} queued again.")
     return redirect("clients:batch_detail", batch_pk=batch.pk)

@@ -317,6 +317,18 @@ class TestBatches:
         assert "Try all failed again" in fragment
         assert "hx-trigger" not in fragment  # all finished
 
+    def test_a_finished_batch_is_one_notification_until_seen(self, as_alice, alice, erin):
+        batch = ReportBatch.objects.create(
+            practice=erin.practice, requested_by=alice, scope="All", finished_at=timezone.now()
+        )
+        make_report(erin, alice, batch=batch, status=Report.Status.READY)
+        assert re.search(
+            r"Reports <span[^>]*>1 new</span>", html(as_alice.get(reverse("dashboard")))
+        )
+        mine = html(as_alice.get(reverse("clients:my_reports")))
+        assert f'href="{reverse("clients:batch_detail", args=[batch.pk])}"' in mine
+        assert "new</span>" not in html(as_alice.get(reverse("dashboard")))
+
     def test_one_clinicians_caseload_needs_the_clinician(self, as_alice):
         response = as_alice.post(
             reverse("clients:batch_request"),

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from clients.models import ClientShare, Report, ReportBatch
-from clients.reports import content, pdf, services, storage
+from clients.reports import batches, content, pdf, services, storage
 from clients.tasks import expire_reports, render_report, sweep_reports
 from practice.models import AuditAction, AuditEvent
 from tests.clients.reports_helpers import (
@@ -410,34 +410,34 @@ class TestBatches:
         from clients.models import Client
 
         Client.objects.filter(pk=frank.pk).update(status=Client.Status.DISCHARGED)
-        clients = services.batch_clients(alice, erin.practice, "practice")
-        batch = services.request_batch(
+        clients = batches.batch_clients(alice, erin.practice, "practice")
+        batch = batches.request_batch(
             alice, erin.practice, clients, "All active clients", options()
         )
         [report] = batch.reports.all()  # Gina is another practice's; Frank is discharged
         assert report.client == erin
         assert enqueued == []  # on commit only, as for single reports
-        assert {"total": 1, "done": 0, "queued": 1}.items() <= services.batch_progress(
+        assert {"total": 1, "done": 0, "queued": 1}.items() <= batches.batch_progress(
             batch
         ).items()
 
         services.render(report.pk)
         batch.refresh_from_db()
         assert batch.finished_at is not None
-        assert services.batch_progress(batch)["ready"] == 1
+        assert batches.batch_progress(batch)["ready"] == 1
         assert services.unseen(alice).count() == 1
-        services.mark_batch_seen(alice, batch)
+        batches.mark_batch_seen(alice, batch)
         assert services.unseen(alice).count() == 0
 
     def test_only_owners_request_batches(self, bob, erin):
-        clients = services.batch_clients(bob, erin.practice, "mine")
+        clients = batches.batch_clients(bob, erin.practice, "mine")
         with pytest.raises(PermissionDenied):
-            services.request_batch(bob, erin.practice, clients, "Mine", options())
+            batches.request_batch(bob, erin.practice, clients, "Mine", options())
         assert not ReportBatch.objects.exists()
 
     def test_retry_failed_reports_of_a_batch(self, alice, erin, frank, enqueued, monkeypatch):
-        clients = services.batch_clients(alice, erin.practice, "practice")
-        batch = services.request_batch(alice, erin.practice, clients, "All", options())
+        clients = batches.batch_clients(alice, erin.practice, "practice")
+        batch = batches.request_batch(alice, erin.practice, clients, "All", options())
         monkeypatch.setattr(
             pdf, "render_pdf", lambda *a, **k: (_ for _ in ()).throw(pdf.RenderError())
         )
@@ -445,12 +445,12 @@ class TestBatches:
             services.render(report.pk)
         batch.refresh_from_db()
         assert batch.finished_at is not None
-        assert services.batch_progress(batch)["failed"] == 2
+        assert batches.batch_progress(batch)["failed"] == 2
 
-        assert services.retry_failed(alice, batch) == 2
+        assert batches.retry_failed(alice, batch) == 2
         batch.refresh_from_db()
         assert batch.finished_at is None
-        assert services.batch_progress(batch)["queued"] == 2
+        assert batches.batch_progress(batch)["queued"] == 2
 
 
 def test_the_notification_counts_finished_reports_until_seen(bob, erin):
