@@ -417,9 +417,7 @@ class TestBatches:
         [report] = batch.reports.all()  # Gina is another practice's; Frank is discharged
         assert report.client == erin
         assert enqueued == []  # on commit only, as for single reports
-        assert {"total": 1, "done": 0, "queued": 1}.items() <= batches.batch_progress(
-            batch
-        ).items()
+        assert {"total": 1, "done": 0, "queued": 1}.items() <= batches.batch_progress(batch).items()
 
         services.render(report.pk)
         batch.refresh_from_db()
