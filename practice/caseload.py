@@ -7,15 +7,18 @@ Every read starts from ``Client.objects.visible_to(user)``.
 """
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import NullIf
+from django.urls import reverse
 from django.utils import timezone
 
+from assessments.trajectory import CHANGE_WORDS
 from clients.models import Client
-from practice.models import ClientProgress, ProgressChange
+from practice.models import ProgressChange
 from practice.progress import overdue_q
 
 PAGE_SIZE = 25
@@ -136,20 +139,62 @@ def _ordering(sort: str) -> list:
 
 def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None) -> Page:
     """One page of the active clients ``user`` may see, with their progress rows. Three
-    queries (count, rows and their clinicians), whatever the caseload's size."""
+    queries whatever the caseload's size: the count, the page's ids in order (a narrow sort over
+    the caseload), and those clients with their clinicians and progress rows."""
     now = now or timezone.now()
     clients = _shown(_scoped(user, membership, query), query.show, now).search(query.q)
-    clients = (
-        clients.select_related("primary_clinician", "progress__attachment_instrument")
-        .annotate(
-            overdue=Case(When(overdue_q(now), then=Value(1)), default=Value(0)),
+    ordered = (
+        clients.annotate(
+            overdue=_overdue(now),
             change_rank=_CHANGE_RANK,
             earned_rank=_EARNED_RANK,
             style_or_null=NullIf("progress__style", Value("")),
         )
         .order_by(*_ordering(query.sort))
+        .values_list("pk", flat=True)
     )
-    return Paginator(clients, PAGE_SIZE).get_page(page_number)
+    page = Paginator(ordered, PAGE_SIZE).get_page(page_number)
+    ids = list(page.object_list)
+    rows = (
+        Client.objects.filter(pk__in=ids)
+        .select_related("primary_clinician", "progress__attachment_instrument")
+        .annotate(overdue=_overdue(now))
+    )
+    position = {pk: index for index, pk in enumerate(ids)}
+    page.object_list = sorted(rows, key=lambda client: position[client.pk])
+    detail, progress_page = _url_maker("clients:detail"), _url_maker("clients:progress")
+    for client in page.object_list:
+        client.detail_url, client.progress_url = detail(client.pk), progress_page(client.pk)
+        client.change_lines = change_lines(getattr(client, "progress", None))
+    return page
+
+
+def change_lines(row) -> list[str]:
+    """Each instrument's change since baseline in words: "ECR-R: anxiety improved, avoidance
+    no reliable change"."""
+    lines = []
+    for instrument in (row.changes if row is not None else None) or []:
+        labels = instrument.get("labels") or []
+        words = [
+            (f"{entry['subscale'].lower()} " if len(labels) > 1 else "")
+            + CHANGE_WORDS.get(entry["label"], entry["label"]).lower()
+            for entry in labels
+        ]
+        lines.append(f"{instrument['name']}: {', '.join(words)}")
+    return lines
+
+
+_SAMPLE = uuid.UUID(int=0)
+
+
+def _url_maker(name: str):
+    """``pk -> URL`` for a client route, reversed once per page rather than once per row."""
+    pattern = reverse(name, args=[_SAMPLE])
+    return lambda pk: pattern.replace(str(_SAMPLE), str(pk))
+
+
+def _overdue(now):
+    return Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def sort_link(current: str, column: str) -> str:
@@ -182,25 +227,24 @@ def overview(user, membership, period: str = DEFAULT_PERIOD, *, now=None) -> Ove
         return None
     now = now or timezone.now()
     since = None if period == "all" else now - datetime.timedelta(days=int(period))
-    rows = ClientProgress.objects.filter(
-        client__in=Client.objects.visible_to(user)
-        .filter(practice=membership.practice)
-        .active()
-        .values("pk")
-    )
-    assessed_q = Q(last_completed_at__isnull=False)
-    earned_q = Q(earned_security="earned", earned_security_since__isnull=False)
+    clients = Client.objects.visible_to(user).filter(practice=membership.practice).active()
+    assessed_q = Q(progress__last_completed_at__isnull=False)
+    earned_q = Q(progress__earned_security="earned", progress__earned_security_since__isnull=False)
     if since is not None:
-        assessed_q &= Q(last_completed_at__gte=since)
-        earned_q &= Q(earned_security_since__gte=since)
-    counts = rows.aggregate(
-        assessed=Count("pk", filter=assessed_q),
-        improved=Count("pk", filter=assessed_q & Q(change=ProgressChange.IMPROVED)),
-        no_change=Count("pk", filter=assessed_q & Q(change=ProgressChange.NO_CHANGE)),
-        deteriorated=Count("pk", filter=assessed_q & Q(change=ProgressChange.DETERIORATED)),
-        not_available=Count("pk", filter=assessed_q & Q(change=ProgressChange.NOT_AVAILABLE)),
-        not_compared=Count("pk", filter=assessed_q & Q(change=ProgressChange.NOT_COMPARED)),
-        earned=Count("pk", filter=earned_q),
+        assessed_q &= Q(progress__last_completed_at__gte=since)
+        earned_q &= Q(progress__earned_security_since__gte=since)
+    change = {
+        name: Count("pk", filter=assessed_q & Q(progress__change=value))
+        for name, value in (
+            ("improved", ProgressChange.IMPROVED),
+            ("no_change", ProgressChange.NO_CHANGE),
+            ("deteriorated", ProgressChange.DETERIORATED),
+            ("not_available", ProgressChange.NOT_AVAILABLE),
+            ("not_compared", ProgressChange.NOT_COMPARED),
+        )
+    }
+    counts = clients.aggregate(
+        assessed=Count("pk", filter=assessed_q), earned=Count("pk", filter=earned_q), **change
     )
     assessed = counts["assessed"]
     labels = [

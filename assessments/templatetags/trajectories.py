@@ -1,7 +1,10 @@
 """Charts and change labels for the progress page, and ``{% client_progress_card client %}``
 (the client page's progress summary, read from the precomputed dashboard row in one query)."""
 
+import datetime
+
 from django import template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from assessments import charts, scoring
@@ -26,6 +29,17 @@ def plane_svg(chart) -> str:
 def score(value) -> str:
     """A score as the charts print it (``14``, ``3.4``), or a dash."""
     return "—" if value is None else charts.format_score(value)
+
+
+@register.filter
+def day(value) -> str:
+    """A date or an aware moment as ``3 Mar 2025`` in the current time zone; ``—`` for none.
+    What ``|date:"j M Y"`` prints, at a fraction of its cost on long tables."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return charts.format_date(value)
 
 
 @register.filter

@@ -34,7 +34,10 @@ class CaseloadForm(forms.Form):
         + [(f"-{key}", f"-{key}") for key in caseload.COLUMNS],
     )
     period = forms.ChoiceField(
-        label="Overview period", choices=list(caseload.PERIODS.items()), required=False
+        label="Overview period",
+        choices=list(caseload.PERIODS.items()),
+        required=False,
+        initial=caseload.DEFAULT_PERIOD,
     )
 
     def __init__(self, *args, membership, **kwargs):
@@ -63,6 +66,35 @@ class CaseloadForm(forms.Form):
             q=data.get("q") or "",
             sort=data.get("sort") or "",
         )
+
+    def controls(self) -> list[dict]:
+        """The filter fields as plain data for the page (label, id, options with the selected
+        one, errors): cheaper to lay out than rendering each widget's templates."""
+        controls = []
+        for bound in self:
+            if bound.name == "sort":
+                continue
+            field = bound.field
+            value = bound.value()
+            options = None
+            if isinstance(field, forms.ModelChoiceField):
+                options = [("", "Choose…", not value)] + [
+                    (str(user.pk), str(user), str(user.pk) == str(value)) for user in field.queryset
+                ]
+            elif isinstance(field, forms.ChoiceField):
+                current = value or field.initial or ""
+                options = [(key, label, key == current) for key, label in field.choices]
+            controls.append(
+                {
+                    "name": bound.name,
+                    "label": bound.label,
+                    "id": bound.auto_id,
+                    "options": options,
+                    "value": value or "",
+                    "errors": bound.errors,
+                }
+            )
+        return controls
 
     def overview_period(self) -> str:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
@@ -101,6 +133,7 @@ def dashboard(request):
         "practice/dashboard.html",
         {
             "form": form,
+            "controls": form.controls(),
             "query": query,
             "page_obj": page,
             "columns": columns,

@@ -276,7 +276,7 @@ class TestSpeed:
                 open_alerts=n % 4,
                 last_completed_at=day(2025, 5, 1) + datetime.timedelta(hours=n),
             )
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(16):
             response = as_alice.get(DASHBOARD, {"scope": "practice", "sort": "-completed"})
         assert response.status_code == 200
         assert len(names(response)) == min(clients, 25)
