@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
 from django.db.models.functions import NullIf
 from django.urls import reverse
 from django.utils import timezone
@@ -80,6 +80,7 @@ _SORTS = {
     "completed": ("progress__last_completed_at",),
     "session": ("progress__last_session_at",),
 }
+_ANNOTATED = {"overdue", "change_rank", "earned_rank", "style_or_null"}
 # Columns whose natural first click is "most first" rather than "A to Z".
 _DESCENDING_FIRST = {"alerts", "completed", "session"}
 
@@ -119,7 +120,8 @@ def _shown(clients, show: str, now):
     return clients
 
 
-def _ordering(sort: str) -> list:
+def _ordering(sort: str) -> tuple[list, dict]:
+    """The ORDER BY for ``sort`` and the annotations it needs (only those: each costs)."""
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     if key not in _SORTS:  # who needs attention first
@@ -129,43 +131,86 @@ def _ordering(sort: str) -> list:
             "change_rank",
             "full_name",
             "pk",
-        ]
+        ], {"overdue", "change_rank"}
     fields = [
         F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
         for name in _SORTS[key]
     ]
-    return [*fields, "full_name", "pk"]
+    return [*fields, "full_name", "pk"], set(_SORTS[key]) & _ANNOTATED
+
+
+class _PageOfIds:
+    """What ``Paginator`` needs of a page whose ids and total came in one query."""
+
+    def __init__(self, total: int, ids: list):
+        self.total, self.ids = total, ids
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, item):
+        return self.ids  # the paginator only ever asks for the page that was fetched
+
+
+def _page_number(value) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1
 
 
 def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None) -> Page:
-    """One page of the active clients ``user`` may see, with their progress rows. Three
-    queries whatever the caseload's size: the count, the page's ids in order (a narrow sort over
-    the caseload), and those clients with their clinicians and progress rows."""
+    """One page of the active clients ``user`` may see, with their progress rows. Two queries
+    whatever the caseload's size: the page's ids in order with the total (a narrow sort over the
+    caseload), then those clients with their clinicians and progress rows. A page past the end
+    shows the last one, as ``Paginator.get_page`` does."""
     now = now or timezone.now()
     clients = _shown(_scoped(user, membership, query), query.show, now).search(query.q)
-    ordered = (
-        clients.annotate(
-            overdue=_overdue(now),
-            change_rank=_CHANGE_RANK,
-            earned_rank=_EARNED_RANK,
-            style_or_null=NullIf("progress__style", Value("")),
+    ordering, needed = _ordering(query.sort)
+    annotations = {
+        "overdue": lambda: _overdue(now),
+        "change_rank": lambda: _CHANGE_RANK,
+        "earned_rank": lambda: _EARNED_RANK,
+        "style_or_null": lambda: NullIf("progress__style", Value("")),
+    }
+    ordered = clients.annotate(**{name: annotations[name]() for name in needed}).order_by(*ordering)
+    number = _page_number(page_number)
+
+    def fetch(number: int) -> list:
+        first = (number - 1) * PAGE_SIZE
+        return list(
+            ordered.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
+                first : first + PAGE_SIZE
+            ]
         )
-        .order_by(*_ordering(query.sort))
-        .values_list("pk", flat=True)
-    )
-    page = Paginator(ordered, PAGE_SIZE).get_page(page_number)
-    ids = list(page.object_list)
-    rows = (
-        Client.objects.filter(pk__in=ids)
-        .select_related("primary_clinician", "progress__attachment_instrument")
-        .annotate(overdue=_overdue(now))
+
+    rows = fetch(number)
+    if rows:
+        total = rows[0][1]
+    else:
+        total = clients.count()
+        if total and number > 1:
+            number = (total - 1) // PAGE_SIZE + 1
+            rows = fetch(number)
+    ids = [pk for pk, _ in rows]
+    page = Paginator(_PageOfIds(total, ids), PAGE_SIZE, allow_empty_first_page=True).page(number)
+    found = Client.objects.filter(pk__in=ids).select_related(
+        "primary_clinician", "progress__attachment_instrument"
     )
     position = {pk: index for index, pk in enumerate(ids)}
-    page.object_list = sorted(rows, key=lambda client: position[client.pk])
+    page.object_list = sorted(found, key=lambda client: position[client.pk])
     detail, progress_page = _url_maker("clients:detail"), _url_maker("clients:progress")
     for client in page.object_list:
+        row = getattr(client, "progress", None)
         client.detail_url, client.progress_url = detail(client.pk), progress_page(client.pk)
-        client.change_lines = change_lines(getattr(client, "progress", None))
+        client.change_lines = change_lines(row)
+        client.overdue = row is not None and (
+            row.missed_since is not None
+            or (row.link_expires_at is not None and row.link_expires_at <= now)
+        )
     return page
 
 

@@ -276,7 +276,7 @@ class TestSpeed:
                 open_alerts=n % 4,
                 last_completed_at=day(2025, 5, 1) + datetime.timedelta(hours=n),
             )
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(15):
             response = as_alice.get(DASHBOARD, {"scope": "practice", "sort": "-completed"})
         assert response.status_code == 200
         assert len(names(response)) == min(clients, 25)
@@ -289,3 +289,8 @@ class TestSpeed:
         assert 'href="?scope=practice&amp;show=improved&amp;page=2">Next' in first.content.decode()
         second = as_alice.get(DASHBOARD, {"scope": "practice", "show": "improved", "page": 2})
         assert len(names(second)) == 5
+        # Past the end or not a number: the last or the first page, as Django's paginator does.
+        past = as_alice.get(DASHBOARD, {"scope": "practice", "show": "improved", "page": 9})
+        assert names(past) == names(second) and "Page 2 of 2" in past.content.decode()
+        odd = as_alice.get(DASHBOARD, {"scope": "practice", "show": "improved", "page": "x"})
+        assert names(odd) == names(first)
