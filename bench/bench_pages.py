@@ -500,8 +500,13 @@ def markdown(info: dict, rows: list[tuple[str, dict]], baselines: dict, sizes: d
         "pages the open-alerts panel and the report indicator of other features) and renders "
         "a table or three charts, while the trivial view costs about as much as two small "
         "queries. Against the "
-        "empty page the dashboards are still several times slower. Every page is an order of "
-        "magnitude under the 300 ms target.",
+        "empty page the dashboards are still several times slower. Every page stays well under "
+        "the 300 ms target.",
+        "- Where a dashboard request goes (profiled on this data): the framework's own work as "
+        "in the trivial view, the two caseload queries, the open-alerts panel of the "
+        "questionnaires feature (its query fetches each alert's whole response, answers and "
+        "result included; deferring those would help), and the table's template, in roughly "
+        "equal parts.",
         "- The CPUs are shared with whatever else runs on the machine (the load average above); "
         "rerun `make bench` on a quiet machine for steadier medians.",
         END,
