@@ -16,6 +16,7 @@ from assessments.models import Instrument, LicenceAcknowledgement, Packet
 from clients import notes
 from clients.models import Client, ClientShare, SessionNote
 from practice.models import Membership, Practice, Role, User
+from practice.progress import rebuild_progress
 
 DEMO_PASSWORD = "attune-demo"  # a published demo login, DEBUG only
 DEMO_PRACTICE = "Willow Lane Therapy (demo)"
@@ -76,6 +77,9 @@ class Command(BaseCommand):
                 self._session_notes(practice)
             # Months of questionnaires through the real services (assessments/demo.py).
             demo_questionnaires.seed_questionnaires(practice, users[0], DEMO_ARCS)
+            # The dashboard's rows from everything above (the services kept them in step, but
+            # the demo also enters the practice's numbers directly).
+            rebuild_progress(practice.pk)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo practice ready: {practice.clients.count()} clients, "
