@@ -141,3 +141,24 @@ class TestClientPageCard:
         html = as_bob.get(reverse("clients:detail", args=[erin.pk])).content.decode()
         assert "No questionnaires answered yet." in html
         assert f'href="{page_url(erin)}"' in html
+
+
+def test_client_page_queries_do_not_grow_with_administrations(as_bob, erin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(weeks, start):
+        for week in range(start, start + weeks):
+            at = day(2021, 1, 4) + datetime.timedelta(weeks=week)
+            respond(erin, "ecr-r", ecr(6 - week % 5, 5 - week % 4), at)
+            respond(erin, "phq-9", phq9(week % 24), at)
+        progress.refresh_client_progress(erin)
+
+    page = reverse("clients:detail", args=[erin.pk])
+    add(5, 0)
+    with CaptureQueriesContext(connection) as five:
+        assert as_bob.get(page).status_code == 200
+    add(195, 5)
+    with CaptureQueriesContext(connection) as two_hundred:
+        assert as_bob.get(page).status_code == 200
+    assert len(two_hundred) == len(five)
