@@ -110,5 +110,8 @@ def open_alerts(user, practice, limit: int = 20):
         .open()
         .filter(practice=practice)
         .select_related("client", "response__instrument", "notice_email")
+        # The panel names the instrument and links to the answers: the raw answers and the
+        # scored result (the bulk of each response row) are not read here.
+        .defer("response__answers", "response__result")
         .order_by("-raised_at", "-pk")[:limit]
     )
