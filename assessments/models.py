@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from clients.models import ClientRowsQuerySet
 from practice.models import Practice, validate_time_zone
 
 
@@ -275,7 +276,7 @@ def _visible_clients(user):
     return Client.objects.visible_to(user).values("pk")
 
 
-class ClientScopedQuerySet(models.QuerySet):
+class ClientScopedQuerySet(ClientRowsQuerySet):
     def visible_to(self, user):
         """Rows about clients ``Client.objects.visible_to(user)`` returns; nothing else."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:

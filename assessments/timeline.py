@@ -17,7 +17,7 @@ from clients.notes import TimelineEntry
 
 class AssessmentTimeline:
     def _packets(self, user, client):
-        return Packet.objects.visible_to(user).filter(client=client, sent_at__isnull=False)
+        return Packet.objects.of_client(user, client).filter(sent_at__isnull=False)
 
     def count(self, user, client) -> int:
         """One query: the three kinds of row counted together."""
@@ -26,11 +26,8 @@ class AssessmentTimeline:
             .order_by()
             .values_list("pk")
             .union(
-                Response.objects.visible_to(user)
-                .filter(client=client)
-                .order_by()
-                .values_list("pk"),
-                Alert.objects.visible_to(user).filter(client=client).order_by().values_list("pk"),
+                Response.objects.of_client(user, client).order_by().values_list("pk"),
+                Alert.objects.of_client(user, client).order_by().values_list("pk"),
                 all=True,
             )
             .count()
@@ -48,14 +45,12 @@ class AssessmentTimeline:
             .order_by("-sent_at", "-pk")[:limit]
         )
         responses = (
-            Response.objects.visible_to(user)
-            .filter(client=client)
+            Response.objects.of_client(user, client)
             .select_related("instrument")
             .order_by("-submitted_at", "-pk")[:limit]
         )
         alerts = (
-            Alert.objects.visible_to(user)
-            .filter(client=client)
+            Alert.objects.of_client(user, client)
             .select_related("response__instrument")
             .order_by("-raised_at", "-pk")[:limit]
         )

@@ -476,7 +476,7 @@ def client_trajectory(
     from clients import notes as note_services
 
     zone = zoneinfo.ZoneInfo(client.effective_time_zone)
-    responses = Response.objects.visible_to(user).filter(client=client)
+    responses = Response.objects.of_client(user, client)
     if end is not None:
         responses = responses.filter(submitted_at__lt=_bounds(end, zone))
     rows = list(responses.order_by("submitted_at", "pk").values(*RESPONSE_FIELDS, "result__style"))

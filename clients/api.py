@@ -14,7 +14,7 @@ from assessments.trajectory_serializers import (
     trajectory_data,
 )
 from clients import services
-from clients.models import Client
+from clients.models import Client, mark_checked
 from clients.serializers import ClientSerializer
 from practice import audit
 from practice.api import ScopedViewSetMixin
@@ -48,6 +48,10 @@ class ClientViewSet(
         return (
             Client.objects.visible_to(user).select_related("practice").order_by("full_name", "pk")
         )
+
+    def get_object(self):
+        # Loaded through scoped_queryset (visible_to): rows about it need no second check.
+        return mark_checked(super().get_object(), self.request.user)
 
     def list(self, request, *args, **kwargs):
         audit.record_list(request, "client", request.practice)

@@ -10,8 +10,46 @@ from django.utils import timezone
 
 from practice.models import Membership, Practice, Role, validate_time_zone
 
+# The attribute ``ClientQuerySet.get_visible`` sets on a client it returns: the id of the user it
+# was checked for. Rows about that client need no second visibility check for the same user.
+_CHECKED_FOR = "_visible_to_user_id"
+
+
+def checked_for(client, user) -> bool:
+    """True when ``client`` came from ``Client.objects.get_visible(user, ...)``."""
+    return (
+        client is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(client, _CHECKED_FOR, None) == user.pk
+    )
+
+
+def mark_checked(client, user):
+    """Mark ``client``, just loaded through ``Client.objects.visible_to(user)``, as checked for
+    ``user``; returns it. Only for that case: the mark lets ``of_client`` skip the check."""
+    setattr(client, _CHECKED_FOR, user.pk)
+    return client
+
+
+class ClientRowsQuerySet(models.QuerySet):
+    """Base of the querysets of rows about one client (notes, reports, questionnaire rows):
+    subclasses define ``visible_to(user)``."""
+
+    def of_client(self, user, client):
+        """``visible_to(user).filter(client=client)``. When ``client`` was itself loaded through
+        ``Client.objects.get_visible(user, ...)`` (every client page does), the client is known
+        to be visible and every row about it is too, so the visibility subqueries are skipped."""
+        if checked_for(client, user):
+            return self.filter(client=client)
+        return self.visible_to(user).filter(client=client)
+
 
 class ClientQuerySet(models.QuerySet):
+    def get_visible(self, user, **lookup):
+        """The one client ``visible_to(user)`` finds with ``lookup`` (``DoesNotExist`` if none),
+        marked as checked for ``user`` so rows about it can skip the check (``of_client``)."""
+        return mark_checked(self.visible_to(user).get(**lookup), user)
+
     def visible_to(self, user):
         """The one entry point for client visibility.
 
@@ -29,6 +67,23 @@ class ClientQuerySet(models.QuerySet):
             Q(practice__in=owned)
             | (Q(practice__in=member_of) & (Q(primary_clinician=user) | Exists(shared)))
         )
+
+    def visible_in(self, user, membership):
+        """``visible_to(user).filter(practice=membership.practice)`` for ``user``'s own active
+        membership (what ``request.membership`` holds), in simpler SQL: every client of the
+        practice for an owner; for a clinician, their own clients and those shared with them."""
+        if (
+            membership is None
+            or not membership.is_active
+            or membership.user_id != getattr(user, "pk", None)
+            or not user.is_active
+        ):
+            return self.none()
+        clients = self.filter(practice_id=membership.practice_id)
+        if membership.role == Role.OWNER:
+            return clients
+        shared = ClientShare.objects.filter(client=OuterRef("pk"), clinician=user)
+        return clients.filter(Q(primary_clinician=user) | Exists(shared))
 
     def active(self):
         return self.filter(status=Client.Status.ACTIVE)
@@ -201,7 +256,7 @@ class NoteTag(models.Model):
 SESSION_MINUTES = (1, 480)
 
 
-class SessionNoteQuerySet(models.QuerySet):
+class SessionNoteQuerySet(ClientRowsQuerySet):
     def visible_to(self, user):
         """Notes ``user`` may read: those of clients ``Client.objects.visible_to(user)`` returns
         (the client's clinicians, and owners for every client of their practice), plus the
@@ -418,7 +473,7 @@ class NoteAddendum(AppendOnlyModel):
 # A report is a row first: the row, never the broker, decides what still has to be rendered.
 
 
-class ReportQuerySet(models.QuerySet):
+class ReportQuerySet(ClientRowsQuerySet):
     def visible_to(self, user):
         """Reports about clients ``Client.objects.visible_to(user)`` returns; nothing else."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -387,7 +387,7 @@ def can_edit(actor, note: SessionNote) -> bool:
 
 def latest_note(user, client: Client) -> SessionNote | None:
     """The most recent session with ``client`` that ``user`` may see, if any."""
-    return SessionNote.objects.visible_to(user).filter(client=client).first()
+    return SessionNote.objects.of_client(user, client).first()
 
 
 @transaction.atomic
@@ -605,7 +605,7 @@ def _with_summaries(notes):
 
 def client_notes(user, client: Client, *, tag=None, status="", session_type=""):
     """The notes about ``client`` that ``user`` may read, newest first, optionally filtered."""
-    notes = SessionNote.objects.visible_to(user).filter(client=client)
+    notes = SessionNote.objects.of_client(user, client)
     if tag:
         notes = notes.filter(Exists(tagged_with(tag)))
     if status in SessionNote.Status.values:
@@ -703,7 +703,7 @@ def note_markers(
     """Markers for the notes about ``client`` that ``user`` may read, oldest first, for sessions
     dated ``start`` to ``end`` (inclusive, in the client's time zone). Two queries, whatever the
     number of notes; the chart renderer calls this and draws one marker per entry."""
-    notes = SessionNote.objects.visible_to(user).filter(client=client)
+    notes = SessionNote.objects.of_client(user, client)
     if start is not None:
         notes = notes.filter(session_date__gte=start)
     if end is not None:
@@ -751,12 +751,11 @@ class SessionTimeline:
     """
 
     def count(self, user, client: Client) -> int:
-        return SessionNote.objects.visible_to(user).filter(client=client).count()
+        return SessionNote.objects.of_client(user, client).count()
 
     def newest(self, user, client: Client, limit: int) -> list[TimelineEntry]:
         notes = (
-            SessionNote.objects.visible_to(user)
-            .filter(client=client)
+            SessionNote.objects.of_client(user, client)
             .select_related("author")
             .prefetch_related(Prefetch("tags", queryset=NoteTag.objects.order_by("name")))
             .annotate(addenda_count=Count("addenda"))
@@ -814,6 +813,14 @@ class _MergedTimeline:
         streams = [provider.newest(self.user, self.client, stop) for provider in self.providers]
         merged = heapq.merge(*streams, key=attrgetter("at"), reverse=True)
         return list(itertools.islice(merged, start, stop))
+
+
+def newest_entries(user, client: Client, limit: int) -> tuple[list[TimelineEntry], bool]:
+    """The ``limit`` newest timeline entries and whether there are more: what the client page
+    shows, without counting every entry (each provider reads ``limit + 1`` rows)."""
+    providers = [import_string(path)() for path in TIMELINE_PROVIDERS]
+    entries = _MergedTimeline(providers, user, client)[0 : limit + 1]
+    return entries[:limit], len(entries) > limit
 
 
 def timeline(user, client: Client, page=1, per_page: int = 20) -> Page:

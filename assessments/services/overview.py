@@ -36,8 +36,7 @@ class ClientQuestionnaires:
 
 def assignments_for(user, client):
     return (
-        Assignment.objects.visible_to(user)
-        .filter(client=client)
+        Assignment.objects.of_client(user, client)
         .select_related("created_by")
         .prefetch_related(
             "instruments",
@@ -55,8 +54,7 @@ def assignments_for(user, client):
 
 def packets_for(user, client):
     return (
-        Packet.objects.visible_to(user)
-        .filter(client=client)
+        Packet.objects.of_client(user, client)
         .select_related("last_email")
         .prefetch_related(
             Prefetch(
@@ -70,8 +68,7 @@ def packets_for(user, client):
 
 def alerts_for(user, client):
     return (
-        Alert.objects.visible_to(user)
-        .filter(client=client)
+        Alert.objects.of_client(user, client)
         .select_related("response__instrument", "acknowledged_by", "notice_email")
         .order_by("-raised_at", "-pk")
     )
@@ -85,14 +82,12 @@ def client_questionnaires(user, client) -> ClientQuestionnaires:
         assignments=list(assignments_for(user, client)),
         packets=list(packets_for(user, client)[:RECENT_PACKETS]),
         summaries=list(
-            ClientInstrumentSummary.objects.visible_to(user)
-            .filter(client=client)
+            ClientInstrumentSummary.objects.of_client(user, client)
             .select_related("instrument", "latest", "previous", "baseline")
             .order_by("instrument__name")
         ),
         responses=list(
-            Response.objects.visible_to(user)
-            .filter(client=client)
+            Response.objects.of_client(user, client)
             .select_related("instrument")
             .order_by("-submitted_at", "-pk")[:RECENT_RESPONSES]
         ),
@@ -103,13 +98,16 @@ def client_questionnaires(user, client) -> ClientQuestionnaires:
     )
 
 
-def open_alerts(user, practice, limit: int = 20):
-    """Unacknowledged alerts of clients ``user`` may see in ``practice``, newest first."""
+def open_alerts(user, membership, limit: int = 20):
+    """Unacknowledged alerts of clients ``user`` may see under ``membership`` (their active
+    membership of the current practice), newest first."""
+    from clients.models import Client
+
+    clients = Client.objects.visible_in(user, membership).values("pk")
     return list(
-        Alert.objects.visible_to(user)
-        .open()
-        .filter(practice=practice)
-        .select_related("client", "response__instrument", "notice_email")
+        Alert.objects.open()
+        .filter(practice_id=membership.practice_id, client__in=clients)
+        .select_related("client", "response__instrument")
         # The panel names the instrument and links to the answers: the raw answers and the
         # scored result (the bulk of each response row) are not read here.
         .defer("response__answers", "response__result")

@@ -6,6 +6,7 @@ from django import template
 
 from assessments.models import Occasion
 from assessments.services import overview
+from practice.caseload import url_maker as _url_maker
 
 register = template.Library()
 
@@ -27,11 +28,25 @@ def client_questionnaires(context, client):
     }
 
 
+# The dashboard's panel shows this many alerts, newest first, and links to every client with
+# an open alert when there are more.
+PANEL_ALERTS = 5
+
+
 @register.inclusion_tag("assessments/_open_alerts.html", takes_context=True)
 def open_alerts_panel(context):
     request = context["request"]
+    alerts = overview.open_alerts(request.user, request.membership, PANEL_ALERTS + 1)
+    client_url = _url_maker("clients:detail")
+    acknowledge_url = _url_maker("assessments:alert_acknowledge")
+    answers_url = _url_maker("assessments:response_detail")
+    for alert in alerts:
+        alert.client_url = client_url(alert.client_id)
+        alert.acknowledge_url = acknowledge_url(alert.pk)
+        alert.answers_url = answers_url(alert.response_id)
     return {
-        "alerts": overview.open_alerts(request.user, request.practice),
+        "alerts": alerts[:PANEL_ALERTS],
+        "more": len(alerts) > PANEL_ALERTS,
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }

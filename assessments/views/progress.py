@@ -5,11 +5,11 @@ reliable change, earned security, for a chosen period. Scoped by ``Client.object
 import datetime
 
 from django import forms
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from assessments import trajectory
 from assessments.trajectory import EARLIEST, LATEST
-from clients.models import Client
+from clients.views.records import visible_client
 from practice import audit
 from practice.models import AuditAction
 from practice.permissions import member_required
@@ -44,9 +44,7 @@ class PeriodForm(forms.Form):
 
 @member_required
 def client_progress(request, pk):
-    client = get_object_or_404(
-        Client.objects.visible_to(request.user).select_related("practice"), pk=pk
-    )
+    client = visible_client(request, pk)
     form = PeriodForm(request.GET or None)
     start, end = form.period()
     data = trajectory.client_trajectory(request.user, client, start, end)

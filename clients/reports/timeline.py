@@ -11,7 +11,7 @@ class ReportTimeline:
     """Each report about the client, at the time it was requested. Two queries per page."""
 
     def _reports(self, user, client):
-        return Report.objects.visible_to(user).filter(client=client)
+        return Report.objects.of_client(user, client)
 
     def count(self, user, client) -> int:
         return self._reports(user, client).count()

@@ -13,4 +13,5 @@ CLIENT_PAGE_ENTRIES = 5
 @register.inclusion_tag("clients/notes/_client_section.html", takes_context=True)
 def client_timeline(context, client):
     user = context["request"].user
-    return {"client": client, "timeline_page": notes.timeline(user, client, 1, CLIENT_PAGE_ENTRIES)}
+    entries, more = notes.newest_entries(user, client, CLIENT_PAGE_ENTRIES)
+    return {"client": client, "entries": entries, "more": more}

@@ -3,7 +3,8 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clients import services
@@ -18,10 +19,12 @@ PAGE_SIZE = 25
 
 def visible_client(request, pk) -> Client:
     """The client ``pk`` if the user may see it; 404 otherwise, as if it did not exist."""
-    return get_object_or_404(
-        Client.objects.visible_to(request.user).select_related("practice", "primary_clinician"),
-        pk=pk,
-    )
+    try:
+        return Client.objects.select_related("practice", "primary_clinician").get_visible(
+            request.user, pk=pk
+        )
+    except (Client.DoesNotExist, ValidationError):
+        raise Http404("No client found.") from None
 
 
 def _querystring_without_page(request) -> str:

@@ -545,7 +545,13 @@ def test_weasyprint_renders_both_charts_inline_and_as_images(caplog):
     html = f"<html><body>{''.join(charts)}{images}</body></html>"
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         pdf = weasyprint.HTML(string=html).write_pdf()
-    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    # Whether fonts are subset with HarfBuzz or fontTools depends on the machine's libraries
+    # (the Dockerfile installs libharfbuzz-subset0), not on the charts.
+    problems = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and "HarfBuzz-Subset" not in r.getMessage()
+    ]
     assert not problems, [r.getMessage() for r in problems]
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     # Chart text is real text in the PDF; the hidden tooltips are not drawn.

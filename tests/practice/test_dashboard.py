@@ -101,9 +101,10 @@ class TestWhatItShows:
         html = as_bob.get(DASHBOARD).content.decode()
         erin = html.split("Erin Fictional</a>")[1].split("</tr>")[0]
         assert "<strong>Secure</strong>" in erin
+        # The instrument's abbreviation and date; its full name in the title.
         assert (
-            "anxiety 2, avoidance 2<br>Experiences in Close Relationships - Revised (ECR-R), 3 Mar 2025"
-            in erin
+            'anxiety 2, avoidance 2<br><abbr title="Experiences in Close Relationships - Revised '
+            '(ECR-R)">ECR-R, 3 Mar 2025</abbr>' in erin
         )
         assert '<span class="change-badge change-improved">Improved</span>' in erin
         assert "ECR-R: anxiety improved, avoidance improved" in erin
@@ -140,6 +141,31 @@ class TestWhatItShows:
             rule_label="Item 9 answered above 0",
         )
         assert 'id="open-alerts"' in as_bob.get(DASHBOARD).content.decode()
+
+    def test_open_alerts_panel_shows_the_newest_five_and_links_to_the_rest(
+        self, as_bob, caseload, bob
+    ):
+        from assessments.models import Alert, Response
+        from assessments.templatetags.questionnaires import PANEL_ALERTS
+
+        response = Response.objects.filter(client=caseload["hana"]).first()
+        for n in range(PANEL_ALERTS + 1):
+            Alert.objects.create(
+                practice=caseload["hana"].practice,
+                client=caseload["hana"],
+                response=response,
+                rule_key=f"rule-{n}",
+                rule_label=f"Fictional rule {n}",
+            )
+        html = as_bob.get(DASHBOARD).content.decode()
+        panel = html.split('id="open-alerts"')[1].split("</section>")[0]
+        assert panel.count("<li>") == PANEL_ALERTS
+        assert f"Fictional rule {PANEL_ALERTS}" in panel  # the newest
+        assert "Fictional rule 0<" not in panel
+        assert 'href="?show=alerts"' in panel
+        Alert.objects.filter(rule_key="rule-0").delete()
+        panel = as_bob.get(DASHBOARD).content.decode().split('id="open-alerts"')[1]
+        assert 'href="?show=alerts"' not in panel.split("</section>")[0]
 
     def test_discharged_clients_are_not_listed(self, as_bob, caseload):
         Client.objects.filter(pk=caseload["kim"].pk).update(status=Client.Status.DISCHARGED)
