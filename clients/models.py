@@ -31,9 +31,29 @@ def mark_checked(client, user):
     return client
 
 
+def _acting(user, membership) -> bool:
+    """Whether ``membership`` is ``user``'s own, active, with ``user`` active."""
+    return (
+        membership is not None
+        and membership.is_active
+        and membership.user_id == getattr(user, "pk", None)
+        and user.is_active
+    )
+
+
 class ClientRowsQuerySet(models.QuerySet):
-    """Base of the querysets of rows about one client (notes, reports, questionnaire rows):
-    subclasses define ``visible_to(user)``."""
+    """Base of the querysets of rows about clients (notes, reports, questionnaire rows), each
+    with a non-null ``practice`` that is its client's: subclasses define ``visible_to(user)``."""
+
+    def visible_in(self, user, membership):
+        """Rows about the clients ``Client.objects.visible_in(user, membership)`` returns. An
+        owner's are every row of the practice, which the rows' own ``practice`` says."""
+        if _acting(user, membership) and membership.role == Role.OWNER:
+            return self.filter(practice_id=membership.practice_id)
+        return self.filter(
+            practice_id=getattr(membership, "practice_id", None),
+            client__in=Client.objects.visible_in(user, membership).values("pk"),
+        )
 
     def of_client(self, user, client):
         """``visible_to(user).filter(client=client)``. When ``client`` was itself loaded through
@@ -72,12 +92,7 @@ class ClientQuerySet(models.QuerySet):
         """``visible_to(user).filter(practice=membership.practice)`` for ``user``'s own active
         membership (what ``request.membership`` holds), in simpler SQL: every client of the
         practice for an owner; for a clinician, their own clients and those shared with them."""
-        if (
-            membership is None
-            or not membership.is_active
-            or membership.user_id != getattr(user, "pk", None)
-            or not user.is_active
-        ):
+        if not _acting(user, membership):
             return self.none()
         clients = self.filter(practice_id=membership.practice_id)
         if membership.role == Role.OWNER:

@@ -101,12 +101,9 @@ def client_questionnaires(user, client) -> ClientQuestionnaires:
 def open_alerts(user, membership, limit: int = 20):
     """Unacknowledged alerts of clients ``user`` may see under ``membership`` (their active
     membership of the current practice), newest first."""
-    from clients.models import Client
-
-    clients = Client.objects.visible_in(user, membership).values("pk")
     return list(
-        Alert.objects.open()
-        .filter(practice_id=membership.practice_id, client__in=clients)
+        Alert.objects.visible_in(user, membership)
+        .open()
         .select_related("client", "response__instrument")
         # The panel names the instrument and links to the answers: the raw answers and the
         # scored result (the bulk of each response row) are not read here.

@@ -58,9 +58,27 @@ class TestVisibleIn:
         assert set(Client.objects.visible_in(user, membership)) == expected
         assert expected  # each of them sees someone here
 
+    @pytest.mark.parametrize("who", ["alice", "bob", "dana", "charlie"])
+    def test_rows_about_those_clients(self, request, who, bob, dana, erin, frank, gina):
+        from clients.models import SessionNote
+        from tests.clients.test_notes_models import make_note
+
+        user = request.getfixturevalue(who)
+        for client in (erin, frank, gina):
+            make_note(client)
+        membership = self.membership(user)
+        expected = set(SessionNote.objects.visible_to(user).filter(practice=membership.practice))
+        assert set(SessionNote.objects.visible_in(user, membership)) == expected
+        assert expected
+
     def test_an_inactive_or_someone_elses_membership_sees_nothing(self, alice, bob, erin):
+        from clients.models import SessionNote
+        from tests.clients.test_notes_models import make_note
+
+        make_note(erin)
         owners = self.membership(alice)
         assert not Client.objects.visible_in(bob, owners).exists()  # not bob's
+        assert not SessionNote.objects.visible_in(bob, owners).exists()
         owners.is_active = False
         assert not Client.objects.visible_in(alice, owners).exists()
         alice.is_active = False
