@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -274,6 +275,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=1)
 CELERY_TIMEZONE = "UTC"
+# Two queues: "celery" for e-mail and the beat's sweeps, "reports" for PDF rendering, so a large
+# batch of reports cannot hold back invitations and alert notices. A worker started without
+# -Q consumes both, fairly; docker-compose.yml gives reports a worker of their own.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (
+    Queue("celery", routing_key="celery"),
+    Queue("reports", routing_key="reports"),  # its own key: a message reaches one queue only
+)
+CELERY_TASK_ROUTES = {"clients.tasks.render_report": {"queue": "reports"}}
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-enqueues outbound e-mails whose task message was lost. A sweep not started within
     # a minute is dropped rather than piling up behind a stopped worker.
