@@ -13,11 +13,15 @@ CURRENT_PRACTICE_SESSION_KEY = "attune_practice_id"
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invite/", "/q/")
 
 
-def current_membership(user, session=None) -> Membership | None:
-    """The membership ``user`` is acting under: the one chosen in the session, else the first."""
+def active_memberships(user) -> list[Membership]:
+    """All of ``user``'s active memberships with their practices, in one query."""
     if not user.is_authenticated:
-        return None
-    memberships = list(Membership.objects.active().filter(user=user).select_related("practice"))
+        return []
+    return list(Membership.objects.active().filter(user=user).select_related("practice"))
+
+
+def choose_membership(memberships: list[Membership], session=None) -> Membership | None:
+    """The one chosen in the session (see ``practice_switch``), else the first."""
     if not memberships:
         return None
     chosen = session.get(CURRENT_PRACTICE_SESSION_KEY) if session is not None else None
@@ -27,16 +31,25 @@ def current_membership(user, session=None) -> Membership | None:
     return memberships[0]
 
 
+def current_membership(user, session=None) -> Membership | None:
+    """The membership ``user`` is acting under: the one chosen in the session, else the first."""
+    return choose_membership(active_memberships(user), session)
+
+
 class PracticeMiddleware:
     """Sets ``request.membership`` and ``request.practice``, activates the practice's time zone
     and, where the practice requires it, sends members without two-factor authentication to
-    set it up before anything else."""
+    set it up before anything else.
+
+    ``request.memberships`` keeps every active membership (read by the header's practice
+    switcher), so the page costs no second query for it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        membership = current_membership(request.user, getattr(request, "session", None))
+        request.memberships = active_memberships(request.user)
+        membership = choose_membership(request.memberships, getattr(request, "session", None))
         request.membership = membership
         request.practice = membership.practice if membership else None
         if membership:

@@ -6,7 +6,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from practice.api_urls import router
-from practice.views import account, audit_log, dashboard, health, members, outbox, practice_settings
+from practice.views import (
+    account,
+    audit_log,
+    dashboard,
+    health,
+    members,
+    outbox,
+    practice_settings,
+    switch,
+)
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -40,6 +49,7 @@ urlpatterns = [
     path("invite/<str:token>/", members.invitation_accept, name="invitation_accept"),
     path("practice/audit/", audit_log.audit_log, name="practice_audit"),
     path("practice/settings/", practice_settings.practice_settings, name="practice_settings"),
+    path("practice/switch/", switch.practice_switch, name="practice_switch"),
     path("account/", account.account_security, name="account_security"),
     path("account/tokens/new/", account.token_create, name="account_token_create"),
     path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="account_token_revoke"),

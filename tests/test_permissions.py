@@ -24,13 +24,15 @@ OK = frozenset({200, 302})
 
 @dataclass
 class Row:
-    """Expected status per actor. ``args`` names the world objects the URL needs."""
+    """Expected status per actor. ``args`` names the world objects the URL needs, ``data_args``
+    the world objects whose ids go in form fields (resolved like ``args``)."""
 
     args: tuple = ()
     method: str = "get"
     expect: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
     api: bool = False
+    data_args: dict = field(default_factory=dict)
 
 
 def client_object(method="get", ok=OK, args=("erin",), data=None):
@@ -146,6 +148,18 @@ ROUTES: dict[str, Row] = {
     "practice_members": owner_page(),
     "practice_audit": owner_page(),
     "practice_settings": owner_page(),
+    # Acting under practice A: its members may; Charlie, a member of B only, gets 404.
+    "practice_switch": Row(
+        method="post",
+        data_args={"practice": "practice_a"},
+        expect={
+            "anonymous": "login",
+            "charlie": {404},
+            "dana": {302},
+            "bob": {302},
+            "alice": {302},
+        },
+    ),
     "account_security": member_page(),
     "account_token_create": member_page(method="post", ok={400}),
     "account_token_revoke": Row(
@@ -399,6 +413,7 @@ def world(
         "erin": erin,
         "frank": frank,
         "gina": gina,
+        "practice_a": practice_a,
         "bob_membership": bob.memberships.get(),
         "invitation": invitation,
         "bob_token": ApiToken.objects.create(
@@ -438,7 +453,8 @@ def _browser(world, actor, row):
 def test_route_answers_each_actor_as_expected(world, route, actor):
     row = ROUTES[route]
     url = reverse(route, args=[_resolve_arg(world, a) for a in row.args])
-    response = getattr(_browser(world, actor, row), row.method)(url, row.data)
+    data = row.data | {name: _resolve_arg(world, spec) for name, spec in row.data_args.items()}
+    response = getattr(_browser(world, actor, row), row.method)(url, data)
     expected = row.expect[actor]
     if expected == "login":
         assert response.status_code == 302, f"{route} as {actor}: {response.status_code}"
