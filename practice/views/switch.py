@@ -9,6 +9,8 @@ from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
 from practice.models import Membership
 from practice.permissions import member_required
 
+_LARGEST_ID = 2**63 - 1
+
 
 @member_required
 @require_POST
@@ -19,6 +21,8 @@ def practice_switch(request):
         practice_id = int(request.POST.get("practice", ""))
     except ValueError:
         raise Http404("No such practice.") from None
+    if not 0 < practice_id <= _LARGEST_ID:  # past what a database integer holds: no practice
+        raise Http404("No such practice.")
     membership = get_object_or_404(
         Membership.objects.active()
         .filter(user=request.user, practice_id=practice_id)
