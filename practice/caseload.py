@@ -17,8 +17,8 @@ from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from assessments import charts
 from assessments.scoring import STYLES
+from assessments.templatetags.trajectories import day, score
 from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS
 from clients.models import Client
 from practice.models import ProgressChange
@@ -248,37 +248,26 @@ def _cells(row, now) -> Cells:
         earned=EARNED_LABELS.get(row.earned_security, ""),
         earned_key=row.earned_security,
         open_alerts=row.open_alerts,
-        next_due=_day(row.next_due_at) if row.next_due_at else "",
-        last_completed=_day(row.last_completed_at),
-        last_session=_day(row.last_session_at),
+        next_due=day(row.next_due_at) if row.next_due_at else "",
+        last_completed=day(row.last_completed_at),
+        last_session=day(row.last_session_at),
     )
     cells.change_class = "change-" + cells.change.lower().replace(" ", "-") if cells.change else ""
     instrument = row.attachment_instrument
     if instrument is not None:
         cells.style = STYLES.get(row.style, "") if row.style else "Not classified"
-        cells.scores = f"anxiety {_score(row.anxiety)}, avoidance {_score(row.avoidance)}"
-        cells.source = f"{short_label(instrument.name)}, {_day(row.attachment_at)}"
+        cells.scores = f"anxiety {score(row.anxiety)}, avoidance {score(row.avoidance)}"
+        cells.source = f"{short_label(instrument.name)}, {day(row.attachment_at)}"
         cells.source_title = instrument.name
     if row.missed_since is not None:
-        cells.overdue_since = _day(row.missed_since)
+        cells.overdue_since = day(row.missed_since)
     elif row.link_expires_at is not None and row.link_expires_at <= now:
-        cells.overdue_since = _day(row.link_expires_at)
+        cells.overdue_since = day(row.link_expires_at)
     elif row.awaiting_since is not None:
         local = timezone.localtime(row.awaiting_since)
         cells.sent = f"{local.day} {local:%b}"
-        cells.open_until = _day(row.link_expires_at)
+        cells.open_until = day(row.link_expires_at)
     return cells
-
-
-def _day(moment) -> str:
-    """``3 Mar 2025`` in the current time zone, or a dash."""
-    if moment is None:
-        return "—"
-    return charts.format_date(timezone.localtime(moment).date())
-
-
-def _score(value) -> str:
-    return "—" if value is None else charts.format_score(value)
 
 
 _ABBREVIATION = re.compile(r"\(([^()]{1,20})\)\s*$")
