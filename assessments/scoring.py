@@ -503,20 +503,30 @@ def reliable_change(
     }
 
 
+def sample_spread(scores: Sequence[float]) -> dict:
+    """How many scores and their sample SD (``None`` below two scores): all reliable change
+    needs of a practice's baseline sample."""
+    return {"n": len(scores), "sd": statistics.stdev(scores) if len(scores) > 1 else None}
+
+
 def rci_parameters(
     subscale: dict,
     *,
     practice_values: Mapping | None = None,
     baseline_scores: Sequence[float] = (),
     min_baselines: int = 30,
+    baseline_spread: Mapping | None = None,
 ) -> dict:
     """The reliability and SD reliable change may use for one subscale, or why none applies.
 
     In order: values the practice entered with a citation (``practice_values`` holds
     ``reliability`` and/or ``sd``, each ``{"value", "source"}``); cited values in the
     instrument file; for the SD only, the sample SD of the practice's own baseline scores once
-    there are ``min_baselines`` of them. Never a guessed number.
+    there are ``min_baselines`` of them. Never a guessed number. ``baseline_spread`` (what
+    ``sample_spread`` gives for those scores, kept with the sample) may stand in for
+    ``baseline_scores``, so a page need not read the whole sample.
     """
+    count = len(baseline_scores) if baseline_spread is None else baseline_spread["n"]
     practice_values = practice_values or {}
     reliability = None
     if practice_values.get("reliability"):
@@ -537,21 +547,22 @@ def rci_parameters(
             "source": subscale["sd"]["source"],
             "origin": "instrument",
         }
-    elif len(baseline_scores) >= min_baselines:
-        spread = statistics.stdev(baseline_scores)
-        if spread > 0:
+    elif count >= min_baselines:
+        spread = (
+            statistics.stdev(baseline_scores) if baseline_spread is None else baseline_spread["sd"]
+        )
+        if spread:
             sd = {
                 "value": spread,
-                "source": f"SD of this practice's {len(baseline_scores)} baseline scores",
+                "source": f"SD of this practice's {count} baseline scores",
                 "origin": "practice_baselines",
-                "n": len(baseline_scores),
+                "n": count,
             }
         else:
             baseline_note = "the practice's baseline scores do not vary"
     else:
         baseline_note = (
-            f"the practice has {len(baseline_scores)} baseline scores and needs {min_baselines} "
-            "to use its own SD"
+            f"the practice has {count} baseline scores and needs {min_baselines} to use its own SD"
         )
     reasons = []
     if reliability is None:

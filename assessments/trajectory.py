@@ -70,7 +70,7 @@ class InstrumentNumbers:
     critical_value: float | None = None
     min_baselines: int | None = None
     values: dict = field(default_factory=dict)  # subscale -> kind -> {"value", "source"}
-    baseline_scores: dict = field(default_factory=dict)  # subscale -> [score, ...]
+    baseline_spread: dict = field(default_factory=dict)  # subscale -> {"n", "sd"} of the sample
 
 
 def practice_numbers(practice_id, instrument_ids: Iterable[int]) -> dict[int, InstrumentNumbers]:
@@ -93,10 +93,11 @@ def practice_numbers(practice_id, instrument_ids: Iterable[int]) -> dict[int, In
             "value": float(row.value),
             "source": row.citation,
         }
-    for row in PracticeBaselineScores.objects.filter(
+    # The sample's size and SD only: the scores themselves grow with the practice.
+    for instrument_id, spread in PracticeBaselineScores.objects.filter(
         practice_id=practice_id, instrument_id__in=ids
-    ):
-        numbers[row.instrument_id].baseline_scores = row.scores
+    ).values_list("instrument_id", "spread"):
+        numbers[instrument_id].baseline_spread = spread
     return numbers
 
 
@@ -117,7 +118,7 @@ def rci_parameters(definition: dict, numbers: InstrumentNumbers) -> dict[str, di
                 for kind in (CitedValueKind.RELIABILITY, CitedValueKind.SD)
                 if kind in numbers.values.get(subscale["key"], {})
             },
-            baseline_scores=numbers.baseline_scores.get(subscale["key"], ()),
+            baseline_spread=numbers.baseline_spread.get(subscale["key"], {"n": 0, "sd": None}),
             min_baselines=min_baselines,
         )
         for subscale in subscales

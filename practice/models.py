@@ -481,6 +481,11 @@ class PracticeBaselineScores(models.Model):
         "assessments.Instrument", on_delete=models.CASCADE, related_name="+"
     )
     scores = models.JSONField(default=dict, help_text="Subscale key to a list of scores.")
+    spread = models.JSONField(
+        default=dict,
+        help_text="Subscale key to the sample's size and SD ({'n', 'sd'}), derived from scores "
+        "on every save: what pages read, so they never load the whole sample.",
+    )
     clients = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -493,3 +498,12 @@ class PracticeBaselineScores(models.Model):
 
     def __str__(self) -> str:
         return f"Baselines of {self.instrument_id} in practice {self.practice_id}"
+
+    def save(self, *args, **kwargs):
+        from assessments.scoring import sample_spread
+
+        self.spread = {key: sample_spread(scores) for key, scores in (self.scores or {}).items()}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "scores" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "spread"}
+        super().save(*args, **kwargs)
