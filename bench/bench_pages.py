@@ -530,11 +530,13 @@ FINDINGS = [
     "and reads no answers. Visibility is decided once per request: the dashboard scopes by the "
     "signed-in membership (`visible_in`: an owner's practice is one condition), and rows "
     "about a client already found through `visible_to` skip the visibility subqueries "
-    "(`of_client`); the client page no longer counts every timeline entry. Together these took "
-    "the client page from 28 to 25 queries and from 26x to 12x the trivial view, the whole "
-    "practice's dashboard from 15x to 9x, the progress page from 10x to 8x and the API from 7x "
-    "to 6x (28 Nov 2026, before and after, on machines of different speed: the trivial view "
-    "took 2.5 ms on the first and 10-14 ms on the second, so compare ratios, not medians).",
+    "(`of_client`); the client page no longer counts every timeline entry; the progress page "
+    "and the API read the practice's baseline sample as its size and SD, not every client's "
+    "baseline. Together these took the client page from 28 to 25 queries and from 26x to about "
+    "11x the trivial view, the whole practice's dashboard from 15x to 9-10x, the progress page "
+    "from 10x to about 7x and the API from 7x to under 5x (28 Nov 2026, before and after, on "
+    "machines of different speed: the trivial view took 2.5 ms on the first and 9-14 ms on the "
+    "second, so compare ratios, not medians; successive runs here differ by about 1x).",
     "- The 3x target against a view that returns `ok` is not met, and is out of reach for a "
     "page that does work of its own in this stack: each page runs its own reads, the audit "
     "row's insert and the site's chrome (the empty page alone is well above 1x), then renders "
