@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clients.models import ClientRowsQuerySet
+from practice.acting import acting_membership
 from practice.models import Practice, validate_time_zone
 
 
@@ -270,18 +271,10 @@ class PracticeCitedValue(models.Model):
 # Every one holds client data and carries a direct ``practice`` for cheap scoping.
 
 
-def _visible_clients(user):
-    from clients.models import Client
-
-    return Client.objects.visible_to(user).values("pk")
-
-
 class ClientScopedQuerySet(ClientRowsQuerySet):
     def visible_to(self, user):
         """Rows about clients ``Client.objects.visible_to(user)`` returns; nothing else."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(client__in=_visible_clients(user))
+        return self.visible_in(user, acting_membership(user))
 
 
 class Assignment(models.Model):

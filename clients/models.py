@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from practice.models import Membership, Practice, Role, validate_time_zone
+from practice.acting import acting_membership
+from practice.models import Practice, Role, validate_time_zone
 
 # The attribute ``ClientQuerySet.get_visible`` sets on a client it returns: the id of the user it
 # was checked for. Rows about that client need no second visibility check for the same user.
@@ -48,10 +49,12 @@ class ClientRowsQuerySet(models.QuerySet):
     def visible_in(self, user, membership):
         """Rows about the clients ``Client.objects.visible_in(user, membership)`` returns. An
         owner's are every row of the practice, which the rows' own ``practice`` says."""
-        if _acting(user, membership) and membership.role == Role.OWNER:
+        if not _acting(user, membership):
+            return self.none()
+        if membership.role == Role.OWNER:
             return self.filter(practice_id=membership.practice_id)
         return self.filter(
-            practice_id=getattr(membership, "practice_id", None),
+            practice_id=membership.practice_id,
             client__in=Client.objects.visible_in(user, membership).values("pk"),
         )
 
@@ -73,25 +76,18 @@ class ClientQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The one entry point for client visibility.
 
-        Owners see every client of their practices; clinicians see clients whose primary
-        clinician they are or who were shared with them, within practices where they hold an
-        active membership. Anyone else sees nothing.
+        A user acts under exactly one membership (``practice.acting``): the one their request,
+        token or task is bound to. Under it, an owner sees every client of that practice and a
+        clinician the clients whose primary clinician they are or who were shared with them.
+        Clients of the user's other practices are invisible (404) until they switch. Anyone
+        without an active membership sees nothing.
         """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        memberships = Membership.objects.active().filter(user=user)
-        owned = memberships.filter(role=Role.OWNER).values("practice_id")
-        member_of = memberships.values("practice_id")
-        shared = ClientShare.objects.filter(client=OuterRef("pk"), clinician=user)
-        return self.filter(
-            Q(practice__in=owned)
-            | (Q(practice__in=member_of) & (Q(primary_clinician=user) | Exists(shared)))
-        )
+        return self.visible_in(user, acting_membership(user))
 
     def visible_in(self, user, membership):
-        """``visible_to(user).filter(practice=membership.practice)`` for ``user``'s own active
-        membership (what ``request.membership`` holds), in simpler SQL: every client of the
-        practice for an owner; for a clinician, their own clients and those shared with them."""
+        """The clients ``user`` sees acting under ``membership`` (one of their own, active):
+        every client of the practice for an owner; for a clinician, their own clients and those
+        shared with them. ``visible_to(user)`` is this under the membership bound to ``user``."""
         if not _acting(user, membership):
             return self.none()
         clients = self.filter(practice_id=membership.practice_id)
@@ -273,14 +269,16 @@ SESSION_MINUTES = (1, 480)
 
 class SessionNoteQuerySet(ClientRowsQuerySet):
     def visible_to(self, user):
-        """Notes ``user`` may read: those of clients ``Client.objects.visible_to(user)`` returns
-        (the client's clinicians, and owners for every client of their practice), plus the
-        notes ``user`` wrote in a practice where they are still an active member."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        """Notes ``user`` may read acting under their one membership: those of clients
+        ``Client.objects.visible_to(user)`` returns (the client's clinicians, and owners for
+        every client of the practice), plus the notes ``user`` wrote in that practice."""
+        membership = acting_membership(user)
+        if not _acting(user, membership):
             return self.none()
-        clients = Client.objects.visible_to(user).values("pk")
-        member_of = Membership.objects.active().filter(user=user).values("practice_id")
-        return self.filter(Q(client__in=clients) | Q(author=user, practice__in=member_of))
+        clients = Client.objects.visible_in(user, membership).values("pk")
+        return self.filter(practice_id=membership.practice_id).filter(
+            Q(client__in=clients) | Q(author=user)
+        )
 
     def signed(self):
         return self.filter(status=SessionNote.Status.SIGNED)
@@ -491,9 +489,7 @@ class NoteAddendum(AppendOnlyModel):
 class ReportQuerySet(ClientRowsQuerySet):
     def visible_to(self, user):
         """Reports about clients ``Client.objects.visible_to(user)`` returns; nothing else."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(client__in=Client.objects.visible_to(user).values("pk"))
+        return self.visible_in(user, acting_membership(user))
 
     def unfinished(self):
         return self.filter(status__in=Report.UNFINISHED)

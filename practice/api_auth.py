@@ -1,13 +1,19 @@
 """API authentication (hashed personal tokens) and the permission every endpoint needs."""
 
+import zoneinfo
+
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from practice.acting import act_as
 from practice.middleware import current_membership
-from practice.models import ApiToken, hash_token
+from practice.models import ApiToken, Membership, hash_token
 
 
 class PersonalTokenAuthentication(authentication.TokenAuthentication):
+    """``Authorization: Token <key>``. The token's practice travels with it (``request.auth``):
+    ``IsPracticeMember`` makes the request act under the user's membership there."""
+
     keyword = "Token"
 
     def authenticate_credentials(self, key: str):
@@ -24,11 +30,34 @@ class PersonalTokenAuthentication(authentication.TokenAuthentication):
         return token.user, token
 
 
+def request_membership(request) -> Membership | None:
+    """The one membership an API request acts under.
+
+    With a token, the user's active membership in the token's practice (none if it ended: the
+    token then reaches nothing). Otherwise the browser session's, which ``PracticeMiddleware``
+    chose (the header's practice switcher), re-resolved when DRF authenticated someone else
+    than the middleware saw (tests' ``force_authenticate``)."""
+    user = request.user
+    django_request = request._request
+    if isinstance(request.auth, ApiToken):
+        return (
+            Membership.objects.active()
+            .select_related("practice")
+            .filter(user=user, practice_id=request.auth.practice_id)
+            .first()
+        )
+    membership = getattr(django_request, "membership", None)
+    if membership is None or membership.user_id != user.pk:
+        membership = current_membership(user, getattr(django_request, "session", None))
+    return membership
+
+
 class IsPracticeMember(permissions.BasePermission):
-    """Authenticated and holding an active membership in some practice.
+    """Authenticated and acting under an active membership of a practice.
 
     Token-authenticated requests are identified only after the middleware ran, so the
-    membership is resolved here too and kept on the request as ``request.membership``.
+    membership is resolved here, kept on the request as ``request.membership`` and bound to the
+    user (``practice.acting``): every queryset the view builds sees that practice only.
     """
 
     message = "You are not an active member of a practice."
@@ -37,9 +66,10 @@ class IsPracticeMember(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        membership = getattr(request._request, "membership", None)
-        if membership is None or membership.user_id != user.pk:
-            membership = current_membership(user, getattr(request._request, "session", None))
-            request._request.membership = membership
-            request._request.practice = membership.practice if membership else None
+        membership = request_membership(request)
+        request._request.membership = membership
+        request._request.practice = membership.practice if membership else None
+        act_as(user, membership)
+        if membership is not None:
+            timezone.activate(zoneinfo.ZoneInfo(membership.practice.time_zone))
         return membership is not None

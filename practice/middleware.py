@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from practice.acting import act_as
 from practice.models import Membership
 
 CURRENT_PRACTICE_SESSION_KEY = "attune_practice_id"
@@ -52,6 +53,9 @@ class PracticeMiddleware:
         membership = choose_membership(request.memberships, getattr(request, "session", None))
         request.membership = membership
         request.practice = membership.practice if membership else None
+        if request.user.is_authenticated:
+            # Visibility follows this one membership (practice.acting), never the user's others.
+            act_as(request.user, membership)
         if membership:
             timezone.activate(zoneinfo.ZoneInfo(membership.practice.time_zone))
             if self._must_set_up_mfa(request, membership):

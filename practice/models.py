@@ -250,9 +250,16 @@ class StaffInvitation(models.Model):
 
 
 class ApiToken(models.Model):
-    """A personal API token. Only a digest is stored; the key is shown once at creation."""
+    """A personal API token. Only a digest is stored; the key is shown once at creation.
+
+    A token belongs to one practice, the one its owner was acting under when they created it:
+    requests made with it act under the user's membership there and see nothing of their
+    other practices. It stops working when that membership ends."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="api_tokens", null=True
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(
         max_length=8, help_text="First characters of the key, to tell tokens apart."

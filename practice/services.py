@@ -298,34 +298,49 @@ def update_practice_settings(request, practice: Practice, changed: list[str]) ->
 # --- Personal API tokens ----------------------------------------------------------------------
 
 
-def _token_practice(request, user: User) -> Practice | None:
-    practice = getattr(request, "practice", None) if request is not None else None
+def _token_practice(request, user: User, practice: Practice | None = None) -> Practice | None:
+    """The practice a new token belongs to: the one named, else the one the request acts
+    under, else the user's only practice (``None`` when that is ambiguous or there is none)."""
+    if practice is None and request is not None:
+        practice = getattr(request, "practice", None)
+    memberships = Membership.objects.active().filter(user=user).select_related("practice")
     if practice is None:
-        membership = Membership.objects.active().filter(user=user).select_related("practice")
-        first = membership.order_by("pk").first()
-        practice = first.practice if first else None
-    return practice
+        first_two = list(memberships.order_by("pk")[:2])
+        return first_two[0].practice if len(first_two) == 1 else None
+    return practice if memberships.filter(practice=practice).exists() else None
 
 
 @transaction.atomic
-def create_api_token(request, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a personal API token for ``user``; return it with the key, which is shown once
-    and never stored (only its digest is). The user needs an active membership."""
-    practice = _token_practice(request, user)
+def create_api_token(
+    request, user: User, name: str, practice: Practice | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal API token for ``user`` in ``practice`` (by default the one the request
+    acts under); return it with the key, which is shown once and never stored (only its digest
+    is). The user needs an active membership there; the token sees only that practice."""
+    practice = _token_practice(request, user, practice)
     if practice is None or not user.is_active:
-        raise ValidationError("Only active members of a practice can have API tokens.")
+        raise ValidationError(
+            "Only active members of a practice can have API tokens; "
+            "a member of several practices names the practice."
+        )
     name = name.strip()
     if not name:
         raise ValidationError("Give the token a name, so you can tell it apart later.")
     raw, digest = new_token()
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], key_hash=digest)
+    token = ApiToken.objects.create(
+        user=user, practice=practice, name=name, prefix=raw[:8], key_hash=digest
+    )
     audit.record(request, AuditAction.CREATE, token, practice=practice, actor=user, fields=["name"])
     return token, raw
 
 
 def active_api_tokens(user: User):
     """The user's tokens that still work, newest first."""
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
+    return (
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        .select_related("practice")
+        .order_by("-created_at")
+    )
 
 
 @transaction.atomic
@@ -334,7 +349,7 @@ def revoke_api_token(request, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        practice = _token_practice(request, token.user)
+        practice = token.practice
         if practice is not None:
             audit.record(
                 request, AuditAction.DELETE, token, practice=practice, fields=["revoked_at"]

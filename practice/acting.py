@@ -1,0 +1,63 @@
+"""The one membership a user acts under.
+
+Attune's tenancy rule: **a request acts under exactly one membership**. Visibility
+(``Client.objects.visible_to(user)`` and every queryset built on it) and role both come from
+that membership's practice, so an object of the user's other practices answers 404 until they
+switch, whatever roles they hold there.
+
+The membership is bound to the user object that the request (or task) carries:
+
+- pages: ``PracticeMiddleware`` binds the membership chosen in the session (the header's
+  practice switcher) or the first one;
+- the API: ``IsPracticeMember`` binds the membership of the practice an API token belongs to
+  (tokens are bound to one practice at creation), or the session's for browser calls;
+- background work and commands: the task binds the membership in the practice of the row it
+  works on (``act_in``).
+
+A user object nobody bound acts under its default membership (the first active one, as the
+middleware chooses when the session names none), never under several at once.
+"""
+
+from practice.models import Membership
+
+_ATTR = "_attune_acting_membership"
+_UNSET = object()
+
+
+def act_as(user, membership: Membership | None):
+    """Bind ``membership`` (one of ``user``'s own, or ``None`` for "acts under none") to
+    ``user`` for the rest of this request or task; returns ``user``."""
+    if membership is not None and membership.user_id != user.pk:
+        raise ValueError("A user can only act under a membership of their own.")
+    setattr(user, _ATTR, membership)
+    return user
+
+
+def act_in(user, practice_id):
+    """Bind ``user``'s active membership in practice ``practice_id`` (or none, when they hold no
+    active membership there: then they see nothing). For tasks and commands working on one
+    practice's rows. Returns ``user``."""
+    membership = (
+        Membership.objects.active()
+        .select_related("practice")
+        .filter(user_id=user.pk, practice_id=practice_id)
+        .first()
+    )
+    return act_as(user, membership)
+
+
+def default_membership(user) -> Membership | None:
+    """The first of ``user``'s active memberships: what a fresh session acts under."""
+    return Membership.objects.active().select_related("practice").filter(user_id=user.pk).first()
+
+
+def acting_membership(user) -> Membership | None:
+    """The membership ``user`` acts under: the bound one, else the default (looked up afresh
+    each time, so a membership changed since is never served stale). ``None`` for anonymous
+    or inactive users and for users bound to none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    bound = getattr(user, _ATTR, _UNSET)
+    if bound is not _UNSET:
+        return bound
+    return default_membership(user)
