@@ -15,7 +15,7 @@ urlpatterns = [
     path("<uuid:pk>/discharge/", views.client_discharge, name="discharge"),
     path("<uuid:pk>/reactivate/", views.client_reactivate, name="reactivate"),
     path("<uuid:pk>/share/", views.client_share, name="share"),
-    path("<uuid:pk>/share/<int:user_id>/remove/", views.client_unshare, name="unshare"),
+    path("<uuid:pk>/share/<id:user_id>/remove/", views.client_unshare, name="unshare"),
     # Session notes
     path("<uuid:pk>/timeline/", note_views.client_timeline, name="timeline"),
     path("<uuid:pk>/notes/", note_views.note_list, name="notes"),
@@ -29,7 +29,7 @@ urlpatterns = [
     ),
     path("notes/search/", note_views.note_search, name="note_search"),
     path("notes/tags/", note_views.tag_list, name="note_tags"),
-    path("notes/tags/<int:tag_pk>/", note_views.tag_edit, name="note_tag_edit"),
+    path("notes/tags/<id:tag_pk>/", note_views.tag_edit, name="note_tag_edit"),
     path("<uuid:pk>/progress/", progress_views.client_progress, name="progress"),
     # Reports
     path("<uuid:pk>/reports/new/", report_views.report_request, name="report_request"),

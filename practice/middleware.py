@@ -2,16 +2,31 @@
 
 import zoneinfo
 
-from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils import timezone
 
+from practice import mfa
 from practice.acting import act_as
 from practice.models import Membership
 
 CURRENT_PRACTICE_SESSION_KEY = "attune_practice_id"
-# Paths a member must still reach while the practice requires two-factor authentication.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/invite/", "/q/")
+# Paths a member must still reach while the practice requires two-factor authentication:
+# signing in and out and the set-up pages (allauth), switching to another practice, files the
+# set-up page loads and icons the browser asks for by itself (a redirect there would re-render
+# the set-up page behind the member's back), the client's questionnaire link, invitations and
+# the health probe. The API is not exempt from the policy: ``practice.mfa.MfaSatisfied`` holds it
+# there, where token requests are identified.
+MFA_EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/practice/switch/",
+    "/static/",
+    "/media/",
+    "/favicon.ico",
+    "/robots.txt",
+    "/healthz",
+    "/invite/",
+    "/q/",
+    "/api/",
+)
 
 
 def active_memberships(user) -> list[Membership]:
@@ -59,19 +74,13 @@ class PracticeMiddleware:
         if membership:
             timezone.activate(zoneinfo.ZoneInfo(membership.practice.time_zone))
             if self._must_set_up_mfa(request, membership):
-                return redirect(reverse("mfa_activate_totp"))
+                return mfa.refuse_until_set_up(request)
         else:
             timezone.deactivate()
         return self.get_response(request)
 
     @staticmethod
     def _must_set_up_mfa(request, membership) -> bool:
-        if not membership.practice.require_mfa or request.path.startswith(MFA_EXEMPT_PREFIXES):
+        if request.path.startswith(MFA_EXEMPT_PREFIXES):
             return False
-        if request.path.startswith("/api/"):
-            return False  # API tokens are created from an MFA-protected session
-        from allauth.mfa.models import Authenticator
-
-        return not Authenticator.objects.filter(
-            user=request.user, type=Authenticator.Type.TOTP
-        ).exists()
+        return mfa.mfa_missing(request.user, membership)

@@ -66,7 +66,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "practice.admin_config.AdminConfig",  # django.contrib.admin behind allauth's login and MFA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -238,6 +238,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Attune"
+# Showing the set-up page keeps the secret in the session instead of making a new one per GET
+# (practice/mfa.py), so a browser's extra requests cannot invalidate the code being scanned.
+MFA_FORMS = {"activate_totp": "practice.mfa.ActivateTOTPForm"}
+# Django's admin is mounted only when asked for (default: in development), and then signs in
+# through allauth (lockout, two-factor) and opens only for staff with an authenticator app.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", DEBUG)
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
@@ -335,7 +341,11 @@ REST_FRAMEWORK = {
         "practice.api_auth.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["practice.api_auth.IsPracticeMember"],
+    # In this order: IsPracticeMember resolves the membership MfaSatisfied checks.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "practice.api_auth.IsPracticeMember",
+        "practice.mfa.MfaSatisfied",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from practice.api_urls import router
+from practice.converters import DatabaseIdConverter
 from practice.views import (
     account,
     audit_log,
@@ -17,6 +18,9 @@ from practice.views import (
     switch,
 )
 
+# Before the include()s below load the apps' URLconfs, which write <id:pk> for database ids.
+register_converter(DatabaseIdConverter, "id")
+
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
@@ -26,23 +30,23 @@ urlpatterns = [
     path("q/", include("assessments.urls_client")),
     path("practice/team/", members.team, name="practice_members"),
     path(
-        "practice/team/invitations/<int:pk>/resend/",
+        "practice/team/invitations/<id:pk>/resend/",
         members.invitation_resend,
         name="practice_invitation_resend",
     ),
     path(
-        "practice/team/invitations/<int:pk>/revoke/",
+        "practice/team/invitations/<id:pk>/revoke/",
         members.invitation_revoke,
         name="practice_invitation_revoke",
     ),
-    path("practice/team/<int:pk>/role/", members.member_role, name="practice_member_role"),
+    path("practice/team/<id:pk>/role/", members.member_role, name="practice_member_role"),
     path(
-        "practice/team/<int:pk>/deactivate/",
+        "practice/team/<id:pk>/deactivate/",
         members.member_deactivate,
         name="practice_member_deactivate",
     ),
     path(
-        "practice/team/<int:pk>/reactivate/",
+        "practice/team/<id:pk>/reactivate/",
         members.member_reactivate,
         name="practice_member_reactivate",
     ),
@@ -52,13 +56,25 @@ urlpatterns = [
     path("practice/switch/", switch.practice_switch, name="practice_switch"),
     path("account/", account.account_security, name="account_security"),
     path("account/tokens/new/", account.token_create, name="account_token_create"),
-    path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="account_token_revoke"),
+    path("account/tokens/<id:pk>/revoke/", account.token_revoke, name="account_token_revoke"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
-    path("admin/", admin.site.urls),
+    # The split view serves Swagger UI's start-up script as a file of its own (?script), so the
+    # page needs no inline script under the Content-Security-Policy.
+    path(
+        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"
+    ),
 ]
+
+
+def admin_urls() -> list:
+    """``/admin/`` only with ADMIN_ENABLED (default: DEBUG); without it the admin is a 404 like
+    any unknown path. Signing in goes through allauth and two-factor (practice/admin_site.py)."""
+    return [path("admin/", admin.site.urls)] if settings.ADMIN_ENABLED else []
+
+
+urlpatterns += admin_urls()
 
 if settings.DEBUG:
     urlpatterns += [

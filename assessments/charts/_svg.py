@@ -200,8 +200,12 @@ def open_root(
     title: str,
     desc: str,
     tips: Iterable[Focusable] = (),
+    style_nonce: str | None = None,
 ) -> None:
     """The ``<svg>`` element, its accessible name and description, and the tooltip rules.
+
+    The rules pair each point with its own tooltip by id, so they cannot live in the site's
+    stylesheet; a page whose Content-Security-Policy forbids inline styles passes its nonce.
 
     The root is a named ``group``, not ``img``: an ``img`` makes its children presentational,
     which would hide the focusable points from assistive technology.
@@ -231,7 +235,7 @@ def open_root(
             f"#{prefix}-f{i}:hover ~ #{prefix}-t{i}, #{prefix}-f{i}:focus ~ #{prefix}-t{i}"
             " { visibility: visible; }"
         )
-    w.start("style")
+    w.start("style", {"nonce": style_nonce})
     for rule in rules:
         w.raw(rule)
     w.end("style")

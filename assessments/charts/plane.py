@@ -175,8 +175,9 @@ def _describe(chart: PlaneChart, path: list[PlanePoint]) -> str:
     return " ".join(parts)
 
 
-def plane_svg(chart: PlaneChart) -> str:
-    """Render ``chart`` as a standalone SVG document (a string), the same for page and PDF."""
+def plane_svg(chart: PlaneChart, *, style_nonce: str | None = None) -> str:
+    """Render ``chart`` as a standalone SVG document (a string), the same for page and PDF.
+    ``style_nonce`` marks the tooltip ``<style>`` for a page's Content-Security-Policy."""
     prefix = chart.id_prefix or default_id_prefix("plane", chart)
     xa, ya = chart.x_axis, chart.y_axis
     path = sorted(chart.path, key=lambda p: p.date)
@@ -217,6 +218,7 @@ def plane_svg(chart: PlaneChart) -> str:
     w = SvgWriter()
     open_root(
         w,
+        style_nonce=style_nonce,
         prefix=prefix,
         kind="plane",
         width=width,

@@ -239,8 +239,9 @@ def _describe(chart: TrajectoryChart, visible: list[tuple[Series, list[Point]]])
     return " ".join(parts)
 
 
-def trajectory_svg(chart: TrajectoryChart) -> str:
-    """Render ``chart`` as a standalone SVG document (a string), the same for page and PDF."""
+def trajectory_svg(chart: TrajectoryChart, *, style_nonce: str | None = None) -> str:
+    """Render ``chart`` as a standalone SVG document (a string), the same for page and PDF.
+    ``style_nonce`` marks the tooltip ``<style>`` for a page's Content-Security-Policy."""
     prefix = chart.id_prefix or default_id_prefix("trajectory", chart)
     scale = chart.y
     visible = _visible(chart)
@@ -293,6 +294,7 @@ def trajectory_svg(chart: TrajectoryChart) -> str:
     w = SvgWriter()
     open_root(
         w,
+        style_nonce=style_nonce,
         prefix=prefix,
         kind="trajectory",
         width=width,

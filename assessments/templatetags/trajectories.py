@@ -14,15 +14,17 @@ register = template.Library()
 
 
 @register.filter
-def trajectory_svg(chart) -> str:
-    """Inline SVG of a ``charts.TrajectoryChart``; the renderer escapes every label."""
-    return mark_safe(charts.trajectory_svg(chart))  # noqa: S308
+def trajectory_svg(chart, csp_nonce="") -> str:
+    """Inline SVG of a ``charts.TrajectoryChart``; the renderer escapes every label.
+    ``{{ chart|trajectory_svg:request.csp_nonce }}`` lets its tooltip rules pass the page's
+    Content-Security-Policy (the nonce is made, and sent in the header, on first use)."""
+    return mark_safe(charts.trajectory_svg(chart, style_nonce=str(csp_nonce) or None))  # noqa: S308
 
 
 @register.filter
-def plane_svg(chart) -> str:
-    """Inline SVG of a ``charts.PlaneChart``; the renderer escapes every label."""
-    return mark_safe(charts.plane_svg(chart))  # noqa: S308
+def plane_svg(chart, csp_nonce="") -> str:
+    """Inline SVG of a ``charts.PlaneChart``; ``csp_nonce`` as for ``trajectory_svg``."""
+    return mark_safe(charts.plane_svg(chart, style_nonce=str(csp_nonce) or None))  # noqa: S308
 
 
 @register.filter

@@ -4,6 +4,8 @@ import email
 from email import policy
 from pathlib import Path
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import render
@@ -38,6 +40,9 @@ def outbox_list(request):
 
 
 @require_GET
+# The HTML preview is an iframe srcdoc, which inherits this page's policy; e-mails carry their
+# styles inline (mail clients ignore stylesheets). Development only, and the iframe is sandboxed.
+@csp_update({"style-src": [UNSAFE_INLINE]})
 def outbox_message(request, name: str):
     path = _outbox() / f"{name}.eml"
     if "/" in name or not path.is_file():

@@ -150,8 +150,8 @@ def test_query_count_does_not_grow_with_rows(
 
 
 @pytest.mark.django_db
-def test_audit_events_are_read_only_in_the_admin(alice, practice_a):
-    admin_user = UserFactory(is_staff=True, is_superuser=True)
+def test_audit_events_are_read_only_in_the_admin(alice, practice_a, admin_mounted, support_user):
+    admin_user = support_user
     request = RequestFactory().get("/admin/")
     request.user = admin_user
     model_admin = site._registry[AuditEvent]
@@ -175,16 +175,14 @@ def test_audit_events_are_read_only_in_the_admin(alice, practice_a):
 @pytest.mark.parametrize(
     "model", ["user", "practice", "membership", "staffinvitation", "apitoken", "auditevent"]
 )
-def test_admin_pages_load(model, alice):
-    admin_user = UserFactory(is_staff=True, is_superuser=True)
-    web = logged_in(admin_user)
+def test_admin_pages_load(model, alice, admin_mounted, support_user):
+    web = logged_in(support_user)
     assert web.get(reverse(f"admin:practice_{model}_changelist")).status_code == 200
 
 
 @pytest.mark.django_db
-def test_admin_creates_a_user_by_email():
-    admin_user = UserFactory(is_staff=True, is_superuser=True)
-    web = logged_in(admin_user)
+def test_admin_creates_a_user_by_email(admin_mounted, support_user):
+    web = logged_in(support_user)
     response = web.post(
         reverse("admin:practice_user_add"),
         {

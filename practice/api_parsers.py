@@ -1,0 +1,49 @@
+"""The API's JSON parser: malformed or absurdly nested bodies are a 400, never a 500.
+
+DRF's ``JSONParser`` turns a ``ValueError`` into a 400 but lets ``RecursionError`` through, so a
+body of ``"[" * 100000`` answered 500 on every JSON endpoint. Bodies nested a few hundred levels
+deep parse, but then recurse through serializers and reach PostgreSQL's own JSON depth limit.
+No Attune request is nested more than a few levels, so anything deeper than ``MAX_DEPTH`` is
+refused at the door with a message that says why.
+"""
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
+
+MAX_DEPTH = 32
+
+
+def nesting_depth(value) -> int:
+    """How many arrays and objects deep ``value`` goes (a scalar is 0); iterative, so the check
+    itself cannot overflow the stack."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+class BoundedJSONParser(JSONParser):
+    """``JSONParser`` that answers 400 to bodies nested deeper than ``MAX_DEPTH``."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        too_deep = ParseError(
+            f"JSON parse error - the body is nested more than {MAX_DEPTH} levels deep."
+        )
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise too_deep from None
+        if nesting_depth(data) > MAX_DEPTH:
+            raise too_deep
+        return data
