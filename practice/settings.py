@@ -11,6 +11,7 @@ set, which the settings tests use to see exactly what the environment alone give
 import os
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
@@ -90,6 +91,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their caching; every other response gets the
+    # Content-Security-Policy, Permissions-Policy and no-store (see "Response headers" below).
+    "practice.headers.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -211,6 +217,53 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 # it is REMOTE_ADDR and X-Forwarded-For is ignored, since anyone could send it.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_PROXY else 0, minimum=0)
 X_FRAME_OPTIONS = "DENY"
+
+# --- Response headers (practice/headers.py) ----------------------------------------------------
+# No inline script anywhere: pages load JavaScript from our static files only (HTMX from
+# django-htmx, Swagger UI from the sidecar through SpectacularSwaggerSplitView). Styles come from
+# our stylesheet; the one inline <style> left, the tooltip rules inside an SVG chart, carries
+# the request's nonce (assessments/templatetags/trajectories.py), so no 'unsafe-inline' either.
+# NONCE appears in the header only on responses that used it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],  # allauth's TOTP QR code is a data: URI
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+# Browser features Attune never uses are switched off for every page, so injected or third-party
+# code cannot reach them either. WebAuthn (publickey-credentials-*) stays available for passkeys.
+PERMISSIONS_POLICY: dict[str, list[str]] = dict.fromkeys(
+    (
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ),
+    [],
+)
 # HSTS preloading binds the whole domain and its subdomains to HTTPS for months and is slow to
 # undo, so it is the operator's opt-in (SECURE_HSTS_PRELOAD=true), not a default to warn about.
 SILENCED_SYSTEM_CHECKS: list[str] = ["security.W021"]
@@ -345,6 +398,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "practice.api_auth.IsPracticeMember",
         "practice.mfa.MfaSatisfied",
+    ],
+    # Deeply nested JSON is a 400, not a RecursionError (practice/api_parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "practice.api_parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
