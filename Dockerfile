@@ -55,6 +55,7 @@ case "$role" in
       --workers "${WEB_CONCURRENCY:-3}" \
       --timeout "${GUNICORN_TIMEOUT:-60}" \
       --worker-tmp-dir /dev/shm \
+      --logger-class practice.gunicorn_logger.RedactingLogger \
       "$@"
     ;;
   worker)

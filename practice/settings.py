@@ -429,13 +429,32 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging: never personal data, only ids -------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# Every record reaches the one console handler, which redacts questionnaire link tokens
+# (practice/log_redaction.py); the loggers that carry request paths redact at the source too.
+# "django" is listed to drop Django's own handlers (a second console, mail to ADMINS), and
+# "django.server" to let it propagate here instead of to nowhere.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact_link_tokens": {"()": "practice.log_redaction.RedactLinkTokens"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_link_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"level": LOG_LEVEL},
+        "django.request": {"level": "ERROR", "filters": ["redact_link_tokens"]},
+        "django.server": {
+            "level": "WARNING",
+            "propagate": True,
+            "filters": ["redact_link_tokens"],
+        },
+    },
 }
 
 HEALTHZ_BROKER_TIMEOUT = 2

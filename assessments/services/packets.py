@@ -250,23 +250,27 @@ def revoke_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
 
 def find_packet(raw_token, now=None) -> Packet | None:
     """The open, unexpired packet this link belongs to, or ``None`` for any other link
-    (malformed, unknown, replaced, expired, revoked, completed): callers answer them all alike."""
+    (malformed, unknown, replaced, expired, revoked, completed): callers answer them all alike.
+
+    Every link costs the same work, so timing cannot tell an unknown link from a dead one: one
+    query by the token's hash that carries the packet's conditions, which the database answers
+    with nothing for both (a malformed token is looked up as a hash no row has)."""
     now = now or timezone.now()
-    if not isinstance(raw_token, str) or not TOKEN_PATTERN.match(raw_token):
-        return None
+    well_formed = isinstance(raw_token, str) and TOKEN_PATTERN.match(raw_token)
     token = (
         PacketToken.objects.select_related(
             "packet__practice", "packet__client__practice", "packet__client__primary_clinician"
         )
-        .filter(token_hash=hash_token(raw_token))
+        .filter(
+            token_hash=hash_token(raw_token) if well_formed else "",
+            packet__status__in=Packet.OPEN_STATUSES,
+            packet__expires_at__gt=now,
+        )
         .first()
     )
     if token is None:
         return None
-    packet = token.packet
-    if packet.status not in Packet.OPEN_STATUSES or packet.expires_at <= now:
-        return None
-    return packet
+    return token.packet
 
 
 def start_visit(packet: Packet, *, request=None, now=None) -> Packet:

@@ -3,9 +3,15 @@
 - GET and HEAD only show (mail scanners fetch every link): the landing page, a page of
   questions. Starting the visit, saving a page and submitting are POSTs.
 - Every bad link (malformed, unknown, replaced, expired, revoked, completed) gets the same
-  friendly 404 page, which says nothing about the client or whether the link ever existed.
-  Failed lookups are counted per client address in the cache; past the limit the address gets
-  a 429 page until the window passes.
+  friendly 404 page, which says nothing about the client or whether the link ever existed, after
+  the same work (one lookup by the token's hash, see ``find_packet``), so neither the answer nor
+  its timing tells an unknown link from a dead one.
+- Only failed lookups are counted, per client address, in the cache; past the limit the
+  address gets a 429 page for further bad links until the window passes. A working link is
+  looked up first and always served, so guesses from a shared address (a clinic's Wi-Fi, a
+  carrier's NAT) never lock a client out of their own link. The 256-bit token is what makes
+  guessing hopeless; the limit only tells a scanner to stop. With the cache down it stops
+  counting rather than failing the request.
 - Every page sends ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``, loads
   nothing but our own stylesheet and sets no cookie.
 - No CSRF token: with ``no-referrer`` browsers send ``Origin: null`` on these POSTs, which
@@ -13,6 +19,7 @@
   only credential; a forged cross-site POST would need it, and no session or cookie is involved.
 """
 
+import logging
 from functools import wraps
 
 from django.core.cache import cache
@@ -26,6 +33,8 @@ from assessments.models import Packet
 from assessments.services import packets as packet_service
 from assessments.services import responses as response_service
 from practice.audit import client_ip
+
+logger = logging.getLogger(__name__)
 
 FAILED_LOOKUPS_ALLOWED = 20
 """Failed link lookups one address may make per window before it is refused for a while."""
@@ -51,17 +60,20 @@ def _limit_key(request) -> str:
     return f"attune:questionnaire-link-failures:{client_ip(request) or 'unknown'}"
 
 
-def _is_limited(request) -> bool:
-    return (cache.get(_limit_key(request)) or 0) >= FAILED_LOOKUPS_ALLOWED
-
-
-def _count_failure(request) -> None:
+def _count_failure(request) -> int:
+    """Count one failed lookup from the request's address; the address's failures so far in the
+    window, or 0 when the cache cannot say (the limit lapses while the cache is down)."""
     key = _limit_key(request)
-    cache.add(key, 0, FAILED_LOOKUP_WINDOW)
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, FAILED_LOOKUP_WINDOW)
+        cache.add(key, 0, FAILED_LOOKUP_WINDOW)
+        try:
+            return cache.incr(key) or 0
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, FAILED_LOOKUP_WINDOW)
+            return 1
+    except Exception as exc:  # any cache backend's outage: degrade, never a 500 for a client
+        logger.warning("questionnaire link limiter: cache unavailable (%s)", type(exc).__name__)
+        return 0
 
 
 def _refused(request):
@@ -76,14 +88,14 @@ def _invalid(request):
 
 
 def _packet(request, token) -> tuple[Packet | None, object]:
-    """The packet behind ``token``, or the response to send instead (404 or 429)."""
-    if _is_limited(request):
-        return None, _refused(request)
+    """The packet behind ``token``, or the response to send instead: 404, or 429 once the
+    address has failed too often. A working link is served whatever the address did before."""
     packet = packet_service.find_packet(token)
-    if packet is None:
-        _count_failure(request)
-        return None, _invalid(request)
-    return packet, None
+    if packet is not None:
+        return packet, None
+    if _count_failure(request) > FAILED_LOOKUPS_ALLOWED:
+        return None, _refused(request)
+    return None, _invalid(request)
 
 
 def _context(packet: Packet, **extra) -> dict:
