@@ -62,9 +62,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file of its own (?script), so the
     # page needs no inline script under the Content-Security-Policy.
-    path(
-        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"
-    ),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
 ]
 
 
