@@ -2,7 +2,8 @@
 
 ``queue_email()`` is how the app sends mail for a practice. It renders the three templates of an
 e-mail (subject, plain text, HTML), stores an ``OutboundEmail`` row and enqueues
-``send_outbound_email`` when the transaction commits. ``deliver_email()`` (what that task runs)
+``send_outbound_email`` when the transaction commits (``practice.queue``: a broker that is down
+then costs a delay, never the request). ``deliver_email()`` (what that task runs)
 claims the row, hands it to Django's mail backend and records the outcome, retrying transient
 failures with backoff. ``requeue_stuck_emails()`` (run by the beat sweeper) re-enqueues rows
 whose message was lost, so a lost message delays an e-mail but never drops it.
@@ -25,6 +26,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from practice.models import OutboundEmail, Practice
+from practice.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +103,7 @@ def queue_email(
         text_body=rendered.text,
         html_body=rendered.html,
     )
-    send_outbound_email.delay_on_commit(email.pk)
+    enqueue_on_commit(send_outbound_email, email.pk)
     logger.info("outbound e-mail %s (%s) queued", email.pk, kind)
     return email
 
@@ -239,6 +241,6 @@ def requeue_stuck_emails(now: datetime | None = None) -> list[int]:
     if ids:
         OutboundEmail.objects.filter(pk__in=ids, status=Status.QUEUED).update(next_attempt_at=now)
         for email_id in ids:
-            send_outbound_email.delay_on_commit(email_id)
+            enqueue_on_commit(send_outbound_email, email_id)
         logger.warning("re-enqueued %s stuck outbound e-mail(s): %s", len(ids), ids)
     return ids

@@ -33,6 +33,7 @@ from assessments.models import (
 )
 from clients.models import Client, SessionNote
 from practice.models import ClientProgress, PracticeBaselineScores, ProgressChange
+from practice.queue import enqueue_on_commit
 
 CHUNK = 500
 # Worst first: a deterioration anywhere outranks an improvement elsewhere.
@@ -333,7 +334,7 @@ def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
         if any(
             _sample_sets_sd(reads.numbers[(practice_id, i)], i, reads.versions) for i in changed
         ):
-            tasks.rebuild_practice_progress.delay_on_commit(practice_id)
+            enqueue_on_commit(tasks.rebuild_practice_progress, practice_id)
     row = _row(client_id, reads, now)
     _save([row])
     return row

@@ -143,9 +143,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "practice.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# With Redis down the cache degrades instead of failing the request: django-redis answers a
+# miss (None) for reads and ignores writes, logging each error (logger "django_redis.cache"),
+# and gives up on a dead server within a second. What that means for each use of the cache:
+# the /q/ link limiter stops counting (it never stands between a client and a valid link);
+# allauth's login rate limits cannot take their lock and TOTP codes cannot be marked used, so
+# sign-in answers 429 until Redis is back (failing closed: a lockout that an outage lifts would
+# invite one), while signed-in people carry on: sessions live in the database (Django's default
+# SESSION_ENGINE), never in the cache.
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+REDIS_CACHE_OPTIONS = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 1.0}
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
     }
 else:
     # A database cache is shared by every process, so login rate limits hold across them.
@@ -321,9 +336,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A message not acknowledged within this window is handed to another worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message not acknowledged within this window is handed to another worker. A dead Redis
+    # host is given up on within two seconds rather than the operating system's minutes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request publishes after its commit (practice/queue.py); with the broker down it tries once
+# more and moves on, leaving the row for its sweeper, instead of holding the request.
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

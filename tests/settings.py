@@ -29,7 +29,8 @@ if REDIS_URL:  # noqa: F405
     _parts = urlsplit(REDIS_URL)  # noqa: F405
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": urlunsplit(_parts._replace(path=f"/{15 - _worker}")),
+            "OPTIONS": REDIS_CACHE_OPTIONS,  # noqa: F405
         }
     }

@@ -25,6 +25,7 @@ from assessments.models import (
 )
 from practice import audit, tasks
 from practice.models import AuditAction, Practice
+from practice.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -412,7 +413,7 @@ def save_practice_numbers(request, instrument: Instrument, data: dict) -> list[s
             changed.append(name)
     if changed:
         audit.record(request, AuditAction.UPDATE, row, practice=practice, fields=changed)
-        tasks.rebuild_practice_progress.delay_on_commit(practice.pk)  # labels of every client
+        enqueue_on_commit(tasks.rebuild_practice_progress, practice.pk)  # every client's labels
     return changed
 
 

@@ -40,6 +40,7 @@ from clients.reports import pdf, storage
 from clients.services import can_manage
 from practice import audit
 from practice.models import AuditAction, Membership, Practice
+from practice.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 Status = Report.Status
@@ -159,7 +160,7 @@ def clean_options(practice: Practice, options: ReportOptions) -> ReportOptions:
 def _enqueue(report_id) -> None:
     from clients.tasks import render_report  # the tasks module imports this one
 
-    render_report.delay_on_commit(str(report_id))
+    enqueue_on_commit(render_report, str(report_id))
 
 
 @transaction.atomic
@@ -460,7 +461,7 @@ def sweep(now: datetime.datetime | None = None) -> list:
         Report.objects.filter(pk__in=lost, status=Status.QUEUED).update(next_attempt_at=now)
     ids = revived + lost
     for report_id in ids:
-        render_report.delay_on_commit(str(report_id))
+        enqueue_on_commit(render_report, str(report_id))
     if ids:
         logger.warning(
             "re-enqueued %s report(s): %s from dead workers, %s lost messages",
