@@ -1,12 +1,15 @@
 """Operations on clients. Each one writes its audit event in the same transaction."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clients.models import Client, ClientShare
 from practice import audit
-from practice.models import AuditAction, Membership, Practice, Role
+from practice.models import AuditAction, Membership, Practice, Role, User
 
 
 def practice_clinicians(practice: Practice):
@@ -57,15 +60,32 @@ def _require_manager(request, client: Client) -> None:
         raise PermissionDenied("Only the client's primary clinician or an owner can do this.")
 
 
+@dataclass
+class Discharge:
+    client: Client
+    closed: object  # what ``close_open_work`` returned (the pages': schedules and links closed)
+
+
 @transaction.atomic
-def discharge_client(request, client: Client) -> Client:
+def discharge_client(request, client: Client, *, close_open_work) -> Discharge:
+    """Discharge ``client`` (an owner or the primary clinician): the record is kept, and
+    nothing more reaches the client.
+
+    ``close_open_work(client)`` runs in the same transaction and ends whatever would still
+    reach them; pages pass ``assessments.services.end_client_questionnaires`` (schedules
+    ended, open links revoked). The questionnaire layer sits above this one, so the step is
+    handed in, and it is required so that no caller forgets it. It runs for a client already
+    discharged too, closing anything left open (say, by a discharge from before it existed).
+    """
     _require_manager(request, client)
     if client.status != Client.Status.DISCHARGED:
         client.status = Client.Status.DISCHARGED
         client.discharged_at = timezone.now()
         client.save(update_fields=["status", "discharged_at", "updated_at"])
         audit.record(request, AuditAction.DISCHARGE, client, fields=["status"])
-    return client
+    return Discharge(client=client, closed=close_open_work(client))
+
+
 
 
 @transaction.atomic
@@ -104,3 +124,52 @@ def unshare_client(request, client: Client, clinician_id: int) -> None:
     deleted, _ = ClientShare.objects.filter(client=client, clinician_id=clinician_id).delete()
     if deleted:
         audit.record(request, AuditAction.UNSHARE, client, fields=["shared_with"])
+
+
+# --- A member leaving ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def hand_over_clients(request, practice: Practice, leaving, successor) -> int:
+    """Make ``successor`` the primary clinician of every active client ``leaving`` holds in
+    ``practice`` (the leaving member's clients, at deactivation); returns how many.
+
+    Active clients must not stay with someone who has left: their questionnaire e-mails would
+    name that person and alert notices (a PHQ-9 item 9 answer) would go to someone who can no
+    longer sign in, and to nobody else. So with active clients ``successor`` is required.
+    Discharged clients keep their clinician: the record says who treated them, and nothing
+    reaches them any more. A share the successor held becomes redundant and is removed.
+    Audited per client, like any change of primary clinician."""
+    clients = list(
+        Client.objects.select_for_update()
+        .filter(practice=practice, primary_clinician=leaving, status=Client.Status.ACTIVE)
+        .order_by("pk")
+    )
+    if not clients:
+        return 0
+    if successor is None or successor.pk == leaving.pk:
+        raise ValidationError(
+            f"{leaving} is the primary clinician of {len(clients)} active "
+            f"client{'s' if len(clients) != 1 else ''}: choose who takes them over."
+        )
+    if not Membership.objects.active().filter(practice=practice, user=successor).exists():
+        raise ValidationError("Choose an active member of this practice to take the clients over.")
+    for client in clients:
+        client.primary_clinician = successor
+        client.save(update_fields=["primary_clinician", "updated_at"])
+        audit.record(request, AuditAction.UPDATE, client, fields=["primary_clinician"])
+    ClientShare.objects.filter(client__in=clients, clinician=successor).delete()
+    return len(clients)
+
+
+def caseload_holders(practice: Practice):
+    """Who can be chosen when filtering by clinician (the dashboard): the practice's active
+    members, and anyone who still holds a client of it, deactivated or not, so a caseload stays
+    findable after its clinician has left. Each is annotated with ``is_current``."""
+    current = Membership.objects.active().filter(practice=practice, user=OuterRef("pk"))
+    holds = Client.objects.filter(practice=practice, primary_clinician=OuterRef("pk"))
+    return (
+        User.objects.annotate(is_current=Exists(current))
+        .filter(Q(is_current=True) | Exists(holds))
+        .order_by("full_name", "email")
+    )

@@ -45,6 +45,40 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, label="Role")
 
 
+class DeactivateForm(forms.Form):
+    """Confirming a member's deactivation. With active clients, the owner must choose who
+    takes them over (``clients.services.hand_over_clients`` says why); without, nothing to ask."""
+
+    successor = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Who takes over their active clients",
+        empty_label="Choose…",
+        error_messages={
+            "required": "Choose who takes over their active clients.",
+            "invalid_choice": "Choose an active member of this practice.",
+        },
+    )
+
+    def __init__(self, *args, membership, active_clients: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not active_clients:
+            del self.fields["successor"]
+            return
+        self.fields["successor"].queryset = (
+            User.objects.filter(
+                memberships__practice=membership.practice_id,
+                memberships__is_active=True,
+                is_active=True,
+            )
+            .exclude(pk=membership.user_id)
+            .order_by("full_name", "email")
+        )
+        self.fields["successor"].help_text = (
+            f"Their {active_clients} active client{'s' if active_clients != 1 else ''} move to "
+            "this person. Discharged clients keep their clinician."
+        )
+
+
 class AcceptInvitationForm(forms.Form):
     """A new account's name and password, checked against the password validators."""
 

@@ -5,8 +5,10 @@ Functions that send e-mail say so in their docstring.
 """
 
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -82,19 +84,92 @@ def change_role(request, membership: Membership, role: str) -> Membership:
     return membership
 
 
+@dataclass
+class Deactivation:
+    """What deactivating a member did, for the owner's confirmation message."""
+
+    membership: Membership
+    handed_over: object = None  # what ``hand_over`` returned (the page's: clients reassigned)
+    sessions_ended: int = 0
+    tokens_revoked: int = 0
+
+
+def end_sessions(user: User) -> int:
+    """Delete every stored session signed in as ``user``, so their open browsers are signed out
+    at once instead of at the idle timeout. Returns how many.
+
+    Sessions live in the database (``SESSION_ENGINE`` is Django's default, ``db``; ``cached_db``
+    works too: each key is deleted through its store). A session is found by decoding it, as
+    there is no user column; a practice has few live sessions. With an engine that cannot be
+    listed (cache only, signed cookies) nothing is deleted, and ``member_required`` still stops
+    such a session at its next page."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store, "get_model_class"):
+        return 0
+    wanted = str(user.pk)
+    ended = 0
+    rows = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    for key, data in rows.values_list("session_key", "session_data").iterator():
+        if str(store().decode(data).get(SESSION_KEY)) == wanted:
+            store(session_key=key).delete()
+            ended += 1
+    return ended
+
+
+def _revoke_tokens(request, tokens, practice: Practice) -> int:
+    """Revoke ``tokens`` still working, each audited in its own practice (``practice`` for a
+    token bound to none); returns how many."""
+    now = timezone.now()
+    revoked = 0
+    for token in tokens.filter(revoked_at__isnull=True).select_related("practice"):
+        if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+            audit.record(
+                request,
+                AuditAction.DELETE,
+                token,
+                practice=token.practice or practice,
+                fields=["revoked_at"],
+            )
+            revoked += 1
+    return revoked
+
+
 @transaction.atomic
-def deactivate_member(request, membership: Membership) -> Membership:
+def deactivate_member(request, membership: Membership, *, hand_over=None) -> Deactivation:
     """Take away ``membership``'s access to the practice. Nothing they recorded is deleted.
 
+    ``hand_over(membership)`` runs first, in the same transaction: the team page passes the
+    reassignment of the member's clients (``clients.services.hand_over_clients``; client
+    records sit above this layer, so the step is handed in). If it raises, nothing changes.
+
+    Their API tokens for this practice are revoked. A person left with no active membership is
+    signed out everywhere (every stored session of theirs is deleted, this browser's too when
+    owners deactivate themselves) and all their tokens are revoked. A member of another
+    practice keeps that access: their sessions then act under the other practice and their
+    tokens for it keep working. Audited.
+
     The last active owner cannot be deactivated."""
+    result = Deactivation(membership=membership)
     if not membership.is_active:
-        return membership
+        return result
     if membership.role == Role.OWNER:
         _require_another_owner(membership)
+    if hand_over is not None:
+        result.handed_over = hand_over(membership)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
-    audit.record(request, AuditAction.UPDATE, membership, fields=["is_active"])
-    return membership
+    user, practice = membership.user, membership.practice
+    signs_out = not Membership.objects.active().filter(user=user).exists()
+    fields = ["is_active", "sessions"] if signs_out else ["is_active"]
+    audit.record(request, AuditAction.UPDATE, membership, fields=fields)
+    # A token belongs to one practice: this practice's stop; with no practice left, all do.
+    tokens = user.api_tokens.all() if signs_out else user.api_tokens.filter(practice=practice)
+    result.tokens_revoked = _revoke_tokens(request, tokens, practice)
+    if signs_out:
+        result.sessions_ended = end_sessions(user)
+        if request is not None and request.user.pk == user.pk:
+            logout(request)  # an owner who left: this browser gets a fresh anonymous session
+    return result
 
 
 @transaction.atomic

@@ -80,12 +80,13 @@ def api_client_object(method="get", ok=frozenset({200}), args=("erin",), data=No
     )
 
 
-def owner_action(args, data=None):
+def owner_action(args, data=None, data_args=None):
     """A POST only the owners of the object's practice may make."""
     return Row(
         args=args,
         method="post",
         data=data or {},
+        data_args=data_args or {},
         expect={
             "anonymous": "login",
             "charlie": {404},
@@ -174,7 +175,10 @@ ROUTES: dict[str, Row] = {
         },
     ),
     "practice_member_role": owner_action(args=("bob_membership",), data={"role": "clinician"}),
-    "practice_member_deactivate": owner_action(args=("bob_membership",)),
+    # Bob holds Erin, so deactivating him names who takes his active clients over.
+    "practice_member_deactivate": owner_action(
+        args=("bob_membership",), data_args={"successor": "alice"}
+    ),
     "practice_member_reactivate": owner_action(args=("bob_membership",)),
     "practice_invitation_resend": owner_action(args=("invitation",)),
     "practice_invitation_revoke": owner_action(args=("invitation",)),

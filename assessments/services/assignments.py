@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments import schedules
-from assessments.models import Assignment, Instrument, Occasion
+from assessments.models import Assignment, Instrument, Occasion, Packet
 from assessments.services import packets
 from practice import audit, progress
 from practice.models import AuditAction, validate_time_zone
@@ -339,6 +339,46 @@ def end_assignment(actor, assignment, *, request=None, now=None) -> Assignment:
     return _set_status(
         actor, assignment, Assignment.Status.ENDED, request=request, now=now or timezone.now()
     )
+
+
+# --- Discharge ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenWork:
+    """What still reaches a client: schedules that may send, links that work."""
+
+    schedules: int
+    links: int
+
+
+def open_work(client) -> OpenWork:
+    """Count ``client``'s schedules not ended (active or paused) and open links: what
+    discharging them will end (the confirmation page says so before anything changes)."""
+    return OpenWork(
+        schedules=Assignment.objects.filter(client=client)
+        .exclude(status=Assignment.Status.ENDED)
+        .count(),
+        links=Packet.objects.open().filter(client=client).count(),
+    )
+
+
+@transaction.atomic
+def end_client_questionnaires(actor, client, *, request=None, now=None) -> OpenWork:
+    """End every schedule of ``client`` and revoke every open link, each audited; returns how
+    many of each. Discharge calls it (``clients.services.discharge_client``), so a discharged
+    client gets no further e-mail and an old link shows the page every dead link shows."""
+    now = now or timezone.now()
+    schedules = Assignment.objects.filter(client=client).exclude(status=Assignment.Status.ENDED)
+    ended = [
+        _set_status(actor, assignment, Assignment.Status.ENDED, request=request, now=now)
+        for assignment in schedules.order_by("pk")
+    ]
+    revoked = [
+        packets.revoke_packet(actor, packet, request=request, now=now)
+        for packet in Packet.objects.open().filter(client=client).order_by("pk")
+    ]
+    return OpenWork(schedules=len(ended), links=len(revoked))
 
 
 # --- Occasions -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Packet, PacketItem, PacketToken
+from clients.models import Client
 from practice import audit, emails, progress
 from practice.models import AuditAction, OutboundEmail, hash_token, new_token
 
@@ -130,11 +131,13 @@ def open_packet(client, instruments, *, local_date, now, actor=None) -> Packet:
 def send_reminders(now=None) -> list[int]:
     """E-mail a reminder for every open packet whose reminder is due. Each packet is claimed with
     a compare-and-set on ``reminders_sent``, so two runs never remind twice; completed, expired
-    and revoked packets are never reminded. Returns the reminded packets' ids."""
+    and revoked packets are never reminded, and neither is a discharged client (discharge
+    revokes their links; this holds even if a discharge somehow left one open). Returns the
+    reminded packets' ids."""
     now = now or timezone.now()
     due = (
         Packet.objects.open()
-        .filter(next_reminder_at__lte=now, expires_at__gt=now)
+        .filter(next_reminder_at__lte=now, expires_at__gt=now, client__status=Client.Status.ACTIVE)
         .select_related("practice", "client__practice", "client__primary_clinician")
         .order_by("next_reminder_at", "pk")
     )
@@ -265,6 +268,8 @@ def find_packet(raw_token, now=None) -> Packet | None:
             token_hash=hash_token(raw_token) if well_formed else "",
             packet__status__in=Packet.OPEN_STATUSES,
             packet__expires_at__gt=now,
+            # Discharge revokes a client's links; a discharged client's link fails regardless.
+            packet__client__status=Client.Status.ACTIVE,
         )
         .first()
     )

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from assessments import services as questionnaires
 from clients import services
 from clients.forms import ClientForm, ShareForm
 from clients.models import Client
@@ -114,12 +115,42 @@ def client_edit(request, pk):
     )
 
 
+def _discharged_message(client, closed) -> str:
+    ended = [
+        f"{count} {noun}{'' if count == 1 else 's'} {verb}"
+        for count, noun, verb in (
+            (closed.schedules, "schedule", "ended"),
+            (closed.links, "questionnaire link", "revoked"),
+        )
+        if count
+    ]
+    done = f" ({' and '.join(ended)})" if ended else ""
+    return f"{client.preferred_name} was discharged{done}. The record is kept."
+
+
 @member_required
-@require_POST
 def client_discharge(request, pk):
-    client = services.discharge_client(request, visible_client(request, pk))
-    messages.success(request, f"{client.preferred_name} was discharged. The record is kept.")
+    """GET asks (saying what will end), POST discharges: schedules ended, links revoked."""
+    client = visible_client(request, pk)
+    if not services.can_manage(request.membership, client):
+        raise PermissionDenied("Only the client's primary clinician or an owner can discharge.")
+    if request.method != "POST":
+        return render(
+            request,
+            "clients/client_discharge.html",
+            {"client": client, "open_work": questionnaires.open_work(client)},
+        )
+    discharge = services.discharge_client(
+        request,
+        client,
+        close_open_work=lambda client: questionnaires.end_client_questionnaires(
+            request.user, client, request=request
+        ),
+    )
+    messages.success(request, _discharged_message(client, discharge.closed))
     return redirect("clients:detail", pk=client.pk)
+
+
 
 
 @member_required

@@ -5,7 +5,7 @@ from precomputed rows (``practice.caseload``); for owners, the practice overview
 from django import forms
 from django.shortcuts import redirect, render
 
-from clients.services import practice_clinicians
+from clients.services import caseload_holders
 from practice import audit, caseload
 from practice.permissions import member_required
 
@@ -14,6 +14,10 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
     return redirect("account_login")
+
+
+def _clinician_label(user) -> str:
+    return str(user) if getattr(user, "is_current", True) else f"{user} (deactivated)"
 
 
 class CaseloadForm(forms.Form):
@@ -43,7 +47,9 @@ class CaseloadForm(forms.Form):
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_owner = membership.is_owner
-        self.fields["clinician"].queryset = practice_clinicians(membership.practice)
+        # Deactivated members who still hold clients stay choosable (marked as such).
+        self.fields["clinician"].queryset = caseload_holders(membership.practice)
+        self.fields["clinician"].label_from_instance = _clinician_label
         self.fields["clinician"].error_messages["invalid_choice"] = (
             "Choose a clinician of this practice."
         )
@@ -79,7 +85,8 @@ class CaseloadForm(forms.Form):
             options = None
             if isinstance(field, forms.ModelChoiceField):
                 options = [("", "Choose…", not value)] + [
-                    (str(user.pk), str(user), str(user.pk) == str(value)) for user in field.queryset
+                    (str(user.pk), field.label_from_instance(user), str(user.pk) == str(value))
+                    for user in field.queryset
                 ]
             elif isinstance(field, forms.ChoiceField):
                 current = value or field.initial or ""

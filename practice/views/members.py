@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from clients import services as client_services
+from clients.models import Client
 from practice import services
-from practice.forms import AcceptInvitationForm, InviteForm, RoleForm
+from practice.forms import AcceptInvitationForm, DeactivateForm, InviteForm, RoleForm
 from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
 from practice.models import Membership, Role
 from practice.permissions import owner_required
@@ -106,14 +108,58 @@ def member_role(request, pk):
 
 
 @owner_required
-@require_POST
 def member_deactivate(request, pk):
+    """GET asks, saying how many clients the member holds and who should take over the active
+    ones; POST hands them over and deactivates (``services.deactivate_member``)."""
     membership = _member(request, pk)
-    return _act(
-        request,
-        lambda: services.deactivate_member(request, membership),
-        f"{membership.user} can no longer sign in to this practice. Their records are kept.",
+    if not membership.is_active:
+        messages.info(request, f"{membership.user} is already deactivated.")
+        return redirect("practice_members")
+    held = Client.objects.filter(practice=request.practice, primary_clinician=membership.user)
+    active = held.active().count()
+    form = DeactivateForm(
+        request.POST if request.method == "POST" else None,
+        membership=membership,
+        active_clients=active,
     )
+    if form.is_valid():
+        successor = form.cleaned_data.get("successor")
+        try:
+            result = services.deactivate_member(
+                request,
+                membership,
+                hand_over=lambda leaving: client_services.hand_over_clients(
+                    request, leaving.practice, leaving.user, successor
+                ),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _deactivated_message(result, successor))
+            return redirect("practice_members")
+    context = {
+        "membership": membership,
+        "form": form,
+        "active_clients": active,
+        "discharged_clients": held.count() - active,
+    }
+    status = 400 if form.errors else 200
+    return render(request, "practice/member_deactivate.html", context, status=status)
+
+
+def _deactivated_message(result, successor) -> str:
+    parts = [f"{result.membership.user} can no longer sign in to this practice."]
+    if result.handed_over:
+        count = result.handed_over
+        parts.append(f"{count} active client{'s' if count != 1 else ''} moved to {successor}.")
+    if result.sessions_ended or result.tokens_revoked:
+        parts.append(
+            f"Signed out of {result.sessions_ended} open session"
+            f"{'s' if result.sessions_ended != 1 else ''}; {result.tokens_revoked} API token"
+            f"{'s' if result.tokens_revoked != 1 else ''} revoked."
+        )
+    parts.append("Their records are kept.")
+    return " ".join(parts)
 
 
 @owner_required

@@ -135,8 +135,10 @@ class TestDischargeAndShare:
         actions = set(AuditEvent.objects.filter(client_id=erin.pk).values_list("action", flat=True))
         assert {"discharge", "reactivate"} <= actions
 
-    def test_discharge_needs_post(self, as_bob, erin):
-        assert as_bob.get(reverse("clients:discharge", args=[erin.pk])).status_code == 405
+    def test_discharge_get_only_asks(self, as_bob, erin):
+        assert as_bob.get(reverse("clients:discharge", args=[erin.pk])).status_code == 200
+        erin.refresh_from_db()
+        assert erin.is_active  # tests/clients/test_discharge.py has the rest
 
     def test_share_gives_access_and_unshare_takes_it_away(self, as_bob, as_dana, dana, erin):
         assert as_dana.get(reverse("clients:detail", args=[erin.pk])).status_code == 404

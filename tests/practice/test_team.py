@@ -224,9 +224,13 @@ def test_charlie_cannot_touch_practice_a_invitations_or_members(as_charlie, prac
 @pytest.mark.django_db
 def test_team_actions_only_accept_post(as_alice, bob):
     membership = bob.memberships.get()
-    assert (
-        as_alice.get(reverse("practice_member_deactivate", args=[membership.pk])).status_code == 405
-    )
+    for name in ("practice_member_reactivate", "practice_member_role"):
+        assert as_alice.get(reverse(name, args=[membership.pk])).status_code == 405
+    # Deactivation's GET asks first (tests/practice/test_deactivation.py) and changes nothing.
+    asking = as_alice.get(reverse("practice_member_deactivate", args=[membership.pk]))
+    assert asking.status_code == 200
+    membership.refresh_from_db()
+    assert membership.is_active
 
 
 # --- Roles and deactivation ------------------------------------------------------------------
@@ -295,17 +299,17 @@ def test_owner_can_step_down_when_another_owner_remains(as_alice, alice, bob, pr
 
 
 @pytest.mark.django_db
-def test_deactivated_member_loses_access_and_can_be_reactivated(as_alice, bob, erin):
+def test_deactivated_member_loses_access_and_can_be_reactivated(as_alice, alice, bob, erin):
     membership = bob.memberships.get()
     as_bob = logged_in(bob)
     assert as_bob.get(reverse("dashboard")).status_code == 200
 
-    assert (
-        as_alice.post(reverse("practice_member_deactivate", args=[membership.pk])).status_code
-        == 302
-    )
+    deactivate = reverse("practice_member_deactivate", args=[membership.pk])
+    assert as_alice.post(deactivate, {"successor": alice.pk}).status_code == 302
     membership.refresh_from_db()
     assert not membership.is_active
+    assert as_bob.get(reverse("dashboard"))["Location"].startswith(reverse("account_login"))
+    as_bob = logged_in(bob)  # signing in again
     assert as_bob.get(reverse("dashboard")).status_code == 403
     assert as_bob.get(reverse("clients:detail", args=[erin.pk])).status_code == 403
     assert "Deactivated" in as_alice.get(TEAM).content.decode()
