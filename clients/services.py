@@ -86,8 +86,6 @@ def discharge_client(request, client: Client, *, close_open_work) -> Discharge:
     return Discharge(client=client, closed=close_open_work(client))
 
 
-
-
 @transaction.atomic
 def reactivate_client(request, client: Client) -> Client:
     _require_manager(request, client)

@@ -151,8 +151,6 @@ def client_discharge(request, pk):
     return redirect("clients:detail", pk=client.pk)
 
 
-
-
 @member_required
 @require_POST
 def client_reactivate(request, pk):
