@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from clients.models import SessionNote
 from practice import mfa
+from practice.api_urls import router
 from practice.models import Membership, Role
 from tests.clients.reports_helpers import media, ready_report  # noqa: F401 (fixture)
 from tests.clients.test_notes_models import make_note
@@ -115,6 +116,16 @@ def test_a_token_made_before_the_requirement_stops_working_until_mfa_is_set_up(
     with_totp(bob)
     assert token.get("/api/v1/clients/").status_code == 200
     assert token.get(f"/api/v1/notes/{erins_note.pk}/").status_code == 200
+
+
+def test_every_api_route_checks_the_policy():
+    """A viewset or action that sets its own permission_classes must keep MfaSatisfied."""
+    for pattern in router.urls:
+        view = pattern.callback
+        if not hasattr(view, "cls"):
+            continue
+        classes = view.initkwargs.get("permission_classes", view.cls.permission_classes)
+        assert mfa.MfaSatisfied in classes, pattern.name
 
 
 # --- Pages and downloads -------------------------------------------------------------------------
