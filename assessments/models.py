@@ -14,7 +14,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clients.models import ClientRowsQuerySet
-from practice.acting import acting_membership
 from practice.models import Practice, validate_time_zone
 
 
@@ -272,9 +271,7 @@ class PracticeCitedValue(models.Model):
 
 
 class ClientScopedQuerySet(ClientRowsQuerySet):
-    def visible_to(self, user):
-        """Rows about clients ``Client.objects.visible_to(user)`` returns; nothing else."""
-        return self.visible_in(user, acting_membership(user))
+    """Rows about clients, visible as ``ClientRowsQuerySet.visible_to`` says."""
 
 
 class Assignment(models.Model):

@@ -18,12 +18,20 @@ from clients.models import Client, mark_checked
 from clients.serializers import ClientSerializer
 from practice import audit
 from practice.api import ScopedViewSetMixin
-from practice.models import AuditAction
+from practice.models import AuditAction, User
+
+
+def _practice_clinicians(request):
+    """The filter's choices: members of the practice the request acts under, never every user
+    (a choice list of every account would tell which user ids exist)."""
+    practice = getattr(request, "practice", None)
+    return services.practice_clinicians(practice) if practice else User.objects.none()
 
 
 class ClientFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Name, e-mail or reference")
     status = django_filters.ChoiceFilter(choices=Client.Status.choices)
+    primary_clinician = django_filters.ModelChoiceFilter(queryset=_practice_clinicians)
 
     class Meta:
         model = Client
@@ -64,7 +72,6 @@ class ClientViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        data.setdefault("primary_clinician", self.request.user)
         serializer.instance = services.create_client(self.request, self.request.practice, **data)
 
     def perform_update(self, serializer):

@@ -6,7 +6,12 @@ from django import forms
 from django.utils import timezone
 
 from clients.models import Client
-from clients.services import likely_duplicates, practice_clinicians
+from clients.services import (
+    REFERENCE_TAKEN,
+    likely_duplicates,
+    practice_clinicians,
+    reference_taken,
+)
 from practice.models import time_zone_choices
 
 
@@ -31,15 +36,19 @@ class ClientForm(forms.ModelForm):
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, practice, membership, **kwargs):
+    def __init__(self, *args, practice, membership, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.practice = practice
+        self.membership = membership
+        self.user = user
         self.fields["time_zone"] = forms.ChoiceField(
             choices=[("", f"Practice default ({practice.time_zone})"), *time_zone_choices()],
             required=False,
             label="Time zone",
             help_text="Questionnaire e-mails are sent at local times in this zone.",
         )
+        # Who may change it is decided by ``services.update_client``; the field is only shown
+        # to those who may.
         if membership.is_owner:
             self.fields["primary_clinician"].queryset = practice_clinicians(practice)
             self.fields["primary_clinician"].empty_label = None
@@ -52,7 +61,7 @@ class ClientForm(forms.ModelForm):
     def _duplicates(self):
         email = (self.data.get(self.add_prefix("email")) or "").strip()
         return likely_duplicates(
-            self.practice, email, exclude=self.instance if self.instance.pk else None
+            self.user, self.membership, email, exclude=self.instance if self.instance.pk else None
         )
 
     def clean_date_of_birth(self):
@@ -65,12 +74,8 @@ class ClientForm(forms.ModelForm):
 
     def clean_external_reference(self):
         value = (self.cleaned_data.get("external_reference") or "").strip()
-        if value:
-            taken = Client.objects.filter(practice=self.practice, external_reference=value)
-            if self.instance.pk:
-                taken = taken.exclude(pk=self.instance.pk)
-            if taken.exists():
-                raise forms.ValidationError("Another client of this practice has this reference.")
+        if value and reference_taken(self.practice, value, exclude=self.instance):
+            raise forms.ValidationError(REFERENCE_TAKEN)
         return value
 
     def clean(self):
@@ -84,8 +89,8 @@ class ClientForm(forms.ModelForm):
             and not cleaned.get("confirm_duplicate")
         ):
             raise forms.ValidationError(
-                "A client with this e-mail address already exists in the practice. Check it is "
-                "not the same person, then tick the box to continue.",
+                "A client you can see already has this e-mail address. Check it is not the same "
+                "person, then tick the box to continue.",
                 code="likely_duplicate",
             )
         return cleaned

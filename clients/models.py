@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from practice.acting import acting_membership
+from practice.acting import UNBOUND, acting_membership, bound_membership, default_memberships
 from practice.models import Practice, Role, validate_time_zone
 
 # The attribute ``ClientQuerySet.get_visible`` sets on a client it returns: the id of the user it
@@ -58,6 +58,13 @@ class ClientRowsQuerySet(models.QuerySet):
             client__in=Client.objects.visible_in(user, membership).values("pk"),
         )
 
+    def visible_to(self, user):
+        """Rows about clients ``Client.objects.visible_to(user)`` returns; nothing else."""
+        membership = bound_membership(user)
+        if membership is not UNBOUND:
+            return self.visible_in(user, membership)
+        return self.filter(client__in=Client.objects.visible_to(user).values("pk"))
+
     def of_client(self, user, client):
         """``visible_to(user).filter(client=client)``. When ``client`` was itself loaded through
         ``Client.objects.get_visible(user, ...)`` (every client page does), the client is known
@@ -82,7 +89,22 @@ class ClientQuerySet(models.QuerySet):
         Clients of the user's other practices are invisible (404) until they switch. Anyone
         without an active membership sees nothing.
         """
-        return self.visible_in(user, acting_membership(user))
+        membership = bound_membership(user)
+        if membership is not UNBOUND:
+            return self.visible_in(user, membership)
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        # Unbound (a test or shell): the default membership, decided inside this query.
+        default = default_memberships(user)
+        owned = default.filter(role=Role.OWNER).values("practice_id")
+        shared = ClientShare.objects.filter(client=OuterRef("pk"), clinician=user)
+        return self.filter(
+            Q(practice__in=owned)
+            | (
+                Q(practice__in=default.values("practice_id"))
+                & (Q(primary_clinician=user) | Exists(shared))
+            )
+        )
 
     def visible_in(self, user, membership):
         """The clients ``user`` sees acting under ``membership`` (one of their own, active):
@@ -272,7 +294,13 @@ class SessionNoteQuerySet(ClientRowsQuerySet):
         """Notes ``user`` may read acting under their one membership: those of clients
         ``Client.objects.visible_to(user)`` returns (the client's clinicians, and owners for
         every client of the practice), plus the notes ``user`` wrote in that practice."""
-        membership = acting_membership(user)
+        membership = bound_membership(user)
+        if membership is UNBOUND:
+            if not getattr(user, "is_authenticated", False) or not user.is_active:
+                return self.none()
+            practice = default_memberships(user).values("practice_id")
+            clients = Client.objects.visible_to(user).values("pk")
+            return self.filter(Q(client__in=clients) | Q(author=user, practice__in=practice))
         if not _acting(user, membership):
             return self.none()
         clients = Client.objects.visible_in(user, membership).values("pk")
@@ -487,12 +515,18 @@ class NoteAddendum(AppendOnlyModel):
 
 
 class ReportQuerySet(ClientRowsQuerySet):
-    def visible_to(self, user):
-        """Reports about clients ``Client.objects.visible_to(user)`` returns; nothing else."""
-        return self.visible_in(user, acting_membership(user))
-
     def unfinished(self):
         return self.filter(status__in=Report.UNFINISHED)
+
+
+class ReportBatchQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Batches are an owners' tool: the owners of the practice ``user`` acts under see its
+        batches; everybody else, and every other practice, sees none."""
+        membership = acting_membership(user)
+        if not _acting(user, membership) or membership.role != Role.OWNER:
+            return self.none()
+        return self.filter(practice_id=membership.practice_id)
 
 
 class ReportBatch(models.Model):
@@ -513,6 +547,8 @@ class ReportBatch(models.Model):
     seen_at = models.DateTimeField(
         null=True, blank=True, help_text="When the requester saw the finished batch."
     )
+
+    objects = ReportBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,11 +4,18 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from clients.models import Client
-from clients.services import likely_duplicates, practice_clinicians
+from clients.services import (
+    REFERENCE_TAKEN,
+    likely_duplicates,
+    practice_clinicians,
+    reference_taken,
+)
+from practice.api_schema import STRICT_FIELD_MAPPING
 from practice.models import User, validate_time_zone
 
 
 class ClientSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = STRICT_FIELD_MAPPING  # text is a string, never a number
     primary_clinician = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), required=False
     )
@@ -16,7 +23,7 @@ class ClientSerializer(serializers.ModelSerializer):
         write_only=True,
         required=False,
         default=False,
-        help_text="Set to true to create a client whose e-mail another client of the practice has.",
+        help_text="Set to true to save a client whose e-mail address a client you can see has.",
     )
 
     class Meta:
@@ -64,35 +71,27 @@ class ClientSerializer(serializers.ModelSerializer):
 
     def validate_external_reference(self, value):
         value = (value or "").strip()
-        if value:
-            taken = Client.objects.filter(practice=self.practice, external_reference=value)
-            if self.instance:
-                taken = taken.exclude(pk=self.instance.pk)
-            if taken.exists():
-                raise serializers.ValidationError(
-                    "Another client of this practice has this reference."
-                )
+        if value and reference_taken(self.practice, value, exclude=self.instance):
+            raise serializers.ValidationError(REFERENCE_TAKEN)
         return value
 
     def validate(self, attrs):
         email = attrs.get("email")
         changed = email and (self.instance is None or email.lower() != self.instance.email.lower())
+        request = self.context["request"]
         duplicate = (
-            changed and likely_duplicates(self.practice, email, exclude=self.instance).exists()
+            changed
+            and likely_duplicates(
+                request.user, request.membership, email, exclude=self.instance
+            ).exists()
         )
         if duplicate and not attrs.get("confirm_duplicate"):
             raise serializers.ValidationError(
                 {
-                    "email": "A client with this e-mail address already exists in the practice. "
+                    "email": "A client you can see already has this e-mail address. "
                     "Send confirm_duplicate=true if this is a different person."
                 }
             )
         attrs.pop("confirm_duplicate", None)
-        membership = self.context["request"].membership
-        if "primary_clinician" in attrs and not membership.is_owner:
-            current = self.instance.primary_clinician_id if self.instance else membership.user_id
-            if attrs["primary_clinician"].pk != current:
-                raise serializers.ValidationError(
-                    {"primary_clinician": "Only an owner can choose the primary clinician."}
-                )
+        # Who may change primary_clinician is decided by services.update_client (403).
         return attrs

@@ -21,24 +21,57 @@ def practice_clinicians(practice: Practice):
     ).order_by("full_name", "email")
 
 
-def likely_duplicates(practice: Practice, email: str, exclude: Client | None = None):
-    """Clients of the practice with the same e-mail address (case-insensitive)."""
+def likely_duplicates(user, membership: Membership, email: str, exclude: Client | None = None):
+    """Clients ``user`` can see (acting under ``membership``) with the same e-mail address,
+    case-insensitive. Only visible ones: the warning must never tell a clinician that a client
+    they cannot see exists."""
     if not email:
         return Client.objects.none()
-    found = Client.objects.filter(practice=practice, email__iexact=email.strip())
+    found = Client.objects.visible_in(user, membership).filter(email__iexact=email.strip())
     if exclude is not None:
         found = found.exclude(pk=exclude.pk)
     return found
 
 
+# The practice's own record numbers are unique practice-wide (a database constraint), so a
+# clinician may learn that a number is in use; the message names no client and says nothing
+# about whether they could see it.
+REFERENCE_TAKEN = "This reference is already in use in the practice; choose another."
+
+
+def reference_taken(practice: Practice, value: str, exclude: Client | None = None) -> bool:
+    """Whether another client of ``practice`` has the record number ``value``."""
+    taken = Client.objects.filter(practice=practice, external_reference=value)
+    if exclude is not None and exclude.pk:
+        taken = taken.exclude(pk=exclude.pk)
+    return taken.exists()
+
+
 def can_manage(membership: Membership, client: Client) -> bool:
-    """Owners and the primary clinician may share, discharge and reassign; a clinician the
-    client was merely shared with may read and edit details, not hand the client on."""
-    return membership.is_owner or client.primary_clinician_id == membership.user_id
+    """Owners and the primary clinician may share, discharge and reactivate; a clinician the
+    client was merely shared with may read and edit details, not hand the client on. Only
+    within the practice the membership belongs to."""
+    return membership.practice_id == client.practice_id and (
+        membership.is_owner or client.primary_clinician_id == membership.user_id
+    )
+
+
+def _check_primary_clinician(request, practice: Practice, clinician, current_id) -> None:
+    """The one place of the rule: only owners choose a primary clinician other than the current
+    one (on creation: other than themselves), and only an active member of the practice."""
+    if clinician is None or clinician.pk == current_id:
+        return
+    membership = request.membership
+    if membership is None or membership.practice_id != practice.pk or not membership.is_owner:
+        raise PermissionDenied("Only an owner can change the primary clinician.")
+    if not Membership.objects.active().filter(user=clinician, practice=practice).exists():
+        raise ValidationError({"primary_clinician": "Choose an active member of this practice."})
 
 
 @transaction.atomic
 def create_client(request, practice: Practice, **fields) -> Client:
+    fields.setdefault("primary_clinician", request.user)
+    _check_primary_clinician(request, practice, fields["primary_clinician"], request.user.pk)
     client = Client(practice=practice, **fields)
     client.full_clean()
     client.save()
@@ -48,7 +81,11 @@ def create_client(request, practice: Practice, **fields) -> Client:
 
 @transaction.atomic
 def update_client(request, client: Client, changed: list[str]) -> Client:
-    """Save a client whose attributes the caller already set; audit the changed field names."""
+    """Save a client whose attributes the caller already set; audit the changed field names.
+    A change of primary clinician is an owner's (``PermissionDenied`` otherwise)."""
+    if "primary_clinician" in changed:
+        before = Client.objects.filter(pk=client.pk).values_list("primary_clinician", flat=True)
+        _check_primary_clinician(request, client.practice, client.primary_clinician, before.get())
     client.full_clean()
     client.save()
     audit.record(request, AuditAction.UPDATE, client, fields=changed)

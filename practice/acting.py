@@ -21,7 +21,7 @@ middleware chooses when the session names none), never under several at once.
 from practice.models import Membership
 
 _ATTR = "_attune_acting_membership"
-_UNSET = object()
+UNBOUND = object()  # no request or task bound a membership to this user object
 
 
 def act_as(user, membership: Membership | None):
@@ -51,13 +51,23 @@ def default_membership(user) -> Membership | None:
     return Membership.objects.active().select_related("practice").filter(user_id=user.pk).first()
 
 
+def default_memberships(user):
+    """``default_membership(user)`` as a subquery (the membership ids, at most one), for
+    querysets that scope an unbound user without a round trip of their own."""
+    first = Membership.objects.active().filter(user_id=user.pk).order_by("practice_id")
+    return Membership.objects.filter(pk__in=first.values("pk")[:1])
+
+
+def bound_membership(user):
+    """The membership bound to ``user`` (possibly ``None``), or ``UNBOUND``."""
+    return getattr(user, _ATTR, UNBOUND)
+
+
 def acting_membership(user) -> Membership | None:
     """The membership ``user`` acts under: the bound one, else the default (looked up afresh
     each time, so a membership changed since is never served stale). ``None`` for anonymous
     or inactive users and for users bound to none."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
-    bound = getattr(user, _ATTR, _UNSET)
-    if bound is not _UNSET:
-        return bound
-    return default_membership(user)
+    bound = bound_membership(user)
+    return default_membership(user) if bound is UNBOUND else bound

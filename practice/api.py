@@ -1,6 +1,8 @@
 """API groundwork: the scoped viewset base every API view over client data inherits."""
 
-from rest_framework import viewsets
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import views, viewsets
+from rest_framework.exceptions import ValidationError
 
 
 class ScopedViewSetMixin:
@@ -19,3 +21,13 @@ class ScopedViewSetMixin:
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus Django's ``ValidationError`` from a service (a rule that lives below
+    the serializer, e.g. ``update_client``'s) as a 400 with its messages per field, never a
+    500."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = ValidationError(detail=detail)
+    return views.exception_handler(exc, context)

@@ -1,7 +1,13 @@
-"""One walk over every route: anonymous, another practice, another clinician, the right person.
+"""One walk over every route: anonymous, another practice, another clinician, the right person,
+and members of two practices acting in the other one.
 
 Routes are collected from the URLconf, so a new route without a row here fails
 ``test_every_route_has_a_row``. Third-party routes (allauth, admin) are tested by their owners.
+
+Bob (clinician in A) also owns practice B, and Alice (owner of A) is also a clinician in B. Acting
+under A they are the Bob and Alice of every row; acting under B (``bob_in_b`` through an API token
+of practice B, ``alice_in_b`` through the browser session after switching) every object of A must
+answer as it does to Charlie, whatever roles they hold in A: one practice per request.
 """
 
 from dataclasses import dataclass, field
@@ -9,17 +15,25 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client as DjangoClient
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from practice import services
+from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
 from practice.models import ApiToken, Role, StaffInvitation
 from tests.assessments.helpers import custom_instrument_for
 from tests.conftest import logged_in
+from tests.factories import MembershipFactory
 
 THIRD_PARTY = ("allauth.", "django.contrib.")
 LOGIN = "/accounts/login/"
-OK = frozenset({200, 302})
+OK = frozenset({200})
+# Members of two practices acting under B answer as Charlie (B's owner, nothing of A) unless a row
+# says otherwise.
+ACTING_IN_B = {"bob_in_b": "charlie", "alice_in_b": "charlie"}
+ACTORS = ["anonymous", "charlie", "dana", "bob", "alice", *ACTING_IN_B]
 
 
 @dataclass
@@ -33,6 +47,9 @@ class Row:
     data: dict = field(default_factory=dict)
     api: bool = False
     data_args: dict = field(default_factory=dict)
+
+    def expected(self, actor: str):
+        return self.expect[actor] if actor in self.expect else self.expect[ACTING_IN_B[actor]]
 
 
 def client_object(method="get", ok=OK, args=("erin",), data=None):
@@ -53,9 +70,18 @@ def member_page(method="get", ok=OK):
 
 
 def owner_page(method="get", ok=OK):
+    """A page of the current practice for its owners: Alice acting as a clinician of B is 403
+    there, whatever she is in A."""
     return Row(
         method=method,
-        expect={"anonymous": "login", "charlie": ok, "dana": {403}, "bob": {403}, "alice": ok},
+        expect={
+            "anonymous": "login",
+            "charlie": ok,
+            "dana": {403},
+            "bob": {403},
+            "alice": ok,
+            "alice_in_b": {403},
+        },
     )
 
 
@@ -81,7 +107,8 @@ def api_client_object(method="get", ok=frozenset({200}), args=("erin",), data=No
 
 
 def owner_action(args, data=None, data_args=None):
-    """A POST only the owners of the object's practice may make."""
+    """A POST only the owners of the object's practice may make. A clinician of B is refused
+    for her role before any object is looked up: 403 whatever the id, which tells nothing."""
     return Row(
         args=args,
         method="post",
@@ -93,6 +120,7 @@ def owner_action(args, data=None, data_args=None):
             "dana": {403},
             "bob": {403},
             "alice": {302},
+            "alice_in_b": {403},
         },
     )
 
@@ -144,7 +172,14 @@ ROUTES: dict[str, Row] = {
     "clients:note_tags": owner_page(),
     "clients:note_tag_edit": Row(
         args=("a_tag",),
-        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+        expect={
+            "anonymous": "login",
+            "charlie": {404},
+            "dana": {403},
+            "bob": {403},
+            "alice": OK,
+            "alice_in_b": {403},  # refused for her role in B before any lookup
+        },
     ),
     "practice_members": owner_page(),
     "practice_audit": owner_page(),
@@ -159,6 +194,8 @@ ROUTES: dict[str, Row] = {
             "dana": {302},
             "bob": {302},
             "alice": {302},
+            "bob_in_b": {302},
+            "alice_in_b": {302},
         },
     ),
     "account_security": member_page(),
@@ -172,6 +209,7 @@ ROUTES: dict[str, Row] = {
             "dana": {404},
             "bob": {302},
             "alice": {404},
+            "bob_in_b": {302},  # his own token, whichever practice he acts in
         },
     ),
     "practice_member_role": owner_action(args=("bob_membership",), data={"role": "clinician"}),
@@ -194,7 +232,14 @@ ROUTES: dict[str, Row] = {
     ),
     "assessments:settings": Row(
         args=("custom_a.code",),
-        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+        expect={
+            "anonymous": "login",
+            "charlie": {404},
+            "dana": {403},
+            "bob": {403},
+            "alice": OK,
+            "alice_in_b": {403},  # refused for her role in B before any lookup
+        },
     ),
     "assessments:acknowledge": owner_action(args=("custom_a.code",), data={"confirm": "on"}),
     "assessments:discard": owner_action(args=("custom_a.code",)),
@@ -216,7 +261,8 @@ ROUTES: dict[str, Row] = {
     # Reports (clients/reports): pages, the owner's batches, the API.
     "clients:report_request": client_object(),
     "clients:report_detail": client_object(args=("erin", "erin_report")),
-    "clients:report_status": client_object(args=("erin", "erin_report")),
+    # Without HTMX the status fragment sends the browser to the report's page.
+    "clients:report_status": client_object(ok={302}, args=("erin", "erin_report")),
     "clients:report_download": client_object(ok={200}, args=("erin", "erin_ready_report")),
     "clients:report_retry": client_object(
         method="post", ok={302}, args=("erin", "erin_failed_report")
@@ -226,11 +272,25 @@ ROUTES: dict[str, Row] = {
     "clients:batch_request": owner_page(),
     "clients:batch_detail": Row(
         args=("a_batch",),
-        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+        expect={
+            "anonymous": "login",
+            "charlie": {404},
+            "dana": {403},
+            "bob": {403},
+            "alice": OK,
+            "alice_in_b": {403},  # refused for her role in B before any lookup
+        },
     ),
     "clients:batch_status": Row(
         args=("a_batch",),
-        expect={"anonymous": "login", "charlie": {404}, "dana": {403}, "bob": {403}, "alice": OK},
+        expect={
+            "anonymous": "login",
+            "charlie": {404},
+            "dana": {403},
+            "bob": {403},
+            "alice": {302},  # without HTMX: to the batch's page
+            "alice_in_b": {403},  # refused for her role in B before any lookup
+        },
     ),
     "clients:batch_retry": owner_action(args=("a_batch",)),
     "report-list": api_member(),
@@ -397,10 +457,15 @@ def world(
     frank,
     gina,
     practice_a,
+    practice_b,
     notes_world,
     questionnaire_world,
     reports_world,
 ):
+    # Bob also owns B and Alice is also a clinician in B; A stays their default practice.
+    MembershipFactory(user=bob, practice=practice_b, role=Role.OWNER)
+    MembershipFactory(user=alice, practice=practice_b, role=Role.CLINICIAN)
+    _, bob_key_in_b = services.create_api_token(None, bob, "walk", practice=practice_b)
     invitation = StaffInvitation.objects.create(
         practice=practice_a,
         email="newcomer@example.com",
@@ -418,7 +483,9 @@ def world(
         "frank": frank,
         "gina": gina,
         "practice_a": practice_a,
-        "bob_membership": bob.memberships.get(),
+        "bob_membership": bob.memberships.get(practice=practice_a),
+        "practice_b": practice_b,
+        "bob_key_in_b": bob_key_in_b,
         "invitation": invitation,
         "bob_token": ApiToken.objects.create(
             user=bob, name="cli", prefix="abcd1234", key_hash="1" * 64
@@ -438,30 +505,65 @@ def _resolve_arg(world, spec):
     return getattr(obj, attr) if attr else obj.pk
 
 
+def _switched_to_b(world, user, web):
+    """``web`` signed in as ``user``, acting under practice B (as the header's switcher does)."""
+    session = web.session
+    session[CURRENT_PRACTICE_SESSION_KEY] = world["practice_b"].pk
+    session.save()
+    return web
+
+
 def _browser(world, actor, row):
+    if actor == "bob_in_b" and row.api:
+        api = APIClient()  # a token of practice B: the request acts under B whatever Bob is in A
+        api.credentials(HTTP_AUTHORIZATION=f"Token {world['bob_key_in_b']}")
+        return api
+    if actor in ACTING_IN_B:
+        user = world[actor.removesuffix("_in_b")]
+        web = APIClient() if row.api else DjangoClient()
+        web.force_login(user)
+        return _switched_to_b(world, user, web)
     if row.api:
         api = APIClient()
         if actor != "anonymous":
             api.force_authenticate(world[actor])
         return api
     if actor == "anonymous":
-        from django.test import Client
-
-        return Client()
+        return DjangoClient()
     return logged_in(world[actor])
 
 
+# What an allowed page about Erin must show, so a 200 that renders the wrong thing fails.
+ERIN_PAGES = {
+    "clients:detail",
+    "clients:edit",
+    "clients:share",
+    "clients:timeline",
+    "clients:progress",
+    "clients:notes",
+    "clients:note_detail",
+    "clients:report_request",
+    "clients:report_detail",
+    "assessments:assign",
+}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("actor", ["anonymous", "charlie", "dana", "bob", "alice"])
+@pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_route_answers_each_actor_as_expected(world, route, actor):
     row = ROUTES[route]
     url = reverse(route, args=[_resolve_arg(world, a) for a in row.args])
     data = row.data | {name: _resolve_arg(world, spec) for name, spec in row.data_args.items()}
     response = getattr(_browser(world, actor, row), row.method)(url, data)
-    expected = row.expect[actor]
+    expected = row.expected(actor)
     if expected == "login":
         assert response.status_code == 302, f"{route} as {actor}: {response.status_code}"
         assert response["Location"].startswith(LOGIN)
-    else:
-        assert response.status_code in expected, f"{route} as {actor}: {response.status_code}"
+        return
+    assert response.status_code in expected, f"{route} as {actor}: {response.status_code}"
+    if response.status_code == 302 and actor != "anonymous":
+        # An allowed action lands somewhere of ours, never on the sign-in or set-up pages.
+        assert not response["Location"].startswith(("/accounts/", "/mfa/")), response["Location"]
+    if response.status_code == 200 and route in ERIN_PAGES:
+        assert "Erin" in response.content.decode(), f"{route} as {actor} does not show Erin"

@@ -32,6 +32,7 @@ from clients import notes as note_services
 from clients.models import Client, Report, SessionNote
 from clients.reports.figures import scored_subscales
 from clients.reports.sections import InstrumentSection, build_section
+from practice.acting import act_in
 from practice.models import PaperSize
 
 NOTE_EXCERPT_CHARS = 320
@@ -227,8 +228,11 @@ def gather(
     source: AssessmentSource | None = None,
     progress: Callable[[int], None] = lambda percent: None,
 ) -> ReportContent:
-    """Everything ``report`` shows, read as its requester may see it."""
+    """Everything ``report`` shows, read as its requester may see it acting in the report's
+    practice (``act_in``: a task acts under one membership, like a request)."""
     client, practice, user = report.client, report.practice, report.requested_by
+    if user is not None:
+        act_in(user, report.practice_id)
     if user is None or not Client.objects.visible_to(user).filter(pk=client.pk).exists():
         raise ReportNotAllowed()
     source = source or StoredResponses()

@@ -257,10 +257,12 @@ def mark_seen(user, reports) -> None:
 
 
 def unseen(user):
-    """Finished reports and batches ``user`` requested and has not looked at yet (one query
-    when counted): what the notification in the page header counts."""
+    """Finished reports and batches ``user`` requested, in the practice they act under, and has
+    not looked at yet (one query when counted): what the notification in the page header
+    counts."""
     reports = (
-        Report.objects.filter(
+        Report.objects.visible_to(user)
+        .filter(
             requested_by=user,
             batch__isnull=True,
             status__in=Report.FINISHED,
@@ -270,9 +272,8 @@ def unseen(user):
         .values("pk")
     )
     batches = (
-        ReportBatch.objects.filter(
-            requested_by=user, finished_at__isnull=False, seen_at__isnull=True
-        )
+        ReportBatch.objects.visible_to(user)
+        .filter(requested_by=user, finished_at__isnull=False, seen_at__isnull=True)
         .order_by()
         .values("pk")
     )

@@ -65,13 +65,15 @@ def client_list(request):
 @member_required
 def client_create(request):
     form = ClientForm(
-        request.POST or None, practice=request.practice, membership=request.membership
+        request.POST or None,
+        practice=request.practice,
+        membership=request.membership,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         fields = {
             name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data
         }
-        fields.setdefault("primary_clinician", request.user)
         client = services.create_client(request, request.practice, **fields)
         messages.success(request, f"{client.preferred_name}'s record was created.")
         return redirect("clients:detail", pk=client.pk)
@@ -101,15 +103,15 @@ def client_edit(request, pk):
         instance=client,
         practice=client.practice,
         membership=request.membership,
+        user=request.user,
     )
     if request.method == "POST" and form.is_valid():
         changed = [name for name in form.changed_data if name != "confirm_duplicate"]
-        if "primary_clinician" in changed and not services.can_manage(request.membership, client):
-            form.add_error("primary_clinician", "Only an owner can change the primary clinician.")
-        else:
-            services.update_client(request, form.instance, changed)
-            messages.success(request, "Changes saved.")
-            return redirect("clients:detail", pk=client.pk)
+        services.update_client(request, form.instance, changed)
+        messages.success(request, "Changes saved.")
+        return redirect("clients:detail", pk=client.pk)
+    if request.method == "GET":
+        audit.record(request, AuditAction.VIEW, client)  # the form shows the whole record
     return render(
         request, "clients/client_form.html", {"form": form, "client": client, "creating": False}
     )

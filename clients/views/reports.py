@@ -139,7 +139,9 @@ def my_reports(request):
         .filter(requested_by=request.user, batch__isnull=True)
         .select_related("client", "practice")[:50]
     )
-    my_batches = list(ReportBatch.objects.filter(requested_by=request.user)[:10])
+    my_batches = list(
+        ReportBatch.objects.visible_to(request.user).filter(requested_by=request.user)[:10]
+    )
     audit.record_list(request, "report", request.practice)
     services.mark_seen(request.user, reports)
     for batch in my_batches:
@@ -151,7 +153,7 @@ def my_reports(request):
 
 
 def _batch(request, batch_pk) -> ReportBatch:
-    return get_object_or_404(ReportBatch.objects.filter(practice=request.practice), pk=batch_pk)
+    return get_object_or_404(ReportBatch.objects.visible_to(request.user), pk=batch_pk)
 
 
 @owner_required
