@@ -110,7 +110,8 @@ class AssignmentFilter(django_filters.FilterSet):
     ),
     update=extend_schema(summary="Change an assignment's schedule or instruments"),
     partial_update=extend_schema(
-        summary="Change some of an assignment's schedule; status paused/active pauses/resumes"
+        summary="Change some of an assignment's schedule; status paused/active/ended pauses, "
+        "resumes or ends it"
     ),
 )
 class AssignmentViewSet(
@@ -180,6 +181,8 @@ class AssignmentViewSet(
                 services.pause_assignment(self.request.user, assignment, request=self.request)
             elif status_change == Assignment.Status.ACTIVE:
                 services.resume_assignment(self.request.user, assignment, request=self.request)
+            elif status_change == Assignment.Status.ENDED:
+                services.end_assignment(self.request.user, assignment, request=self.request)
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
         serializer.instance = self._reloaded(assignment)

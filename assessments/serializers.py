@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from assessments.models import Assignment, Instrument, Occasion, Packet, PacketItem
 from clients.models import Client
+from practice.api_schema import LocalTimeField, TextField
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -142,14 +143,15 @@ class AssignmentSerializer(serializers.ModelSerializer):
     send_now = serializers.BooleanField(
         write_only=True, default=False, help_text="Send at once (the schedule fields are ignored)."
     )
-    time_zone = serializers.CharField(
+    time_zone = TextField(
         required=False, allow_blank=True, help_text="Default: the client's time zone."
     )
+    send_time = LocalTimeField(required=False, help_text="Local time the e-mail goes out.")
     status = serializers.ChoiceField(
-        choices=[("active", "Active"), ("paused", "Paused")],
+        choices=Assignment.Status.choices,
         required=False,
-        help_text="Set to paused or active to pause or resume; end with POST …/end/. "
-        "Reads also return ended.",
+        help_text="A change sets paused, active or ended to pause, resume or end (as POST "
+        "…/end/ does; an ended assignment stays ended). A new assignment is active.",
     )
     description = serializers.CharField(read_only=True)
     created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
@@ -177,7 +179,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "occasions",
         ]
         read_only_fields = ["id", "created_at", "ended_at"]
-        extra_kwargs = {"start_date": {"required": False}, "send_time": {"required": False}}
+        extra_kwargs = {"start_date": {"required": False}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,10 +193,12 @@ class AssignmentSerializer(serializers.ModelSerializer):
         if self.instance is not None and not isinstance(self.instance, list):
             self.fields["client"].read_only = True
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["status"] = instance.status
-        return data
+    def validate_status(self, value):
+        if self.instance is None and value != Assignment.Status.ACTIVE:
+            raise serializers.ValidationError(
+                "A new assignment is active; pause or end it once it exists."
+            )
+        return value
 
 
 class InvitationItemSerializer(serializers.ModelSerializer):

@@ -12,7 +12,7 @@ note's text is audited. Bad input is 400 with a message per field; changing a si
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Exists, Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,7 +31,9 @@ from clients.note_serializers import (
 )
 from practice import audit
 from practice.api import ScopedViewSetMixin
-from practice.models import Membership
+from practice.models import Membership, User
+
+SIGNED = "The note is signed and locked: add an addendum instead."
 
 
 class NoteConflict(exceptions.APIException):
@@ -40,8 +42,19 @@ class NoteConflict(exceptions.APIException):
     default_code = "note_locked"
 
 
+def _practice_members(request):
+    """The author filter's choices: people of the practice the request acts under. Any other
+    id, of a user elsewhere or of nobody, is the same 400, so the answer tells nothing about
+    accounts outside the practice."""
+    practice = getattr(request, "practice", None)
+    if practice is None:
+        return User.objects.none()
+    return User.objects.filter(memberships__practice=practice).distinct()
+
+
 class SessionNoteFilter(django_filters.FilterSet):
     client = django_filters.UUIDFilter(field_name="client_id", label="Client id")
+    author = django_filters.ModelChoiceFilter(queryset=_practice_members, label="Author id")
     tag = django_filters.NumberFilter(method="with_tag", label="Tag id")
     date_from = django_filters.DateFilter(field_name="session_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="session_date", lookup_expr="lte")
@@ -54,6 +67,12 @@ class SessionNoteFilter(django_filters.FilterSet):
         return queryset.filter(Exists(notes.tagged_with(int(value))))
 
 
+@extend_schema_view(
+    partial_update=extend_schema(
+        request=SessionNoteWriteSerializer,
+        responses={200: SessionNoteSerializer, 409: OpenApiResponse(description=SIGNED)},
+    )
+)
 class SessionNoteViewSet(
     ScopedViewSetMixin,
     mixins.ListModelMixin,
@@ -87,7 +106,11 @@ class SessionNoteViewSet(
         if isinstance(exc, NoteLocked):
             exc = NoteConflict(exc.message)
         elif isinstance(exc, DjangoValidationError):
-            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            detail = (
+                exc.message_dict
+                if hasattr(exc, "error_dict")
+                else {"non_field_errors": exc.messages}
+            )
             exc = exceptions.ValidationError(detail)
         return super().handle_exception(exc)
 
@@ -117,7 +140,10 @@ class SessionNoteViewSet(
         note = notes.create_note(request.user, client, writer.to_input(), request=request)
         return self._respond(note, status.HTTP_201_CREATED)
 
-    @extend_schema(request=SessionNoteWriteSerializer, responses={200: SessionNoteSerializer})
+    @extend_schema(
+        request=SessionNoteWriteSerializer,
+        responses={200: SessionNoteSerializer, 409: OpenApiResponse(description=SIGNED)},
+    )
     def update(self, request, *args, **kwargs):
         note = self.get_object()
         notes.require_editable(request.user, note)
@@ -132,7 +158,10 @@ class SessionNoteViewSet(
         )
         return self._respond(note)
 
-    @extend_schema(request=None, responses={200: SessionNoteSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: SessionNoteSerializer, 409: OpenApiResponse(description=SIGNED)},
+    )
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         """Sign and lock a draft (its author only). 409 if it is already signed."""
@@ -143,7 +172,7 @@ class SessionNoteViewSet(
     @extend_schema(
         methods=["POST"], request=AddendumSerializer, responses={201: AddendumSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def addenda(self, request, pk=None):
         """GET: the note's addenda, oldest first. POST ``{"text": …}``: add one to a signed note."""
         note = self.get_object()
@@ -159,7 +188,7 @@ class SessionNoteViewSet(
         return Response(AddendumSerializer(addendum).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: NoteVersionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, pk=None):
         """Every saved version of the note, newest first."""
         note = self.get_object()

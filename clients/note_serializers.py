@@ -6,11 +6,13 @@ practice, locking) live in ``clients/notes.py`` and reach the caller as 400 or 4
 
 import zoneinfo
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import Response
 from clients.models import Client, NoteAddendum, NoteTag, SessionNote, SessionNoteVersion
 from clients.notes import NoteInput
+from practice.api_schema import STRICT_FIELD_MAPPING, LocalTimeField, TextField
 
 
 class NoteTagSerializer(serializers.ModelSerializer):
@@ -69,6 +71,7 @@ class SessionNoteSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(LocalTimeField)
     def get_start_time(self, note) -> str:
         return note.started_at.astimezone(zoneinfo.ZoneInfo(note.time_zone)).strftime("%H:%M")
 
@@ -104,14 +107,12 @@ class SessionNoteWriteSerializer(serializers.Serializer):
         queryset=Client.objects.none(), help_text="On create only."
     )
     session_date = serializers.DateField()
-    start_time = serializers.TimeField()
+    start_time = LocalTimeField()
     duration_minutes = serializers.IntegerField()
     session_type = serializers.ChoiceField(choices=SessionNote.SessionType.choices)
     modality = serializers.ChoiceField(choices=SessionNote.Modality.choices)
     note_format = serializers.ChoiceField(choices=SessionNote.Format.choices)
-    content = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False)
-    )
+    content = serializers.DictField(child=TextField(allow_blank=True, trim_whitespace=False))
     tags = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     assessments = serializers.ListField(
         child=serializers.IntegerField(),
@@ -156,6 +157,7 @@ class SessionNoteWriteSerializer(serializers.Serializer):
 
 
 class AddendumSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = STRICT_FIELD_MAPPING
     author_name = serializers.CharField(source="author.__str__", read_only=True)
 
     class Meta:
@@ -192,7 +194,7 @@ class NoteVersionSerializer(serializers.ModelSerializer):
 class NoteSearchSerializer(serializers.Serializer):
     """A search, sent as a POST body so the words never appear in a URL or server log."""
 
-    q = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    q = TextField(max_length=200, required=False, allow_blank=True, default="")
     tags = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
     client = serializers.UUIDField(required=False, allow_null=True, default=None)
 

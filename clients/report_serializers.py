@@ -5,12 +5,13 @@ from rest_framework import serializers
 
 from clients.models import Client, Report
 from clients.reports.services import ReportOptions
+from practice.api_schema import TextField
 
 
 class ReportSerializer(serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
     instruments = serializers.ListField(
-        child=serializers.CharField(max_length=40),
+        child=TextField(max_length=40),
         required=False,
         default=list,
         help_text="Instrument codes; empty for every questionnaire answered in the period.",

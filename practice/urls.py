@@ -21,6 +21,9 @@ from practice.views import (
 # Before the include()s below load the apps' URLconfs, which write <id:pk> for database ids.
 register_converter(DatabaseIdConverter, "id")
 
+# A URL under /api/ that no route matches answers JSON, like the rest of the API.
+handler404 = "practice.views.errors.page_not_found"
+
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
