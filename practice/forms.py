@@ -270,8 +270,7 @@ class AuditEventFilter(django_filters.FilterSet):
             memberships__practice=practice
         ).order_by("full_name", "email")
         types = (
-            AuditEvent.objects.filter(practice=practice)
-            .order_by("object_type")
+            self.queryset.order_by("object_type")  # the events this owner may see
             .values_list("object_type", flat=True)
             .distinct()
         )

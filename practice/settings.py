@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the practice middleware, so it sees its refusals and the request's practice.
+    "practice.auth_audit.RefusalAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -373,6 +375,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # a minute is dropped rather than piling up behind a stopped worker.
     "sweep-outbound-email": {
         "task": "practice.tasks.sweep_outbound_email",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Chains the audit events written since the last run (practice/audit_chain.py) and writes
+    # the counts of refusal windows that closed.
+    "seal-audit-log": {
+        "task": "practice.tasks.seal_audit_log",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

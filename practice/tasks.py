@@ -5,7 +5,7 @@ Arguments are row ids only (JSON); the rows hold everything else.
 
 from celery import shared_task
 
-from practice import emails
+from practice import audit, audit_chain, emails
 
 
 @shared_task(
@@ -36,3 +36,11 @@ def rebuild_practice_progress(practice_id: int) -> int:
     from practice import progress
 
     return progress.rebuild_progress(practice_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def seal_audit_log() -> int:
+    """Record the repeats of refusal windows that closed, then seal new audit events into the
+    hash chain (beat runs this every minute). Idempotent; returns the number of events sealed."""
+    audit.close_refusal_windows()
+    return audit_chain.seal()

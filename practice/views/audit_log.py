@@ -1,10 +1,11 @@
 """The practice's audit log (owners only): who did what to which record, and when."""
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import render
 
 from practice.forms import AuditEventFilter
-from practice.models import AuditEvent
+from practice.models import AuditEvent, Membership
 from practice.permissions import owner_required
 
 PAGE_SIZE = 50
@@ -19,7 +20,12 @@ def _querystring_without_page(request) -> str:
 
 @owner_required
 def audit_log(request):
-    events = AuditEvent.objects.filter(practice=request.practice).order_by("-at", "-id")
+    # Account events (sign-ins, two-factor changes) belong to no practice: an owner sees those
+    # of the people who are or were members of hers.
+    members = Membership.objects.filter(practice=request.practice).values("user_id")
+    events = AuditEvent.objects.filter(
+        Q(practice=request.practice) | Q(practice__isnull=True, actor_id__in=members)
+    ).order_by("-at", "-id")
     filterset = AuditEventFilter(request.GET or None, queryset=events, practice=request.practice)
     valid = not filterset.is_bound or filterset.is_valid()
     page = Paginator(filterset.qs if valid else events.none(), PAGE_SIZE).get_page(
