@@ -154,6 +154,13 @@ class Practice(models.Model):
         validators=[validate_reminder_days],
         help_text="Days after sending when an unfinished questionnaire link is sent again.",
     )
+    progress_rebuild_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A rebuild of every dashboard row is wanted (practice.progress); cleared when "
+        "one finishes, swept if its message was lost.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

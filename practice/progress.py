@@ -9,11 +9,14 @@ questionnaire, writing a session note. Explicit calls, no signals. ``rebuild_pro
 fixed number of queries per chunk, so the two always agree (a test checks it).
 
 Two events change other clients' rows too, and rebuild the practice in the background
-(``practice.tasks.rebuild_practice_progress``): an owner changing the numbers reliable change
-uses, and a new baseline where reliable change takes the practice's SD from its baselines.
+(``practice.tasks.request_practice_rebuild``): an owner changing the numbers reliable change
+uses, and a new baseline where reliable change takes the practice's SD from its baselines. The
+request is written on the practice row before its message is sent, so a message lost to a
+broker outage is sent again by the ``sweep-progress-rebuilds`` sweeper.
 """
 
 import datetime
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -32,8 +35,10 @@ from assessments.models import (
     Response,
 )
 from clients.models import Client, SessionNote
-from practice.models import ClientProgress, PracticeBaselineScores, ProgressChange
+from practice.models import ClientProgress, Practice, PracticeBaselineScores, ProgressChange
 from practice.queue import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 500
 # Worst first: a deterioration anywhere outranks an improvement elsewhere.
@@ -334,7 +339,7 @@ def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
         if any(
             _sample_sets_sd(reads.numbers[(practice_id, i)], i, reads.versions) for i in changed
         ):
-            enqueue_on_commit(tasks.rebuild_practice_progress, practice_id)
+            tasks.request_practice_rebuild(practice_id)
     row = _row(client_id, reads, now)
     _save([row])
     return row
@@ -367,6 +372,49 @@ def rebuild_progress(
             _save(rows)
         written += len(rows)
     return written
+
+
+# --- Practice rebuilds asked for in the background -------------------------------------------
+
+REBUILD_STUCK_AFTER = datetime.timedelta(minutes=5)
+"""How long a practice's rebuild request waits before the sweeper sends it again."""
+
+
+def rebuild_requested(practice_id) -> int:
+    """Rebuild a practice that asked for it (``practice.tasks.request_practice_rebuild``), then
+    clear the request this run answered. The clear is a compare-and-set on the request's time,
+    so a request made while the rebuild ran stays and is answered by its own run."""
+    requested = (
+        Practice.objects.filter(pk=practice_id)
+        .values_list("progress_rebuild_requested_at", flat=True)
+        .first()
+    )
+    written = rebuild_progress(practice_id)
+    if requested is not None:
+        Practice.objects.filter(pk=practice_id, progress_rebuild_requested_at=requested).update(
+            progress_rebuild_requested_at=None
+        )
+    return written
+
+
+def requeue_stuck_rebuilds(now: datetime.datetime | None = None) -> list[int]:
+    """Send again the rebuilds whose message was lost (the broker was down at commit, or the
+    worker died mid-rebuild); what the beat sweeper runs. Each request's time moves to now, so
+    the next sweeps leave it alone while it waits in the queue."""
+    from practice import tasks
+
+    now = now or timezone.now()
+    ids = list(
+        Practice.objects.filter(progress_rebuild_requested_at__lt=now - REBUILD_STUCK_AFTER)
+        .order_by("progress_rebuild_requested_at")
+        .values_list("pk", flat=True)[:100]
+    )
+    if ids:
+        Practice.objects.filter(pk__in=ids).update(progress_rebuild_requested_at=now)
+        for practice_id in ids:
+            enqueue_on_commit(tasks.rebuild_practice_progress, practice_id)
+        logger.warning("re-enqueued %s practice progress rebuild(s): %s", len(ids), ids)
+    return ids
 
 
 # --- When a row counts as overdue ------------------------------------------------------------

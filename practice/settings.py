@@ -409,6 +409,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Dashboard rebuilds a practice asked for whose message was lost (broker down at commit).
+    "sweep-progress-rebuilds": {
+        "task": "practice.tasks.sweep_progress_rebuilds",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "expire-reports": {
         "task": "clients.tasks.expire_reports",
         "schedule": 3600.0,

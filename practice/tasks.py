@@ -1,11 +1,15 @@
-"""Celery tasks of the practice app: thin wrappers around ``practice.emails``.
+"""Celery tasks of the practice app: thin wrappers around ``practice.emails`` and
+``practice.progress``.
 
 Arguments are row ids only (JSON); the rows hold everything else.
 """
 
 from celery import shared_task
+from django.utils import timezone
 
 from practice import audit, audit_chain, emails
+from practice.models import Practice
+from practice.queue import enqueue_on_commit
 
 
 @shared_task(
@@ -35,7 +39,22 @@ def rebuild_practice_progress(practice_id: int) -> int:
     uses changed for many clients at once). Idempotent; returns the number of rows."""
     from practice import progress
 
-    return progress.rebuild_progress(practice_id)
+    return progress.rebuild_requested(practice_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_progress_rebuilds() -> int:
+    """Send again the practice rebuilds whose message was lost (beat: every five minutes)."""
+    from practice import progress
+
+    return len(progress.requeue_stuck_rebuilds())
+
+
+def request_practice_rebuild(practice_id: int) -> None:
+    """Ask for ``rebuild_practice_progress`` once the caller's transaction commits. The request
+    is written on the practice row in that transaction, so it outlives a lost message."""
+    Practice.objects.filter(pk=practice_id).update(progress_rebuild_requested_at=timezone.now())
+    enqueue_on_commit(rebuild_practice_progress, practice_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

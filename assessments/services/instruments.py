@@ -25,7 +25,6 @@ from assessments.models import (
 )
 from practice import audit, tasks
 from practice.models import AuditAction, Practice
-from practice.queue import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -413,7 +412,7 @@ def save_practice_numbers(request, instrument: Instrument, data: dict) -> list[s
             changed.append(name)
     if changed:
         audit.record(request, AuditAction.UPDATE, row, practice=practice, fields=changed)
-        enqueue_on_commit(tasks.rebuild_practice_progress, practice.pk)  # every client's labels
+        tasks.request_practice_rebuild(practice.pk)  # labels of every client
     return changed
 
 

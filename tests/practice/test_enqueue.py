@@ -20,10 +20,10 @@ from kombu.exceptions import OperationalError
 from assessments.models import Alert, Packet, Response
 from clients.models import Report
 from clients.reports import services as reports
-from practice import emails
+from practice import emails, progress
 from practice import tasks as practice_tasks
 from practice.celery import app as celery_app
-from practice.models import OutboundEmail
+from practice.models import OutboundEmail, Practice
 from practice.queue import enqueue_on_commit, publish
 from tests.assessments.assign_helpers import (
     answer_everything,
@@ -173,10 +173,50 @@ def test_a_clients_submission_is_saved_scored_and_its_alert_email_swept(
     assert ("practice.tasks.send_outbound_email", [notice.pk]) in broker.sent
 
 
+@pytest.mark.django_db
+def test_a_practice_rebuild_outlives_a_lost_message(
+    broker, practice_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        practice_tasks.request_practice_rebuild(practice_a.pk)
+    requested = Practice.objects.get(pk=practice_a.pk).progress_rebuild_requested_at
+    assert requested is not None  # the request is in the database, the message was lost
+    assert progress.requeue_stuck_rebuilds(now=requested + datetime.timedelta(minutes=1)) == []
+
+    broker.up = True
+    later = requested + progress.REBUILD_STUCK_AFTER + datetime.timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert progress.requeue_stuck_rebuilds(now=later) == [practice_a.pk]
+    assert broker.sent == [("practice.tasks.rebuild_practice_progress", [practice_a.pk])]
+    # The next sweep leaves it alone while it waits in the queue; the rebuild clears it.
+    assert progress.requeue_stuck_rebuilds(now=later + datetime.timedelta(minutes=1)) == []
+    practice_tasks.rebuild_practice_progress.run(practice_a.pk)
+    assert Practice.objects.get(pk=practice_a.pk).progress_rebuild_requested_at is None
+
+
+@pytest.mark.django_db
+def test_a_rebuild_asked_for_while_one_runs_is_kept(practice_a, monkeypatch):
+    Practice.objects.filter(pk=practice_a.pk).update(progress_rebuild_requested_at=NOW)
+
+    def rebuild_while_asked_again(practice_id):
+        Practice.objects.filter(pk=practice_id).update(progress_rebuild_requested_at=LATER)
+        return 0
+
+    monkeypatch.setattr(progress, "rebuild_progress", rebuild_while_asked_again)
+    progress.rebuild_requested(practice_a.pk)
+    assert Practice.objects.get(pk=practice_a.pk).progress_rebuild_requested_at == LATER
+
+
 def test_every_kind_of_queued_work_has_a_sweeper(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {
         "practice.tasks.sweep_outbound_email",
         "clients.tasks.sweep_reports",
+        "practice.tasks.sweep_progress_rebuilds",
         "assessments.tasks.dispatch_due_questionnaires",
     } <= tasks
+
+
+def test_sessions_do_not_live_in_the_cache(settings):
+    """A Redis outage must not sign everyone out: sessions are in the database."""
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
