@@ -135,8 +135,17 @@ class TestRender:
         assert report.status == Status.RENDERING and report.attempts == 1
         assert stored_files(report) == []
 
-    def test_unknown_ids_are_ignored(self):
-        services.render("00000000-0000-0000-0000-000000000000")
+    def test_unknown_ids_are_ignored(self, bob, erin, caplog, django_assert_num_queries):
+        """A message for a report deleted meanwhile: one lookup, then nothing: no claim, no
+        file, no warning, and no other report touched."""
+        waiting = make_report(erin, bob)
+        with caplog.at_level(logging.INFO), django_assert_num_queries(1):
+            assert services.render("00000000-0000-0000-0000-000000000000") is None
+        assert list(Report.objects.values_list("pk", "status", "attempts", "progress")) == [
+            (waiting.pk, Status.QUEUED, 0, 0)
+        ]
+        assert stored_files(waiting) == []
+        assert caplog.records == []
 
     def test_files_of_an_abandoned_attempt_are_removed(self, bob, erin):
         report = make_report(erin, bob)
