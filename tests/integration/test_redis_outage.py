@@ -10,8 +10,9 @@ The test starts a ``redis-server`` of its own on a free port (no persistence), p
   are saved; signing in by password answers 429 (allauth's rate limit cannot take its lock:
   failing closed, see practice/settings.py), never a 500.
 
-Then Redis comes back, empty, and the beat sweepers' functions run: every e-mail and report
-that could not be published reaches the broker's queues, where the test reads them back.
+Then Redis comes back, empty, and the beat's sweeper tasks run: every e-mail, report and
+dashboard rebuild that could not be published (or whose message Redis lost) reaches the broker's
+queues, where the test reads them back.
 """
 
 import contextlib
@@ -28,16 +29,18 @@ import urllib.request
 
 import pytest
 import redis
+import time_machine
 from django.test import Client as DjangoClient
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Packet, Response
 from clients.models import Report
-from clients.reports import services as reports
-from practice import emails
+from clients.tasks import sweep_reports
+from practice import tasks as practice_tasks
 from practice.celery import app as celery_app
 from practice.models import OutboundEmail
+from practice.tasks import sweep_outbound_email, sweep_progress_rebuilds
 from tests.assessments.assign_helpers import cleared, send_now, token_of
 from tests.factories import PASSWORD
 from tests.integration.services import skip_or_fail
@@ -229,17 +232,22 @@ def test_a_redis_outage_fails_no_request_and_loses_no_work(
         reverse("account_login"), {"login": bob.email, "password": PASSWORD}
     )
     assert signing_in.status_code == 429  # no lockout to enforce: refused, not failed
+
+    # A dashboard rebuild asked for now (as a new baseline or an owner's cited values would).
+    practice_tasks.request_practice_rebuild(erin.practice_id)
     assert not [entry for entry in site.statuses if entry[1] >= 500], site.statuses
 
     on_our_redis.start()  # --- Redis is back, and empty --------------------------------------
-    later = timezone.now() + datetime.timedelta(minutes=10)
-    swept_emails = emails.requeue_stuck_emails(now=later)
-    swept_reports = reports.sweep(now=later)
-    # The first invitation's message went down with Redis (no persistence): sent again too.
-    assert set(swept_emails) == {invitation.pk, notice.pk, invitation_2.pk}
-    assert [str(pk) for pk in swept_reports] == [str(report.pk)]
+    assert _queued_tasks(on_our_redis) == []
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10)):
+        # What beat runs: the sweepers' own tasks, called as the beat's worker would.
+        assert sweep_outbound_email.run() == 3
+        assert sweep_reports.run() == 1
+        assert sweep_progress_rebuilds.run() == 1
     queued = _queued_tasks(on_our_redis)
-    assert ("practice.tasks.send_outbound_email", f"({notice.pk},)") in queued
-    assert ("practice.tasks.send_outbound_email", f"({invitation_2.pk},)") in queued
+    # The first invitation's message went down with Redis (no persistence): it is sent again.
+    for email in (invitation, notice, invitation_2):
+        assert ("practice.tasks.send_outbound_email", f"({email.pk},)") in queued
     assert ("clients.tasks.render_report", f"('{report.pk}',)") in queued
+    assert ("practice.tasks.rebuild_practice_progress", f"({erin.practice_id},)") in queued
     assert time.monotonic() - began < 60
