@@ -257,6 +257,9 @@ def test_unknown_role_is_refused(as_alice, bob):
     )
     assert response.status_code == 400
     assert "Choose a role" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.role == Role.CLINICIAN
+    assert not AuditEvent.objects.filter(object_type="membership", action="update").exists()
 
 
 @pytest.mark.django_db
@@ -281,6 +284,10 @@ def test_an_inactive_second_owner_does_not_count(as_alice, alice, practice_a):
         reverse("practice_member_role", args=[membership.pk]), {"role": Role.CLINICIAN}
     )
     assert response.status_code == 400
+    assert "at least one active owner" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.role == Role.OWNER
+    assert not AuditEvent.objects.filter(object_type="membership", action="update").exists()
 
 
 @pytest.mark.django_db
