@@ -11,7 +11,8 @@ shaped like a token (a long run of URL-safe characters mixing upper and lower ca
 It sits on the ``console`` handler, through which every record propagating to the root passes,
 and on the loggers that carry request paths (``django.request``, ``django.server``), so the
 record itself is rewritten before any handler sees it (a test's ``caplog``, an error tracker).
-Gunicorn's own loggers do not propagate; ``practice.gunicorn_logger`` adds it to them.
+Gunicorn's own loggers do not propagate; ``practice.gunicorn_logger`` adds it to them. Celery's
+worker and beat replace the root's handlers with their own; ``practice.celery`` filters those.
 """
 
 import logging
@@ -59,3 +60,10 @@ class RedactLinkTokens(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+def redact_handlers(logger: logging.Logger) -> None:
+    """Put ``RedactLinkTokens`` on every handler of ``logger`` that lacks it."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, RedactLinkTokens) for f in handler.filters):
+            handler.addFilter(RedactLinkTokens())

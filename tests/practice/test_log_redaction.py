@@ -14,6 +14,7 @@ import sys
 
 import pytest
 import time_machine
+from celery.signals import after_setup_logger
 from django.test import Client as Browser
 from django.urls import reverse
 from gunicorn.config import Config
@@ -161,3 +162,18 @@ def test_gunicorn_error_and_access_logs_carry_no_token(tmp_path):
     assert "Error handling request /q/[redacted]/2/" in written
     assert '"GET /q/[redacted]/ HTTP/1.1" 404' in written
     assert TOKEN not in written
+
+
+def test_celery_worker_and_beat_handlers_redact_too():
+    """Celery replaces the root's handlers when a worker or beat starts; its signal gives ours
+    the filter back (sent here as Celery sends it, on a logger of the test's own)."""
+    logger = logging.getLogger("tests.celery-root-stand-in")
+    stream = io.StringIO()
+    logger.addHandler(logging.StreamHandler(stream))
+    logger.propagate = False
+    after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO, logfile=None)
+    after_setup_logger.send(sender=None, logger=logger, loglevel=logging.INFO, logfile=None)
+    logger.warning("task failed for %s", f"https://attune.example/q/{TOKEN}/")
+    assert stream.getvalue() == "task failed for https://attune.example/q/[redacted]/\n"
+    [handler] = logger.handlers
+    assert len(handler.filters) == 1  # added once, however often Celery sets up
