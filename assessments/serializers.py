@@ -5,6 +5,7 @@ from rest_framework import serializers
 from assessments.models import Assignment, Instrument, Occasion, Packet, PacketItem
 from clients.models import Client
 from practice.api_schema import LocalTimeField, TextField
+from practice.api_parsers import BoundedJSONField
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
@@ -97,7 +98,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
 
 
 class ScoreRequestSerializer(serializers.Serializer):
-    answers = serializers.JSONField(
+    answers = BoundedJSONField(
         help_text=(
             'Answers keyed by item number ({"1": 2, "2": 0}) or a list in item order '
             "([2, 0, null]); null or a missing key is a missing answer."

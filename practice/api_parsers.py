@@ -1,16 +1,21 @@
-"""The API's JSON parser: malformed or absurdly nested bodies are a 400, never a 500.
+"""JSON from clients of the API: malformed or absurdly nested input is a 400, never a 500.
 
 DRF's ``JSONParser`` turns a ``ValueError`` into a 400 but lets ``RecursionError`` through, so a
 body of ``"[" * 100000`` answered 500 on every JSON endpoint. Bodies nested a few hundred levels
 deep parse, but then recurse through serializers and reach PostgreSQL's own JSON depth limit.
 No Attune request is nested more than a few levels, so anything deeper than ``MAX_DEPTH`` is
-refused at the door with a message that says why.
+refused at the door with a message that says why: ``BoundedJSONParser`` for request bodies
+(the API's default parser), ``BoundedJSONField`` for a JSON value sent as a form field.
 """
 
+from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 MAX_DEPTH = 32
+
+
+TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep is not accepted."
 
 
 def nesting_depth(value) -> int:
@@ -37,13 +42,24 @@ class BoundedJSONParser(JSONParser):
     """``JSONParser`` that answers 400 to bodies nested deeper than ``MAX_DEPTH``."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        too_deep = ParseError(
-            f"JSON parse error - the body is nested more than {MAX_DEPTH} levels deep."
-        )
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise too_deep from None
+            raise ParseError(f"JSON parse error - {TOO_DEEP}") from None
         if nesting_depth(data) > MAX_DEPTH:
-            raise too_deep
+            raise ParseError(f"JSON parse error - {TOO_DEEP}")
         return data
+
+
+class BoundedJSONField(serializers.JSONField):
+    """``JSONField`` whose value, when it arrives as a string in a form field (which DRF decodes
+    with ``json.loads``), answers 400 rather than 500 when nested too deep."""
+
+    def to_internal_value(self, data):
+        try:
+            value = super().to_internal_value(data)
+        except RecursionError:
+            raise serializers.ValidationError(TOO_DEEP) from None
+        if nesting_depth(value) > MAX_DEPTH:
+            raise serializers.ValidationError(TOO_DEEP)
+        return value

@@ -21,6 +21,7 @@ from assessments.scoring import STYLES
 from assessments.templatetags.trajectories import day, score
 from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS
 from clients.models import Client
+from practice.converters import LARGEST_ID
 from practice.models import ProgressChange
 from practice.progress import overdue_q
 
@@ -161,8 +162,10 @@ class _PageOfIds:
 
 
 def _page_number(value) -> int:
+    """The page asked for; past what a database OFFSET holds it is simply past the end (the last
+    page), where SQLite and PostgreSQL would otherwise fail on the number."""
     try:
-        return max(1, int(value))
+        return min(max(1, int(value)), LARGEST_ID // PAGE_SIZE)
     except (TypeError, ValueError):
         return 1
 
@@ -197,9 +200,9 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
         total = rows[0][1]
     else:
         total = clients.count()
-        if total and number > 1:
-            number = (total - 1) // PAGE_SIZE + 1
-            rows = fetch(number)
+        if number > 1:  # past the end: the last page, or the first when nothing is shown
+            number = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+            rows = fetch(number) if total else []
     ids = [pk for pk, _ in rows]
     page = Paginator(_PageOfIds(total, ids), PAGE_SIZE, allow_empty_first_page=True).page(number)
     found = Client.objects.filter(pk__in=ids).select_related(

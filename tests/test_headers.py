@@ -1,9 +1,9 @@
 """Security headers on every route: Content-Security-Policy, Permissions-Policy, no-store.
 
-The routes, their arguments and who may open each come from the permission walk in
-``tests/test_permissions.py``, so a new route is checked here the day it gets its row there.
-Each route is requested by a person allowed to open it (a page full of client data) and by an
-anonymous visitor (a redirect to the login page, or the public page itself).
+The routes, their arguments and who may open each come from the permission walk
+(tests/route_walk.py), so a new route is checked here the day it gets its row there. Each route
+is requested by a person allowed to open it (a page full of client data) and by an anonymous
+visitor (a redirect to the login page, or the public page itself).
 """
 
 import pytest
@@ -12,38 +12,20 @@ from django.test import Client
 from django.urls import reverse
 
 from practice.headers import NoStoreMiddleware
-from tests import test_permissions as permission_walk
+from tests import route_walk
 from tests.practice.progress_helpers import day, phq9, respond
-from tests.test_permissions import ROUTES, _browser, _resolve_arg
+from tests.route_walk import ROUTES, allowed_actor, request_route
 
-# The permission walk's world (Alice, Bob, Erin, their notes, questionnaires and reports) and the
-# fixtures it is built from, shared rather than copied.
-world = permission_walk.world
-notes_world = permission_walk.notes_world
-questionnaire_world = permission_walk.questionnaire_world
-reports_world = permission_walk.reports_world
-
-ALLOWED = ("alice", "bob", "dana", "charlie")  # the first whose row expects success opens it
+# The walk's world and the fixtures it is built from (tests/route_walk.py).
+world = route_walk.world
+notes_world = route_walk.notes_world
+questionnaire_world = route_walk.questionnaire_world
+reports_world = route_walk.reports_world
 
 
 def _directives(header: str) -> dict[str, list[str]]:
     parts = (part.split() for part in header.split(";") if part.strip())
     return {name: values for name, *values in parts}
-
-
-def _allowed_actor(row) -> str:
-    for actor in ALLOWED:
-        expected = row.expect[actor]
-        if expected != "login" and any(code < 400 for code in expected):
-            return actor
-    return "anonymous"  # a link that never works (bogus token): everyone gets the same 404
-
-
-def _request(world, route, actor):
-    row = ROUTES[route]
-    url = reverse(route, args=[_resolve_arg(world, a) for a in row.args])
-    data = row.data | {name: _resolve_arg(world, spec) for name, spec in row.data_args.items()}
-    return getattr(_browser(world, actor, row), row.method)(url, data)
 
 
 def assert_headers(response, where):
@@ -65,12 +47,12 @@ def assert_headers(response, where):
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", sorted(ROUTES))
 def test_every_route_sends_the_security_headers(world, route):
-    actor = _allowed_actor(ROUTES[route])
-    response = _request(world, route, actor)
+    actor = allowed_actor(route)
+    response = request_route(world, route, actor)
     assert response.status_code < 500, f"{route} as {actor}: {response.status_code}"
     assert_headers(response, f"{route} as {actor} ({response.status_code})")
     if actor != "anonymous":
-        anonymous = _request(world, route, "anonymous")
+        anonymous = request_route(world, route, "anonymous")
         assert_headers(anonymous, f"{route} as anonymous ({anonymous.status_code})")
 
 
