@@ -6,7 +6,7 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import ManagementUtility, call_command
+from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, connections, transaction
 
@@ -43,6 +43,12 @@ def raw(sql: str, params=()) -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE wants no pending checks
             cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER practice_auditevent_append_only")
         cursor.execute(sql, params)
+
+
+def shell(name: str) -> None:
+    """Run a command as ``manage.py <name>`` does (errors to stderr, exit status 1), without
+    setting Django up again, which would rebind logging to this test's captured streams."""
+    load_command_class("practice", name).run_from_argv(["manage.py", name])
 
 
 def verify() -> str:
@@ -96,13 +102,13 @@ def test_intact_log_verifies_and_sealing_numbers_the_chain_without_gaps(events, 
 def test_verify_exits_0_when_intact_and_1_naming_the_changed_event(events, capsys, monkeypatch):
     # As from the shell, minus closing the test's database connection when the command ends.
     monkeypatch.setattr(connections, "close_all", lambda: None)
-    ManagementUtility(["manage.py", "verify_audit"]).execute()  # returns: exit status 0
+    shell("verify_audit")  # returns: exit status 0
     assert "Audit log intact" in capsys.readouterr().out
     changed = events[2]
     raw(f"UPDATE {TABLE} SET actor_email = %s WHERE id = %s", ["mallory@example.com", changed.pk])
 
     with pytest.raises(SystemExit) as broken:
-        ManagementUtility(["manage.py", "verify_audit"]).execute()
+        shell("verify_audit")
     assert broken.value.code == 1
     assert f"Event {changed.pk} (seq 3) was changed" in capsys.readouterr().err
 
