@@ -20,7 +20,7 @@ the chain is what shows it if the trigger was dropped or the rows were edited so
 import logging
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from practice import audit_hash
@@ -114,13 +114,53 @@ def _link_ok(event: AuditEvent, previous: str, secrets: list[str]) -> bool:
     )
 
 
+def _ids_have_no_gaps() -> bool:
+    """On SQLite ids come from AUTOINCREMENT, which a rollback rewinds, and writes are serialised,
+    so events commit (and are sealed) in id order without gaps: a missing id is a removed event,
+    even one removed before it was sealed. PostgreSQL's sequences skip ids on every rollback, so
+    there the trigger, not the ids, stops removal of events not yet sealed."""
+    return connection.vendor == "sqlite"
+
+
+def _missing_ids(previous_id: int | None, event: AuditEvent) -> Verdict | None:
+    if previous_id is None or event.pk == previous_id + 1:
+        return None
+    return Verdict(
+        False,
+        0,
+        f"Event {event.pk} follows a gap in ids: event {previous_id + 1} is missing (removed).",
+        event.pk,
+    )
+
+
+def _newest_ids_missing(last_id: int | None) -> Verdict | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = %s", [AuditEvent._meta.db_table]
+        )
+        row = cursor.fetchone()
+    issued = row[0] if row else 0
+    if issued and (last_id or 0) < issued:
+        return Verdict(
+            False,
+            0,
+            f"Events up to id {issued} were written but the newest is "
+            f"{last_id or 'none'}: the newest events were removed.",
+            last_id,
+        )
+    return None
+
+
 def verify() -> Verdict:
     """Check every sealed event from position 1, then the unsealed ones; stop at the first fault."""
     secrets = audit_hash.secrets_in_use()
+    gapless = _ids_have_no_gaps()
     head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
     expected, previous, checked, last_id = 1, audit_hash.GENESIS, 0, None
     sealed = AuditEvent._base_manager.filter(seq__isnull=False).order_by("seq")
     for event in sealed.iterator(chunk_size=2000):
+        if gapless and (gap := _missing_ids(last_id, event)):
+            return gap
         if event.seq != expected:
             return Verdict(
                 False,
@@ -156,9 +196,13 @@ def verify() -> Verdict:
         )
     unsealed = AuditEvent._base_manager.filter(seq__isnull=True).order_by("pk")
     for event in unsealed.iterator(chunk_size=2000):
+        if gapless and (gap := _missing_ids(last_id, event)):
+            return gap
         if not _row_ok(event, secrets):
             return Verdict(
                 False, checked, f"Event {event.pk} (not yet sealed) was changed.", event.pk
             )
-        checked += 1
+        checked, last_id = checked + 1, event.pk
+    if gapless and (gone := _newest_ids_missing(last_id)):
+        return gone
     return Verdict(True, checked, f"Audit log intact: {checked} events, sealed to seq {last_seq}.")
