@@ -257,12 +257,11 @@ CONTENT_SECURITY_POLICY = {
 }
 # Browser features Attune never uses are switched off for every page, so injected or third-party
 # code cannot reach them either. WebAuthn (publickey-credentials-*) stays available for passkeys.
+# Only features Chromium recognises: an unknown one is an error in every page's console.
 PERMISSIONS_POLICY: dict[str, list[str]] = dict.fromkeys(
     (
         "accelerometer",
-        "ambient-light-sensor",
         "autoplay",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",
