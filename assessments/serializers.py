@@ -4,8 +4,8 @@ from rest_framework import serializers
 
 from assessments.models import Assignment, Instrument, Occasion, Packet, PacketItem
 from clients.models import Client
-from practice.api_schema import LocalTimeField, TextField
 from practice.api_parsers import BoundedJSONField
+from practice.api_schema import LocalTimeField, TextField
 
 
 class InstrumentSerializer(serializers.ModelSerializer):
