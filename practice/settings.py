@@ -429,6 +429,8 @@ REPORT_RENDER_MEMORY_MB = env_int("REPORT_RENDER_MEMORY_MB", 1024, minimum=128)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Django ValidationErrors raised by services answer 400 (practice/api.py).
+    "EXCEPTION_HANDLER": "practice.api.exception_handler",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "practice.api_auth.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
