@@ -258,28 +258,26 @@ CONTENT_SECURITY_POLICY = {
 # Browser features Attune never uses are switched off for every page, so injected or third-party
 # code cannot reach them either. WebAuthn (publickey-credentials-*) stays available for passkeys.
 # Only features Chromium recognises: an unknown one is an error in every page's console.
-PERMISSIONS_POLICY: dict[str, list[str]] = dict.fromkeys(
-    (
-        "accelerometer",
-        "autoplay",
-        "browsing-topics",
-        "camera",
-        "display-capture",
-        "geolocation",
-        "gyroscope",
-        "hid",
-        "idle-detection",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "screen-wake-lock",
-        "serial",
-        "usb",
-        "xr-spatial-tracking",
-    ),
-    [],
+_DENIED_FEATURES = (
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
 )
+PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in _DENIED_FEATURES}
 # HSTS preloading binds the whole domain and its subdomains to HTTPS for months and is slow to
 # undo, so it is the operator's opt-in (SECURE_HSTS_PRELOAD=true), not a default to warn about.
 SILENCED_SYSTEM_CHECKS: list[str] = ["security.W021"]
