@@ -2,24 +2,34 @@
 fails when the rule is deleted (issue 11, defect 12: these bugs once passed the whole suite).
 
 Every test here was checked by removing its rule from the source and watching it fail: the
-practice check when sharing, the current practice on the client list and in note search, and a
-deactivated user seeing nothing. Tests assert what a person sees, not how the query is built, so
-they hold whichever way the scoping is implemented.
+practice check when sharing, the current practice on the client list and in note search, a
+deactivated user seeing nothing, a report reached only through its own client, and batches
+requested only by an owner of that practice. Tests assert what a person sees, not how the query
+is built, so they hold whichever way the scoping is implemented.
 """
 
+import datetime
+
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from clients import notes, services
-from clients.models import Client, ClientShare, Report, SessionNote
-from clients.reports import content
+from clients.models import Client, ClientShare, Report, ReportBatch, SessionNote
+from clients.reports import batches, content
 from clients.reports import services as report_services
 from practice.acting import act_as, act_in
 from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
 from practice.models import AuditEvent, Role
-from tests.clients.reports_helpers import FakeSource, make_report, media, stored_files  # noqa: F401
+from tests.clients.reports_helpers import (  # noqa: F401 - media: fixture
+    FakeSource,
+    make_report,
+    media,
+    ready_report,
+    stored_files,
+)
 from tests.clients.test_notes_models import make_note
 from tests.factories import MembershipFactory
 from tests.practice.test_api_tokens import api, create_on_page
@@ -213,3 +223,48 @@ class TestADeactivatedUserSeesNothing:
         response = api(key).get("/api/v1/clients/")
         assert response.status_code == 401
         assert str(erin.pk) not in response.content.decode()
+
+
+@pytest.mark.usefixtures("media")
+class TestAReportIsReachedOnlyThroughItsOwnClient:
+    """Report pages take the client and the report. The report is looked up among that client's
+    reports only, so a visible client's address cannot reach another client's report, in the
+    practice or outside it (found missing: no test failed when the lookup was unscoped)."""
+
+    @pytest.mark.parametrize(
+        ("name", "method"),
+        [
+            ("report_detail", "get"),
+            ("report_status", "get"),
+            ("report_download", "get"),
+            ("report_retry", "post"),
+            ("report_delete", "post"),
+        ],
+    )
+    def test_another_clients_report_through_erins_address_is_404(
+        self, as_bob, erin, frank, gina, name, method
+    ):
+        for other in (
+            ready_report(frank, frank.primary_clinician),
+            ready_report(gina, gina.primary_clinician),
+        ):
+            url = reverse(f"clients:{name}", args=[erin.pk, other.pk])
+            response = getattr(as_bob, method)(url, HTTP_HX_REQUEST="true")
+            assert response.status_code == 404
+            assert Report.objects.filter(pk=other.pk, status=Report.Status.READY).exists()
+        assert not AuditEvent.objects.filter(
+            object_type="report", action__in=["view", "export", "update", "delete"]
+        ).exists()
+
+
+class TestBatchesNeedAnOwnerOfThatPractice:
+    def test_an_owner_elsewhere_cannot_request_one_here(self, bob, erin, practice_a, practice_b):
+        """Bob is a clinician in A and owns B: owning B gives him no batch of A's clients."""
+        MembershipFactory(user=bob, practice=practice_b, role=Role.OWNER)
+        today = timezone.localdate()
+        options = report_services.ReportOptions(today - datetime.timedelta(days=30), today)
+        with pytest.raises(PermissionDenied):
+            batches.request_batch(
+                bob, practice_a, Client.objects.filter(practice=practice_a), "All", options
+            )
+        assert not ReportBatch.objects.exists() and not Report.objects.exists()
