@@ -199,10 +199,13 @@ def test_assigning_to_many_clients_skips_those_without_email_and_says_why(bob, e
 
 @pytest.mark.django_db
 def test_assigning_to_many_refuses_clients_of_two_practices(bob, erin, gina):
-    with pytest.raises(ValidationError):
+    # Both practices cleared GAD-7, so nothing but the one-practice rule stands in the way.
+    cleared(gina.practice, "gad-7")
+    with pytest.raises(ValidationError, match="Choose clients of one practice"):
         services.assign_many(
             bob, [erin, gina], cleared(erin.practice, "gad-7"), Plan(send_now=True), now=NOW
         )
+    assert not Assignment.objects.exists() and not OutboundEmail.objects.exists()
 
 
 def _weekly(erin, bob, **changes):
