@@ -10,7 +10,8 @@ the API against it in ``tests/test_api_contract.py``) must know those answers to
 - 404: an object that does not exist or is outside the caller's scope (the same answer, so the
   answer tells nothing), or a page past the end of a list;
 - 400: input that breaks a rule, with a message per field, wherever the operation takes input
-  (a body or filters).
+  (a body or filters);
+- 415: a body in a media type the operation does not read.
 
 ``AutoSchema`` adds them to every operation that does not document its own, and marks the
 filters and ``page`` of a list as taking an empty value (read as not given).
@@ -53,6 +54,8 @@ ERRORS = {
     "authentication), or a role that does not allow this.",
     "404": "No such object within your scope (objects of other practices or outside your "
     "caseload answer the same), or a page past the end.",
+    "415": "A body in a media type the operation does not read (it reads JSON, form and "
+    "multipart bodies).",
 }
 
 
@@ -94,6 +97,7 @@ class AutoSchema(openapi.AutoSchema):
             "401",
             "403",
             *(["404"] if names_object_or_page else []),
+            *(["415"] if "requestBody" in operation else []),
         ]
 
     def _refusal(self, code: str) -> dict:
