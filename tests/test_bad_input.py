@@ -28,7 +28,7 @@ BAD_IDS = (str(LARGEST_ID + 1), str(2**64), "9" * 30, "-1", "-" + str(2**64))
 HUGE = 2**64
 DEEP = "[" * 100_000  # RecursionError inside json.loads
 DEEP_BUT_PARSEABLE = "[" * (MAX_DEPTH + 10) + "]" * (MAX_DEPTH + 10)
-# Every query parameter a page or API view reads as an id or a number.
+# Every query parameter a page, form or filter set reads as an id or a number.
 ID_PARAMS = (
     "page",
     "clinician",
@@ -38,10 +38,6 @@ ID_PARAMS = (
     "tags",
     "client",
     "client_id",
-    "practice",
-    "instrument",
-    "response",
-    "assignment",
 )
 API_ROUTES = sorted(route for route, row in ROUTES.items() if row.api)
 WRITE_METHODS = ("post", "put", "patch")
@@ -62,9 +58,10 @@ def _urls_with_bad_ids(world, route):
     """The route's URL with each id segment in turn replaced by each bad id."""
     url = route_url(world, route)
     for value in route_args(world, route):
-        if _is_id(value) or ROUTES[route].api:  # DRF's lookups take any segment, ids or not
-            for bad in BAD_IDS:
-                yield url.replace(f"/{value}/", f"/{bad}/", 1)
+        # DRF's lookups take any segment, so a UUID or code segment gets the two extremes too.
+        bads = BAD_IDS if _is_id(value) else (str(HUGE), "-1") if ROUTES[route].api else ()
+        for bad in bads:
+            yield url.replace(f"/{value}/", f"/{bad}/", 1)
 
 
 def _walk(check, routes) -> None:
@@ -131,7 +128,7 @@ def test_a_tag_filter_past_a_database_integer_is_a_400(bob):
 def test_ids_past_a_database_integer_in_the_query_string_are_refused(world):
     def check(route):
         actor, url = allowed_actor(route), route_url(world, route)
-        queries = [dict.fromkeys(ID_PARAMS, bad) for bad in ("9" * 30, "-" + str(HUGE))]
+        queries = [dict.fromkeys(ID_PARAMS, "-" + "9" * 30)]
         queries += [{name: str(HUGE)} for name in ID_PARAMS]
         for query in queries:
             status = browser(world, route, actor).get(url, query).status_code
@@ -184,7 +181,7 @@ def test_the_api_has_numeric_fields_to_try():
 def test_ids_past_a_database_integer_in_json_bodies_are_refused(world):
     def check(route):
         actor, url = allowed_actor(route), route_url(world, route)
-        for bad in (HUGE, -HUGE, 10**30):
+        for bad in (HUGE, -(10**30)):
             body = {name: [bad] if many else bad for name, many in INT_FIELDS.items()}
             for method in WRITE_METHODS:
                 api = browser(world, route, actor)
