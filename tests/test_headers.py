@@ -78,6 +78,17 @@ def test_a_view_asking_for_public_caching_still_gets_no_store(rf):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/password/reset/", "/accounts/2fa/totp/activate"]
+)
+def test_sign_in_pages_carry_the_headers(as_bob, path):
+    """allauth's pages are not in the walk (third party) but pass through the same middleware."""
+    response = Client().get(path) if "2fa" not in path else as_bob.get(path)
+    assert response.status_code in (200, 301, 302), path
+    assert_headers(response, path)
+
+
+@pytest.mark.django_db
 def test_errors_and_unknown_paths_carry_the_headers(as_bob):
     response = as_bob.get("/no-such-page/")
     assert response.status_code == 404
