@@ -263,3 +263,18 @@ def test_an_unbound_user_acts_under_their_first_practice_only(dana_owns_b, erin,
     ClientFactory(practice=practice_b, primary_clinician=dana_owns_b)
     visible = set(Client.objects.visible_to(dana_owns_b).values_list("practice_id", flat=True))
     assert visible == {erin.practice_id}
+
+
+def test_a_practice_requiring_mfa_is_not_reached_from_one_that_does_not(
+    dana_owns_b, erin, practice_a, practice_b
+):
+    """Dana has no authenticator. A requires two-factor, B does not: acting in B she is let in,
+    and A's client is 404 there (before, the MFA check looked at B only and the page opened)."""
+    practice_a.require_mfa = True
+    practice_a.save(update_fields=["require_mfa"])
+    web = acting_in(dana_owns_b, practice_b)
+    assert web.get(reverse("dashboard")).status_code == 200
+    assert web.get(reverse("clients:detail", args=[erin.pk])).status_code == 404
+    assert (
+        api_acting_in(dana_owns_b, practice_b).get(f"/api/v1/clients/{erin.pk}/").status_code == 404
+    )
