@@ -13,8 +13,8 @@ the API against it in ``tests/test_api_contract.py``) must know those answers to
   (a body or filters);
 - 415: a body in a media type the operation does not read.
 
-``AutoSchema`` adds them to every operation that does not document its own, and marks the
-filters and ``page`` of a list as taking an empty value (read as not given).
+``AutoSchema`` adds them to every operation that does not document its own, and marks each
+optional query parameter as taking an empty value (read as not given).
 """
 
 import re
@@ -59,12 +59,6 @@ ERRORS = {
 }
 
 
-def _empty_means_absent(parameter: dict) -> dict:
-    """A list's filters and ``page`` read an empty value (``?status=``, as an HTML form sends
-    it) as not given; the schema says so, so such a request is not mistaken for a wrong one."""
-    return {**parameter, "allowEmptyValue": True}
-
-
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, plus the refusals every operation can answer (module doc)."""
 
@@ -72,17 +66,16 @@ class AutoSchema(openapi.AutoSchema):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        for parameter in operation.get("parameters", []):
+            # DRF reads an empty optional query parameter (``?status=``, as an HTML form sends
+            # it) as not given: filters, ``page``, ``format`` and query serializers alike.
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
         responses = operation["responses"]
         for code in self._refusals(operation):
             if code not in responses:
                 responses[code] = self._refusal(code)
         return operation
-
-    def _get_filter_parameters(self):
-        return [_empty_means_absent(parameter) for parameter in super()._get_filter_parameters()]
-
-    def _get_pagination_parameters(self):
-        return [_empty_means_absent(p) for p in super()._get_pagination_parameters()]
 
     def _refusals(self, operation) -> list[str]:
         parameters = operation.get("parameters", [])

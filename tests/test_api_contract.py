@@ -17,6 +17,7 @@ transaction, and each test runs in a savepoint of it, so every write is rolled b
 import contextlib
 import datetime
 import json
+import os
 import zlib
 
 import jsonschema
@@ -46,7 +47,8 @@ from tests.factories import ClientFactory, MembershipFactory, PracticeFactory, U
 from tests.practice.progress_helpers import phq9, respond
 
 pytestmark = pytest.mark.django_db
-EXAMPLES_PER_OPERATION = 10
+# Per operation and mode; API_CONTRACT_EXAMPLES=200 for a deeper run by hand.
+EXAMPLES_PER_OPERATION = int(os.environ.get("API_CONTRACT_EXAMPLES", "10"))
 
 # A write may refuse a request the schema calls valid for a rule a schema cannot express (a
 # start date in the past, an unacknowledged licence, a client of another practice), and so may
