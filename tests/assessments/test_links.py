@@ -277,3 +277,29 @@ def test_token_pages_set_no_cookies(sent, frozen):
         browser.get(landing("D" * 43)),
     ):
         assert not response.cookies, response.cookies
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("closing", ["expired", "revoked", "submitted"])
+def test_answers_sent_after_the_packet_closed_are_not_kept(erin, bob, closing):
+    """The page found the packet open, then it closed (expiry, the clinician revoking it, the
+    same form submitted in another tab) before this page of answers arrived: nothing is saved.
+    No other test failed when ``save_answers`` stopped checking (issue 11, defect 12)."""
+    _, packet = send_now(erin, now=SENT)
+    item = packet.items.get()
+    now = SENT + datetime.timedelta(hours=1)
+    if closing == "expired":
+        now = packet.expires_at
+    elif closing == "revoked":
+        services.revoke_packet(bob, packet, now=now)
+    else:
+        answer_everything(packet, value=1, now=now)
+        services.submit_packet(packet, now=now)
+        item.refresh_from_db()
+    before = dict(item.draft_answers)
+    audited = AuditEvent.objects.filter(object_type="packetitem").count()
+    with pytest.raises(services.PacketClosed):
+        services.save_answers(packet, item, {1: 3}, now=now)
+    item.refresh_from_db()
+    assert item.draft_answers == before
+    assert AuditEvent.objects.filter(object_type="packetitem").count() == audited
