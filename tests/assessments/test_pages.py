@@ -4,6 +4,8 @@ acknowledgement by owners, the practice's numbers, and who may see and do what."
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import RequestFactory
 from django.urls import reverse
 
 from assessments import services
@@ -15,6 +17,7 @@ from assessments.models import (
 )
 from practice.models import AuditEvent
 from tests.assessments.conftest import acknowledge, ecr_s_like, upload
+from tests.assessments.helpers import custom_instrument_for
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +266,17 @@ def ecr_keyed(anxiety, avoidance):
         else (anxiety if n <= 18 else avoidance)
         for n in range(1, 37)
     }
+
+
+def test_discarding_checks_the_instrument_is_the_practices_own(alice, charlie, practice_b):
+    """The page finds instruments among the practice's own (another practice's is a 404), and
+    the service refuses one of another practice by itself too: an owner of A cannot remove B's
+    upload whatever path reaches it (no test failed when the service's check was removed)."""
+    theirs = custom_instrument_for(practice_b, charlie)
+    theirs.acknowledgements.all().delete()  # not yet cleared for use: B itself could discard it
+    request = RequestFactory().post("/")
+    request.user, request.membership = alice, alice.memberships.get()
+    request.practice = request.membership.practice
+    with pytest.raises(PermissionDenied):
+        services.discard_custom_instrument(request, theirs)
+    assert Instrument.objects.filter(pk=theirs.pk, practice=practice_b).exists()
