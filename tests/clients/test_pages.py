@@ -70,15 +70,17 @@ class TestCreate:
         assert message in str(response.context["form"].errors[field])
         assert not Client.objects.exists()
 
-    def test_duplicate_email_warns_then_allows_with_confirmation(self, as_bob, frank):
-        data = valid_form(email=frank.email.upper(), external_reference="")
+    def test_duplicate_email_warns_then_allows_with_confirmation(self, as_bob, erin, frank):
+        # Erin is Bob's: he is warned. (Frank, whom he cannot see, is never mentioned: see
+        # tests/clients/test_one_practice_per_request.py.)
+        data = valid_form(email=erin.email.upper(), external_reference="")
         first = as_bob.post(reverse("clients:create"), data)
         assert first.status_code == 200
-        assert "already exists in the practice" in first.content.decode()
-        assert Client.objects.count() == 1
+        assert "already has this e-mail address" in first.content.decode()
+        assert Client.objects.count() == 2
         second = as_bob.post(reverse("clients:create"), {**data, "confirm_duplicate": "on"})
         assert second.status_code == 302
-        assert Client.objects.count() == 2
+        assert Client.objects.count() == 3
 
     def test_same_email_in_another_practice_is_not_a_duplicate(self, as_bob, gina):
         response = as_bob.post(reverse("clients:create"), valid_form(email=gina.email))
@@ -87,7 +89,10 @@ class TestCreate:
     def test_duplicate_external_reference_is_refused(self, as_bob, frank):
         Client.objects.filter(pk=frank.pk).update(external_reference="R-1")
         response = as_bob.post(reverse("clients:create"), valid_form())
-        assert "has this reference" in str(response.context["form"].errors["external_reference"])
+        assert "already in use in the practice" in str(
+            response.context["form"].errors["external_reference"]
+        )
+        assert Client.objects.count() == 1
 
 
 @pytest.mark.django_db
