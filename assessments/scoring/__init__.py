@@ -1,0 +1,66 @@
+"""The scoring engine. Pure Python with no Django in it: definitions and answers in, plain
+JSON-ready dictionaries out. Deterministic; everything an instrument means comes from its
+definition (see ``assessments/loader.py`` and ``assessments/README.md``), never from its name.
+
+- ``score(definition, answers)``: subscale scores, total, band, completeness, alerts and, for
+  attachment instruments, the two dimensions and the style quadrant.
+- ``reliable_change(...)``: the Jacobson-Truax reliable change index for one subscale.
+- ``rci_parameters(...)``: which reliability and SD apply, or why none does.
+- ``compare(...)``: change between two administrations, each labelled improved / no reliable
+  change / deteriorated, clinically significant change, and earned security.
+
+Scores are computed with exact fractions, so a mean of exactly 4 is 4 and sits exactly on a
+split point of 4; they are returned as numbers (integers for whole sums, floats for means).
+
+The engine is split by what its parts are about: ``items`` (answers, item keys, subscale
+ranges), ``bands`` (subscale scores, bands, clinical cut-offs, alerts), ``styles`` (attachment
+styles and their split points), ``results`` (``score``) and ``change`` (reliable change,
+``compare``, earned security). Import the names from here: ``from assessments import scoring``.
+"""
+
+from .bands import band_for, is_clinical
+from .change import (
+    DETERIORATED,
+    IMPROVED,
+    NO_RELIABLE_CHANGE,
+    NOT_AVAILABLE,
+    compare,
+    earned_security,
+    rci_parameters,
+    reliable_change,
+    sample_spread,
+)
+from .items import AnswerError, item_scale, keyed_value, normalise_answers, subscale_range
+from .results import score
+from .styles import (
+    INSECURE_STYLES,
+    QUADRANTS,
+    STYLES,
+    classification_split,
+    classify,
+)
+
+__all__ = [
+    "DETERIORATED",
+    "IMPROVED",
+    "INSECURE_STYLES",
+    "NOT_AVAILABLE",
+    "NO_RELIABLE_CHANGE",
+    "QUADRANTS",
+    "STYLES",
+    "AnswerError",
+    "band_for",
+    "classification_split",
+    "classify",
+    "compare",
+    "earned_security",
+    "is_clinical",
+    "item_scale",
+    "keyed_value",
+    "normalise_answers",
+    "rci_parameters",
+    "reliable_change",
+    "sample_spread",
+    "score",
+    "subscale_range",
+]

@@ -1,0 +1,161 @@
+"""Attachment styles: the four styles, the split points a quadrant rule uses (midpoint or
+cited norms) and the classification of an administration, by quadrant or by the highest
+prototype rating."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .items import _exact
+
+STYLES = {
+    "secure": "Secure",
+    "anxious-preoccupied": "Anxious-preoccupied",
+    "dismissive-avoidant": "Dismissive-avoidant",
+    "fearful-avoidant": "Fearful-avoidant",
+}
+INSECURE_STYLES = ("anxious-preoccupied", "dismissive-avoidant", "fearful-avoidant")
+# Bartholomew's four prototypes in the anxiety x avoidance plane: (anxiety high?, avoidance high?)
+QUADRANTS = {
+    (False, False): "secure",
+    (True, False): "anxious-preoccupied",
+    (False, True): "dismissive-avoidant",
+    (True, True): "fearful-avoidant",
+}
+
+
+def classification_split(
+    definition: dict, rule: str | None = None, norms: Mapping | None = None
+) -> dict:
+    """The split points a quadrant rule uses, or why it cannot be applied.
+
+    ``rule`` is ``midpoint`` or ``norm`` (default: the file's ``default_rule``). Norm means come
+    from ``norms`` (values a practice entered, each ``{"value", "source"}``) or else from the
+    file's cited ``classification.norm``. Nothing is ever assumed in their place.
+    """
+    classification = definition["classification"]
+    rule = rule or classification["default_rule"]
+    if rule == "midpoint":
+        midpoint = classification["midpoint"]
+        return {
+            "rule": "midpoint",
+            "split": {name: midpoint[name] for name in ("anxiety", "avoidance")},
+            "source": midpoint["source"],
+        }
+    if rule != "norm":
+        raise ValueError(f"unknown classification rule {rule!r}")
+    chosen = norms if norms else classification.get("norm")
+    if not chosen or any(name not in chosen for name in ("anxiety", "avoidance")):
+        return {
+            "rule": "norm",
+            "split": None,
+            "source": None,
+            "unavailable": (
+                "the norm-based rule is selected, but no cited norm means for anxiety and "
+                "avoidance are entered for this instrument"
+            ),
+        }
+    return {
+        "rule": "norm",
+        "split": {name: chosen[name]["value"] for name in ("anxiety", "avoidance")},
+        "source": "; ".join(
+            dict.fromkeys(chosen[name]["source"] for name in ("anxiety", "avoidance"))
+        ),
+    }
+
+
+def _classify_quadrant(definition: dict, exact: dict, rule, norms) -> dict:
+    classification = definition["classification"]
+    split = classification_split(definition, rule, norms)
+    on_split = classification["on_split"]
+    dimensions = {}
+    for name in ("anxiety", "avoidance"):
+        key = classification["dimensions"][name]
+        value = exact.get(key)
+        dimensions[name] = {
+            "subscale": key,
+            "score": None if value is None else float(value),
+            "split": None if split["split"] is None else split["split"][name],
+            "position": None,
+        }
+    # The two dimensions come first: the quadrant is only a reading aid.
+    result = {
+        "dimensions": dimensions,
+        "quadrant": None,
+        "label": None,
+        "status": "classified",
+        "reason": None,
+        "method": "quadrant",
+        "rule": split["rule"],
+        "rule_source": split["source"],
+        "on_split": on_split,
+        "mapping_source": classification["source"],
+    }
+    if any(exact.get(classification["dimensions"][name]) is None for name in dimensions):
+        result.update(status="incomplete", reason="a dimension score is incomplete")
+        return result
+    if split["split"] is None:
+        result.update(status="unavailable", reason=split["unavailable"])
+        return result
+    high = {}
+    for name, dimension in dimensions.items():
+        value = exact[dimension["subscale"]]
+        point = _exact(dimension["split"])
+        if value == point:
+            dimension["position"] = "on_split"
+            if on_split == "unclassified":
+                continue
+            high[name] = on_split == "high"
+        else:
+            dimension["position"] = "high" if value > point else "low"
+            high[name] = value > point
+    if len(high) < 2:
+        on = [name for name, d in dimensions.items() if d["position"] == "on_split"]
+        result.update(
+            status="unclassified",
+            reason=(
+                f"{' and '.join(on)} {'is' if len(on) == 1 else 'are'} exactly on the split "
+                "point; the rule leaves such scores unclassified"
+            ),
+        )
+        return result
+    quadrant = QUADRANTS[(high["anxiety"], high["avoidance"])]
+    result.update(quadrant=quadrant, label=STYLES[quadrant])
+    return result
+
+
+def _classify_prototype(definition: dict, exact: dict) -> dict:
+    prototypes = definition["classification"]["prototypes"]
+    ratings = {style: exact.get(key) for style, key in prototypes.items()}
+    result = {
+        "ratings": {style: None if v is None else float(v) for style, v in ratings.items()},
+        "quadrant": None,
+        "label": None,
+        "status": "classified",
+        "reason": None,
+        "method": "prototype",
+        "rule": "highest prototype rating",
+        "rule_source": definition["classification"]["source"],
+    }
+    if any(value is None for value in ratings.values()):
+        result.update(status="incomplete", reason="a prototype rating is missing")
+        return result
+    top = max(ratings.values())
+    leaders = [style for style, value in ratings.items() if value == top]
+    if len(leaders) > 1:
+        result.update(
+            status="unclassified",
+            reason=f"{', '.join(STYLES[s] for s in leaders)} are rated equally highest",
+        )
+        return result
+    result.update(quadrant=leaders[0], label=STYLES[leaders[0]])
+    return result
+
+
+def classify(definition: dict, exact: dict, rule: str | None = None, norms=None) -> dict | None:
+    classification = definition.get("classification")
+    if not classification:
+        return None
+    if classification["method"] == "prototype":
+        return _classify_prototype(definition, exact)
+    return _classify_quadrant(definition, exact, rule, norms)
