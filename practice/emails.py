@@ -8,6 +8,11 @@ claims the row, hands it to Django's mail backend and records the outcome, retry
 failures with backoff. ``requeue_stuck_emails()`` (run by the beat sweeper) re-enqueues rows
 whose message was lost, so a lost message delays an e-mail but never drops it.
 
+The ``send_outbound_email`` task is declared here, beside ``deliver_email``, because services
+of every layer queue e-mail and may not import the tasks modules on the top floor; its
+registered name stays ``practice.tasks.send_outbound_email`` (``practice.tasks`` re-exports it
+and holds the sweeper).
+
 Logs name e-mails by id and kind only: never an address, a subject or a body.
 """
 
@@ -16,6 +21,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -89,8 +95,6 @@ def queue_email(
     ``"emails/staff_invitation"``. The templates also see ``practice`` and ``site_url``.
     Raises ``ValidationError`` for an address that is not one.
     """
-    from practice.tasks import send_outbound_email  # the tasks module imports this one
-
     validate_email(to)
     rendered = render_email(
         template, {"practice": practice, "site_url": settings.SITE_URL, **context}
@@ -215,6 +219,22 @@ def deliver_email(email_id: int) -> None:
     logger.info("outbound e-mail %s (%s) sent", email.pk, email.kind)
 
 
+@shared_task(
+    name="practice.tasks.send_outbound_email",  # its name since it was declared there
+    autoretry_for=(TransientSendError,),
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    # The row's attempt count decides when to give up (MAX_ATTEMPTS); this is a backstop.
+    max_retries=MAX_ATTEMPTS,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def send_outbound_email(email_id: int) -> None:
+    """Send one queued e-mail. Running it twice for the same row sends once."""
+    deliver_email(email_id)
+
+
 def requeue_stuck_emails(now: datetime | None = None) -> list[int]:
     """Re-enqueue e-mails whose task message was lost; what the beat sweeper runs.
 
@@ -223,8 +243,6 @@ def requeue_stuck_emails(now: datetime | None = None) -> list[int]:
     its due time lost its message (the broker was down at commit, or lost it). Each re-enqueued
     row's due time moves to now, so the next sweep leaves it alone while it waits in the queue.
     """
-    from practice.tasks import send_outbound_email  # the tasks module imports this one
-
     now = now or timezone.now()
     cutoff = now - STUCK_AFTER
     abandoned = OutboundEmail.objects.filter(status=Status.SENDING, next_attempt_at__lt=cutoff)

@@ -1,30 +1,27 @@
 """Celery tasks of the practice app: thin wrappers around ``practice.emails`` and
 ``practice.progress``.
 
-Arguments are row ids only (JSON); the rows hold everything else.
+Arguments are row ids only (JSON); the rows hold everything else. ``send_outbound_email`` is
+declared in ``practice.emails`` (services below this floor queue e-mail) under its name here,
+``practice.tasks.send_outbound_email``, and imported here so this module lists every task.
 """
 
 from celery import shared_task
 from django.utils import timezone
 
 from practice import audit, audit_chain, emails
+from practice.emails import send_outbound_email
 from practice.models import Practice
 from practice.queue import enqueue_on_commit
 
-
-@shared_task(
-    autoretry_for=(emails.TransientSendError,),
-    retry_backoff=emails.RETRY_BACKOFF,
-    retry_backoff_max=emails.RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    # The row's attempt count decides when to give up (emails.MAX_ATTEMPTS); this is a backstop.
-    max_retries=emails.MAX_ATTEMPTS,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
-def send_outbound_email(email_id: int) -> None:
-    """Send one queued e-mail. Running it twice for the same row sends once."""
-    emails.deliver_email(email_id)
+__all__ = [
+    "rebuild_practice_progress",
+    "request_practice_rebuild",
+    "seal_audit_log",
+    "send_outbound_email",
+    "sweep_outbound_email",
+    "sweep_progress_rebuilds",
+]
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
