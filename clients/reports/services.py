@@ -1,7 +1,10 @@
 """PDF reports: request them, render them in the background, hand them over, let them expire.
 
 A report is a ``Report`` row first (queued, with its parameters); ``render_report`` (the Celery
-task in ``clients/tasks.py``) gets only its id, enqueued when the request's transaction commits.
+task) gets only its id, enqueued when the request's transaction commits. The task is declared
+here, beside ``render``, so that requesting and sweeping can enqueue it without importing the
+tasks module above them; its registered name stays ``clients.tasks.render_report`` (the queue
+route and the workers know it by that name, and ``clients.tasks`` re-exports it).
 
 - ``request_report`` / ``request_batch`` validate and store the request, audit it and enqueue.
 - ``render`` (what the task runs) claims the row with a compare-and-set, gathers the content,
@@ -26,6 +29,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -158,8 +162,6 @@ def clean_options(practice: Practice, options: ReportOptions) -> ReportOptions:
 
 
 def _enqueue(report_id) -> None:
-    from clients.tasks import render_report  # the tasks module imports this one
-
     enqueue_on_commit(render_report, str(report_id))
 
 
@@ -421,6 +423,24 @@ def _transient(report: Report, exc: BaseException) -> None:
     raise TransientReportError(error) from None
 
 
+@shared_task(
+    name="clients.tasks.render_report",  # its name since it was declared there
+    autoretry_for=(TransientReportError,),
+    retry_backoff=RETRY_BACKOFF,
+    retry_backoff_max=RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    # The row's attempt count decides when to give up (MAX_ATTEMPTS); this is a backstop.
+    max_retries=MAX_ATTEMPTS,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=task_soft_time_limit(),
+    time_limit=task_time_limit(),
+)
+def render_report(report_id: str) -> None:
+    """Generate one queued report. Running it twice for the same id renders it once."""
+    render(report_id)
+
+
 # --- Sweeping and expiry (beat) ---------------------------------------------------------------
 
 
@@ -432,8 +452,6 @@ def sweep(now: datetime.datetime | None = None) -> list:
     row long past due lost its message (the broker was down at commit, or lost it). Each
     re-enqueued row's due time moves to now, so the next sweeps leave it alone for a while.
     """
-    from clients.tasks import render_report  # the tasks module imports this one
-
     now = now or timezone.now()
     dead = Report.objects.filter(status=Status.RENDERING, lease_expires_at__lt=now)
     for report in dead.filter(attempts__gte=MAX_ATTEMPTS).only("pk", "batch_id"):
