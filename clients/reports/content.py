@@ -4,12 +4,12 @@
 safety alerts and (clinical record only) session-note summaries, and returns ``ReportContent``;
 ``render_html(content)`` lays it out with ``clients/reports/pdf/report.html``.
 
-The questionnaire data arrives through a small interface, ``AssessmentSource``: per instrument,
-the administrations in the period and the client's baseline (``InstrumentHistory``), and the
-alert history (``AlertRecord``). ``StoredResponses`` implements it over the stored responses;
-tests hand in their own. Everything shown about scores comes from the scoring engine's stored
-results and ``assessments.scoring.compare`` with the practice's numbers, never from code that
-knows an instrument by name.
+The questionnaire data arrives through a small interface, ``AssessmentSource``
+(``clients.reports.source``): per instrument, the administrations in the period and the client's
+baseline (``InstrumentHistory``), and the alert history (``AlertRecord``). ``StoredResponses``
+implements it over the stored responses; tests hand in their own. Everything shown about scores
+comes from the scoring engine's stored results and ``assessments.scoring.compare`` with the
+practice's numbers, never from code that knows an instrument by name.
 
 Audience decides content, not only wording: the client-friendly version carries no session notes,
 no note markers, no alert history and no clinician-only statistics; it explains each result in
@@ -19,9 +19,8 @@ plain language instead.
 import datetime
 import re
 import zoneinfo
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -32,62 +31,13 @@ from clients import notes as note_services
 from clients.models import Client, Report, SessionNote
 from clients.reports.figures import scored_subscales
 from clients.reports.sections import InstrumentSection, build_section
+from clients.reports.source import Administration, AlertRecord, AssessmentSource, InstrumentHistory
 from practice.acting import act_in
 from practice.models import PaperSize
 
 NOTE_EXCERPT_CHARS = 320
 DEFAULT_ACCENT = "#2f5d62"
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
-
-
-# --- The interface to questionnaire data --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Administration:
-    """One completed questionnaire: when, the engine's result (``score_answers`` output) and the
-    instrument version it was answered on (its ``definition`` judges the change)."""
-
-    at: datetime.datetime
-    result: dict
-    version: object
-
-
-@dataclass(frozen=True)
-class InstrumentHistory:
-    """One instrument for one client: administrations in the period (oldest first), and the
-    client's baseline, the first complete administration ever, which may predate the period.
-
-    ``baseline_scores`` maps subscale keys to the practice's baseline scores, from which
-    reliable change may take the practice's own SD.
-    """
-
-    instrument: object
-    administrations: Sequence[Administration]
-    baseline: Administration | None = None
-    baseline_scores: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class AlertRecord:
-    raised_at: datetime.datetime
-    instrument: str
-    rule: str
-    acknowledged_at: datetime.datetime | None = None
-    acknowledged_by: str = ""
-
-
-class AssessmentSource(Protocol):
-    def histories(
-        self, client: Client, start: datetime.datetime, end: datetime.datetime, codes: Sequence[str]
-    ) -> list[InstrumentHistory]:
-        """Instruments with an administration between ``start`` and ``end`` (``codes`` limits
-        them when not empty), ordered by instrument name."""
-
-    def alerts(
-        self, client: Client, start: datetime.datetime, end: datetime.datetime
-    ) -> list[AlertRecord]:
-        """Alerts raised between ``start`` and ``end``, oldest first."""
 
 
 class StoredResponses:

@@ -10,14 +10,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from assessments import scoring
 from assessments.charts import NoteMarker, format_date, format_score
 from clients.reports.figures import charts_for, local_date, scored_subscales
-
-if TYPE_CHECKING:  # content imports this module
-    from clients.reports.content import Administration, InstrumentHistory
+from clients.reports.source import Administration, InstrumentHistory
 
 
 @dataclass
