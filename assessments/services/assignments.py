@@ -84,15 +84,6 @@ def _check_instruments(practice, instruments) -> list[Instrument]:
     return instruments
 
 
-def unreachable_reason(client) -> str:
-    """Why questionnaires cannot be sent to ``client``, or an empty string."""
-    if not client.is_active:
-        return f"{client.preferred_name} is discharged."
-    if not client.email:
-        return f"{client.preferred_name} has no e-mail address: add one to their details first."
-    return ""
-
-
 def _first_slot(assignment_fields: dict, now: datetime.datetime):
     return schedules.next_slot(
         assignment_fields["schedule"],
@@ -201,7 +192,7 @@ def assign(actor, client, instruments, plan: Plan, *, request=None, now=None) ->
     field for an unreachable client, instruments not cleared for use, or a bad schedule.
     """
     now = now or timezone.now()
-    reason = unreachable_reason(client)
+    reason = packets.unreachable_reason(client)
     if reason:
         raise ValidationError({NON_FIELD_ERRORS: reason})
     instruments = _check_instruments(client.practice, instruments)
@@ -241,7 +232,7 @@ def assign_many(
         raise ValidationError({"clients": "Choose clients of one practice."})
     instruments = _check_instruments(practice, instruments)
     for client in clients:
-        reason = unreachable_reason(client)
+        reason = packets.unreachable_reason(client)
         if reason:
             report.skipped.append((client, reason))
             continue
@@ -530,7 +521,7 @@ def dispatch_client(client_id, occasion_ids, now) -> ClientDispatch:
     sending, instruments = [], {}
     for occasion in occasions:
         assignment = occasion.assignment
-        reason = unreachable_reason(client)
+        reason = packets.unreachable_reason(client)
         if assignment.status == Assignment.Status.PAUSED:
             reason = "The schedule was paused."
         elif assignment.status == Assignment.Status.ENDED:

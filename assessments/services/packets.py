@@ -48,6 +48,15 @@ class PacketClosed(Exception):
 # --- Links and e-mails -------------------------------------------------------------------------
 
 
+def unreachable_reason(client) -> str:
+    """Why questionnaires cannot be sent to ``client``, or an empty string."""
+    if not client.is_active:
+        return f"{client.preferred_name} is discharged."
+    if not client.email:
+        return f"{client.preferred_name} has no e-mail address: add one to their details first."
+    return ""
+
+
 def link_url(raw_token: str) -> str:
     return settings.SITE_URL + reverse("questionnaire:landing", args=[raw_token])
 
@@ -198,8 +207,6 @@ def resend_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
     """E-mail a fresh link: every earlier link stops working, the expiry and reminders restart,
     and answers saved so far are kept. Raises ``ValidationError`` for a completed or revoked
     packet or a client who cannot receive e-mail."""
-    from assessments.services.assignments import unreachable_reason
-
     now = now or timezone.now()
     packet = _locked(packet)
     if packet.status in (Status.COMPLETED, Status.REVOKED):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from assessments import services
 from assessments.forms import AssignForm, AssignManyForm, AssignmentEditForm
 from assessments.models import Alert, Assignment, Packet, Response
-from assessments.services import assignments as assignment_service
+from assessments.services import packets as packet_service
 from clients.models import Client
 from practice import audit
 from practice.models import AuditAction
@@ -63,7 +63,7 @@ def assign(request, client_pk):
         {
             "client": client,
             "form": form,
-            "unreachable": assignment_service.unreachable_reason(client),
+            "unreachable": packet_service.unreachable_reason(client),
         },
         status=status,
     )
