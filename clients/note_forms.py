@@ -1,6 +1,6 @@
 """Forms for session notes, addenda, the tag list and note search.
 
-Forms parse input; the rules (dates, durations, tags, locking) live in ``clients/notes.py``,
+Forms parse input; the rules (dates, durations, tags, locking) live in ``clients/notes/``,
 and ``add_service_errors`` puts its messages on the right fields.
 """
 

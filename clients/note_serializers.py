@@ -1,7 +1,7 @@
 """API representation of session notes, addenda, versions and tags.
 
 Serializers parse and present; the rules (dates in the client's zone, durations, tags of the
-practice, locking) live in ``clients/notes.py`` and reach the caller as 400 or 409 answers.
+practice, locking) live in ``clients/notes/`` and reach the caller as 400 or 409 answers.
 """
 
 import zoneinfo

@@ -146,7 +146,7 @@ class TestServices:
     def test_the_offer_is_the_clients_newest_and_whatever_the_note_links(
         self, erin, frank, monkeypatch
     ):
-        monkeypatch.setattr(notes, "ASSESSMENT_CHOICES", 2)
+        monkeypatch.setattr("clients.notes.workflow.ASSESSMENT_CHOICES", 2)
         (oldest,) = submitted(erin, days_ago=30)
         (middle,) = submitted(erin, days_ago=20)
         (newest,) = submitted(erin, days_ago=10)

@@ -12,7 +12,7 @@ def search_path(request, monkeypatch):
     """Run each test on the database's own path (full-text search on PostgreSQL) and on the
     word-by-word fallback, which works on every database."""
     if request.param == "fallback":
-        monkeypatch.setattr(notes, "uses_full_text_search", lambda: False)
+        monkeypatch.setattr("clients.notes.search.uses_full_text_search", lambda: False)
     return request.param
 
 

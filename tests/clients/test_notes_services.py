@@ -1,5 +1,5 @@
-"""Session note operations (clients/notes.py): writing, versions, signing, addenda, bad input,
-visibility and the audit trail."""
+"""Session note operations (clients/notes/workflow.py): writing, versions, signing, addenda,
+bad input, visibility and the audit trail."""
 
 import datetime
 import zoneinfo

@@ -106,8 +106,7 @@ class TestTimeline:
 
     def test_providers_interleave_newest_first(self, erin, bob, monkeypatch):
         monkeypatch.setattr(
-            notes,
-            "TIMELINE_PROVIDERS",
+            "clients.notes.timelines.TIMELINE_PROVIDERS",
             [*notes.TIMELINE_PROVIDERS, f"{__name__}.FakeAssessments"],
         )
         older = make_note(erin, session_date=datetime.date(2026, 1, 5))

@@ -1,0 +1,125 @@
+"""The client timeline: its entries, the session notes' provider, the list of providers
+(``TIMELINE_PROVIDERS``) and the merged, paginated timeline.
+
+Named ``timelines`` rather than ``timeline`` so that the package's ``timeline()`` function, which
+``clients.notes`` re-exports, does not shadow this module.
+"""
+
+import datetime
+import heapq
+import itertools
+from dataclasses import dataclass
+from operator import attrgetter
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch
+from django.urls import reverse
+from django.utils.module_loading import import_string
+
+from clients.models import Client, NoteTag, SessionNote
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event on a client's timeline. Carries no clinical text: the entry links to it."""
+
+    at: datetime.datetime
+    kind: str  # "session" now; "assessment_sent", "assessment_completed", "alert", "report" later
+    title: str
+    url: str = ""
+    detail: str = ""
+    tags: tuple[str, ...] = ()
+    status: str = ""
+
+
+class SessionTimeline:
+    """Timeline provider for session notes.
+
+    A provider answers two questions about one client for one user, each in a fixed number of
+    queries: how many entries it has (``count``) and its ``limit`` newest (``newest``, newest
+    first). Assessments and reports add their own providers to ``TIMELINE_PROVIDERS``.
+    """
+
+    def count(self, user, client: Client) -> int:
+        return SessionNote.objects.of_client(user, client).count()
+
+    def newest(self, user, client: Client, limit: int) -> list[TimelineEntry]:
+        notes = (
+            SessionNote.objects.of_client(user, client)
+            .select_related("author")
+            .prefetch_related(Prefetch("tags", queryset=NoteTag.objects.order_by("name")))
+            .annotate(addenda_count=Count("addenda"))
+            .order_by("-started_at", "-created_at")[:limit]
+        )
+        return [self._entry(note) for note in notes]
+
+    @staticmethod
+    def _entry(note: SessionNote) -> TimelineEntry:
+        detail = [note.get_modality_display(), f"{note.duration_minutes} min", str(note.author)]
+        if note.addenda_count:
+            detail.append(f"{note.addenda_count} addend{'a' if note.addenda_count > 1 else 'um'}")
+        return TimelineEntry(
+            at=note.started_at,
+            kind="session",
+            title=f"{note.get_session_type_display()} session",
+            url=reverse("clients:note_detail", args=[note.client_id, note.pk]),
+            detail=" · ".join(detail),
+            tags=tuple(tag.name for tag in note.tags.all()),
+            status=note.get_status_display(),
+        )
+
+
+# Dotted paths of timeline providers, merged in this order when two entries share a time.
+# Assessments (sent, completed, alerts) and reports append theirs here.
+TIMELINE_PROVIDERS: list[str] = [
+    "clients.notes.timelines.SessionTimeline",
+    "clients.reports.timeline.ReportTimeline",
+    "assessments.timeline.AssessmentTimeline",
+]
+
+
+class _MergedTimeline:
+    """The providers' entries as one newest-first sequence that ``Paginator`` can slice.
+
+    Page n needs at most n * per_page entries from each provider, so each page costs the same
+    fixed number of queries per provider, however many entries there are.
+    """
+
+    def __init__(self, providers, user, client):
+        self.providers, self.user, self.client = providers, user, client
+
+    def count(self) -> int:
+        return sum(provider.count(self.user, self.client) for provider in self.providers)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step not in (None, 1):
+            raise TypeError("The timeline can only be sliced.")
+        start, stop = key.start or 0, key.stop
+        if stop is None or stop <= start:
+            return []
+        streams = [provider.newest(self.user, self.client, stop) for provider in self.providers]
+        merged = heapq.merge(*streams, key=attrgetter("at"), reverse=True)
+        return list(itertools.islice(merged, start, stop))
+
+
+def newest_entries(user, client: Client, limit: int) -> tuple[list[TimelineEntry], bool]:
+    """The ``limit`` newest timeline entries and whether there are more: what the client page
+    shows, without counting every entry (each provider reads ``limit + 1`` rows)."""
+    providers = [import_string(path)() for path in TIMELINE_PROVIDERS]
+    entries = _MergedTimeline(providers, user, client)[0 : limit + 1]
+    return entries[:limit], len(entries) > limit
+
+
+def timeline(user, client: Client, page=1, per_page: int = 20) -> Page:
+    """One page of ``client``'s timeline as ``user`` may see it: sessions, and once their
+    providers are registered assessments and reports, interleaved newest first.
+
+    ``page`` may come straight from the query string; out-of-range or malformed numbers give
+    the nearest valid page, as ``Paginator.get_page`` does.
+    """
+    providers = [import_string(path)() for path in TIMELINE_PROVIDERS]
+    paginator = Paginator(_MergedTimeline(providers, user, client), per_page)
+    return paginator.get_page(page)
