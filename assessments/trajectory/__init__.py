@@ -1,0 +1,65 @@
+"""Score trajectories: every instrument a client answered, over time, with reliable change.
+
+``client_trajectory(user, client, start, end)`` is what the client's progress page and the
+trajectory API show: per instrument, each administration (date, subscale scores, band, style,
+completeness) with its change since the baseline and since the previous administration, the
+reliable-change label of each (improved / no reliable change / deteriorated / not available and
+why), earned security, and the inputs of the two charts (``assessments.charts``). No HTML here.
+
+The numbers reliable change needs (the practice's settings, cited values and baseline sample) are
+read once per page for every instrument, so the query count does not grow with the number of
+administrations: responses (1), their instrument versions (1), the practice's numbers (3), note
+markers (2). ``practice.progress`` builds the dashboard rows with the same judging code.
+
+The baseline is the client's first complete administration of the instrument, as in
+``ClientInstrumentSummary``; it may lie before the chosen period and is then shown as such.
+
+The parts: ``numbers`` (the practice's numbers for reliable change), ``judging`` (change between
+two administrations), ``history`` (one instrument's administrations judged), ``chart_inputs``
+(the charts' inputs) and ``client`` (the client's page and API). Import the names from here.
+"""
+
+from .chart_inputs import plane_chart, plane_keys, trajectory_charts
+from .client import EARLIEST, LATEST, ClientTrajectory, client_trajectory
+from .history import (
+    EARNED_LABELS,
+    RESPONSE_FIELDS,
+    Administration,
+    InstrumentTrajectory,
+    SubscaleScore,
+    judge_history,
+    load_versions,
+)
+from .judging import CHANGE_WORDS, Change, Judge
+from .numbers import (
+    InstrumentNumbers,
+    is_attachment,
+    practice_numbers,
+    rci_parameters,
+    scored_subscales,
+)
+
+__all__ = [
+    "CHANGE_WORDS",
+    "EARLIEST",
+    "EARNED_LABELS",
+    "LATEST",
+    "RESPONSE_FIELDS",
+    "Administration",
+    "Change",
+    "ClientTrajectory",
+    "InstrumentNumbers",
+    "InstrumentTrajectory",
+    "Judge",
+    "SubscaleScore",
+    "client_trajectory",
+    "is_attachment",
+    "judge_history",
+    "load_versions",
+    "plane_chart",
+    "plane_keys",
+    "practice_numbers",
+    "rci_parameters",
+    "scored_subscales",
+    "trajectory_charts",
+]

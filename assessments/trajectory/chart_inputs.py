@@ -1,0 +1,120 @@
+"""Chart inputs for one instrument's trajectory (``assessments.charts``): one time chart per
+group of subscales that share a range, and the anxiety x avoidance plane for attachment
+instruments. No HTML here."""
+
+import datetime
+
+from assessments import charts, scoring
+
+from .history import InstrumentTrajectory
+
+
+def trajectory_charts(
+    trajectory: InstrumentTrajectory, start: datetime.date, end: datetime.date, markers=()
+) -> list:
+    """One chart per group of subscales that share a range (ECR-R's two dimensions share one;
+    a total with severity bands has its own), each with the bands of a lone subscale, the
+    baseline marked and session notes on the time axis."""
+    groups: dict[tuple, list[dict]] = {}
+    for subscale in trajectory.subscales:
+        groups.setdefault(subscale["range"], []).append(subscale)
+    shown = list(trajectory.administrations)
+    notes = [charts.NoteMarker(date=m.date, label=m.label) for m in markers]
+    baseline_day = trajectory.baseline.date if trajectory.baseline else None
+    out = []
+    for number, ((low, high), members) in enumerate(groups.items()):
+        better = {m["better"] for m in members}
+        scale = charts.YScale(
+            low,
+            high,
+            f"{trajectory.short_name} {'score' if len(members) == 1 else 'scores'} "
+            f"({charts.format_score(low)}-{charts.format_score(high)})",
+            better=better.pop() if len(better) == 1 else None,
+        )
+        bands = []
+        if len(members) == 1 and members[0]["bands"]:
+            bands = charts.contiguous_bands(
+                [(b["min"], b["max"], b["label"]) for b in members[0]["bands"]], scale
+            )
+        series = []
+        for style, subscale in enumerate(members):
+            points = []
+            for admin in shown:
+                score = next(s.score for s in admin.scores if s.key == subscale["key"])
+                if score is not None:
+                    points.append(
+                        charts.Point(admin.date, score, "baseline" if admin.is_baseline else None)
+                    )
+            series.append(charts.Series(subscale["label"], points, style=style))
+        out.append(
+            charts.TrajectoryChart(
+                title=f"{trajectory.short_name}: {', '.join(m['label'] for m in members)}",
+                y=scale,
+                start=start,
+                end=end,
+                series=series,
+                bands=bands,
+                baseline=baseline_day,
+                notes=notes,
+                id_prefix=f"t-{trajectory.code}-{number}",
+            )
+        )
+    return out
+
+
+def _split(trajectory: InstrumentTrajectory) -> dict | None:
+    """The split points the latest classification used, else the instrument's default rule."""
+    for admin in reversed(trajectory.administrations):
+        dimensions = ((admin._row or {}).get("result__style") or {}).get("dimensions") or {}
+        if all(
+            (dimensions.get(n) or {}).get("split") is not None for n in ("anxiety", "avoidance")
+        ):
+            return {n: dimensions[n]["split"] for n in ("anxiety", "avoidance")}
+    return scoring.classification_split(trajectory.definition).get("split")
+
+
+def plane_keys(trajectory: InstrumentTrajectory) -> dict[str, str] | None:
+    """Subscale keys of the anxiety and avoidance dimensions, for attachment instruments."""
+    if not trajectory.attachment:
+        return None
+    return dict(trajectory.definition["classification"]["dimensions"])
+
+
+def plane_chart(trajectory: InstrumentTrajectory):
+    """The anxiety x avoidance plane with the four quadrants, the path from baseline to latest,
+    and the reliable-change margin around the baseline when both dimensions have one."""
+    keys = plane_keys(trajectory)
+    split = _split(trajectory) if keys else None
+    if not keys or not split:
+        return None
+    ranges = {s["key"]: s["range"] for s in trajectory.subscales}
+    if keys["anxiety"] not in ranges or keys["avoidance"] not in ranges:
+        return None
+    shown = list(trajectory.administrations)
+    if trajectory.baseline is not None and trajectory.baseline not in shown:
+        shown.insert(0, trajectory.baseline)  # the path always starts at the baseline
+    path = []
+    for admin in shown:
+        scores = {s.key: s.score for s in admin.scores}
+        x, y = scores.get(keys["avoidance"]), scores.get(keys["anxiety"])
+        if x is not None and y is not None:
+            path.append(charts.PlanePoint(admin.date, x, y, admin.style_label or None))
+    rc_x, rc_y = trajectory.margins.get(keys["avoidance"]), trajectory.margins.get(keys["anxiety"])
+    if rc_x is None or rc_y is None:
+        rc_x = rc_y = None
+    x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
+    return charts.PlaneChart(
+        title=f"{trajectory.short_name}: anxiety and avoidance",
+        x_axis=charts.PlaneAxis("Avoidance", x_range[0], x_range[1], split["avoidance"]),
+        y_axis=charts.PlaneAxis("Anxiety", y_range[0], y_range[1], split["anxiety"]),
+        quadrants=[
+            charts.Quadrant("low", "low", scoring.STYLES["secure"], secure=True),
+            charts.Quadrant("low", "high", scoring.STYLES["anxious-preoccupied"]),
+            charts.Quadrant("high", "low", scoring.STYLES["dismissive-avoidant"]),
+            charts.Quadrant("high", "high", scoring.STYLES["fearful-avoidant"]),
+        ],
+        path=path,
+        rc_x=rc_x,
+        rc_y=rc_y,
+        id_prefix=f"p-{trajectory.code}",
+    )

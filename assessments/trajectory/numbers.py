@@ -1,0 +1,79 @@
+"""The practice's numbers for reliable change: its settings, cited values and baseline sample
+for a set of instruments, read in bulk once, and the reliability and SD each subscale uses."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from assessments import scoring
+from assessments.models import CitedValueKind, PracticeCitedValue, PracticeInstrumentSettings
+
+
+@dataclass
+class InstrumentNumbers:
+    """What reliable change needs for one instrument in one practice, read in bulk once."""
+
+    critical_value: float | None = None
+    min_baselines: int | None = None
+    values: dict = field(default_factory=dict)  # subscale -> kind -> {"value", "source"}
+    baseline_spread: dict = field(default_factory=dict)  # subscale -> {"n", "sd"} of the sample
+
+
+def practice_numbers(practice_id, instrument_ids: Iterable[int]) -> dict[int, InstrumentNumbers]:
+    """The practice's settings, cited values and baseline samples for ``instrument_ids``: three
+    queries, however many instruments."""
+    from practice.models import PracticeBaselineScores
+
+    ids = set(instrument_ids)
+    numbers = {pk: InstrumentNumbers() for pk in ids}
+    if not ids:
+        return numbers
+    for row in PracticeInstrumentSettings.objects.filter(
+        practice_id=practice_id, instrument_id__in=ids
+    ):
+        entry = numbers[row.instrument_id]
+        entry.critical_value = float(row.rci_critical_value) if row.rci_critical_value else None
+        entry.min_baselines = row.min_baselines or None
+    for row in PracticeCitedValue.objects.filter(practice_id=practice_id, instrument_id__in=ids):
+        numbers[row.instrument_id].values.setdefault(row.subscale, {})[row.kind] = {
+            "value": float(row.value),
+            "source": row.citation,
+        }
+    # The sample's size and SD only: the scores themselves grow with the practice.
+    for instrument_id, spread in PracticeBaselineScores.objects.filter(
+        practice_id=practice_id, instrument_id__in=ids
+    ).values_list("instrument_id", "spread"):
+        numbers[instrument_id].baseline_spread = spread
+    return numbers
+
+
+def rci_parameters(definition: dict, numbers: InstrumentNumbers) -> dict[str, dict]:
+    """``services.reliable_change_parameters`` from numbers already read (a test keeps the two
+    in step): per subscale, the reliability and SD reliable change uses, or why none applies."""
+    subscales = scored_subscales(definition)
+    if not subscales:
+        return {}  # a free-text worksheet: nothing to judge
+    min_baselines = (
+        numbers.min_baselines or definition["reliable_change"]["min_baselines_for_practice_sd"]
+    )
+    return {
+        subscale["key"]: scoring.rci_parameters(
+            subscale,
+            practice_values={
+                kind: numbers.values[subscale["key"]][kind]
+                for kind in (CitedValueKind.RELIABILITY, CitedValueKind.SD)
+                if kind in numbers.values.get(subscale["key"], {})
+            },
+            baseline_spread=numbers.baseline_spread.get(subscale["key"], {"n": 0, "sd": None}),
+            min_baselines=min_baselines,
+        )
+        for subscale in subscales
+    }
+
+
+def scored_subscales(definition: dict) -> list[dict]:
+    return list(definition.get("scoring", {}).get("subscales", []))
+
+
+def is_attachment(definition: dict) -> bool:
+    """Attachment instruments classify into the four styles on two dimensions."""
+    return (definition.get("classification") or {}).get("method") == "quadrant"
