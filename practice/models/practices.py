@@ -1,0 +1,116 @@
+"""Practices (tenants) and their settings, with the validators and limits those settings use."""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (for example Europe/London).")
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+QUESTIONNAIRE_LINK_MAX_DAYS = 60
+QUESTIONNAIRE_MAX_REMINDERS = 5
+
+
+def default_reminder_days() -> list[int]:
+    return [2, 5]
+
+
+def validate_reminder_days(value) -> None:
+    """Whole days after sending, each from 1 to 59, in increasing order, at most five."""
+    if not isinstance(value, list) or any(
+        isinstance(day, bool) or not isinstance(day, int) for day in value
+    ):
+        raise ValidationError("Give reminder days as whole numbers, for example 2, 5.")
+    if len(value) > QUESTIONNAIRE_MAX_REMINDERS:
+        raise ValidationError(f"At most {QUESTIONNAIRE_MAX_REMINDERS} reminders.")
+    if any(not 1 <= day < QUESTIONNAIRE_LINK_MAX_DAYS for day in value):
+        raise ValidationError(
+            f"Each reminder day must be from 1 to {QUESTIONNAIRE_LINK_MAX_DAYS - 1}."
+        )
+    if value != sorted(set(value)):
+        raise ValidationError("List each reminder day once, in increasing order.")
+
+
+REPORT_RETENTION_MAX_DAYS = 365
+
+
+class PaperSize(models.TextChoices):
+    A4 = "A4", "A4"
+    LETTER = "Letter", "US Letter"
+
+
+class Practice(models.Model):
+    """The tenant: every record that holds client data reaches one of these."""
+
+    name = models.CharField(max_length=200)
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    report_letterhead = models.TextField(
+        blank=True, max_length=1000, help_text="Address and contact lines printed on reports."
+    )
+    brand_colour = models.CharField(
+        max_length=7,
+        default="#2f5d62",
+        help_text="Accent colour for reports, as #rrggbb.",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f5d62.")],
+    )
+    paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
+    report_retention_days = models.PositiveSmallIntegerField(
+        "keep generated reports for (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(REPORT_RETENTION_MAX_DAYS)],
+        help_text="PDF reports are deleted this many days after they are ready; a shorter period "
+        "also applies to reports already made. They can be generated again.",
+    )
+    require_mfa = models.BooleanField(
+        default=False, help_text="Every member must set up two-factor authentication."
+    )
+    questionnaire_link_days = models.PositiveSmallIntegerField(
+        "questionnaire links valid for (days)",
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(QUESTIONNAIRE_LINK_MAX_DAYS)],
+        help_text="How long a client's questionnaire link works after it is sent.",
+    )
+    questionnaire_reminder_days = models.JSONField(
+        "questionnaire reminders (days after sending)",
+        default=default_reminder_days,
+        blank=True,
+        validators=[validate_reminder_days],
+        help_text="Days after sending when an unfinished questionnaire link is sent again.",
+    )
+    progress_rebuild_requested_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A rebuild of every dashboard row is wanted (practice.progress); cleared when "
+        "one finishes, swept if its message was lost.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        days = self.questionnaire_reminder_days or []
+        link_days = self.questionnaire_link_days
+        if link_days and any(isinstance(d, int) and d >= link_days for d in days):
+            raise ValidationError(
+                {
+                    "questionnaire_reminder_days": (
+                        f"Reminders must come before the link expires (day {link_days})."
+                    )
+                }
+            )

@@ -1,0 +1,137 @@
+"""The caseload dashboard's precomputed rows."""
+
+from django.db import models
+
+from practice.models.practices import Practice
+
+# --- The caseload dashboard's precomputed rows (practice/progress.py keeps them) ---------------
+
+
+class ProgressChange(models.TextChoices):
+    """A client's change since baseline, across every scored instrument they answered: the worst
+    reliable change wins, so a deterioration anywhere is never hidden by an improvement."""
+
+    DETERIORATED = "deteriorated", "Deteriorated"
+    IMPROVED = "improved", "Improved"
+    NO_CHANGE = "no_change", "No reliable change"
+    NOT_AVAILABLE = "not_available", "Reliable change not available"
+    NOT_COMPARED = "", "Not compared yet"
+
+
+class ClientProgress(models.Model):
+    """One row per client with what the caseload dashboard shows, so the dashboard reads rows
+    instead of scoring: the latest attachment result, change since baseline with its reliable-
+    change label, earned security, open alerts, due and overdue questionnaires, last session.
+
+    ``practice.progress.refresh_client_progress`` rewrites the row in the same transaction as
+    each event that changes it (a response submitted, an alert raised or acknowledged, a
+    questionnaire scheduled, sent, expired or revoked, a session note written); the
+    ``rebuild_progress`` command recomputes every row from scratch with the same code.
+    """
+
+    client = models.OneToOneField(
+        "clients.Client", primary_key=True, on_delete=models.CASCADE, related_name="progress"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    attachment_instrument = models.ForeignKey(
+        "assessments.Instrument",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The attachment instrument answered most recently.",
+    )
+    attachment_at = models.DateTimeField(null=True, blank=True)
+    style = models.CharField(
+        max_length=24, blank=True, help_text="Quadrant of the latest attachment result, if any."
+    )
+    anxiety = models.FloatField(null=True, blank=True)
+    avoidance = models.FloatField(null=True, blank=True)
+    anxiety_change = models.CharField(max_length=40, blank=True)
+    avoidance_change = models.CharField(max_length=40, blank=True)
+    earned_security = models.CharField(
+        max_length=20, blank=True, help_text="earned, quadrant_move_only, not_earned or empty."
+    )
+    earned_security_since = models.DateTimeField(
+        null=True, blank=True, help_text="The administration from which earned security holds."
+    )
+    change = models.CharField(
+        max_length=16,
+        choices=ProgressChange.choices,
+        blank=True,
+        default=ProgressChange.NOT_COMPARED,
+    )
+    changes = models.JSONField(
+        default=list, blank=True, help_text="Per instrument: its name and each subscale's label."
+    )
+    baselines = models.JSONField(
+        default=dict, blank=True, help_text="Instrument id to baseline response id."
+    )
+    responses = models.PositiveIntegerField(default=0)
+    open_alerts = models.PositiveIntegerField(default=0)
+    oldest_open_alert_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next scheduled questionnaire is sent."
+    )
+    awaiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="When the oldest unanswered open link was sent."
+    )
+    link_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the first open link stops working."
+    )
+    missed_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the first link to expire unanswered since the last answer expired.",
+    )
+    last_completed_at = models.DateTimeField(null=True, blank=True)
+    last_session_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["practice", "change"]),
+            models.Index(fields=["practice", "earned_security_since"]),
+            models.Index(fields=["practice", "last_completed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress of client {self.client_id}"
+
+
+class PracticeBaselineScores(models.Model):
+    """Every client's baseline score on each subscale of one instrument in one practice: the
+    sample reliable change takes the practice's own SD from (assessments/README.md). Kept in
+    step with submissions by ``practice.progress``, so no page reads every client's baseline."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    instrument = models.ForeignKey(
+        "assessments.Instrument", on_delete=models.CASCADE, related_name="+"
+    )
+    scores = models.JSONField(default=dict, help_text="Subscale key to a list of scores.")
+    spread = models.JSONField(
+        default=dict,
+        help_text="Subscale key to the sample's size and SD ({'n', 'sd'}), derived from scores "
+        "on every save: what pages read, so they never load the whole sample.",
+    )
+    clients = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "instrument"], name="one_baseline_sample_per_instrument"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Baselines of {self.instrument_id} in practice {self.practice_id}"
+
+    def save(self, *args, **kwargs):
+        from assessments.scoring import sample_spread
+
+        self.spread = {key: sample_spread(scores) for key, scores in (self.scores or {}).items()}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "scores" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "spread"}
+        super().save(*args, **kwargs)
