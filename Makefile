@@ -47,9 +47,10 @@ test: $(STAMP) ## Run the whole test suite (PostgreSQL and Redis when DATABASE_U
 test-fast: $(STAMP) ## Run the suite without browser and integration tests
 	$(BIN)/python -m pytest -m "not browser and not integration" $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check; import-linter holds the layers (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP) ## Format the code with ruff
 	$(BIN)/ruff check --fix .
