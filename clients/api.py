@@ -103,7 +103,6 @@ class ClientViewSet(
             client,
             query.validated_data.get("start"),
             query.validated_data.get("end"),
-            with_notes=False,
         )
         audit.record(request, AuditAction.VIEW, client)
         return Response(ClientTrajectorySerializer(trajectory_data(result)).data)

@@ -1,15 +1,18 @@
 """Score trajectories: every instrument a client answered, over time, with reliable change.
 
-``client_trajectory(user, client, start, end)`` is what the client's progress page and the
-trajectory API show: per instrument, each administration (date, subscale scores, band, style,
-completeness) with its change since the baseline and since the previous administration, the
-reliable-change label of each (improved / no reliable change / deteriorated / not available and
-why), earned security, and the inputs of the two charts (``assessments.charts``). No HTML here.
+``client_trajectory(user, client, start, end, note_markers=...)`` is what the client's progress
+page and the trajectory API show: per instrument, each administration (date, subscale scores,
+band, style, completeness) with its change since the baseline and since the previous
+administration, the reliable-change label of each (improved / no reliable change / deteriorated /
+not available and why), earned security, and the inputs of the two charts
+(``assessments.charts``). No HTML here.
 
 The numbers reliable change needs (the practice's settings, cited values and baseline sample) are
 read once per page for every instrument, so the query count does not grow with the number of
-administrations: responses (1), their instrument versions (1), the practice's numbers (3), note
-markers (2). ``practice.progress`` builds the dashboard rows with the same judging code.
+administrations: responses (1), their instrument versions (1), the practice's numbers (3). Session
+notes sit above this layer: the caller reads their markers (``clients.notes.note_markers``, two
+queries) and passes them in. ``practice.progress`` builds the dashboard rows with the same judging
+code.
 
 The baseline is the client's first complete administration of the instrument, as in
 ``ClientInstrumentSummary``; it may lie before the chosen period and is then shown as such.

@@ -3,6 +3,7 @@ period, judged with the practice's numbers, with the inputs of its charts."""
 
 import datetime
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assessments.models import Response
@@ -38,15 +39,16 @@ def client_trajectory(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     *,
-    with_notes: bool = True,
+    note_markers: Iterable = (),
 ) -> ClientTrajectory:
     """Every scored instrument ``client`` answered, administrations from ``start`` to ``end``
     (local dates in the client's time zone, inclusive; by default the whole history, from the
     first administration to the latest), judged with the practice's numbers. The caller found
-    ``client`` through ``Client.objects.visible_to(user)``; responses and notes are read
-    through it again."""
-    from clients import notes as note_services
+    ``client`` through ``Client.objects.visible_to(user)``; responses are read through it again.
 
+    ``note_markers`` are the session notes to draw on the charts' time axis, oldest first, each
+    with a ``date`` and a ``label``: what ``clients.notes.note_markers`` gives, read by the
+    caller (session notes sit above this layer). Those dated outside the period are left out."""
     zone = zoneinfo.ZoneInfo(client.effective_time_zone)
     responses = Response.objects.of_client(user, client)
     if end is not None:
@@ -76,7 +78,7 @@ def client_trajectory(
     trajectories.sort(key=lambda t: (t.name, t.code))
     first = min((row["submitted_at"].astimezone(zone).date() for row in rows), default=None)
     start_day = start or min(first or end, end)
-    markers = note_services.note_markers(user, client, start, end) if with_notes else []
+    markers = [m for m in note_markers if (start is None or m.date >= start) and m.date <= end]
     for trajectory in trajectories:
         trajectory.charts = trajectory_charts(trajectory, start_day, end, markers)
         trajectory.plane = plane_chart(trajectory)

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from assessments import trajectory
 from assessments.trajectory import EARLIEST, LATEST
+from clients import notes
 from clients.views.records import visible_client
 from practice import audit
 from practice.models import AuditAction
@@ -47,7 +48,13 @@ def client_progress(request, pk):
     client = visible_client(request, pk)
     form = PeriodForm(request.GET or None)
     start, end = form.period()
-    data = trajectory.client_trajectory(request.user, client, start, end)
+    data = trajectory.client_trajectory(
+        request.user,
+        client,
+        start,
+        end,
+        note_markers=notes.note_markers(request.user, client, start, end),
+    )
     audit.record(request, AuditAction.VIEW, client)
     return render(
         request,

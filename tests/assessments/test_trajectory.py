@@ -9,6 +9,7 @@ import pytest
 from assessments import charts, scoring, services
 from assessments import trajectory as service
 from assessments.models import Instrument, PracticeInstrumentSettings
+from clients import notes
 from practice.models import PracticeBaselineScores
 from tests.clients.test_notes_models import make_note
 from tests.practice.progress_helpers import cite, cite_ecr, day, ecr, phq9, respond
@@ -146,7 +147,12 @@ class TestPeriod:
 class TestCharts:
     def test_trajectory_chart_inputs(self, bob, erin_path):
         make_note(erin_path, session_date=datetime.date(2025, 2, 10))
-        result = service.client_trajectory(bob, erin_path, end=datetime.date(2025, 3, 31))
+        result = service.client_trajectory(
+            bob,
+            erin_path,
+            end=datetime.date(2025, 3, 31),
+            note_markers=notes.note_markers(bob, erin_path, end=datetime.date(2025, 3, 31)),
+        )
         (ecr_chart,) = by_code(result, "ecr-r").charts
         assert [s.name for s in ecr_chart.series] == ["Anxiety", "Avoidance"]
         assert ecr_chart.series[0].points[0].label == "baseline"
@@ -159,6 +165,23 @@ class TestCharts:
         assert phq_chart.id_prefix != ecr_chart.id_prefix
         svg = charts.trajectory_svg(phq_chart)
         assert "Moderately severe" in svg
+
+    def test_note_markers_outside_the_period_are_left_out(self, bob, erin_path):
+        for session in (
+            datetime.date(2024, 12, 2),
+            datetime.date(2025, 2, 10),
+            datetime.date(2025, 6, 2),
+        ):
+            make_note(erin_path, session_date=session)
+        every_note = notes.note_markers(bob, erin_path)
+        result = service.client_trajectory(
+            bob, erin_path, start=datetime.date(2025, 1, 1), note_markers=every_note
+        )
+        assert len(every_note) == 3
+        assert result.end == datetime.date(2025, 3, 3)  # the latest administration
+        assert [m.date for m in result.notes] == [datetime.date(2025, 2, 10)]
+        (ecr_chart,) = by_code(result, "ecr-r").charts
+        assert [n.date for n in ecr_chart.notes] == [datetime.date(2025, 2, 10)]
 
     def test_plane_has_the_quadrants_the_path_and_the_reliable_change_margin(self, bob, erin_path):
         cite_ecr(erin_path.practice)
@@ -231,5 +254,7 @@ class TestScopeAndQueries:
             if week % 10 == 0:
                 make_note(erin, session_date=at.date())
         with django_assert_max_num_queries(7):
-            result = service.client_trajectory(bob, erin)
+            result = service.client_trajectory(
+                bob, erin, note_markers=notes.note_markers(bob, erin)
+            )
         assert len(by_code(result, "ecr-r").administrations) == administrations
