@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from assessments import scoring
 from assessments.models import CitedValueKind, PracticeCitedValue, PracticeInstrumentSettings
+from practice.models import PracticeBaselineScores
 
 
 @dataclass
@@ -21,8 +22,6 @@ class InstrumentNumbers:
 def practice_numbers(practice_id, instrument_ids: Iterable[int]) -> dict[int, InstrumentNumbers]:
     """The practice's settings, cited values and baseline samples for ``instrument_ids``: three
     queries, however many instruments."""
-    from practice.models import PracticeBaselineScores
-
     ids = set(instrument_ids)
     numbers = {pk: InstrumentNumbers() for pk in ids}
     if not ids:
