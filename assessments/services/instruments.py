@@ -1,7 +1,7 @@
 """Operations on instruments: loading the shipped library, custom uploads, licence
 acknowledgement, the numbers a practice enters, and scoring with all of them.
 
-The arithmetic lives in ``assessments/scoring.py`` (pure); this module decides which definition,
+The arithmetic lives in ``assessments/scoring/`` (pure); this module decides which definition,
 rule and cited numbers apply for a practice and hands them to it.
 """
 
