@@ -29,7 +29,7 @@ from clients.note_serializers import (
     SessionNoteSummarySerializer,
     SessionNoteWriteSerializer,
 )
-from practice import audit
+from practice import audit, progress
 from practice.api import ScopedViewSetMixin
 from practice.converters import LARGEST_ID
 from practice.models import Membership, User
@@ -142,6 +142,7 @@ class SessionNoteViewSet(
         writer.is_valid(raise_exception=True)
         client = writer.validated_data["client"]
         note = notes.create_note(request.user, client, writer.to_input(), request=request)
+        progress.refresh_client_progress(client)
         return self._respond(note, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -153,14 +154,16 @@ class SessionNoteViewSet(
         notes.require_editable(request.user, note)
         writer = SessionNoteWriteSerializer(data=request.data, partial=kwargs.get("partial", False))
         writer.is_valid(raise_exception=True)
-        note = notes.update_draft(
+        saved = notes.update_draft(
             request.user,
             note,
             writer.to_input(base=notes.NoteInput.from_note(note)),
             expected_version=writer.validated_data.get("version"),
             request=request,
         )
-        return self._respond(note)
+        if saved.version != note.version:  # something was saved
+            progress.refresh_client_progress(saved.client_id)
+        return self._respond(saved)
 
     @extend_schema(
         request=None,
@@ -203,7 +206,8 @@ class SessionNoteViewSet(
     @extend_schema(
         request=NoteSearchSerializer, responses={200: SessionNoteSummarySerializer(many=True)}
     )
-    @action(detail=False, methods=["post"])
+    # The list's filters do not apply here (the body says what to find), so none is documented.
+    @action(detail=False, methods=["post"], filter_backends=[])
     def search(self, request):
         """Search the caller's caseload in the current practice by words and tags (POST body,
         so the words stay out of URLs). Paginated like the list."""

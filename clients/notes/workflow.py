@@ -6,6 +6,9 @@ and address to the audit row (the demo seeder runs without one). Each change wri
 event in the same transaction, naming fields, never their contents: note text never reaches the
 audit log or the logs.
 
+The dashboard sits above this layer, so nothing here refreshes its rows: the pages and the API
+that call ``create_note`` and ``update_draft`` refresh the client's row when a note was saved.
+
 Rules enforced here, whichever page or API endpoint calls:
 
 - A draft may be edited by its author only; every save that changes something keeps a
@@ -37,7 +40,7 @@ from clients.models import (
     SessionNote,
     SessionNoteVersion,
 )
-from practice import audit, progress
+from practice import audit
 from practice.models import AuditAction
 
 SECTION_MAX_LENGTH = 20_000
@@ -240,7 +243,8 @@ def _keep_version(
 def create_note(actor, client: Client, data: NoteInput, *, request=None) -> SessionNote:
     """Record a session for ``client`` as a draft by ``actor``; keep version 1; audit it.
 
-    The caller has already checked that ``actor`` can see ``client``.
+    The caller has already checked that ``actor`` can see ``client``, and refreshes the
+    client's dashboard row afterwards (``refresh_client_progress``).
     """
     fields, tags, assessments = _validated(client, data)
     note = SessionNote.objects.create(
@@ -253,7 +257,6 @@ def create_note(actor, client: Client, data: NoteInput, *, request=None) -> Sess
     written += ["tags"] if tags else []
     written += ["assessments"] if assessments else []
     audit.record(request, AuditAction.CREATE, note, fields=written, actor=actor)
-    progress.refresh_client_progress(client)
     return note
 
 
@@ -293,7 +296,8 @@ def update_draft(
 
     A save that changes anything keeps a new version; one that changes nothing writes nothing.
     ``expected_version`` (the version the editor started from) refuses to overwrite a save made
-    in the meantime, for example in another tab.
+    in the meantime, for example in another tab. When the returned note's version is not the
+    one ``note`` had, something was saved and the caller refreshes the client's dashboard row.
     """
     current = _lock(note)
     require_editable(actor, current)
@@ -326,7 +330,6 @@ def update_draft(
     names += ["tags"] if tags_changed else []
     names += ["assessments"] if assessments_changed else []
     audit.record(request, AuditAction.UPDATE, current, fields=names, actor=actor)
-    progress.refresh_client_progress(current.client_id)
     return current
 
 

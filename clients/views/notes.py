@@ -26,7 +26,7 @@ from clients.note_forms import (
     new_note_defaults,
 )
 from clients.views.records import _querystring_without_page, visible_client
-from practice import audit
+from practice import audit, progress
 from practice.models import AuditAction
 from practice.permissions import member_required, owner_required
 
@@ -75,6 +75,25 @@ def note_list(request, pk):
     )
 
 
+def _create_note(request, client, data) -> SessionNote:
+    """Write the note, then refresh the client's dashboard row (its last session): the
+    dashboard sits above the notes, so the page makes that call, as the API does."""
+    note = notes.create_note(request.user, client, data, request=request)
+    progress.refresh_client_progress(client)
+    return note
+
+
+def _update_draft(request, note, data, expected_version) -> SessionNote:
+    """Save the draft; when something was saved (its version went up), refresh the client's
+    dashboard row."""
+    saved = notes.update_draft(
+        request.user, note, data, expected_version=expected_version, request=request
+    )
+    if saved.version != note.version:
+        progress.refresh_client_progress(saved.client_id)
+    return saved
+
+
 def _save_and_maybe_sign(request, form, save):
     """Run ``save`` (create or update); sign too when the "Save and sign" button was used."""
     try:
@@ -101,9 +120,7 @@ def note_create(request, pk):
         form = NoteForm(request.POST, client=client)
         if form.is_valid():
             note = _save_and_maybe_sign(
-                request,
-                form,
-                lambda data: notes.create_note(request.user, client, data, request=request),
+                request, form, lambda data: _create_note(request, client, data)
             )
             if note is not None:
                 messages.success(request, _saved_message(note))
@@ -171,12 +188,8 @@ def note_edit(request, pk, note_pk):
                 saved = _save_and_maybe_sign(
                     request,
                     form,
-                    lambda data: notes.update_draft(
-                        request.user,
-                        note,
-                        data,
-                        expected_version=form.cleaned_data.get("version"),
-                        request=request,
+                    lambda data: _update_draft(
+                        request, note, data, form.cleaned_data.get("version")
                     ),
                 )
             except NoteLocked as error:  # signed in another tab since the form was opened

@@ -226,8 +226,9 @@ class TestRebuild:
 
 
 class TestEveryEventKeepsTheRowCurrent:
-    """Each service that changes what the dashboard shows rewrites the row in its transaction:
-    after every step, the row equals what a rebuild from scratch computes."""
+    """Each service that changes what the dashboard shows rewrites the row in its transaction
+    (for session notes, the page or API that called the service does, in the request's): after
+    every step, the row equals what a rebuild from scratch computes."""
 
     def assert_current(self, client) -> dict:
         incremental = row_of(client)
@@ -298,12 +299,17 @@ class TestEveryEventKeepsTheRowCurrent:
         assert row["missed_since"] is None and row["awaiting_since"] == day(2025, 5, 1)
         services.revoke_packet(bob, expired)
         assert self.assert_current(erin)["awaiting_since"] is None
-        # A session note, then its draft moved to another day.
+        # A session note, then its draft moved to another day: each the notes service, then the
+        # dashboard's refresh, the pair the note pages and the API call (notes sit below the
+        # dashboard, so their services leave its rows to the caller).
         note = make_note(erin, session_date=datetime.date(2025, 5, 2))
+        progress.refresh_client_progress(erin)
         assert self.assert_current(erin)["last_session_at"].date() == datetime.date(2025, 5, 2)
         data = notes.NoteInput.from_note(note)
         data.session_date = datetime.date(2025, 5, 5)
-        notes.update_draft(bob, note, data)
+        saved = notes.update_draft(bob, note, data)
+        assert saved.version != note.version
+        progress.refresh_client_progress(saved.client_id)
         assert self.assert_current(erin)["last_session_at"].date() == datetime.date(2025, 5, 5)
 
     def test_changed_practice_numbers_rebuild_the_practice(
