@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from clients.models import SessionNote
 from practice import progress
 from tests.clients.test_notes_models import make_note
+from tests.clients.test_notes_pages import note_form
 from tests.practice.test_progress import row_of
 
 NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
@@ -34,28 +35,16 @@ def assert_current(client) -> dict:
     return incremental
 
 
-def page_form(session_date: str, **overrides) -> dict:
-    return {
-        "session_date": session_date,
-        "start_time": "15:30",
-        "duration_minutes": "50",
-        "session_type": "individual",
-        "modality": "video",
-        "note_format": "free",
-        "shown_format": "free",
-        "section_text": "Talked about the week.",
-        **overrides,
-    }
-
-
 def test_the_note_pages_refresh_the_row(as_bob, erin):
-    response = as_bob.post(reverse("clients:note_create", args=[erin.pk]), page_form("2026-03-02"))
+    response = as_bob.post(
+        reverse("clients:note_create", args=[erin.pk]), note_form(session_date="2026-03-02")
+    )
     assert response.status_code == 302
     note = SessionNote.objects.get(client=erin)
     assert assert_current(erin)["last_session_at"] == note.started_at
     response = as_bob.post(
         reverse("clients:note_edit", args=[erin.pk, note.pk]),
-        page_form("2026-03-09", version="1"),
+        note_form(session_date="2026-03-09", version="1"),
     )
     assert response.status_code == 302
     note.refresh_from_db()
@@ -93,8 +82,11 @@ def test_a_draft_saved_unchanged_does_not_refresh_the_row(as_bob, erin, monkeypa
     note = make_note(erin, session_date=datetime.date(2026, 3, 2))
     refreshed = []
     monkeypatch.setattr("practice.progress.refresh_client_progress", refreshed.append)
-    unchanged = page_form(
-        "2026-03-02", start_time="10:00", modality="in_person", section_text=note.content["text"]
+    unchanged = note_form(
+        session_date="2026-03-02",
+        start_time="10:00",
+        modality="in_person",
+        section_text=note.content["text"],
     )
     response = as_bob.post(
         reverse("clients:note_edit", args=[erin.pk, note.pk]), {**unchanged, "version": "1"}
