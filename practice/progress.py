@@ -4,7 +4,8 @@ samples reliable change takes its own SD from (``PracticeBaselineScores``).
 ``refresh_client_progress(client)`` rewrites one client's row. The services whose events change
 what the dashboard shows call it at their end, inside their transaction: submitting a response,
 raising or acknowledging an alert, scheduling, sending, expiring, resending or revoking a
-questionnaire, writing a session note. Explicit calls, no signals. ``rebuild_progress()`` (the
+questionnaire. Session notes sit below this layer and do not import it: the note pages and the
+notes API call it after the note service. Explicit calls, no signals. ``rebuild_progress()`` (the
 ``rebuild_progress`` command) recomputes rows from scratch with the same code, in chunks and a
 fixed number of queries per chunk, so the two always agree (a test checks it).
 

@@ -11,7 +11,7 @@ from practice.acting import UNBOUND, bound_membership, default_memberships
 from practice.models import Practice, validate_time_zone
 
 # --- Session notes ---------------------------------------------------------------------------
-# Operations on notes live in clients/notes.py; these models only guard what must never happen
+# Operations on notes live in clients/notes/; these models only guard what must never happen
 # whichever code path saves them (a signed note changed, a version or addendum rewritten).
 
 
