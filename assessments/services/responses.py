@@ -5,6 +5,10 @@ questionnaire's raw answers with the instrument version they were given on, scor
 engine, updates the per-client summary rows, and raises the instrument's alert rules. The
 clinician's alert e-mail is queued only once that transaction commits, and a failure there never
 touches the alert itself: the alert is on the dashboard either way.
+
+The dashboard sits above this layer, so nothing here refreshes its rows: the questionnaire page
+that submits and the alert page that acknowledges refresh the client's row after the service, in
+the request's transaction (``practice.progress.refresh_client_progress``).
 """
 
 import logging
@@ -20,7 +24,7 @@ from assessments import scoring
 from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
 from assessments.services import instruments as instrument_service
 from assessments.services.packets import PacketClosed, packet_items
-from practice import audit, emails, progress
+from practice import audit, emails
 from practice.models import AuditAction
 
 logger = logging.getLogger(__name__)
@@ -170,7 +174,8 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     Raises ``IncompleteSubmission`` (listing each unanswered required question) and stores
     nothing if any is missing, and ``PacketClosed`` if the packet is no longer open, which is
     also what a second, simultaneous submission gets: one packet item never has two responses.
-    The clinician's alert notice is queued after commit (``notify_clinician``).
+    The clinician's alert notice is queued after commit (``notify_clinician``). The caller
+    refreshes the client's dashboard row afterwards (``refresh_client_progress``).
     """
     now = now or timezone.now()
     packet = (
@@ -200,7 +205,6 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     audit.record(request, AuditAction.UPDATE, packet, fields=["status", "completed_at"])
     if alerts:
         transaction.on_commit(partial(notify_clinician, [a.pk for a in alerts]), robust=True)
-    progress.refresh_client_progress(packet.client)
     return responses
 
 
@@ -242,7 +246,7 @@ def notify_clinician(alert_ids: list[int]) -> None:
 @transaction.atomic
 def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
     """Record that ``actor`` has seen the alert (who and when). Acknowledging twice keeps the
-    first acknowledgement."""
+    first acknowledgement. The caller refreshes the client's dashboard row afterwards."""
     now = now or timezone.now()
     if Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
         acknowledged_by=actor, acknowledged_at=now
@@ -254,7 +258,6 @@ def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
             actor=actor,
             fields=["acknowledged_by", "acknowledged_at"],
         )
-    progress.refresh_client_progress(alert.client_id)
     alert.refresh_from_db()
     return alert
 

@@ -14,7 +14,7 @@ from assessments.forms import AssignForm, AssignManyForm, AssignmentEditForm
 from assessments.models import Alert, Assignment, Packet, Response
 from assessments.services import packets as packet_service
 from clients.models import Client
-from practice import audit
+from practice import audit, progress
 from practice.models import AuditAction
 from practice.permissions import member_required
 
@@ -239,6 +239,7 @@ def invitation_revoke(request, pk):
 def alert_acknowledge(request, pk):
     alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
     services.acknowledge_alert(request.user, alert, request=request)
+    progress.refresh_client_progress(alert.client_id)  # the dashboard's open alerts
     messages.success(request, "Alert acknowledged.")
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(

@@ -32,6 +32,7 @@ from assessments.forms import QuestionnairePageForm
 from assessments.models import Packet
 from assessments.services import packets as packet_service
 from assessments.services import responses as response_service
+from practice import progress
 from practice.audit import client_ip
 
 logger = logging.getLogger(__name__)
@@ -187,6 +188,13 @@ def _render_page(request, packet, token, pages, page, form, *, problems=(), stat
     )
 
 
+def _submit(request, packet: Packet) -> None:
+    """Submit the packet, then refresh the client's dashboard row (the dashboard sits above the
+    responses, so the page makes that call, in the request's transaction)."""
+    response_service.submit_packet(packet, request=request)
+    progress.refresh_client_progress(packet.client_id)
+
+
 @csrf_exempt
 @token_page
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -231,7 +239,7 @@ def page(request, token, step: int):
     if not current.is_last:
         return redirect("questionnaire:page", token=token, step=step + 1)
     try:
-        response_service.submit_packet(packet, request=request)
+        _submit(request, packet)
     except response_service.IncompleteSubmission as incomplete:
         return _render_page(
             request,

@@ -226,9 +226,10 @@ class TestRebuild:
 
 
 class TestEveryEventKeepsTheRowCurrent:
-    """Each service that changes what the dashboard shows rewrites the row in its transaction
-    (for session notes, the page or API that called the service does, in the request's): after
-    every step, the row equals what a rebuild from scratch computes."""
+    """After each service that changes what the dashboard shows, its caller (a page, the API, a
+    task) rewrites the row in the same transaction; here each step calls the same pair, the
+    service and then ``refresh_client_progress``, and the row equals what a rebuild from scratch
+    computes."""
 
     def assert_current(self, client) -> dict:
         incremental = row_of(client)
@@ -252,10 +253,12 @@ class TestEveryEventKeepsTheRowCurrent:
         # Submitted with item 9 above 0: a response and an alert.
         answer_everything(packet, overrides=phq9_answers(2), now=sent)
         services.submit_packet(packet, now=sent + datetime.timedelta(hours=2))
+        progress.refresh_client_progress(erin)  # as the questionnaire page does
         row = self.assert_current(erin)
         assert (row["open_alerts"], row["responses"], row["awaiting_since"]) == (1, 1, None)
         # Acknowledged.
         services.acknowledge_alert(bob, Alert.objects.get(client=erin))
+        progress.refresh_client_progress(erin)  # as the alert page does
         assert self.assert_current(erin)["open_alerts"] == 0
         # A schedule: the next occasion is due.
         with time_machine.travel(sent, tick=False):
