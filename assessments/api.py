@@ -24,7 +24,7 @@ from assessments.serializers import (
 )
 from assessments.services import assignments as assignment_service
 from assessments.services import overview
-from practice import audit
+from practice import audit, progress
 from practice.api import ScopedViewSetMixin
 from practice.models import AuditAction
 
@@ -163,6 +163,9 @@ class AssignmentViewSet(
             )
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
+        # The services sit below the dashboard: the API refreshes the client's row, as the
+        # pages do, in the request's transaction.
+        progress.refresh_client_progress(data["client"])
         serializer.instance = self._reloaded(assignment)
 
     def perform_update(self, serializer):
@@ -185,6 +188,7 @@ class AssignmentViewSet(
                 services.end_assignment(self.request.user, assignment, request=self.request)
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
+        progress.refresh_client_progress(assignment.client_id)
         serializer.instance = self._reloaded(assignment)
 
     @extend_schema(
@@ -199,6 +203,7 @@ class AssignmentViewSet(
             services.end_assignment(request.user, assignment, request=request)
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
+        progress.refresh_client_progress(assignment.client_id)
         return Response(self.get_serializer(self._reloaded(assignment)).data)
 
 

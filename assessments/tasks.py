@@ -3,17 +3,32 @@
 Each is idempotent: the rows decide what is due, and every row is claimed with a compare-and-set,
 so a task that runs twice, or in two workers at once, sends each e-mail once. Results are counts
 only, never health data.
+
+The services sit below the dashboard and leave its rows alone: the tasks refresh the rows of the
+clients a run changed, each in its own transaction once that client's work has committed.
 """
 
 from celery import shared_task
+from django.db import transaction
 
 from assessments.services import assignments, packets
+from practice import progress
+
+
+def _refresh(client_ids) -> None:
+    """Refresh each client's dashboard row, one transaction per client."""
+    for client_id in dict.fromkeys(client_ids):
+        with transaction.atomic():
+            progress.refresh_client_progress(client_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def dispatch_due_questionnaires() -> int:
-    """Send every occasion that has fallen due (beat: every minute). Returns packets sent."""
-    return len(assignments.dispatch_due_occasions().packets)
+    """Send every occasion that has fallen due (beat: every minute), then refresh the dashboard
+    rows of the clients it handled. Returns packets sent."""
+    report = assignments.dispatch_due_occasions()
+    _refresh(report.clients)
+    return len(report.packets)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

@@ -9,6 +9,10 @@
   packet and queues one e-mail. Running it twice, or in two workers at once, sends once.
 
 Every function takes ``now`` so tests and the demo seeder can run them at any instant.
+
+The dashboard sits above this layer, so nothing here refreshes its rows: the pages and the API
+that call these services refresh the client's row afterwards, in the request's transaction, and
+the scheduler's task refreshes the clients ``dispatch_due_occasions`` names in its report.
 """
 
 import datetime
@@ -24,7 +28,7 @@ from django.utils import timezone
 from assessments import schedules
 from assessments.models import Assignment, Instrument, Occasion, Packet
 from assessments.services import packets
-from practice import audit, progress
+from practice import audit
 from practice.models import AuditAction, validate_time_zone
 
 logger = logging.getLogger(__name__)
@@ -190,6 +194,7 @@ def assign(actor, client, instruments, plan: Plan, *, request=None, now=None) ->
     The caller has found ``client`` through ``Client.objects.visible_to``. Sending now queues the
     e-mail in this transaction (it goes out when it commits). Raises ``ValidationError`` keyed by
     field for an unreachable client, instruments not cleared for use, or a bad schedule.
+    The caller refreshes the client's dashboard row afterwards (``refresh_client_progress``).
     """
     now = now or timezone.now()
     reason = packets.unreachable_reason(client)
@@ -211,7 +216,6 @@ def assign(actor, client, instruments, plan: Plan, *, request=None, now=None) ->
         assignment.refresh_from_db()
     else:
         materialise_occasions(assignment, now)
-    progress.refresh_client_progress(client)
     return assignment
 
 
@@ -221,7 +225,8 @@ def assign_many(
 ) -> AssignManyReport:
     """The same assignment for several clients (each in their own time zone unless the plan
     names one). Clients who cannot receive e-mail are skipped and listed with the reason; a bad
-    plan or instrument list raises ``ValidationError`` and assigns nothing."""
+    plan or instrument list raises ``ValidationError`` and assigns nothing. The caller refreshes
+    the dashboard row of each assigned client afterwards."""
     now = now or timezone.now()
     report = AssignManyReport()
     clients = list(clients)
@@ -260,7 +265,8 @@ def update_assignment(
     actor, assignment: Assignment, plan: Plan, instruments=None, *, request=None, now=None
 ) -> Assignment:
     """Change an open assignment's schedule (and instruments). Unsent occasions are replaced;
-    what was already sent stays. Raises ``ValidationError`` as ``assign()`` does."""
+    what was already sent stays. Raises ``ValidationError`` as ``assign()`` does. The caller
+    refreshes the client's dashboard row afterwards."""
     now = now or timezone.now()
     assignment = _locked(assignment)
     if assignment.status == Assignment.Status.ENDED:
@@ -284,11 +290,12 @@ def update_assignment(
         _cancel_scheduled(assignment)
         materialise_occasions(assignment, now)
         audit.record(request, AuditAction.UPDATE, assignment, actor=actor, fields=changed)
-        progress.refresh_client_progress(assignment.client_id)
     return assignment
 
 
 def _set_status(actor, assignment, status, *, request, now) -> Assignment:
+    """Pause, resume or end; the callers of the three services (and of discharge's closing
+    step) refresh the client's dashboard row afterwards."""
     assignment = _locked(assignment)
     if assignment.status == status:
         return assignment
@@ -304,7 +311,6 @@ def _set_status(actor, assignment, status, *, request, now) -> Assignment:
     audit.record(request, AuditAction.UPDATE, assignment, actor=actor, fields=fields)
     if status == Assignment.Status.ACTIVE:
         materialise_occasions(assignment, now)
-    progress.refresh_client_progress(assignment.client_id)
     return assignment
 
 
@@ -358,7 +364,8 @@ def open_work(client) -> OpenWork:
 def end_client_questionnaires(actor, client, *, request=None, now=None) -> OpenWork:
     """End every schedule of ``client`` and revoke every open link, each audited; returns how
     many of each. Discharge calls it (``clients.services.discharge_client``), so a discharged
-    client gets no further e-mail and an old link shows the page every dead link shows."""
+    client gets no further e-mail and an old link shows the page every dead link shows. The
+    caller (the discharge page's closing step) refreshes the client's dashboard row."""
     now = now or timezone.now()
     schedules = Assignment.objects.filter(client=client).exclude(status=Assignment.Status.ENDED)
     ended = [
@@ -437,6 +444,9 @@ class DispatchReport:
     packets: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     failed_clients: list = field(default_factory=list)
+    # Clients whose occasions this run sent or skipped: their dashboard rows changed, and the
+    # caller (the scheduler's task) refreshes them.
+    clients: list = field(default_factory=list)
 
 
 def due_occasions(now) -> dict:
@@ -456,7 +466,8 @@ def dispatch_due_occasions(now=None) -> DispatchReport:
     """Send everything due: one packet and one e-mail per client and local day.
 
     Each client is handled in its own transaction, so one failure (logged by id) delays only
-    that client's packet, which the next run retries.
+    that client's packet, which the next run retries. The report names the clients whose
+    occasions were handled (``clients``), for the caller to refresh their dashboard rows.
     """
     now = now or timezone.now()
     report = DispatchReport()
@@ -467,6 +478,8 @@ def dispatch_due_occasions(now=None) -> DispatchReport:
             logger.exception("dispatch for client %s failed; it will be retried", client_id)
             report.failed_clients.append(client_id)
             continue
+        if result.client_id is not None:
+            report.clients.append(result.client_id)
         if result.packet is not None:
             report.packets.append(result.packet.pk)
         report.skipped.extend(result.skipped)
@@ -477,6 +490,7 @@ def dispatch_due_occasions(now=None) -> DispatchReport:
 class ClientDispatch:
     packet: object = None
     skipped: list[int] = field(default_factory=list)
+    client_id: object = None  # set when occasions were claimed: the client's row changed
 
 
 def _claim(occasion_ids) -> list[Occasion]:
@@ -503,7 +517,8 @@ def _skip(occasion: Occasion, reason: str) -> None:
 @transaction.atomic
 def dispatch_client(client_id, occasion_ids, now) -> ClientDispatch:
     """Claim ``occasion_ids`` (and the client's other occasions due the same local day) and send
-    them as one packet. Occasions another run already claimed are left alone."""
+    them as one packet. Occasions another run already claimed are left alone. When it claimed
+    any (``client_id`` set in the result), the caller refreshes the client's dashboard row."""
     result = ClientDispatch()
     days = set(
         Occasion.objects.filter(pk__in=occasion_ids, status=Occasion.Status.SCHEDULED).values_list(
@@ -517,6 +532,7 @@ def dispatch_client(client_id, occasion_ids, now) -> ClientDispatch:
     if not occasions:
         return result
     client = occasions[0].client
+    result.client_id = client.pk
     usable = set(usable_instruments(client.practice).values_list("pk", flat=True))
     sending, instruments = [], {}
     for occasion in occasions:
@@ -550,7 +566,6 @@ def dispatch_client(client_id, occasion_ids, now) -> ClientDispatch:
             _finish(assignment, now)
         else:
             materialise_occasions(assignment, now)
-    progress.refresh_client_progress(client)
     return result
 
 

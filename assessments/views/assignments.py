@@ -30,6 +30,41 @@ def _visible_client(request, pk) -> Client:
     )
 
 
+# The questionnaire services sit below the dashboard and leave its rows alone: after each one,
+# these pages refresh the client's row (in the request's transaction), as the API does.
+
+
+def _assign(request, client, form) -> Assignment:
+    """Assign what the form chose, then refresh the client's dashboard row."""
+    assignment = services.assign(
+        request.user, client, form.cleaned_data["instruments"], form.plan(), request=request
+    )
+    progress.refresh_client_progress(client)
+    return assignment
+
+
+def _assign_many(request, form):
+    """Assign to the chosen clients, then refresh each assigned client's dashboard row."""
+    report = services.assign_many(
+        request.user,
+        form.cleaned_data["clients"],
+        form.cleaned_data["instruments"],
+        form.plan(),
+        request=request,
+    )
+    for assignment in report.assignments:
+        progress.refresh_client_progress(assignment.client_id)
+    return report
+
+
+def _update_assignment(request, assignment, form) -> None:
+    """Change the schedule, then refresh the client's dashboard row."""
+    services.update_assignment(
+        request.user, assignment, form.plan(), form.cleaned_data["instruments"], request=request
+    )
+    progress.refresh_client_progress(assignment.client_id)
+
+
 @member_required
 def assign(request, client_pk):
     """Assign questionnaires to one client: now or on a schedule."""
@@ -41,13 +76,7 @@ def assign(request, client_pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            assignment = services.assign(
-                request.user,
-                client,
-                form.cleaned_data["instruments"],
-                form.plan(),
-                request=request,
-            )
+            assignment = _assign(request, client, form)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -84,13 +113,7 @@ def assign_many(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.assign_many(
-                request.user,
-                form.cleaned_data["clients"],
-                form.cleaned_data["instruments"],
-                form.plan(),
-                request=request,
-            )
+            report = _assign_many(request, form)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -137,13 +160,7 @@ def assignment_edit(request, pk):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_assignment(
-                request.user,
-                assignment,
-                form.plan(),
-                form.cleaned_data["instruments"],
-                request=request,
-            )
+            _update_assignment(request, assignment, form)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -159,11 +176,14 @@ def assignment_edit(request, pk):
 
 
 def _act(request, action, client_id, success: str):
+    """Run a pause, resume, end, resend or revoke; when it went through, refresh the client's
+    dashboard row."""
     try:
         action()
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        progress.refresh_client_progress(client_id)
         messages.success(request, success)
     return redirect(_client_page(client_id))
 

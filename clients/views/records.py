@@ -11,7 +11,7 @@ from assessments import services as questionnaires
 from clients import services
 from clients.forms import ClientForm, ShareForm
 from clients.models import Client
-from practice import audit
+from practice import audit, progress
 from practice.models import AuditAction
 from practice.permissions import member_required
 
@@ -130,6 +130,16 @@ def _discharged_message(client, closed) -> str:
     return f"{client.preferred_name} was discharged{done}. The record is kept."
 
 
+def _close_open_work(request, client):
+    """Discharge's closing step: end the client's schedules and revoke their open links, then,
+    when anything was closed, refresh the client's dashboard row (the dashboard sits above the
+    questionnaire services), in the discharge's transaction."""
+    closed = questionnaires.end_client_questionnaires(request.user, client, request=request)
+    if closed.schedules or closed.links:
+        progress.refresh_client_progress(client)
+    return closed
+
+
 @member_required
 def client_discharge(request, pk):
     """GET asks (saying what will end), POST discharges: schedules ended, links revoked."""
@@ -145,9 +155,7 @@ def client_discharge(request, pk):
     discharge = services.discharge_client(
         request,
         client,
-        close_open_work=lambda client: questionnaires.end_client_questionnaires(
-            request.user, client, request=request
-        ),
+        close_open_work=lambda client: _close_open_work(request, client),
     )
     messages.success(request, _discharged_message(client, discharge.closed))
     return redirect("clients:detail", pk=client.pk)

@@ -249,6 +249,7 @@ class TestEveryEventKeepsTheRowCurrent:
         # Sent now: a packet goes out.
         with time_machine.travel(sent, tick=False):
             _, packet = send_now(erin, "phq-9", actor=bob)
+        progress.refresh_client_progress(erin)  # as the assign page and the API do
         assert self.assert_current(erin)["awaiting_since"] == sent
         # Submitted with item 9 above 0: a response and an alert.
         answer_everything(packet, overrides=phq9_answers(2), now=sent)
@@ -273,6 +274,7 @@ class TestEveryEventKeepsTheRowCurrent:
                     send_time=datetime.time(9),
                 ),
             )
+        progress.refresh_client_progress(erin)
         assert self.assert_current(erin)["next_due_at"] == day(2025, 3, 10, 9)
         services.update_assignment(
             bob,
@@ -285,13 +287,18 @@ class TestEveryEventKeepsTheRowCurrent:
             ),
             now=sent,
         )
+        progress.refresh_client_progress(assignment.client_id)
         assert self.assert_current(erin)["next_due_at"] == day(2025, 3, 11, 9)
-        # The scheduler sends it; the link later expires unanswered.
-        services.dispatch_due_occasions(now=day(2025, 3, 11, 9))
+        # The scheduler sends it (its task refreshes the clients the report names); the link
+        # later expires unanswered.
+        report = services.dispatch_due_occasions(now=day(2025, 3, 11, 9))
+        assert report.clients == [erin.pk]
+        progress.refresh_client_progress(erin)
         row = self.assert_current(erin)
         assert row["awaiting_since"] == day(2025, 3, 11, 9)
         assert row["next_due_at"] == day(2025, 3, 18, 9)
         services.pause_assignment(bob, assignment)
+        progress.refresh_client_progress(erin)
         assert self.assert_current(erin)["next_due_at"] is None
         services.expire_packets(now=day(2025, 4, 30))
         assert self.assert_current(erin)["missed_since"] is not None
