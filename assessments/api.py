@@ -259,6 +259,7 @@ class InvitationViewSet(
             operation(request.user, packet, request=request)
         except DjangoValidationError as error:
             raise _as_api_error(error) from None
+        progress.refresh_client_progress(packet.client_id)  # as the pages do
         return Response(self.get_serializer(self.get_queryset().get(pk=packet.pk)).data)
 
     @extend_schema(

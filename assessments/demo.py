@@ -2,8 +2,9 @@
 
 Everything goes through the same services a clinician and a client use, with their clocks set
 back: ``assign()``, the scheduler's ``dispatch_client()``, ``save_answers()``, ``submit_packet()``,
-``send_reminders()`` and ``expire_packets()``. So responses, summaries, alerts, audit rows and the
-dashboard's rows are exactly what real use would have left. Every client and answer is invented.
+``send_reminders()`` and ``expire_packets()``. So responses, summaries, alerts and audit rows are
+exactly what real use would have left; the dashboard's rows, which the services leave to their
+callers, come from seed_demo's rebuild at its end. Every client and answer is invented.
 
 Each active demo client gets ECR-R, PHQ-9 and GAD-7 every four weeks for about six months, with
 scores that follow their therapy arc (``DEMO_ARCS`` in seed_demo, shared with the session notes):

@@ -11,6 +11,7 @@ clients a run changed, each in its own transaction once that client's work has c
 from celery import shared_task
 from django.db import transaction
 
+from assessments.models import Packet
 from assessments.services import assignments, packets
 from practice import progress
 
@@ -39,5 +40,10 @@ def send_questionnaire_reminders() -> int:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def expire_questionnaire_links() -> int:
-    """Mark packets past their link's expiry as expired."""
-    return len(packets.expire_packets())
+    """Mark packets past their link's expiry as expired, then refresh their clients' dashboard
+    rows."""
+    expired = packets.expire_packets()
+    _refresh(
+        Packet.objects.filter(pk__in=expired).order_by("pk").values_list("client_id", flat=True)
+    )
+    return len(expired)

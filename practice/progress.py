@@ -2,12 +2,18 @@
 samples reliable change takes its own SD from (``PracticeBaselineScores``).
 
 ``refresh_client_progress(client)`` rewrites one client's row. The services whose events change
-what the dashboard shows call it at their end, inside their transaction: submitting a response,
-raising or acknowledging an alert, scheduling, sending, expiring, resending or revoking a
-questionnaire. Session notes sit below this layer and do not import it: the note pages and the
-notes API call it after the note service. Explicit calls, no signals. ``rebuild_progress()`` (the
-``rebuild_progress`` command) recomputes rows from scratch with the same code, in chunks and a
-fixed number of queries per chunk, so the two always agree (a test checks it).
+what the dashboard shows sit below this layer and do not import it; their callers, above, call it
+after the service, in the same transaction (the request's, with ATOMIC_REQUESTS): the
+questionnaire page after submitting a response (which may raise alerts), the alert page after an
+acknowledgement, the assign, schedule and link pages and the assignments and invitations API
+after scheduling, sending, changing, pausing, resuming, ending, resending or revoking, the
+discharge page after closing the client's open questionnaires, and the note pages and the notes
+API after a session note. The beat tasks refresh the clients a run changed once each client's
+work has committed: the dispatch task those its report names, the expiry task those of the
+expired links. The demo seeder rebuilds its practice at the end. Explicit calls, no signals.
+``rebuild_progress()`` (the ``rebuild_progress`` command) recomputes rows from scratch with the
+same code, in chunks and a fixed number of queries per chunk, so the two always agree (a test
+checks it, through every service and its callers' refresh).
 
 Two events change other clients' rows too, and rebuild the practice in the background
 (``practice.tasks.request_practice_rebuild``): an owner changing the numbers reliable change

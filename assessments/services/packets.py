@@ -10,6 +10,10 @@ not past ``expires_at``.
 E-mails go through ``practice.emails.queue_email`` (a row first, sent by Celery, retried), and
 name the practice, the clinician and the client's preferred name only: never an instrument or
 anything clinical.
+
+The dashboard sits above this layer, so nothing here refreshes its rows: the pages and the API
+that resend or revoke refresh the client's row afterwards, in the request's transaction, and the
+expiry task refreshes the clients of the packets ``expire_packets`` names.
 """
 
 import datetime
@@ -28,7 +32,7 @@ from django.utils import timezone
 
 from assessments.models import Packet, PacketItem, PacketToken
 from clients.models import Client
-from practice import audit, emails, progress
+from practice import audit, emails
 from practice.models import AuditAction, OutboundEmail, hash_token, new_token
 
 logger = logging.getLogger(__name__)
@@ -177,7 +181,9 @@ def _remind(packet: Packet, now) -> bool:
 
 
 def expire_packets(now=None) -> list[int]:
-    """Mark open packets past their expiry as expired (their links already refuse to work)."""
+    """Mark open packets past their expiry as expired (their links already refuse to work),
+    each in its own transaction. Returns their ids; the caller (the expiry task) refreshes their
+    clients' dashboard rows."""
     now = now or timezone.now()
     expired = []
     for packet in Packet.objects.open().filter(expires_at__lte=now).select_related("practice"):
@@ -186,7 +192,6 @@ def expire_packets(now=None) -> list[int]:
                 status=Status.EXPIRED, next_reminder_at=None
             ):
                 audit.record(None, AuditAction.UPDATE, packet, fields=["status"])
-                progress.refresh_client_progress(packet.client_id)
                 expired.append(packet.pk)
     return expired
 
@@ -206,7 +211,8 @@ def _locked(packet: Packet) -> Packet:
 def resend_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
     """E-mail a fresh link: every earlier link stops working, the expiry and reminders restart,
     and answers saved so far are kept. Raises ``ValidationError`` for a completed or revoked
-    packet or a client who cannot receive e-mail."""
+    packet or a client who cannot receive e-mail. The caller refreshes the client's dashboard
+    row afterwards (``refresh_client_progress``)."""
     now = now or timezone.now()
     packet = _locked(packet)
     if packet.status in (Status.COMPLETED, Status.REVOKED):
@@ -233,14 +239,14 @@ def resend_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
         actor=actor,
         fields=["token", "sent_at", "expires_at", "status"],
     )
-    progress.refresh_client_progress(packet.client)
     return packet
 
 
 @transaction.atomic
 def revoke_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
     """Stop the packet's links from working. Completed packets keep their answers and cannot be
-    revoked; revoking twice changes nothing."""
+    revoked; revoking twice changes nothing. The caller refreshes the client's dashboard row
+    afterwards."""
     now = now or timezone.now()
     packet = _locked(packet)
     if packet.status == Status.COMPLETED:
@@ -251,7 +257,6 @@ def revoke_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
     packet.next_reminder_at = None
     packet.save(update_fields=["status", "revoked_at", "revoked_by", "next_reminder_at"])
     audit.record(request, AuditAction.UPDATE, packet, actor=actor, fields=["status", "revoked_at"])
-    progress.refresh_client_progress(packet.client)
     return packet
 
 

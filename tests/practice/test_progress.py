@@ -301,13 +301,16 @@ class TestEveryEventKeepsTheRowCurrent:
         progress.refresh_client_progress(erin)
         assert self.assert_current(erin)["next_due_at"] is None
         services.expire_packets(now=day(2025, 4, 30))
+        progress.refresh_client_progress(erin)  # as the expiry task does
         assert self.assert_current(erin)["missed_since"] is not None
         # Resent (a fresh link) and revoked.
         expired = Packet.objects.filter(client=erin, status=Packet.Status.EXPIRED).get()
         services.resend_packet(bob, expired, now=day(2025, 5, 1))
+        progress.refresh_client_progress(erin)  # as the pages and the API do
         row = self.assert_current(erin)
         assert row["missed_since"] is None and row["awaiting_since"] == day(2025, 5, 1)
         services.revoke_packet(bob, expired)
+        progress.refresh_client_progress(erin)
         assert self.assert_current(erin)["awaiting_since"] is None
         # A session note, then its draft moved to another day: each the notes service, then the
         # dashboard's refresh, the pair the note pages and the API call (notes sit below the

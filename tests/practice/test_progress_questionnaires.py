@@ -9,6 +9,7 @@ task refreshes the clients it handled. These tests fail when a caller forgets to
 import datetime
 
 import pytest
+import time_machine
 from django.test import Client as Browser
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -175,3 +176,37 @@ def test_the_discharge_page_refreshes_the_row(as_bob, erin, bob):
     response = as_bob.post(reverse("clients:discharge", args=[erin.pk]))
     assert response.status_code == 302
     assert assert_current(erin)["next_due_at"] is None
+
+
+def test_the_link_pages_refresh_the_row(as_bob, erin, bob):
+    packet = sent_phq9(erin, bob)
+    later = NOW + datetime.timedelta(minutes=10)  # within the idle timeout
+    with time_machine.travel(later, tick=False):
+        response = as_bob.post(reverse("assessments:invitation_resend", args=[packet.pk]))
+        assert response.status_code == 302
+        assert assert_current(erin)["awaiting_since"] == later
+        response = as_bob.post(reverse("assessments:invitation_revoke", args=[packet.pk]))
+        assert response.status_code == 302
+        assert assert_current(erin)["awaiting_since"] is None
+
+
+def test_the_invitations_api_refreshes_the_row(bob, erin):
+    packet = sent_phq9(erin, bob)
+    api = APIClient()
+    api.force_authenticate(bob)
+    later = NOW + datetime.timedelta(minutes=10)
+    with time_machine.travel(later, tick=False):
+        response = api.post(f"/api/v1/invitations/{packet.pk}/resend/")
+        assert response.status_code == 200, response.json()
+        assert assert_current(erin)["awaiting_since"] == later
+        response = api.post(f"/api/v1/invitations/{packet.pk}/revoke/")
+        assert response.status_code == 200, response.json()
+        assert assert_current(erin)["awaiting_since"] is None
+
+
+def test_the_expiry_task_refreshes_the_clients_of_expired_links(erin, bob, time_machine):
+    packet = sent_phq9(erin, bob)
+    time_machine.move_to(packet.expires_at, tick=False)
+    assert assessment_tasks.expire_questionnaire_links() == 1
+    row = assert_current(erin)
+    assert row["missed_since"] == packet.expires_at and row["awaiting_since"] is None

@@ -77,9 +77,9 @@ class Command(BaseCommand):
                 self._session_notes(practice)
             # Months of questionnaires through the real services (assessments/demo.py).
             demo_questionnaires.seed_questionnaires(practice, users[0], DEMO_ARCS)
-            # The dashboard's rows from everything above (the questionnaire services kept them in
-            # step, but the notes' services leave them to their callers, as the note pages do, and
-            # the demo also enters the practice's numbers directly).
+            # The dashboard's rows from everything above (the questionnaire and notes services leave
+            # them to their callers, as the pages and tasks do, and the demo also enters the
+            # practice's numbers directly).
             rebuild_progress(practice.pk)
         self.stdout.write(
             self.style.SUCCESS(
