@@ -277,12 +277,18 @@ class TestStoredResponses:
 
     def submit(self, client, code, answers, when):
         from assessments import services as assessment_services
+        from practice.progress import refresh_client_progress
         from tests.assessments.assign_helpers import answer_everything, send_now
 
         _, packet = send_now(client, code, now=when)
         overrides = {(code, number): value for number, value in enumerate(answers, start=1)}
         answer_everything(packet, overrides=overrides, now=when)
-        return assessment_services.submit_packet(packet, now=when + datetime.timedelta(hours=1))
+        submitted = assessment_services.submit_packet(
+            packet, now=when + datetime.timedelta(hours=1)
+        )
+        # As the questionnaire page does: the dashboard layer records the practice's baselines.
+        refresh_client_progress(client)
+        return submitted
 
     def test_submitted_questionnaires_and_alerts_reach_the_pdf(self, erin, bob, numbers):
         now = timezone.now()
