@@ -24,8 +24,9 @@ from assessments.serializers import (
 )
 from assessments.services import assignments as assignment_service
 from assessments.services import overview
-from practice import audit, progress
+from practice import audit
 from practice.api import ScopedViewSetMixin
+from practice.dashboard import progress
 from practice.models import AuditAction
 
 

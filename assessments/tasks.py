@@ -13,7 +13,7 @@ from django.db import transaction
 
 from assessments.models import Packet
 from assessments.services import assignments, packets
-from practice import progress
+from practice.dashboard import progress
 
 
 def _refresh(client_ids) -> None:

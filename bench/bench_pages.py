@@ -346,7 +346,7 @@ def main() -> None:
     try:
         from assessments.models import Response
         from clients.models import SessionNote
-        from practice.progress import rebuild_progress
+        from practice.dashboard.progress import rebuild_progress
 
         load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
         print(f"Building {clients} clients x {administrations} administrations...", flush=True)

@@ -29,9 +29,10 @@ from clients.note_serializers import (
     SessionNoteSummarySerializer,
     SessionNoteWriteSerializer,
 )
-from practice import audit, progress
+from practice import audit
 from practice.api import ScopedViewSetMixin
 from practice.converters import LARGEST_ID
+from practice.dashboard import progress
 from practice.models import Membership, User
 
 SIGNED = "The note is signed and locked: add an addendum instead."

@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Max
 
 from assessments import loader, scoring
-from assessments.models import (
+from assessments.models.instruments import (
     CitedValueKind,
     Instrument,
     InstrumentVersion,
@@ -23,7 +23,7 @@ from assessments.models import (
     PracticeCitedValue,
     PracticeInstrumentSettings,
 )
-from practice import audit, tasks
+from practice import audit
 from practice.models import AuditAction, Practice
 
 logger = logging.getLogger(__name__)
@@ -371,7 +371,9 @@ def numbers_for_form(practice: Practice, instrument: Instrument) -> dict:
 @transaction.atomic
 def save_practice_numbers(request, instrument: Instrument, data: dict) -> list[str]:
     """Store an owner's rule choice and cited numbers for one instrument. ``data`` is a settings
-    form's cleaned data; an empty value removes a number. Returns the changed field names."""
+    form's cleaned data; an empty value removes a number. Returns the changed field names; when
+    there are any, every client's reliable-change labels may move, so the caller asks the
+    dashboard for a rebuild (``practice.dashboard.progress.request_practice_rebuild``)."""
     _require_owner(request)
     practice = request.practice
     changed = []
@@ -412,7 +414,6 @@ def save_practice_numbers(request, instrument: Instrument, data: dict) -> list[s
             changed.append(name)
     if changed:
         audit.record(request, AuditAction.UPDATE, row, practice=practice, fields=changed)
-        tasks.request_practice_rebuild(practice.pk)  # labels of every client
     return changed
 
 

@@ -8,7 +8,7 @@ touches the alert itself: the alert is on the dashboard either way.
 
 The dashboard sits above this layer, so nothing here refreshes its rows: the questionnaire page
 that submits and the alert page that acknowledges refresh the client's row after the service, in
-the request's transaction (``practice.progress.refresh_client_progress``).
+the request's transaction (``practice.dashboard.progress.refresh_client_progress``).
 """
 
 import logging

@@ -6,7 +6,7 @@ from django import template
 
 from assessments.models import Occasion
 from assessments.services import overview
-from practice.caseload import url_maker as _url_maker
+from practice.dashboard.caseload import url_maker as _url_maker
 
 register = template.Library()
 

@@ -11,7 +11,7 @@ The numbers reliable change needs (the practice's settings, cited values and bas
 read once per page for every instrument, so the query count does not grow with the number of
 administrations: responses (1), their instrument versions (1), the practice's numbers (3). Session
 notes sit above this layer: the caller reads their markers (``clients.notes.note_markers``, two
-queries) and passes them in. ``practice.progress`` builds the dashboard rows with the same judging
+queries) and passes them in. ``practice.dashboard.progress`` builds the dashboard rows with the same judging
 code.
 
 The baseline is the client's first complete administration of the instrument, as in

@@ -14,7 +14,8 @@ from assessments.forms import AssignForm, AssignManyForm, AssignmentEditForm
 from assessments.models import Alert, Assignment, Packet, Response
 from assessments.services import packets as packet_service
 from clients.models import Client
-from practice import audit, progress
+from practice import audit
+from practice.dashboard import progress
 from practice.models import AuditAction
 from practice.permissions import member_required
 

@@ -32,8 +32,8 @@ from assessments.forms import QuestionnairePageForm
 from assessments.models import Packet
 from assessments.services import packets as packet_service
 from assessments.services import responses as response_service
-from practice import progress
 from practice.audit import client_ip
+from practice.dashboard import progress
 
 logger = logging.getLogger(__name__)
 

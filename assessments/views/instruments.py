@@ -13,6 +13,7 @@ from assessments.forms import (
     PracticeNumbersForm,
 )
 from assessments.models import Instrument, LicenceAcknowledgement
+from practice.dashboard import progress
 from practice.permissions import member_required, owner_required
 
 
@@ -131,7 +132,10 @@ def instrument_settings(request, code):
     )
     if request.method == "POST":
         if form.is_valid():
-            services.save_practice_numbers(request, instrument, form.cleaned_data)
+            if services.save_practice_numbers(request, instrument, form.cleaned_data):
+                # Every client's reliable-change labels may move: the dashboard's rows are
+                # rebuilt in the background once the change commits.
+                progress.request_practice_rebuild(request.practice.pk)
             messages.success(request, "Settings saved.")
             return redirect("assessments:detail", code=instrument.code)
         status = 400

@@ -81,7 +81,7 @@ class StoredResponses:
             )
             for row in summaries
         }
-        # The practice's baseline sample, as the web pages read it (kept by practice.progress).
+        # The practice's baseline sample, as the web pages read it (kept by practice.dashboard.progress).
         practice_baselines = dict(
             PracticeBaselineScores.objects.filter(
                 practice_id=client.practice_id, instrument_id__in=grouped

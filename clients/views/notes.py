@@ -26,7 +26,8 @@ from clients.note_forms import (
     new_note_defaults,
 )
 from clients.views.records import _querystring_without_page, visible_client
-from practice import audit, progress
+from practice import audit
+from practice.dashboard import progress
 from practice.models import AuditAction
 from practice.permissions import member_required, owner_required
 

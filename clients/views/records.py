@@ -11,7 +11,8 @@ from assessments import services as questionnaires
 from clients import services
 from clients.forms import ClientForm, ShareForm
 from clients.models import Client
-from practice import audit, progress
+from practice import audit
+from practice.dashboard import progress
 from practice.models import AuditAction
 from practice.permissions import member_required
 

@@ -92,7 +92,7 @@ class Practice(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="A rebuild of every dashboard row is wanted (practice.progress); cleared when "
+        help_text="A rebuild of every dashboard row is wanted (practice.dashboard.progress); cleared when "
         "one finishes, swept if its message was lost.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,7 +4,7 @@ from django.db import models
 
 from practice.models.practices import Practice
 
-# --- The caseload dashboard's precomputed rows (practice/progress.py keeps them) ---------------
+# --- The caseload dashboard's precomputed rows (practice/dashboard/progress.py keeps them) ---------------
 
 
 class ProgressChange(models.TextChoices):
@@ -23,7 +23,7 @@ class ClientProgress(models.Model):
     instead of scoring: the latest attachment result, change since baseline with its reliable-
     change label, earned security, open alerts, due and overdue questionnaires, last session.
 
-    ``practice.progress.refresh_client_progress`` rewrites the row in the same transaction as
+    ``practice.dashboard.progress.refresh_client_progress`` rewrites the row in the same transaction as
     each event that changes it (a response submitted, an alert raised or acknowledged, a
     questionnaire scheduled, sent, expired or revoked, a session note written); the
     ``rebuild_progress`` command recomputes every row from scratch with the same code.
@@ -102,7 +102,7 @@ class ClientProgress(models.Model):
 class PracticeBaselineScores(models.Model):
     """Every client's baseline score on each subscale of one instrument in one practice: the
     sample reliable change takes the practice's own SD from (assessments/README.md). Kept in
-    step with submissions by ``practice.progress``, so no page reads every client's baseline."""
+    step with submissions by ``practice.dashboard.progress``, so no page reads every client's baseline."""
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
     instrument = models.ForeignKey(
@@ -112,7 +112,8 @@ class PracticeBaselineScores(models.Model):
     spread = models.JSONField(
         default=dict,
         help_text="Subscale key to the sample's size and SD ({'n', 'sd'}), derived from scores "
-        "on every save: what pages read, so they never load the whole sample.",
+        "whenever they are saved (practice.dashboard.progress.update_baseline_sample): what "
+        "pages read, so they never load the whole sample.",
     )
     clients = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,12 +127,3 @@ class PracticeBaselineScores(models.Model):
 
     def __str__(self) -> str:
         return f"Baselines of {self.instrument_id} in practice {self.practice_id}"
-
-    def save(self, *args, **kwargs):
-        from assessments.scoring import sample_spread
-
-        self.spread = {key: sample_spread(scores) for key, scores in (self.scores or {}).items()}
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "scores" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "spread"}
-        super().save(*args, **kwargs)

@@ -1,12 +1,13 @@
 """The home page: the caseload dashboard. Who needs attention first (open alerts, overdue
 questionnaires, deterioration), everyone's latest attachment result and reliable change, read
-from precomputed rows (``practice.caseload``); for owners, the practice overview."""
+from precomputed rows (``practice.dashboard.caseload``); for owners, the practice overview."""
 
 from django import forms
 from django.shortcuts import redirect, render
 
 from clients.services import caseload_holders
-from practice import audit, caseload
+from practice import audit
+from practice.dashboard import caseload
 from practice.permissions import member_required
 
 

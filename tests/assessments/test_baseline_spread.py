@@ -10,7 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from assessments import scoring
 from assessments import trajectory as service
 from assessments.models import Instrument
+from practice.dashboard import progress
 from practice.models import PracticeBaselineScores
+from tests.factories import ClientFactory
+from tests.practice.progress_helpers import day, phq9, respond
 
 PHQ9_TOTAL = {
     "key": "total",
@@ -39,22 +42,27 @@ def test_sample_spread():
 
 @pytest.mark.django_db
 class TestKeptWithTheSample:
-    def test_every_save_derives_it_from_the_scores(self, practice_a):
+    def test_the_dashboard_derives_it_whenever_it_saves_the_scores(self, practice_a, erin, bob):
         phq = Instrument.objects.shipped().get(code="phq-9")
-        sample = PracticeBaselineScores.objects.create(
-            practice=practice_a, instrument=phq, scores={"total": [1.0, 2.0, 4.0]}
-        )
+        frank = ClientFactory(practice=practice_a, primary_clinician=bob)
+        respond(erin, "phq-9", phq9(4), day(2025, 1, 6))
+        sample = progress.update_baseline_sample(practice_a.pk, phq.pk)
         sample.refresh_from_db()
-        assert sample.spread == {"total": scoring.sample_spread([1.0, 2.0, 4.0])}
-        sample.scores = {"total": [1.0, 2.0, 4.0, 9.0]}
-        sample.save(update_fields=["scores"])  # as practice.progress saves it
+        assert sample.spread == {"total": scoring.sample_spread([4.0])}
+        respond(frank, "phq-9", phq9(12), day(2025, 1, 7))
+        sample = progress.update_baseline_sample(practice_a.pk, phq.pk)
         sample.refresh_from_db()
-        assert sample.spread["total"]["n"] == 4
+        assert sorted(sample.scores["total"]) == [4.0, 12.0]
+        assert sample.spread == {"total": scoring.sample_spread(sample.scores["total"])}
+        assert sample.spread["total"]["n"] == 2
 
     def test_pages_read_the_spread_not_the_scores(self, practice_a):
         phq = Instrument.objects.shipped().get(code="phq-9")
         PracticeBaselineScores.objects.create(
-            practice=practice_a, instrument=phq, scores={"total": [4.0, 12.0, 20.0] * 10}
+            practice=practice_a,
+            instrument=phq,
+            scores={"total": [4.0, 12.0, 20.0] * 10},
+            spread={"total": scoring.sample_spread([4.0, 12.0, 20.0] * 10)},
         )
         with CaptureQueriesContext(connection) as queries:
             numbers = service.practice_numbers(practice_a.pk, [phq.pk])[phq.pk]

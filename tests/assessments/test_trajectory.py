@@ -216,7 +216,11 @@ class TestNumbers:
         )
         samples = {key: [1.0, 2.0, 4.0] for key in keys}
         PracticeBaselineScores.objects.create(
-            practice=practice_a, instrument=instrument, scores=samples, clients=3
+            practice=practice_a,
+            instrument=instrument,
+            scores=samples,
+            spread={key: scoring.sample_spread(values) for key, values in samples.items()},
+            clients=3,
         )
         numbers = service.practice_numbers(practice_a.pk, [instrument.pk])[instrument.pk]
         assert numbers.critical_value == 2.5
@@ -227,7 +231,10 @@ class TestNumbers:
     def test_the_baseline_sample_gives_the_practice_sd(self, bob, erin_path, practice_a):
         phq = Instrument.objects.shipped().get(code="phq-9")
         PracticeBaselineScores.objects.create(
-            practice=practice_a, instrument=phq, scores={"total": [4.0, 12.0, 20.0] * 10}
+            practice=practice_a,
+            instrument=phq,
+            scores={"total": [4.0, 12.0, 20.0] * 10},
+            spread={"total": scoring.sample_spread([4.0, 12.0, 20.0] * 10)},
         )
         change = by_code(service.client_trajectory(bob, erin_path), "phq-9").since_baseline
         assert change["total"].label == scoring.IMPROVED

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from practice import progress
+from practice.dashboard import progress
 from practice.models import AuditEvent
 from tests.clients.test_notes_models import make_note
 from tests.practice.progress_helpers import cite_ecr, day, ecr, phq9, respond

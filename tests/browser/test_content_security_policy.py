@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from practice import progress
+from practice.dashboard import progress
 from tests.assessments.assign_helpers import send_now, token_of
 from tests.factories import PASSWORD
 from tests.practice.progress_helpers import day, phq9, respond

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from practice import progress
+from practice.dashboard import progress
 from tests.factories import PASSWORD
 from tests.practice.progress_helpers import cite_ecr, day, ecr, phq9, respond
 

@@ -277,7 +277,7 @@ class TestStoredResponses:
 
     def submit(self, client, code, answers, when):
         from assessments import services as assessment_services
-        from practice.progress import refresh_client_progress
+        from practice.dashboard.progress import refresh_client_progress
         from tests.assessments.assign_helpers import answer_everything, send_now
 
         _, packet = send_now(client, code, now=when)

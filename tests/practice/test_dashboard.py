@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from assessments.models import Instrument
 from clients.models import Client, ClientShare
-from practice import progress
+from practice.dashboard import progress
 from practice.models import AuditEvent, ClientProgress
 from tests.factories import ClientFactory
 from tests.practice.progress_helpers import cite_ecr, day, ecr, respond

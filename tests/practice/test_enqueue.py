@@ -20,9 +20,10 @@ from kombu.exceptions import OperationalError
 from assessments.models import Alert, Packet, Response
 from clients.models import Report
 from clients.reports import services as reports
-from practice import emails, progress
+from practice import emails
 from practice import tasks as practice_tasks
 from practice.celery import app as celery_app
+from practice.dashboard import progress
 from practice.models import OutboundEmail, Practice
 from practice.queue import enqueue_on_commit, publish
 from tests.assessments.assign_helpers import (

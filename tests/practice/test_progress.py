@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 
 from assessments import scoring, services
 from assessments.models import Alert, Instrument, Packet
-from practice import progress, tasks
+from practice import tasks
+from practice.dashboard import progress
 from practice.models import ClientProgress, PracticeBaselineScores, ProgressChange
 from tests.assessments.assign_helpers import send_now
 from tests.clients.test_notes_models import make_note

@@ -12,7 +12,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from clients.models import SessionNote
-from practice import progress
+from practice.dashboard import progress
 from tests.clients.test_notes_models import make_note
 from tests.clients.test_notes_pages import note_form
 from tests.practice.test_progress import row_of
@@ -81,7 +81,7 @@ def test_the_notes_api_refreshes_the_row(bob, erin):
 def test_a_draft_saved_unchanged_does_not_refresh_the_row(as_bob, erin, monkeypatch):
     note = make_note(erin, session_date=datetime.date(2026, 3, 2))
     refreshed = []
-    monkeypatch.setattr("practice.progress.refresh_client_progress", refreshed.append)
+    monkeypatch.setattr("practice.dashboard.progress.refresh_client_progress", refreshed.append)
     unchanged = note_form(
         session_date="2026-03-02",
         start_time="10:00",

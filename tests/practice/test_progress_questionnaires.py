@@ -17,7 +17,8 @@ from rest_framework.test import APIClient
 from assessments import services
 from assessments import tasks as assessment_tasks
 from assessments.models import Alert, Assignment
-from practice import progress, tasks
+from practice import tasks
+from practice.dashboard import progress
 from tests.assessments.assign_helpers import (
     answer_everything,
     cleared,

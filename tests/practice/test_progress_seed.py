@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from clients.models import Client
-from practice import progress
+from practice.dashboard import progress
 from practice.models import ClientProgress
 
 

@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from practice.dashboard.progress import rebuild_progress
 from practice.models import Practice
-from practice.progress import rebuild_progress
 
 
 class Command(BaseCommand):

@@ -15,8 +15,8 @@ from assessments import demo as demo_questionnaires
 from assessments.models import Instrument, LicenceAcknowledgement, Packet
 from clients import notes
 from clients.models import Client, ClientShare, SessionNote
+from practice.dashboard.progress import rebuild_progress
 from practice.models import Membership, Practice, Role, User
-from practice.progress import rebuild_progress
 
 DEMO_PASSWORD = "attune-demo"  # a published demo login, DEBUG only
 DEMO_PRACTICE = "Willow Lane Therapy (demo)"

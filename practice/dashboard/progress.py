@@ -16,10 +16,12 @@ same code, in chunks and a fixed number of queries per chunk, so the two always 
 checks it, through every service and its callers' refresh).
 
 Two events change other clients' rows too, and rebuild the practice in the background
-(``practice.tasks.request_practice_rebuild``): an owner changing the numbers reliable change
+(``request_practice_rebuild``, below): an owner changing the numbers reliable change
 uses, and a new baseline where reliable change takes the practice's SD from its baselines. The
 request is written on the practice row before its message is sent, so a message lost to a
-broker outage is sent again by the ``sweep-progress-rebuilds`` sweeper.
+broker outage is sent again by the ``sweep-progress-rebuilds`` sweeper. The rebuild's task is
+declared here, under its registered name ``practice.tasks.rebuild_practice_progress``
+(``practice.tasks`` re-exports it), so this module and the task module do not import each other.
 """
 
 import datetime
@@ -27,6 +29,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
+from celery import shared_task
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
@@ -88,7 +91,8 @@ def update_baseline_sample(practice_id, instrument_id) -> PracticeBaselineScores
             if (entry or {}).get("score") is not None:
                 scores[key].append(entry["score"])
     sample.scores, sample.clients = dict(scores), clients
-    sample.save(update_fields=["scores", "clients", "updated_at"])
+    sample.spread = {key: scoring.sample_spread(values) for key, values in sample.scores.items()}
+    sample.save(update_fields=["scores", "spread", "clients", "updated_at"])
     return sample
 
 
@@ -323,8 +327,6 @@ def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
     first; if reliable change takes its SD from that sample, the other clients' labels may move
     too, so a background rebuild of the practice is queued for when the transaction commits.
     """
-    from practice import tasks
-
     client_id = getattr(client, "pk", client)
     now = now or timezone.now()
     previous = ClientProgress.objects.filter(client_id=client_id).values("baselines").first()
@@ -346,7 +348,7 @@ def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
         if any(
             _sample_sets_sd(reads.numbers[(practice_id, i)], i, reads.versions) for i in changed
         ):
-            tasks.request_practice_rebuild(practice_id)
+            request_practice_rebuild(practice_id)
     row = _row(client_id, reads, now)
     _save([row])
     return row
@@ -387,8 +389,26 @@ REBUILD_STUCK_AFTER = datetime.timedelta(minutes=5)
 """How long a practice's rebuild request waits before the sweeper sends it again."""
 
 
+def request_practice_rebuild(practice_id: int) -> None:
+    """Ask for ``rebuild_practice_progress`` once the caller's transaction commits. The request
+    is written on the practice row in that transaction, so it outlives a lost message."""
+    Practice.objects.filter(pk=practice_id).update(progress_rebuild_requested_at=timezone.now())
+    enqueue_on_commit(rebuild_practice_progress, practice_id)
+
+
+@shared_task(
+    name="practice.tasks.rebuild_practice_progress",  # its name since it was declared there
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def rebuild_practice_progress(practice_id: int) -> int:
+    """Recompute every caseload-dashboard row of one practice (after the numbers reliable change
+    uses changed for many clients at once). Idempotent; returns the number of rows."""
+    return rebuild_requested(practice_id)
+
+
 def rebuild_requested(practice_id) -> int:
-    """Rebuild a practice that asked for it (``practice.tasks.request_practice_rebuild``), then
+    """Rebuild a practice that asked for it (``request_practice_rebuild``), then
     clear the request this run answered. The clear is a compare-and-set on the request's time,
     so a request made while the rebuild ran stays and is answered by its own run."""
     requested = (
@@ -408,8 +428,6 @@ def requeue_stuck_rebuilds(now: datetime.datetime | None = None) -> list[int]:
     """Send again the rebuilds whose message was lost (the broker was down at commit, or the
     worker died mid-rebuild); what the beat sweeper runs. Each request's time moves to now, so
     the next sweeps leave it alone while it waits in the queue."""
-    from practice import tasks
-
     now = now or timezone.now()
     ids = list(
         Practice.objects.filter(progress_rebuild_requested_at__lt=now - REBUILD_STUCK_AFTER)
@@ -419,7 +437,7 @@ def requeue_stuck_rebuilds(now: datetime.datetime | None = None) -> list[int]:
     if ids:
         Practice.objects.filter(pk__in=ids).update(progress_rebuild_requested_at=now)
         for practice_id in ids:
-            enqueue_on_commit(tasks.rebuild_practice_progress, practice_id)
+            enqueue_on_commit(rebuild_practice_progress, practice_id)
         logger.warning("re-enqueued %s practice progress rebuild(s): %s", len(ids), ids)
     return ids
 

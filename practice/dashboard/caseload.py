@@ -1,5 +1,5 @@
 """What the caseload dashboard reads: active clients with their precomputed progress rows
-(``ClientProgress``, kept by ``practice.progress``), filtered, searched, sorted and paginated,
+(``ClientProgress``, kept by ``practice.dashboard.progress``), filtered, searched, sorted and paginated,
 and the owners' practice overview. Never scores anything: a fixed number of queries whatever
 the number of clients or administrations.
 
@@ -22,8 +22,8 @@ from assessments.templatetags.trajectories import day, score
 from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS
 from clients.models import Client
 from practice.converters import LARGEST_ID
+from practice.dashboard.progress import overdue_q
 from practice.models import ProgressChange
-from practice.progress import overdue_q
 
 PAGE_SIZE = 25
 
