@@ -1,6 +1,6 @@
 """The client timeline's questionnaire entries: links sent, questionnaires completed, alerts.
 
-Registered in ``clients.notes.TIMELINE_PROVIDERS``. Like every provider it answers ``count`` and
+One of the providers ``practice.dashboard.timeline`` merges. Like every provider it answers ``count`` and
 ``newest`` in a fixed number of queries, through ``visible_to(user)``. Entries carry no scores or
 answers: they link to the response.
 """

@@ -9,12 +9,11 @@ The package is split by what the parts are about:
 - ``tags``: the practice's tag list, its defaults and the owners' changes to it.
 - ``search``: a client's notes with filters, and search across one's caseload.
 - ``markers``: notes as markers on the trajectory charts.
-- ``timelines``: the client timeline, its entries and providers (``TIMELINE_PROVIDERS``).
+- ``timelines``: the client timeline's entries, the notes' provider and the merging of
+  providers into pages (which providers, ``practice.dashboard.timeline`` decides).
 
 Callers keep importing from the package (``from clients import notes``, then
-``notes.create_note(...)``): it re-exports the names below. Code that replaces a module-level
-value in a test patches the submodule that reads it (``clients.notes.timelines``'s
-``TIMELINE_PROVIDERS``, for example), since the package only holds a second name for it.
+``notes.create_note(...)``): it re-exports the names below.
 
 Layer: session notes, above client records, questionnaires and trajectories; it imports from
 ``clients.models``, ``assessments.models`` and the practice core, never from reports or the
@@ -30,13 +29,7 @@ from clients.notes.tags import (
     ensure_default_tags,
     practice_tags,
 )
-from clients.notes.timelines import (
-    TIMELINE_PROVIDERS,
-    SessionTimeline,
-    TimelineEntry,
-    newest_entries,
-    timeline,
-)
+from clients.notes.timelines import SessionTimeline, TimelineEntry, newest_entries, timeline_page
 from clients.notes.workflow import (
     ASSESSMENT_CHOICES,
     EARLIEST_SESSION,
@@ -64,7 +57,6 @@ __all__ = [
     "DEFAULT_TAGS",
     "EARLIEST_SESSION",
     "SECTION_MAX_LENGTH",
-    "TIMELINE_PROVIDERS",
     "LinkedAssessment",
     "NoteInput",
     "NoteMarker",
@@ -91,7 +83,7 @@ __all__ = [
     "search_notes",
     "sign_note",
     "tagged_with",
-    "timeline",
+    "timeline_page",
     "update_draft",
     "uses_full_text_search",
     "versions_with_assessments",

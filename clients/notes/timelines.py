@@ -1,5 +1,9 @@
-"""The client timeline: its entries, the session notes' provider, the list of providers
-(``TIMELINE_PROVIDERS``) and the merged, paginated timeline.
+"""The client timeline's building blocks: its entries, the session notes' provider, and the
+merging of any providers' entries into one newest-first page.
+
+Which providers make up the timeline is decided above this floor, by the module that knows
+every floor (``practice.dashboard.timeline``: sessions, reports and questionnaires), which passes
+them in; this module imports nothing from reports or questionnaires.
 
 Named ``timelines`` rather than ``timeline`` so that the package's ``timeline()`` function, which
 ``clients.notes`` re-exports, does not shadow this module.
@@ -14,7 +18,6 @@ from operator import attrgetter
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch
 from django.urls import reverse
-from django.utils.module_loading import import_string
 
 from clients.models import Client, NoteTag, SessionNote
 
@@ -37,7 +40,7 @@ class SessionTimeline:
 
     A provider answers two questions about one client for one user, each in a fixed number of
     queries: how many entries it has (``count``) and its ``limit`` newest (``newest``, newest
-    first). Assessments and reports add their own providers to ``TIMELINE_PROVIDERS``.
+    first). Reports and questionnaires have their own (``practice.dashboard.timeline``).
     """
 
     def count(self, user, client: Client) -> int:
@@ -69,15 +72,6 @@ class SessionTimeline:
         )
 
 
-# Dotted paths of timeline providers, merged in this order when two entries share a time.
-# Assessments (sent, completed, alerts) and reports append theirs here.
-TIMELINE_PROVIDERS: list[str] = [
-    "clients.notes.timelines.SessionTimeline",
-    "clients.reports.timeline.ReportTimeline",
-    "assessments.timeline.AssessmentTimeline",
-]
-
-
 class _MergedTimeline:
     """The providers' entries as one newest-first sequence that ``Paginator`` can slice.
 
@@ -105,21 +99,19 @@ class _MergedTimeline:
         return list(itertools.islice(merged, start, stop))
 
 
-def newest_entries(user, client: Client, limit: int) -> tuple[list[TimelineEntry], bool]:
-    """The ``limit`` newest timeline entries and whether there are more: what the client page
-    shows, without counting every entry (each provider reads ``limit + 1`` rows)."""
-    providers = [import_string(path)() for path in TIMELINE_PROVIDERS]
+def newest_entries(providers, user, client: Client, limit: int) -> tuple[list, bool]:
+    """The ``limit`` newest entries of ``providers`` and whether there are more: what the client
+    page shows, without counting every entry (each provider reads ``limit + 1`` rows)."""
     entries = _MergedTimeline(providers, user, client)[0 : limit + 1]
     return entries[:limit], len(entries) > limit
 
 
-def timeline(user, client: Client, page=1, per_page: int = 20) -> Page:
-    """One page of ``client``'s timeline as ``user`` may see it: sessions, and once their
-    providers are registered assessments and reports, interleaved newest first.
+def timeline_page(providers, user, client: Client, page=1, per_page: int = 20) -> Page:
+    """One page of the entries of ``providers`` about ``client`` as ``user`` may see them,
+    interleaved newest first (providers earlier in the list first when two share a time).
 
     ``page`` may come straight from the query string; out-of-range or malformed numbers give
     the nearest valid page, as ``Paginator.get_page`` does.
     """
-    providers = [import_string(path)() for path in TIMELINE_PROVIDERS]
     paginator = Paginator(_MergedTimeline(providers, user, client), per_page)
     return paginator.get_page(page)

@@ -27,7 +27,7 @@ from clients.note_forms import (
 )
 from clients.views.records import _querystring_without_page, visible_client
 from practice import audit
-from practice.dashboard import progress
+from practice.dashboard import progress, timeline
 from practice.models import AuditAction
 from practice.permissions import member_required, owner_required
 
@@ -257,7 +257,7 @@ def note_versions(request, pk, note_pk):
 @member_required
 def client_timeline(request, pk):
     client = visible_client(request, pk)
-    page = notes.timeline(request.user, client, request.GET.get("page"), TIMELINE_PAGE_SIZE)
+    page = timeline.timeline(request.user, client, request.GET.get("page"), TIMELINE_PAGE_SIZE)
     audit.record(request, AuditAction.LIST, client, fields=["timeline"])
     return render(
         request,

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Alert, Assignment, Occasion, Packet, Response
-from clients import notes
+from practice.dashboard import timeline
 from practice.models import AuditEvent, OutboundEmail
 from tests.assessments.assign_helpers import (
     answer_everything,
@@ -346,7 +346,7 @@ def test_another_clinicians_alerts_stay_off_my_dashboard(as_dana, erin, frozen):
 @pytest.mark.django_db
 def test_the_timeline_shows_sent_answered_and_alerts(bob, erin, frozen):
     submit(erin, item9=1)
-    entries = notes.timeline(bob, erin).object_list
+    entries = timeline.timeline(bob, erin).object_list
     kinds = [entry.kind for entry in entries]
     assert {"assessment_sent", "assessment_completed", "alert"} <= set(kinds)
     alert_entry = next(e for e in entries if e.kind == "alert")

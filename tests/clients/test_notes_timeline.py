@@ -8,13 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from clients import notes
+from practice.dashboard import timeline
 from tests.clients.test_notes_models import make_note, tag
 
 SECRET = "Disclosed the affair to the group."
 
 
 class FakeAssessments:
-    """Stands in for the assessments provider that issue 4 will register."""
+    """A provider of "questionnaire sent" entries at the times a test sets."""
 
     sent_at = []
 
@@ -80,21 +81,21 @@ class TestMarkers:
 class TestTimeline:
     def test_newest_first_and_paginated(self, erin, bob):
         made = [make_note(erin, days_ago=days_ago) for days_ago in range(1, 8)]
-        first = notes.timeline(bob, erin, 1, per_page=3)
+        first = timeline.timeline(bob, erin, 1, per_page=3)
         assert first.paginator.count == 7 and first.paginator.num_pages == 3
         assert [e.url for e in first] == [
             f"/clients/{erin.pk}/notes/{note.pk}/" for note in made[:3]
         ]
-        last = notes.timeline(bob, erin, "3", per_page=3)
+        last = timeline.timeline(bob, erin, "3", per_page=3)
         assert [e.url for e in last] == [f"/clients/{erin.pk}/notes/{made[6].pk}/"]
-        assert notes.timeline(bob, erin, "99", per_page=3).number == 3
-        assert notes.timeline(bob, erin, "nonsense", per_page=3).number == 1
+        assert timeline.timeline(bob, erin, "99", per_page=3).number == 3
+        assert timeline.timeline(bob, erin, "nonsense", per_page=3).number == 1
 
     def test_entries_show_kind_and_tags_but_no_text(self, erin, bob):
         crisis = tag(erin.practice, "Crisis")
         note = make_note(erin, text=SECRET, tags=[crisis], modality="video", signed=True)
         notes.add_addendum(bob, note, "Follow-up call booked.")
-        (entry,) = notes.timeline(bob, erin)
+        (entry,) = timeline.timeline(bob, erin)
         assert (entry.kind, entry.title, entry.status, entry.tags) == (
             "session",
             "Individual session",
@@ -106,8 +107,8 @@ class TestTimeline:
 
     def test_providers_interleave_newest_first(self, erin, bob, monkeypatch):
         monkeypatch.setattr(
-            "clients.notes.timelines.TIMELINE_PROVIDERS",
-            [*notes.TIMELINE_PROVIDERS, f"{__name__}.FakeAssessments"],
+            "practice.dashboard.timeline.PROVIDERS",
+            (*timeline.PROVIDERS, FakeAssessments),
         )
         older = make_note(erin, session_date=datetime.date(2026, 1, 5))
         newer = make_note(erin, session_date=datetime.date(2026, 1, 19))
@@ -119,7 +120,7 @@ class TestTimeline:
                 datetime.datetime(2026, 1, 26, 9, tzinfo=datetime.UTC),
             ],
         )
-        page = notes.timeline(bob, erin, 1, per_page=3)
+        page = timeline.timeline(bob, erin, 1, per_page=3)
         assert page.paginator.count == 4
         assert [(e.kind, e.at.date().isoformat()) for e in page] == [
             ("assessment_sent", "2026-01-26"),
@@ -127,22 +128,22 @@ class TestTimeline:
             ("assessment_sent", "2026-01-12"),
         ]
         assert page[1].url.endswith(f"{newer.pk}/")
-        (last,) = notes.timeline(bob, erin, 2, per_page=3)
+        (last,) = timeline.timeline(bob, erin, 2, per_page=3)
         assert last.url.endswith(f"{older.pk}/")
 
     def test_scoped_to_what_the_user_may_see(self, erin, dana):
         make_note(erin)
-        assert notes.timeline(dana, erin).paginator.count == 0
+        assert timeline.timeline(dana, erin).paginator.count == 0
 
     def test_query_count_does_not_grow_with_notes(self, erin, bob):
         crisis = tag(erin.practice, "Crisis")
         make_note(erin, tags=[crisis])
-        few = queries(lambda: list(notes.timeline(bob, erin, 1, per_page=20)))
+        few = queries(lambda: list(timeline.timeline(bob, erin, 1, per_page=20)))
         for days_ago in range(2, 42):
             make_note(erin, days_ago=days_ago, tags=[crisis])
         # A few queries per provider (sessions, reports, questionnaires), however many notes.
-        budget = 4 * len(notes.TIMELINE_PROVIDERS)
-        assert queries(lambda: list(notes.timeline(bob, erin, 2, per_page=20))) == few <= budget
+        budget = 4 * len(timeline.PROVIDERS)
+        assert queries(lambda: list(timeline.timeline(bob, erin, 2, per_page=20))) == few <= budget
 
 
 @pytest.mark.django_db
