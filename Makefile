@@ -39,7 +39,7 @@ run: seed ## Set up everything and start the web server, Celery worker and beat 
 	@echo "  Demo logins (password attune-demo): owner@example.com, clinician@example.com, clinician2@example.com"
 	@echo "  E-mails the app sends: http://127.0.0.1:$(PORT)/dev/outbox/"
 	@echo ""
-	PORT=$(PORT) exec $(BIN)/honcho --procfile Procfile.dev start
+	PORT=$(PORT) WEB_PORT=$(PORT) exec $(BIN)/honcho --procfile Procfile.dev start
 
 test: $(STAMP) ## Run the whole test suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -64,7 +64,10 @@ elif not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# In development the default follows PORT, the port `make run PORT=N` serves on (Procfile.dev
+# hands the web server's port to the worker too, which sends the e-mails).
+_DEV_PORT = env_int("PORT", 8000, minimum=1) if DEBUG else 8000
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{_DEV_PORT}").rstrip("/")
 
 INSTALLED_APPS = [
     "practice.admin_config.AdminConfig",  # django.contrib.admin behind allauth's login and MFA

@@ -12,11 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 50
 
 
-def load_settings(**env) -> subprocess.CompletedProcess:
-    """Import practice.settings in a fresh interpreter with exactly ``env`` (no .env file)."""
+def load_settings(
+    code="import practice.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
+    **env,
+) -> subprocess.CompletedProcess:
+    """Run ``code`` (by default: import practice.settings) in a fresh interpreter with exactly
+    ``env`` (no .env file)."""
     clean = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
     clean.update(env)
-    code = "import practice.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -70,3 +73,48 @@ def test_seed_demo_refuses_to_run_when_debug_is_off(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="only runs with DEBUG on"):
         call_command("seed_demo")
+
+
+def test_development_site_url_follows_port():
+    """``make run PORT=9000`` serves on 9000, so e-mailed links must point there (issue 15)."""
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'practice.settings';"
+        "django.setup(); from django.conf import settings;"
+        "from practice.services import invitation_url;"
+        "print(settings.SITE_URL); print(invitation_url('tok'))"
+    )
+    result = load_settings(code, DEBUG="true", PORT="9000")
+    assert result.returncode == 0, result.stderr
+    site_url, link = result.stdout.split()
+    assert site_url == "http://127.0.0.1:9000"
+    assert link.startswith("http://127.0.0.1:9000/")
+
+
+def test_an_explicit_site_url_wins_over_port():
+    code = "import practice.settings as s; print(s.SITE_URL)"
+    result = load_settings(code, DEBUG="true", PORT="9000", SITE_URL="https://attune.example.org/")
+    assert result.stdout.strip() == "https://attune.example.org"
+
+
+def test_make_run_gives_every_process_the_web_port(tmp_path):
+    """honcho hands each Procfile process its own PORT (web 9000, worker 9100, beat 9200);
+    the worker sends the e-mails, so Procfile.dev gives every process the web server's."""
+    from honcho.environ import expand_processes, parse_procfile
+
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("python", "celery"):
+        fake = bin_dir / name
+        fake.write_text('#!/bin/sh\necho "$PORT"\n')
+        fake.chmod(0o755)
+    procfile = parse_procfile((ROOT / "Procfile.dev").read_text())
+    # What the Makefile's run target exports (make run PORT=9000).
+    env = {"PATH": os.environ["PATH"], "PORT": "9000", "WEB_PORT": "9000"}
+    ports = {}
+    for process in expand_processes(procfile.processes, env=env):
+        run = subprocess.run(
+            process.cmd, shell=True, cwd=tmp_path, env=process.env, capture_output=True, text=True
+        )
+        ports[process.name] = run.stdout.strip()
+    assert ports == {"web.1": "9000", "worker.1": "9000", "beat.1": "9000"}
+    assert "WEB_PORT=$(PORT)" in (ROOT / "Makefile").read_text()
