@@ -13,13 +13,22 @@ from practice.models import Practice
 
 class Response(models.Model):
     """A submitted questionnaire: raw answers, the instrument version they were given on, and the
-    engine's result, stored in the same transaction. Never changed afterwards."""
+    engine's result, stored in the same transaction. Never changed afterwards.
+
+    An online response belongs to the packet item the client answered; an imported one (answered
+    in another system, ``source``) has no packet item and is dated when it was answered there."""
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Online questionnaire"
+        FHIR = "fhir", "FHIR import"
+        CSV = "csv", "CSV import"
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="responses")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="responses")
     packet_item = models.OneToOneField(
-        PacketItem, on_delete=models.PROTECT, related_name="response"
+        PacketItem, null=True, blank=True, on_delete=models.PROTECT, related_name="response"
     )
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.ONLINE)
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="responses")
     instrument_version = models.ForeignKey(
         InstrumentVersion, on_delete=models.PROTECT, related_name="responses"

@@ -4,13 +4,22 @@
   practice enters, and scoring with all of them;
 - ``assignments``: assigning instruments, schedules, occasions and the scheduler's dispatch;
 - ``packets``: packets and their links, reminders, expiry, resend and revoke, the client's visit;
-- ``responses``: submission, scoring, summaries and alerts;
+- ``responses``: submission (online, or imported from another system), scoring, summaries
+  and alerts;
+- ``alerts``: after an alert is raised: notices, escalation when overdue, acknowledgement with
+  the action taken, whether the client is shown crisis resources;
 - ``overview``: what the clinician's pages read.
 
 Everything is re-exported here, so ``from assessments import services`` and
 ``services.score_answers(...)`` keep working as before the split.
 """
 
+from assessments.services.alerts import (
+    acknowledge_alert,
+    crisis_raised,
+    escalate_overdue_alerts,
+    notify_clinician,
+)
 from assessments.services.assignments import (
     Plan,
     assign,
@@ -60,8 +69,7 @@ from assessments.services.packets import (
 )
 from assessments.services.responses import (
     IncompleteSubmission,
-    acknowledge_alert,
-    notify_clinician,
+    import_response,
     submit_packet,
 )
 
@@ -79,14 +87,17 @@ __all__ = [
     "assign_many",
     "cited_values",
     "compare_results",
+    "crisis_raised",
     "describe",
     "discard_custom_instrument",
     "dispatch_due_occasions",
     "end_assignment",
     "end_client_questionnaires",
+    "escalate_overdue_alerts",
     "expire_packets",
     "find_packet",
     "form_pages",
+    "import_response",
     "is_acknowledged",
     "materialise_occasions",
     "notify_clinician",

@@ -15,16 +15,15 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from assessments import scoring
 from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
 from assessments.services import instruments as instrument_service
+from assessments.services.alerts import notify_clinician
 from assessments.services.packets import PacketClosed, packet_items
-from practice import audit, emails
+from practice import audit
 from practice.models import AuditAction
 
 logger = logging.getLogger(__name__)
@@ -57,6 +56,26 @@ def _answers(item: PacketItem) -> dict[int, object]:
     return {int(number): value for number, value in item.draft_answers.items()}
 
 
+def _unanswered(definition: dict, answers: dict) -> list[tuple[int | None, str]]:
+    if not answers:
+        return [(None, "This questionnaire has no answers yet.")]
+    return [
+        (question["number"], f"Question {question['number']} is not answered.")
+        for question in definition["items"]
+        if question.get("required", True) and question["number"] not in answers
+    ]
+
+
+def answer_problems(definition: dict, answers: dict) -> list[tuple[int | None, str]]:
+    """What stops ``answers`` being stored as a response, as (question number or None, message):
+    each answer the engine cannot read, else each required question left unanswered."""
+    try:
+        clean = scoring.normalise_answers(definition, answers)
+    except scoring.AnswerError as error:
+        return [(None, text) for text in error.problems]
+    return _unanswered(definition, clean)
+
+
 def check_answers(items: list[PacketItem]) -> list[Problem]:
     """Every required question answered, every answer valid, nothing left blank."""
     problems = []
@@ -70,18 +89,10 @@ def check_answers(items: list[PacketItem]) -> list[Problem]:
                 Problem(item.position, None, "Some answers could not be read; please check them.")
             )
             continue
-        if not answers:
-            problems.append(Problem(item.position, None, "This questionnaire has no answers yet."))
-            continue
-        for question in definition["items"]:
-            if question.get("required", True) and question["number"] not in answers:
-                problems.append(
-                    Problem(
-                        item.position,
-                        question["number"],
-                        f"Question {question['number']} is not answered.",
-                    )
-                )
+        problems.extend(
+            Problem(item.position, number, text)
+            for number, text in _unanswered(definition, answers)
+        )
     return problems
 
 
@@ -132,39 +143,98 @@ def update_summary(client, instrument) -> ClientInstrumentSummary:
     return summary
 
 
-def _store(packet: Packet, item: PacketItem, now, request) -> tuple[Response, list[Alert]]:
-    answers = _answers(item)
+def record_response(
+    client,
+    instrument,
+    version,
+    answers: dict[int, object],
+    *,
+    submitted_at,
+    request=None,
+    packet_item: PacketItem | None = None,
+    source: str = Response.Source.ONLINE,
+) -> tuple[Response, list[Alert]]:
+    """Score ``answers`` on ``version``, store them as the client's response dated
+    ``submitted_at``, update the client's summary row and raise the instrument's alert rules,
+    each audited. The one way a response is stored, online or imported; runs inside the
+    caller's transaction, which queues the clinician's notice (``notify_clinician``) on commit.
+    """
     result = instrument_service.score_answers(
-        packet.practice, item.instrument, answers, version=item.instrument_version
+        client.practice, instrument, answers, version=version
     )
     response = Response.objects.create(
-        practice=packet.practice,
-        client=packet.client,
-        packet_item=item,
-        instrument=item.instrument,
-        instrument_version=item.instrument_version,
+        practice=client.practice,
+        client=client,
+        packet_item=packet_item,
+        source=source,
+        instrument=instrument,
+        instrument_version=version,
         answers={str(number): value for number, value in sorted(answers.items())},
         result=result,
-        submitted_at=now,
+        submitted_at=submitted_at,
         **_summary_fields(result),
     )
-    PacketItem.objects.filter(pk=item.pk).update(completed=True)
-    update_summary(packet.client, item.instrument)
+    update_summary(client, instrument)
     audit.record(request, AuditAction.CREATE, response, fields=["answers", "result"])
     alerts = []
     for raised in result["alerts"]:
         alert = Alert.objects.create(
-            practice=packet.practice,
-            client=packet.client,
+            practice=client.practice,
+            client=client,
             response=response,
             rule_key=raised["key"],
-            rule_label=rule_label(item.definition, raised["key"]),
+            rule_label=rule_label(version.definition, raised["key"]),
             guidance=raised.get("message", ""),
-            raised_at=now,
+            raised_at=submitted_at,
         )
         audit.record(request, AuditAction.CREATE, alert, fields=["rule_key"])
         alerts.append(alert)
     return response, alerts
+
+
+def _store(packet: Packet, item: PacketItem, now, request) -> tuple[Response, list[Alert]]:
+    PacketItem.objects.filter(pk=item.pk).update(completed=True)
+    return record_response(
+        packet.client,
+        item.instrument,
+        item.instrument_version,
+        _answers(item),
+        submitted_at=now,
+        request=request,
+        packet_item=item,
+    )
+
+
+def _queue_notice(alerts: list[Alert]) -> None:
+    if alerts:
+        transaction.on_commit(partial(notify_clinician, [a.pk for a in alerts]), robust=True)
+
+
+@transaction.atomic
+def import_response(
+    client, instrument, answers: dict[int, object], *, submitted_at, source, request=None
+) -> Response:
+    """Store a response answered in another system (``source``: FHIR, CSV) as if submitted
+    online on ``submitted_at``: the same checks as a submission (every required question
+    answered, every answer on its scale: ``IncompleteSubmission`` naming each), the same
+    scoring, summary, audit and alerts, and the clinician's notice queued on commit. The
+    instrument's current version is used. The caller checks the instrument is usable and
+    refreshes the client's dashboard row afterwards (``refresh_client_progress``)."""
+    version = instrument.current_version
+    problems = answer_problems(version.definition, answers)
+    if problems:
+        raise IncompleteSubmission([Problem(1, number, text) for number, text in problems])
+    response, alerts = record_response(
+        client,
+        instrument,
+        version,
+        scoring.normalise_answers(version.definition, answers),
+        submitted_at=submitted_at,
+        request=request,
+        source=source,
+    )
+    _queue_notice(alerts)
+    return response
 
 
 @transaction.atomic
@@ -203,63 +273,8 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     packet.opened_at = packet.opened_at or now
     packet.save(update_fields=["status", "completed_at", "next_reminder_at", "opened_at"])
     audit.record(request, AuditAction.UPDATE, packet, fields=["status", "completed_at"])
-    if alerts:
-        transaction.on_commit(partial(notify_clinician, [a.pk for a in alerts]), robust=True)
+    _queue_notice(alerts)
     return responses
-
-
-def alerts_url() -> str:
-    return settings.SITE_URL + reverse("dashboard") + "#open-alerts"
-
-
-def notify_clinician(alert_ids: list[int]) -> None:
-    """E-mail the client's primary clinician that a response needs attention: no client name,
-    no scores, no item text; a link to sign in. A failure is logged by id and changes nothing
-    about the alerts, which stay open on the dashboard and the client page."""
-    alerts = list(
-        Alert.objects.filter(pk__in=alert_ids).select_related(
-            "practice", "client__primary_clinician"
-        )
-    )
-    if not alerts:
-        return
-    clinician = alerts[0].client.primary_clinician
-    try:
-        email = emails.queue_email(
-            practice=alerts[0].practice,
-            to=clinician.email,
-            template="emails/alert_notice",
-            context={
-                "clinician_name": clinician.get_short_name(),
-                "url": alerts_url(),
-                "action_url": alerts_url(),
-                "action_label": "Sign in to Attune",
-            },
-            kind="alert_notice",
-        )
-    except Exception:
-        logger.exception("alert notice for alert(s) %s could not be queued", alert_ids)
-        return
-    Alert.objects.filter(pk__in=alert_ids).update(notice_email=email)
-
-
-@transaction.atomic
-def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
-    """Record that ``actor`` has seen the alert (who and when). Acknowledging twice keeps the
-    first acknowledgement. The caller refreshes the client's dashboard row afterwards."""
-    now = now or timezone.now()
-    if Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_by=actor, acknowledged_at=now
-    ):
-        audit.record(
-            request,
-            AuditAction.UPDATE,
-            alert,
-            actor=actor,
-            fields=["acknowledged_by", "acknowledged_at"],
-        )
-    alert.refresh_from_db()
-    return alert
 
 
 def answer_rows(response: Response) -> list[dict]:
