@@ -39,6 +39,16 @@ def page(token, step):
     return reverse("questionnaire:page", args=[token, step])
 
 
+def ecr_r_pages(client, *steps) -> list[str]:
+    """The HTML of the ECR-R's pages ``steps``, opened by ``client`` after starting the visit."""
+    _, packet = send_now(client, "ecr-r", now=SENT)
+    token = token_of(packet)
+    browser = Browser()
+    with time_machine.travel(MONDAY, tick=False):
+        browser.post(reverse("questionnaire:landing", args=[token]))
+        return [browser.get(page(token, step)).content.decode() for step in steps]
+
+
 def answers(numbers, value=1, **extra):
     return {**{f"item-{n}": str(value) for n in numbers}, **extra}
 
@@ -65,12 +75,7 @@ def test_each_page_shows_progress_and_one_fieldset_per_question(visit):
 
 @pytest.mark.django_db
 def test_unlabelled_scale_points_show_their_number(erin):
-    _, packet = send_now(erin, "ecr-r", now=SENT)
-    token = token_of(packet)
-    browser = Browser()
-    with time_machine.travel(MONDAY, tick=False):
-        browser.post(reverse("questionnaire:landing", args=[token]))
-        html = browser.get(page(token, 1)).content.decode()
+    (html,) = ecr_r_pages(erin, 1)
     assert "Questionnaire 1 of 1 · page 1 of 5" in html
     assert html.count("<fieldset") == 8
     assert re.search(
@@ -263,3 +268,12 @@ def test_the_form_is_refused_once_the_link_expires_mid_visit(visit):
         response = browser.post(page(token, 1), answers(range(1, 9), 1, action="next"))
     assert response.status_code == 404
     assert not PacketItem.objects.filter(packet=packet).exclude(draft_answers={}).exists()
+
+
+@pytest.mark.django_db
+def test_ecr_r_shows_our_neutral_instructions_on_its_first_page_only(erin):
+    first, second = ecr_r_pages(erin, 1, 2)
+    instructions = re.search(r'<p class="q-instructions">(.*?)</p>', first, re.S)
+    assert instructions and "close relationships" in instructions.group(1)
+    assert "Strongly disagree" in instructions.group(1)
+    assert 'class="q-instructions"' not in second

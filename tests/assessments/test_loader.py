@@ -140,7 +140,11 @@ def test_attachment_files_ship_no_unverified_numbers(code):
     assert classification["norm"] is None
     assert classification["on_split"] == "unclassified"
     assert definition["scoring"]["total"] is None
-    assert definition["instructions"] is None
+    # Instructions are either absent or our own wording, said so in the file: never the
+    # unverified third-party transcription of the published wording.
+    if definition["instructions"] is not None:
+        assert "emotionally intimate" not in definition["instructions"]
+        assert any("own neutral words" in note for note in definition["notes"])
     # The unverified ECR-R norm candidate appears nowhere as a number.
     assert "4.47" not in json.dumps({k: v for k, v in definition.items() if k != "omitted"})
 
