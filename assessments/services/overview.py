@@ -74,6 +74,11 @@ def alerts_for(user, client):
     )
 
 
+def open_alerts_for(user, client):
+    """The client's unacknowledged alerts, newest first."""
+    return alerts_for(user, client).open()
+
+
 def client_questionnaires(user, client) -> ClientQuestionnaires:
     """Everything the client page's questionnaire sections show (about nine queries, however
     many assignments, packets or responses the client has)."""

@@ -1,6 +1,7 @@
-"""``{% client_questionnaires client %}`` (the client page's alerts, results, assignments and
-links) and ``{% open_alerts_panel %}`` (the dashboard's open alerts), so the pages that show them
-need no view changes. Each reads through ``services.overview`` in a fixed number of queries."""
+"""``{% client_questionnaires client %}`` (the client page's results, assignments and links),
+``{% client_open_alerts client %}`` (its open alerts, at the top of the page) and
+``{% open_alerts_panel %}`` (the dashboard's open alerts), so the pages that show them need no
+view changes. Each reads through ``services.overview`` in a fixed number of queries."""
 
 from django import template
 
@@ -25,6 +26,17 @@ def client_questionnaires(context, client):
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "is_owner": context.get("is_owner"),
+    }
+
+
+@register.inclusion_tag("assessments/_client_alerts.html", takes_context=True)
+def client_open_alerts(context, client):
+    """The client's open alerts, shown first on their page so acknowledging needs no scroll."""
+    return {
+        "client": client,
+        "data": {"open_alerts": list(overview.open_alerts_for(context["request"].user, client))},
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
     }
 
 
