@@ -9,6 +9,7 @@ from django import forms
 from assessments import scoring
 from assessments.loader import MAX_FILE_BYTES
 from assessments.models import Assignment, CitedValueKind, ClassificationRule, Instrument
+from assessments.services import Plan, usable_instruments
 from practice.models import time_zone_choices
 
 
@@ -189,13 +190,9 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, practice, **kwargs):
         super().__init__(*args, **kwargs)
-        from assessments.services import usable_instruments
-
         self.fields["instruments"].queryset = usable_instruments(practice)
 
     def plan(self):
-        from assessments.services import Plan
-
         data = self.cleaned_data
         when = data["when"]
         return Plan(

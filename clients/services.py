@@ -14,8 +14,6 @@ from practice.models import AuditAction, Membership, Practice, Role, User
 
 def practice_clinicians(practice: Practice):
     """Users who can hold a caseload in ``practice`` (active members of any role)."""
-    from practice.models import User
-
     return User.objects.filter(
         memberships__practice=practice, memberships__is_active=True, is_active=True
     ).order_by("full_name", "email")

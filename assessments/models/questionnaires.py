@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from assessments import schedules
 from assessments.models.instruments import Instrument, InstrumentVersion
 from clients.models import ClientRowsQuerySet
 from practice.models import Practice, validate_time_zone
@@ -92,8 +93,6 @@ class Assignment(models.Model):
 
     @property
     def description(self) -> str:
-        from assessments import schedules
-
         return schedules.describe(
             self.schedule,
             self.start_date,

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from assessments import charts, scoring
 from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS
+from practice.models import ClientProgress
 
 register = template.Library()
 
@@ -86,8 +87,6 @@ def get(mapping, key):
 
 @register.inclusion_tag("assessments/_client_progress_card.html", takes_context=True)
 def client_progress_card(context, client):
-    from practice.models import ClientProgress
-
     row = (
         ClientProgress.objects.filter(client=client).select_related("attachment_instrument").first()
     )

@@ -27,13 +27,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.charts import NoteMarker
+from assessments.models import Alert, ClientInstrumentSummary, Response
 from clients import notes as note_services
 from clients.models import Client, Report, SessionNote
 from clients.reports.figures import scored_subscales
 from clients.reports.sections import InstrumentSection, build_section
 from clients.reports.source import Administration, AlertRecord, AssessmentSource, InstrumentHistory
 from practice.acting import act_in
-from practice.models import PaperSize
+from practice.models import PaperSize, PracticeBaselineScores
 
 NOTE_EXCERPT_CHARS = 320
 DEFAULT_ACCENT = "#2f5d62"
@@ -51,9 +52,6 @@ class StoredResponses:
     """
 
     def histories(self, client, start, end, codes):
-        from assessments.models import ClientInstrumentSummary, Response
-        from practice.models import PracticeBaselineScores
-
         responses = (
             Response.objects.filter(client=client, submitted_at__gte=start, submitted_at__lt=end)
             .select_related("instrument", "instrument_version")
@@ -99,8 +97,6 @@ class StoredResponses:
         return sorted(histories, key=lambda history: history.instrument.name)
 
     def alerts(self, client, start, end):
-        from assessments.models import Alert
-
         found = (
             Alert.objects.filter(client=client, raised_at__gte=start, raised_at__lt=end)
             .select_related("response__instrument_version", "acknowledged_by")

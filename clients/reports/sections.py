@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assessments import scoring
+from assessments import services as assessment_services
 from assessments.charts import NoteMarker, format_date, format_score
 from clients.reports.figures import charts_for, local_date, scored_subscales
 from clients.reports.source import Administration, InstrumentHistory
@@ -58,8 +59,6 @@ class _Judge:
     """Reliable change for one instrument with the practice's numbers, looked up once."""
 
     def __init__(self, practice, history: InstrumentHistory):
-        from assessments import services as assessment_services
-
         self.practice, self.history = practice, history
         self.instrument = history.instrument
         settings_row = assessment_services.practice_settings(practice, self.instrument)

@@ -38,6 +38,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from assessments.models import Instrument
 from clients.models import Client, Report, ReportBatch
 from clients.reports import content as report_content
 from clients.reports import pdf, storage
@@ -128,8 +129,6 @@ def default_period(practice: Practice) -> tuple[datetime.date, datetime.date]:
 
 def instrument_choices(practice: Practice) -> list[tuple[str, str]]:
     """(code, name) of the instruments the practice can see, for the request forms."""
-    from assessments.models import Instrument
-
     return [
         (code, name)
         for code, name in Instrument.objects.available_to(practice)
