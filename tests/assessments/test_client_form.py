@@ -277,3 +277,23 @@ def test_ecr_r_shows_our_neutral_instructions_on_its_first_page_only(erin):
     assert instructions and "close relationships" in instructions.group(1)
     assert "Strongly disagree" in instructions.group(1)
     assert 'class="q-instructions"' not in second
+
+
+@pytest.mark.django_db
+def test_a_scale_renders_as_one_fieldset_per_item_with_a_row_of_options(erin):
+    """The compact scale is the same markup as the stacked one (the stylesheet lays it out by
+    the width available): a fieldset and legend per item, its options in one ``q-scale`` group
+    with the end labels, and the questionnaire's own stylesheet linked."""
+    (html,) = ecr_r_pages(erin, 1)
+    assert re.search(r'<link rel="stylesheet" href="[^"]*css/questionnaire\.css">', html)
+    fieldsets = re.findall(r"<fieldset class=\"question[^>]*>(.*?)</fieldset>", html, re.S)
+    assert len(fieldsets) == 8
+    for fieldset in fieldsets:
+        assert fieldset.count("<legend") == 1
+        (group,) = re.findall(r'<div class="q-options q-scale">(.*?)</div>', fieldset, re.S)
+        assert group.count('type="radio"') == 7
+        labels = re.findall(r'<span class="q-option-label">([^<]*)</span>', group)
+        assert labels == ["Strongly disagree", "Neutral/mixed", "Strongly agree"]
+    actions = re.search(r'<div class="q-actions">(.*?)</div>', html, re.S).group(1)
+    assert 'value="next" class="client-primary">Save and continue<' in actions
+    assert re.search(r'value="save" class="q-secondary">Save and finish later<', actions)
