@@ -4,6 +4,7 @@ acknowledgement and the practice's numbers (owners)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assessments import loader, services
@@ -15,6 +16,7 @@ from assessments.forms import (
 from assessments.models import Instrument, LicenceAcknowledgement
 from practice.dashboard import progress
 from practice.permissions import member_required, owner_required
+from practice.views.confirm import Confirmation, ask
 
 
 def visible_instrument(request, code: str) -> Instrument:
@@ -110,9 +112,23 @@ def instrument_upload(request):
 
 
 @owner_required
-@require_POST
 def instrument_discard(request, code):
+    """GET asks, POST removes an uploaded instrument nobody has been cleared to use."""
     instrument = visible_instrument(request, code)
+    if request.method != "POST":
+        return ask(
+            request,
+            Confirmation(
+                title=f"Remove {instrument.name}?",
+                consequences=[
+                    "The uploaded file and every version of it are deleted from the library.",
+                    "Nobody has been cleared to use it yet, so no client has answered it.",
+                    "You can upload the file again later.",
+                ],
+                button="Remove the upload",
+                cancel_url=reverse("assessments:detail", args=[instrument.code]),
+            ),
+        )
     try:
         services.discard_custom_instrument(request, instrument)
     except ValidationError as error:

@@ -4,17 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assessments import services as questionnaires
 from clients import services
 from clients.forms import ClientForm, ShareForm
-from clients.models import Client
+from clients.models import Client, ClientShare
 from practice import audit
 from practice.dashboard import progress
 from practice.models import AuditAction
 from practice.permissions import member_required
+from practice.views.confirm import Confirmation, ask
 
 PAGE_SIZE = 25
 
@@ -45,8 +47,8 @@ def client_list(request):
     if request.GET.get("mine"):
         clients = clients.filter(primary_clinician=request.user)
     query = request.GET.get("q", "")
-    clients = clients.search(query).select_related("primary_clinician")
-    page = Paginator(clients.order_by("full_name", "pk"), PAGE_SIZE).get_page(
+    clients = clients.ranked_search(query).select_related("primary_clinician")
+    page = Paginator(clients, PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     audit.record_list(request, "client", request.practice)
@@ -194,9 +196,30 @@ def client_share(request, pk):
 
 
 @member_required
-@require_POST
 def client_unshare(request, pk, user_id: int):
+    """GET asks, POST stops sharing the record with that clinician."""
     client = visible_client(request, pk)
-    services.unshare_client(request, client, user_id)
-    messages.success(request, "Sharing removed.")
-    return redirect("clients:share", pk=client.pk)
+    if not services.can_manage(request.membership, client):
+        raise PermissionDenied(
+            "Only the client's primary clinician or an owner can share the record."
+        )
+    if request.method == "POST":
+        services.unshare_client(request, client, user_id)  # already not shared: nothing to do
+        messages.success(request, "Sharing removed.")
+        return redirect("clients:share", pk=client.pk)
+    share = get_object_or_404(
+        ClientShare.objects.select_related("clinician"), client=client, clinician_id=user_id
+    )
+    audit.record(request, AuditAction.VIEW, client)
+    return ask(
+        request,
+        Confirmation(
+            title=f"Stop sharing {client.preferred_name}'s record with {share.clinician}?",
+            consequences=[
+                f"{share.clinician} no longer sees the record, its notes, answers or reports.",
+                "You can share it with them again later.",
+            ],
+            button="Stop sharing",
+            cancel_url=reverse("clients:share", args=[client.pk]),
+        ),
+    )

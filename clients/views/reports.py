@@ -7,10 +7,11 @@ Downloads go only through ``report_download``: authenticated, scoped, audited, n
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from clients.views.records import visible_client
 from practice import audit
 from practice.models import AuditAction
 from practice.permissions import member_required, owner_required
+from practice.views.confirm import Confirmation, ask
 
 POLL_SECONDS = 2
 RELOAD_SECONDS = 5  # without JavaScript the page reloads itself, more gently
@@ -118,12 +120,34 @@ def report_retry(request, pk, report_pk):
 
 
 @member_required
-@require_POST
 def report_delete(request, pk, report_pk):
+    """GET asks, POST deletes the report's file and row."""
     report = _report(request, pk, report_pk)
-    services.delete_report(request.user, request.membership, report, request=request)
-    messages.success(request, "The report was deleted.")
-    return _next_or(request, reverse("clients:detail", args=[report.client_id]))
+    if not services.can_delete(request.user, request.membership, report):
+        raise PermissionDenied(
+            "Only whoever requested the report, the client's primary clinician or an owner can "
+            "delete it."
+        )
+    if request.method == "POST":
+        services.delete_report(request.user, request.membership, report, request=request)
+        messages.success(request, "The report was deleted.")
+        return _next_or(request, reverse("clients:detail", args=[report.client_id]))
+    audit.record(request, AuditAction.VIEW, report)
+    return ask(
+        request,
+        Confirmation(
+            title=f"Delete the report for {report.client.full_name}?",
+            consequences=[
+                f"The PDF for {date_format(report.period_start, 'j M Y')} to "
+                f"{date_format(report.period_end, 'j M Y')}, report number {report.short_id}, "
+                "is deleted and cannot be downloaded again.",
+                "You can request a new report for the same period at any time.",
+            ],
+            button="Delete the report",
+            cancel_url=report_detail_url(report),
+            hidden={"next": request.GET["next"]} if request.GET.get("next") else {},
+        ),
+    )
 
 
 def report_detail_url(report: Report) -> str:

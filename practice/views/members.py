@@ -17,6 +17,7 @@ from practice.forms import AcceptInvitationForm, DeactivateForm, InviteForm, Rol
 from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
 from practice.models import Membership, Role
 from practice.permissions import owner_required
+from practice.views.confirm import Confirmation, ask
 
 
 def _team_page(request, form=None, error: str = "", status: int = 200):
@@ -82,9 +83,22 @@ def invitation_resend(request, pk):
 
 
 @owner_required
-@require_POST
 def invitation_revoke(request, pk):
+    """GET asks, POST withdraws the invitation (its link stops working)."""
     invitation = _invitation(request, pk)
+    if request.method != "POST":
+        return ask(
+            request,
+            Confirmation(
+                title=f"Withdraw the invitation to {invitation.email}?",
+                consequences=[
+                    "The link in the invitation e-mail stops working.",
+                    "You can invite the same address again later.",
+                ],
+                button="Withdraw the invitation",
+                cancel_url=reverse("practice_members"),
+            ),
+        )
     return _act(
         request,
         lambda: services.revoke_invitation(request, invitation),

@@ -242,7 +242,9 @@ class TestRetryAndDelete:
     def test_get_does_not_change_anything(self, as_bob, bob, erin):
         report = make_report(erin, bob, status=Report.Status.FAILED)
         assert as_bob.get(url("report_retry", report)).status_code == 405
-        assert as_bob.get(url("report_delete", report)).status_code == 405
+        # Deleting asks first: the GET is the confirmation page (tests/test_confirmations.py).
+        assert as_bob.get(url("report_delete", report)).status_code == 200
+        assert Report.objects.filter(pk=report.pk).exists()
 
 
 class TestClientPageAndNotifications:
