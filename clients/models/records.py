@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from practice.acting import UNBOUND, bound_membership, default_memberships
 from practice.models import Practice, Role, validate_time_zone
@@ -73,6 +73,9 @@ class ClientRowsQuerySet(models.QuerySet):
         return self.visible_to(user).filter(client=client)
 
 
+SEARCH_WORDS = 8  # words of a search that count; more only lengthen the SQL
+
+
 class ClientQuerySet(models.QuerySet):
     def get_visible(self, user, **lookup):
         """The one client ``visible_to(user)`` finds with ``lookup`` (``DoesNotExist`` if none),
@@ -121,16 +124,40 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(status=Client.Status.ACTIVE)
 
     def search(self, query: str):
-        """Clients whose names or e-mail contain ``query``, or whose reference is exactly it."""
+        """Clients matching every word of ``query``, each word found in any order in the full
+        or preferred name, the e-mail address or the reference ("1003" finds WL-1003,
+        "Brackenridge Elsie" and "elsie brack" find Elsie Brackenridge)."""
+        words = query.split()[:SEARCH_WORDS]
+        found = self
+        for word in words:
+            found = found.filter(
+                Q(full_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(external_reference__icontains=word)
+            )
+        return found
+
+    def ranked_search(self, query: str):
+        """``search(query)``, best matches first: the exact reference, then an exact name, then
+        names or references that start with the first word, then the rest; by name within each."""
         query = query.strip()
         if not query:
-            return self
-        return self.filter(
-            Q(full_name__icontains=query)
-            | Q(preferred_name__icontains=query)
-            | Q(email__icontains=query)
-            | Q(external_reference__iexact=query)
+            return self.order_by("full_name", "pk")
+        first = query.split()[0]
+        rank = Case(
+            When(external_reference__iexact=query, then=Value(0)),
+            When(Q(full_name__iexact=query) | Q(preferred_name__iexact=query), then=Value(1)),
+            When(
+                Q(full_name__istartswith=first)
+                | Q(preferred_name__istartswith=first)
+                | Q(external_reference__istartswith=first),
+                then=Value(2),
+            ),
+            default=Value(3),
+            output_field=IntegerField(),
         )
+        return self.search(query).alias(search_rank=rank).order_by("search_rank", "full_name", "pk")
 
 
 class Client(models.Model):
