@@ -1,10 +1,12 @@
 """Operations on clients. Each one writes its audit event in the same transaction."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from clients.models import Client, ClientShare
@@ -31,6 +33,24 @@ def likely_duplicates(user, membership: Membership, email: str, exclude: Client 
     return found
 
 
+def _found_among(queryset, field: str, wanted: set[str]) -> set[str]:
+    """The values of ``field`` in ``queryset`` that are in ``wanted``, 1,000 per query."""
+    ordered = sorted(wanted)
+    found: set[str] = set()
+    for start in range(0, len(ordered), 1000):
+        chunk = queryset.filter(**{f"{field}__in": ordered[start : start + 1000]})
+        found.update(chunk.values_list(field, flat=True))
+    return found
+
+
+def visible_duplicate_emails(user, membership: Membership, emails) -> set[str]:
+    """``likely_duplicates`` for many addresses at once (an import): those of ``emails``,
+    lower-cased, that a client ``user`` can see already has."""
+    wanted = {email.strip().lower() for email in emails if email and email.strip()}
+    visible = Client.objects.visible_in(user, membership).annotate(email_lower=Lower("email"))
+    return _found_among(visible, "email_lower", wanted)
+
+
 # The practice's own record numbers are unique practice-wide (a database constraint), so a
 # clinician may learn that a number is in use; the message names no client and says nothing
 # about whether they could see it.
@@ -45,6 +65,22 @@ def reference_taken(practice: Practice, value: str, exclude: Client | None = Non
     return taken.exists()
 
 
+def references_taken(practice: Practice, values) -> set[str]:
+    """``reference_taken`` for many record numbers at once (an import): those of ``values``
+    another client of ``practice`` already has."""
+    wanted = {value for value in values if value}
+    return _found_among(Client.objects.filter(practice=practice), "external_reference", wanted)
+
+
+def check_date_of_birth(value) -> None:
+    """A date of birth is neither in the future nor before 1900 (``ValidationError``): the
+    client form and the import apply the same rule."""
+    if value and value > timezone.localdate():
+        raise ValidationError("The date of birth cannot be in the future.")
+    if value and value < datetime.date(1900, 1, 1):
+        raise ValidationError("Please check the year of birth.")
+
+
 def can_manage(membership: Membership, client: Client) -> bool:
     """Owners and the primary clinician may share, discharge and reactivate; a clinician the
     client was merely shared with may read and edit details, not hand the client on. Only
@@ -54,26 +90,33 @@ def can_manage(membership: Membership, client: Client) -> bool:
     )
 
 
-def _check_primary_clinician(request, practice: Practice, clinician, current_id) -> None:
+def _check_primary_clinician(membership, practice: Practice, clinician, current_id) -> None:
     """The one place of the rule: only owners choose a primary clinician other than the current
     one (on creation: other than themselves), and only an active member of the practice."""
     if clinician is None or clinician.pk == current_id:
         return
-    membership = request.membership
     if membership is None or membership.practice_id != practice.pk or not membership.is_owner:
         raise PermissionDenied("Only an owner can change the primary clinician.")
     if not Membership.objects.active().filter(user=clinician, practice=practice).exists():
         raise ValidationError({"primary_clinician": "Choose an active member of this practice."})
 
 
-@transaction.atomic
 def create_client(request, practice: Practice, **fields) -> Client:
-    fields.setdefault("primary_clinician", request.user)
-    _check_primary_clinician(request, practice, fields["primary_clinician"], request.user.pk)
+    """Create a client as the request's user, acting under the request's membership."""
+    return add_client(request.user, request.membership, practice, request=request, **fields)
+
+
+@transaction.atomic
+def add_client(actor, membership, practice: Practice, *, request=None, **fields) -> Client:
+    """Create a client as ``actor`` acting under ``membership``, audited as theirs: the client
+    form and API through ``create_client``, a background import without a request. The primary
+    clinician defaults to ``actor``; only an owner may name another."""
+    fields.setdefault("primary_clinician", actor)
+    _check_primary_clinician(membership, practice, fields["primary_clinician"], actor.pk)
     client = Client(practice=practice, **fields)
     client.full_clean()
     client.save()
-    audit.record(request, AuditAction.CREATE, client, fields=fields.keys())
+    audit.record(request, AuditAction.CREATE, client, fields=fields.keys(), actor=actor)
     return client
 
 
@@ -83,7 +126,9 @@ def update_client(request, client: Client, changed: list[str]) -> Client:
     A change of primary clinician is an owner's (``PermissionDenied`` otherwise)."""
     if "primary_clinician" in changed:
         before = Client.objects.filter(pk=client.pk).values_list("primary_clinician", flat=True)
-        _check_primary_clinician(request, client.practice, client.primary_clinician, before.get())
+        _check_primary_clinician(
+            request.membership, client.practice, client.primary_clinician, before.get()
+        )
     client.full_clean()
     client.save()
     audit.record(request, AuditAction.UPDATE, client, fields=changed)
