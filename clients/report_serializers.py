@@ -19,6 +19,13 @@ class ReportSerializer(serializers.ModelSerializer):
     expires_at = serializers.DateTimeField(
         read_only=True, allow_null=True, help_text="When a ready report's file is deleted."
     )
+    period_start = serializers.DateField(
+        required=False,
+        help_text="First day covered; left out, the client's first administration (whole history).",
+    )
+    period_end = serializers.DateField(
+        required=False, help_text="Last day covered; left out, today."
+    )
     download_url = serializers.SerializerMethodField(
         help_text="Where to download the PDF once the report is ready."
     )
@@ -69,8 +76,8 @@ class ReportSerializer(serializers.ModelSerializer):
     def to_options(self) -> ReportOptions:
         data = self.validated_data
         return ReportOptions(
-            period_start=data["period_start"],
-            period_end=data["period_end"],
+            period_start=data.get("period_start"),
+            period_end=data.get("period_end"),
             audience=data.get("audience", Report.Audience.CLINICAL),
             instruments=list(data.get("instruments") or []),
             include_notes=bool(data.get("include_notes", False)),

@@ -26,7 +26,7 @@ import logging
 import time
 import traceback
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from celery import shared_task
@@ -38,7 +38,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from assessments.models import Instrument
+from assessments.models import Instrument, Response
 from clients.models import Client, Report, ReportBatch
 from clients.reports import content as report_content
 from clients.reports import pdf, storage
@@ -112,10 +112,11 @@ def retry_delay(attempts: int) -> int:
 
 @dataclass
 class ReportOptions:
-    """What a clinician asks for, as parsed by a form or serializer."""
+    """What a clinician asks for, as parsed by a form or serializer. A period left out (the API
+    allows it) is the client's whole history: see ``whole_history``."""
 
-    period_start: datetime.date
-    period_end: datetime.date
+    period_start: datetime.date | None
+    period_end: datetime.date | None
     audience: str = Report.Audience.CLINICAL
     instruments: list[str] = field(default_factory=list)
     include_notes: bool = False
@@ -125,6 +126,26 @@ def default_period(practice: Practice) -> tuple[datetime.date, datetime.date]:
     """The last year up to today, in the practice's time zone."""
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(practice.time_zone)).date()
     return today - timedelta(days=365), today
+
+
+def whole_history(
+    client: Client, end: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date]:
+    """The period a report covers when none is given, as the progress page shows by default:
+    from the client's first administration (or the day they were added, if earlier or there is
+    none) to ``end``, by default today in the practice's time zone."""
+    end = end or default_period(client.practice)[1]
+    zone = zoneinfo.ZoneInfo(client.effective_time_zone)
+    first = (
+        Response.objects.filter(client=client)
+        .order_by("submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
+    )
+    days = [client.created_at.astimezone(zone).date(), end]
+    if first is not None:
+        days.append(first.astimezone(zone).date())
+    return min(days), end
 
 
 def instrument_choices(practice: Practice) -> list[tuple[str, str]]:
@@ -168,8 +189,12 @@ def _enqueue(report_id) -> None:
 def request_report(actor, client: Client, options: ReportOptions, *, request=None) -> Report:
     """Store a report request for ``client`` by ``actor`` and enqueue it on commit.
 
-    The caller has already found ``client`` through ``Client.objects.visible_to(actor)``.
+    The caller has already found ``client`` through ``Client.objects.visible_to(actor)``. A
+    start left out is the start of the client's whole history, an end left out today.
     """
+    if options.period_start is None or options.period_end is None:
+        start, end = whole_history(client, options.period_end)
+        options = replace(options, period_start=options.period_start or start, period_end=end)
     options = clean_options(client.practice, options)
     pending = Report.objects.unfinished().filter(requested_by=actor, batch__isnull=True)
     if pending.count() >= MAX_PENDING_PER_USER:

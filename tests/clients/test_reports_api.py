@@ -1,14 +1,16 @@
 """``/api/v1/reports/``: request (201, queued), list and status scoped to the caller, delete;
 ``/api/v1/reports/<id>/download/``: the PDF, audited, never cached."""
 
+import datetime
 import uuid
+import zoneinfo
 
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from clients.models import ClientShare, Report
-from clients.reports import content
+from clients.reports import content, services
 from clients.tasks import render_report
 from practice.models import AuditAction, AuditEvent
 from tests.clients.reports_helpers import (
@@ -17,6 +19,7 @@ from tests.clients.reports_helpers import (
     media,  # noqa: F401 - fixture
     ready_report,
 )
+from tests.practice.progress_helpers import day, phq9, respond
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 LIST = reverse("report-list")
@@ -101,6 +104,34 @@ class TestRequest:
         }
         assert messages == {'Invalid pk "<id>" - object does not exist.'}
         assert not Report.objects.exists()
+
+
+class TestWholeHistoryByDefault:
+    """Without a period the report covers the whole history, as the progress page does: from
+    the client's first administration to today."""
+
+    def test_no_period_runs_from_the_first_administration_to_today(self, bob, erin, enqueued):
+        respond(erin, "phq-9", phq9(12), day(2019, 5, 6))
+        respond(erin, "phq-9", phq9(6), day(2024, 2, 3))
+        response = api(bob).post(LIST, {"client": str(erin.pk)}, format="json")
+        assert response.status_code == 201, response.json()
+        report = Report.objects.get()
+        assert report.period_start == datetime.date(2019, 5, 6)
+        assert report.period_end == services.default_period(erin.practice)[1]
+
+    def test_no_history_starts_on_the_day_the_client_was_added(self, bob, erin, enqueued):
+        response = api(bob).post(LIST, {"client": str(erin.pk)}, format="json")
+        assert response.status_code == 201, response.json()
+        report = Report.objects.get()
+        added = erin.created_at.astimezone(zoneinfo.ZoneInfo(erin.effective_time_zone))
+        assert report.period_start == added.date()
+        assert report.period_end == services.default_period(erin.practice)[1]
+
+    def test_one_end_given_keeps_it(self, bob, erin, enqueued):
+        body = {"client": str(erin.pk), "period_end": "2026-03-31"}
+        response = api(bob).post(LIST, body, format="json")
+        assert response.status_code == 201, response.json()
+        assert Report.objects.get().period_end == datetime.date(2026, 3, 31)
 
 
 class TestListAndStatus:
