@@ -6,6 +6,7 @@ definition (see ``assessments/loader.py`` and ``assessments/README.md``), never 
   attachment instruments, the two dimensions and the style quadrant.
 - ``reliable_change(...)``: the Jacobson-Truax reliable change index for one subscale.
 - ``rci_parameters(...)``: which reliability and SD apply, or why none does.
+- ``reliable_change_margins(...)``: per subscale, the smallest change that counts as reliable.
 - ``compare(...)``: change between two administrations, each labelled improved / no reliable
   change / deteriorated, clinically significant change, and earned security.
 
@@ -28,6 +29,7 @@ from .change import (
     earned_security,
     rci_parameters,
     reliable_change,
+    reliable_change_margins,
     sample_spread,
 )
 from .items import AnswerError, item_scale, keyed_value, normalise_answers, subscale_range
@@ -60,6 +62,7 @@ __all__ = [
     "normalise_answers",
     "rci_parameters",
     "reliable_change",
+    "reliable_change_margins",
     "sample_spread",
     "score",
     "subscale_range",

@@ -59,6 +59,28 @@ def reliable_change(
     }
 
 
+def reliable_change_margins(
+    parameters: Mapping[str, dict], critical_value: float
+) -> dict[str, float | None]:
+    """Per subscale of ``parameters`` (``rci_parameters`` results): the smallest change that
+    counts as reliable (critical value x SE_diff, in score units), or None where reliable change
+    is not available. The plane charts draw it around the baseline, with or without a later
+    administration to compare."""
+    return {
+        key: reliable_change(
+            0.0,
+            0.0,
+            reliability=params["reliability"]["value"],
+            sd=params["sd"]["value"],
+            better="lower",
+            critical_value=critical_value,
+        )["reliable_change_margin"]
+        if params.get("available")
+        else None
+        for key, params in parameters.items()
+    }
+
+
 def sample_spread(scores: Sequence[float]) -> dict:
     """How many scores and their sample SD (``None`` below two scores): all reliable change
     needs of a practice's baseline sample."""

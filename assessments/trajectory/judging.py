@@ -104,17 +104,6 @@ class Judge:
 
     def margins(self, version: InstrumentVersion) -> dict[str, float | None]:
         """Per subscale: critical value x SE_diff (the reliable-change margin), or None."""
-        definition = version.definition
-        out = {}
-        for key, params in self.parameters(version).items():
-            out[key] = None
-            if params.get("available"):
-                out[key] = scoring.reliable_change(
-                    0.0,
-                    0.0,
-                    reliability=params["reliability"]["value"],
-                    sd=params["sd"]["value"],
-                    better="lower",
-                    critical_value=self.critical_value(definition),
-                )["reliable_change_margin"]
-        return out
+        return scoring.reliable_change_margins(
+            self.parameters(version), self.critical_value(version.definition)
+        )

@@ -33,11 +33,11 @@ def scored_subscales(definition: dict) -> list[dict]:
     return list(definition.get("scoring", {}).get("subscales", []))
 
 
-def charts_for(
-    definition, shown, period_start, period_end, zone, comparison, markers
-) -> list[dict]:
+def charts_for(definition, shown, period_start, period_end, zone, margins, markers) -> list[dict]:
     """Trajectory charts (subscales sharing a range share a chart) and, for attachment
-    instruments, the anxiety x avoidance plane. Both from ``assessments.charts``."""
+    instruments, the anxiety x avoidance plane with ``margins`` (reliable-change margins by
+    subscale key, ``scoring.reliable_change_margins``) around the baseline. Both from
+    ``assessments.charts``."""
     charts = []
     subscales = scored_subscales(definition)
     groups: dict[tuple, list[dict]] = {}
@@ -87,13 +87,13 @@ def charts_for(
             height=320,
         )
         charts.append({"uri": svg_uri(trajectory_svg(chart)), "kind": "trajectory"})
-    plane = _plane(definition, shown, zone, ranges, comparison, short)
+    plane = _plane(definition, shown, zone, ranges, margins, short)
     if plane is not None:
         charts.append({"uri": svg_uri(plane_svg(plane)), "kind": "plane"})
     return charts
 
 
-def _plane(definition, shown, zone, ranges, comparison, short) -> PlaneChart | None:
+def _plane(definition, shown, zone, ranges, margins, short) -> PlaneChart | None:
     classification = definition.get("classification")
     if not classification or classification.get("method") != "quadrant":
         return None
@@ -114,12 +114,8 @@ def _plane(definition, shown, zone, ranges, comparison, short) -> PlaneChart | N
         if x is not None and y is not None:
             label = (admin.result.get("style") or {}).get("label")
             path.append(PlanePoint(local_date(admin.at, zone), x, y, label))
-    margins = {}
-    for name in ("avoidance", "anxiety"):
-        entry = ((comparison or {}).get("subscales") or {}).get(keys[name]) or {}
-        change = entry.get("reliable_change") or {}
-        margins[name] = change.get("reliable_change_margin") if change.get("available") else None
-    has_margins = margins["avoidance"] is not None and margins["anxiety"] is not None
+    rc_x, rc_y = margins.get(keys["avoidance"]), margins.get(keys["anxiety"])
+    has_margins = rc_x is not None and rc_y is not None
     x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
     return PlaneChart(
         title=f"{short}: anxiety and avoidance",
@@ -132,8 +128,8 @@ def _plane(definition, shown, zone, ranges, comparison, short) -> PlaneChart | N
             Quadrant("high", "high", scoring.STYLES["fearful-avoidant"]),
         ],
         path=path,
-        rc_x=margins["avoidance"] if has_margins else None,
-        rc_y=margins["anxiety"] if has_margins else None,
+        rc_x=rc_x if has_margins else None,
+        rc_y=rc_y if has_margins else None,
         width=520,
         height=520,
     )

@@ -78,6 +78,16 @@ class _Judge:
             )
         return self._parameters[key]
 
+    def critical_value(self, definition: dict) -> float:
+        return self.critical or definition.get("reliable_change", {}).get("critical_value", 1.96)
+
+    def margins(self, definition: dict) -> dict:
+        """Reliable-change margins by subscale, drawn around the baseline on the plane whether
+        or not a later administration exists (as the web page draws them)."""
+        return scoring.reliable_change_margins(
+            self.parameters(definition), self.critical_value(definition)
+        )
+
     def compare(self, before: Administration, after: Administration) -> dict:
         definition = after.version.definition
         return scoring.compare(
@@ -143,7 +153,9 @@ def build_section(
         citations=list(definition.get("citations", [])),
         columns=columns,
         rows=rows,
-        charts=charts_for(definition, shown, period_start, period_end, zone, comparison, markers),
+        charts=charts_for(
+            definition, shown, period_start, period_end, zone, judge.margins(definition), markers
+        ),
         summary=_summary(definition, subscales, baseline, latest, comparison, clinical),
     )
     if clinical:
@@ -217,7 +229,7 @@ def _summary(definition, subscales, baseline, latest, comparison, clinical) -> l
 def _method_notes(judge: _Judge, definition: dict, subscales: list[dict]) -> list[str]:
     notes = []
     parameters = judge.parameters(definition)
-    critical = judge.critical or definition.get("reliable_change", {}).get("critical_value", 1.96)
+    critical = judge.critical_value(definition)
     for subscale in subscales:
         entry = parameters.get(subscale["key"]) or {}
         if entry.get("available"):
