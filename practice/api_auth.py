@@ -12,7 +12,9 @@ from practice.models import ApiToken, Membership, hash_token
 
 class PersonalTokenAuthentication(authentication.TokenAuthentication):
     """``Authorization: Token <key>``. The token's practice travels with it (``request.auth``):
-    ``IsPracticeMember`` makes the request act under the user's membership there."""
+    ``IsPracticeMember`` makes the request act under the user's membership there, and refuses
+    a read-only token anything but a read. A revoked, unknown or expired token is a 401 saying
+    which."""
 
     keyword = "Token"
 
@@ -25,6 +27,11 @@ class PersonalTokenAuthentication(authentication.TokenAuthentication):
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
+        if token.expires_at is not None and token.expires_at <= now:
+            raise exceptions.AuthenticationFailed(
+                f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC. "
+                "Create a new one under Account."
+            )
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
@@ -52,8 +59,15 @@ def request_membership(request) -> Membership | None:
     return membership
 
 
+READ_ONLY_REFUSAL = (
+    "This token is read-only: it may read (GET, HEAD, OPTIONS) but not change anything. "
+    "Use a read-and-write token."
+)
+
+
 class IsPracticeMember(permissions.BasePermission):
-    """Authenticated and acting under an active membership of a practice.
+    """Authenticated and acting under an active membership of a practice, and, with a read-only
+    token, asking only to read (``SAFE_METHODS``).
 
     Token-authenticated requests are identified only after the middleware ran, so the
     membership is resolved here, kept on the request as ``request.membership`` and bound to the
@@ -66,6 +80,10 @@ class IsPracticeMember(permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
+        token = request.auth
+        reads = request.method in permissions.SAFE_METHODS
+        if isinstance(token, ApiToken) and token.is_read_only and not reads:
+            raise exceptions.PermissionDenied(READ_ONLY_REFUSAL)
         membership = request_membership(request)
         request._request.membership = membership
         request._request.practice = membership.practice if membership else None

@@ -15,13 +15,17 @@ the API against it in ``tests/test_api_contract.py``) must know those answers to
 
 ``AutoSchema`` adds them to every operation that does not document its own, and marks each
 optional query parameter as taking an empty value (read as not given).
+
+``PersonalTokenScheme`` describes the personal tokens in the schema's security schemes: their
+scopes (read-only or read and write) and their expiry.
 """
 
 import re
 
 from django.db import models
 from drf_spectacular import openapi
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_bearer_security_scheme_object
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
@@ -49,14 +53,37 @@ VALIDATION_ERRORS = ResolvedComponent(
 )
 
 ERRORS = {
-    "401": "No credentials, or a token that is unknown or revoked.",
+    "401": "No credentials, or a token that is unknown, revoked or expired.",
     "403": "Not an active member of a practice, a practice policy not met (two-factor "
-    "authentication), or a role that does not allow this.",
+    "authentication), a role that does not allow this, or a read-only token asking to change "
+    "something.",
     "404": "No such object within your scope (objects of other practices or outside your "
     "caseload answer the same), or a page past the end.",
     "415": "A body in a media type the operation does not read (it reads JSON, form and "
     "multipart bodies).",
 }
+
+
+TOKEN_SCOPES = """A personal API token, sent as `Authorization: Token <key>`; create one under \
+*Account* or with `manage.py create_api_token`. It acts in the one practice it was made in, \
+with its owner's role there.
+
+Scopes: a **read-and-write** token may call every operation its owner may; a **read-only** \
+token may only read (GET, HEAD, OPTIONS) and gets 403 for anything else. A token with a last \
+day gets 401 ("This token expired ...") from then on, as does a revoked one."""
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    """The ``tokenAuth`` security scheme, with what a token's scope and expiry mean."""
+
+    target_class = "practice.api_auth.PersonalTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        scheme = build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.keyword
+        )
+        return {**scheme, "description": TOKEN_SCOPES}
 
 
 class AutoSchema(openapi.AutoSchema):

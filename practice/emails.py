@@ -32,7 +32,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from practice.models import OutboundEmail, Practice
-from practice.queue import enqueue_on_commit
+from practice.queue import enqueue_on_commit, requeue_stuck
 
 logger = logging.getLogger(__name__)
 
@@ -243,22 +243,11 @@ def requeue_stuck_emails(now: datetime | None = None) -> list[int]:
     its due time lost its message (the broker was down at commit, or lost it). Each re-enqueued
     row's due time moves to now, so the next sweep leaves it alone while it waits in the queue.
     """
-    now = now or timezone.now()
-    cutoff = now - STUCK_AFTER
-    abandoned = OutboundEmail.objects.filter(status=Status.SENDING, next_attempt_at__lt=cutoff)
-    abandoned.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED, last_error="WorkerLost"
+    return requeue_stuck(
+        OutboundEmail,
+        send_outbound_email,
+        now=now or timezone.now(),
+        stuck_after=STUCK_AFTER,
+        max_attempts=MAX_ATTEMPTS,
+        batch=SWEEP_BATCH,
     )
-    abandoned.update(status=Status.QUEUED)
-
-    ids = list(
-        OutboundEmail.objects.filter(status=Status.QUEUED, next_attempt_at__lt=cutoff)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    if ids:
-        OutboundEmail.objects.filter(pk__in=ids, status=Status.QUEUED).update(next_attempt_at=now)
-        for email_id in ids:
-            enqueue_on_commit(send_outbound_email, email_id)
-        logger.warning("re-enqueued %s stuck outbound e-mail(s): %s", len(ids), ids)
-    return ids

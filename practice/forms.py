@@ -114,11 +114,37 @@ class AcceptInvitationForm(forms.Form):
 
 
 class ApiTokenForm(forms.ModelForm):
+    last_day = forms.DateField(
+        label="Works until (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The last day it works, in the practice's time zone. Empty: until revoked.",
+    )
+
     class Meta:
         model = ApiToken
-        fields = ["name"]
-        labels = {"name": "Token name"}
-        help_texts = {"name": "Where it will be used, for example “Reporting script”."}
+        fields = ["name", "scope"]
+        labels = {"name": "Token name", "scope": "What it may do"}
+        help_texts = {
+            "name": "Where it will be used, for example “Reporting script”.",
+            "scope": "A read-only token can read through the API but change nothing.",
+        }
+        widgets = {"scope": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (a script, an older page), a token reads and writes, as tokens always did.
+        self.fields["scope"].required = False
+        self.fields["scope"].initial = ApiToken.Scope.READ_WRITE
+
+    def clean_scope(self):
+        return self.cleaned_data["scope"] or ApiToken.Scope.READ_WRITE
+
+    def clean_last_day(self):
+        last_day = self.cleaned_data["last_day"]
+        if last_day is not None and last_day < timezone.localdate():
+            raise forms.ValidationError("Choose a last day from today onwards.")
+        return last_day
 
 
 class _KeptWhenAbsent:

@@ -15,6 +15,7 @@ called, so tests can replace it with a recorder as before.
 """
 
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import transaction
@@ -50,3 +51,33 @@ def publish(task, *args) -> bool:
 def enqueue_on_commit(task, *args) -> None:
     """Publish ``task(*args)`` when the current transaction commits (at once outside one)."""
     transaction.on_commit(partial(publish, task, *args))
+
+
+def requeue_stuck(
+    model, task, *, now: datetime, stuck_after: timedelta, max_attempts: int, batch: int = 500
+) -> list[int]:
+    """Re-enqueue ``task`` for rows of ``model`` whose message was lost; what a sweeper runs.
+
+    For rows kept as ``OutboundEmail`` and ``WebhookDelivery`` are: a ``status`` of queued,
+    sending or failed, ``attempts``, ``last_error`` and ``next_attempt_at``. A row still
+    'sending' long after its lease belonged to a worker that died: it goes back to the queue, or
+    is marked failed once it has used all its attempts. A queued row long past its due time lost
+    its message (the broker was down at commit, or lost it). Each re-enqueued row's due time
+    moves to now, so the next sweep leaves it alone while it waits in the queue. Returns the
+    re-enqueued rows' ids (at most ``batch``)."""
+    cutoff = now - stuck_after
+    abandoned = model.objects.filter(status="sending", next_attempt_at__lt=cutoff)
+    abandoned.filter(attempts__gte=max_attempts).update(status="failed", last_error="WorkerLost")
+    abandoned.update(status="queued")
+
+    ids = list(
+        model.objects.filter(status="queued", next_attempt_at__lt=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch]
+    )
+    if ids:
+        model.objects.filter(pk__in=ids, status="queued").update(next_attempt_at=now)
+        for row_id in ids:
+            enqueue_on_commit(task, row_id)
+        logger.warning("re-enqueued %s stuck %s row(s): %s", len(ids), model._meta.model_name, ids)
+    return ids

@@ -4,7 +4,9 @@ Views and management commands call these; each writes its audit event in the sam
 Functions that send e-mail say so in their docstring.
 """
 
+import zoneinfo
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -385,13 +387,32 @@ def _token_practice(request, user: User, practice: Practice | None = None) -> Pr
     return practice if memberships.filter(practice=practice).exists() else None
 
 
+def token_expiry(last_day: date, practice: Practice) -> datetime:
+    """When a token meant to work through ``last_day`` stops: the next midnight in the
+    practice's time zone. Raises ``ValidationError`` for a day already past."""
+    zone = zoneinfo.ZoneInfo(practice.time_zone)
+    ends = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
+    if ends <= timezone.now():
+        raise ValidationError("Choose a last day from today onwards.")
+    return ends
+
+
 @transaction.atomic
 def create_api_token(
-    request, user: User, name: str, practice: Practice | None = None
+    request,
+    user: User,
+    name: str,
+    practice: Practice | None = None,
+    *,
+    scope: str = ApiToken.Scope.READ_WRITE,
+    last_day: date | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a personal API token for ``user`` in ``practice`` (by default the one the request
     acts under); return it with the key, which is shown once and never stored (only its digest
-    is). The user needs an active membership there; the token sees only that practice."""
+    is). The user needs an active membership there; the token sees only that practice.
+
+    ``scope`` is read-only or read-and-write; with ``last_day`` the token works through that
+    day (the practice's time zone) and is refused afterwards."""
     practice = _token_practice(request, user, practice)
     if practice is None or not user.is_active:
         raise ValidationError(
@@ -401,16 +422,27 @@ def create_api_token(
     name = name.strip()
     if not name:
         raise ValidationError("Give the token a name, so you can tell it apart later.")
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError("Choose read-only or read and write.")
+    expires_at = token_expiry(last_day, practice) if last_day else None
     raw, digest = new_token()
     token = ApiToken.objects.create(
-        user=user, practice=practice, name=name, prefix=raw[:8], key_hash=digest
+        user=user,
+        practice=practice,
+        name=name,
+        prefix=raw[:8],
+        key_hash=digest,
+        scope=scope,
+        expires_at=expires_at,
     )
-    audit.record(request, AuditAction.CREATE, token, practice=practice, actor=user, fields=["name"])
+    fields = ["name", "scope", *(["expires_at"] if expires_at else [])]
+    audit.record(request, AuditAction.CREATE, token, practice=practice, actor=user, fields=fields)
     return token, raw
 
 
 def active_api_tokens(user: User):
-    """The user's tokens that still work, newest first."""
+    """The user's tokens not revoked, newest first: expired ones too, so their owner sees
+    them and can revoke them."""
     return (
         ApiToken.objects.filter(user=user, revoked_at__isnull=True)
         .select_related("practice")

@@ -368,8 +368,14 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES = (
     Queue("celery", routing_key="celery"),
     Queue("reports", routing_key="reports"),  # its own key: a message reaches one queue only
+    Queue("webhooks", routing_key="webhooks"),
 )
-CELERY_TASK_ROUTES = {"clients.tasks.render_report": {"queue": "reports"}}
+# Webhook deliveries wait on other people's servers (within timeouts): their own queue, so a
+# receiver that is down never holds back e-mail or reports (practice/webhooks.py).
+CELERY_TASK_ROUTES = {
+    "clients.tasks.render_report": {"queue": "reports"},
+    "practice.webhooks.deliver_webhook": {"queue": "webhooks"},
+}
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-enqueues outbound e-mails whose task message was lost. A sweep not started within
     # a minute is dropped rather than piling up behind a stopped worker.
@@ -420,7 +426,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Webhook deliveries whose message was lost or whose worker died (practice/webhooks.py).
+    "sweep-webhook-deliveries": {
+        "task": "practice.tasks.sweep_webhook_deliveries",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+# Webhooks go to public HTTPS addresses only; this also admits loopback ones, over plain HTTP
+# too (development, tests). Never in production: it would let a URL reach this machine.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", DEBUG)
 
 # --- Reports ----------------------------------------------------------------------------------
 # Each PDF is laid out in a child process bounded by these (clients/reports/pdf.py); the report

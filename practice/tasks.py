@@ -4,23 +4,27 @@ and ``practice.dashboard.progress``.
 Arguments are row ids only (JSON); the rows hold everything else. ``send_outbound_email`` is
 declared in ``practice.emails`` (services below this floor queue e-mail) and
 ``rebuild_practice_progress`` in ``practice.dashboard.progress`` (which queues it itself), each
-under its name here (``practice.tasks.…``), and imported here so this module lists every task.
+under its name here (``practice.tasks.…``), and ``deliver_webhook`` in ``practice.webhooks``
+(every layer emits events), imported here so this module lists every task.
 """
 
 from celery import shared_task
 
-from practice import audit, audit_chain, emails
+from practice import audit, audit_chain, emails, webhooks
 from practice.dashboard import progress
 from practice.dashboard.progress import rebuild_practice_progress, request_practice_rebuild
 from practice.emails import send_outbound_email
+from practice.webhooks import deliver_webhook
 
 __all__ = [
+    "deliver_webhook",
     "rebuild_practice_progress",
     "request_practice_rebuild",
     "seal_audit_log",
     "send_outbound_email",
     "sweep_outbound_email",
     "sweep_progress_rebuilds",
+    "sweep_webhook_deliveries",
 ]
 
 
@@ -42,3 +46,9 @@ def seal_audit_log() -> int:
     hash chain (beat runs this every minute). Idempotent; returns the number of events sealed."""
     audit.close_refusal_windows()
     return audit_chain.seal()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def sweep_webhook_deliveries() -> int:
+    """Re-enqueue webhook deliveries whose message was lost (beat runs this every minute)."""
+    return len(webhooks.requeue_stuck_deliveries())

@@ -7,7 +7,8 @@ per subject:
 - ``memberships``: roles, memberships, staff invitations, API tokens, ``hash_token``/``new_token``;
 - ``audit``: audit events, the chain head and the refusal tally;
 - ``emails``: outbound e-mail rows;
-- ``progress``: the caseload dashboard's precomputed rows.
+- ``progress``: the caseload dashboard's precomputed rows;
+- ``webhooks``: the endpoints a practice registers, and each event's deliveries and attempts.
 
 Everything is re-exported here, so ``from practice.models import Practice`` and the dotted paths
 in migrations keep working.
@@ -49,6 +50,12 @@ from practice.models.audit import (
 )
 from practice.models.emails import OutboundEmail
 from practice.models.progress import ClientProgress, PracticeBaselineScores, ProgressChange
+from practice.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 # isort: on
 
@@ -74,6 +81,10 @@ __all__ = [
     "StaffInvitation",
     "User",
     "UserManager",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "default_reminder_days",
     "hash_token",
     "new_token",

@@ -104,7 +104,12 @@ class ApiToken(models.Model):
 
     A token belongs to one practice, the one its owner was acting under when they created it:
     requests made with it act under the user's membership there and see nothing of their
-    other practices. It stops working when that membership ends."""
+    other practices. It stops working when that membership ends, when it is revoked, or at
+    ``expires_at``. A read-only token may only read (GET, HEAD, OPTIONS)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        READ_WRITE = "read_write", "Read and write"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     practice = models.ForeignKey(
@@ -118,6 +123,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ_WRITE)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the token stops working; never if empty."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -127,4 +136,12 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == self.Scope.READ

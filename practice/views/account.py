@@ -43,9 +43,15 @@ def token_create(request):
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
-            token, key = services.create_api_token(request, request.user, form.cleaned_data["name"])
+            token, key = services.create_api_token(
+                request,
+                request.user,
+                form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                last_day=form.cleaned_data["last_day"],
+            )
         except ValidationError as error:
-            form.add_error("name", error)
+            form.add_error(None, error)
         else:
             return _account_page(request, ApiTokenForm(), new_key=key, new_token=token)
     return _account_page(request, form, status=400)

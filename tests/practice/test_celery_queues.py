@@ -1,4 +1,5 @@
-"""Reports render on a queue of their own, so a large batch cannot hold back e-mail."""
+"""Reports render, and webhooks are delivered, on queues of their own, so a large batch or a
+receiver that is down cannot hold back e-mail."""
 
 from practice.celery import app
 
@@ -9,7 +10,9 @@ def queue_of(task_name: str) -> str:
 
 def test_reports_go_to_the_reports_queue_and_everything_else_to_the_default_one():
     assert queue_of("clients.tasks.render_report") == "reports"
+    assert queue_of("practice.webhooks.deliver_webhook") == "webhooks"
     for name in (
+        "practice.tasks.sweep_webhook_deliveries",
         "practice.tasks.send_outbound_email",
         "assessments.tasks.dispatch_due_questionnaires",
         "clients.tasks.sweep_reports",
@@ -17,9 +20,9 @@ def test_reports_go_to_the_reports_queue_and_everything_else_to_the_default_one(
         assert queue_of(name) == "celery", name
 
 
-def test_a_worker_started_without_queues_consumes_both():
+def test_a_worker_started_without_queues_consumes_them_all():
     # `celery worker` without -Q consumes every queue in task_queues (make run's worker does).
-    assert {queue.name for queue in app.conf.task_queues} == {"celery", "reports"}
+    assert {queue.name for queue in app.conf.task_queues} == {"celery", "reports", "webhooks"}
 
 
 def test_a_report_message_reaches_the_reports_queue_only():
