@@ -1,5 +1,9 @@
 """The charts of a report, drawn by ``assessments.charts`` (the renderer the web pages use) and
-embedded as ``data:`` URIs, which the hardened fetcher allows."""
+embedded as ``data:`` URIs, which the hardened fetcher allows.
+
+A time chart's axis runs from the first administration shown to the last, not over the whole
+period (a lone administration would otherwise sit at the right edge of a year); a short span is
+widened evenly to ``MINIMUM_SPAN``, so a single point sits in the middle."""
 
 import base64
 import datetime
@@ -20,6 +24,8 @@ from assessments.charts import (
     trajectory_svg,
 )
 
+MINIMUM_SPAN = datetime.timedelta(days=56)
+
 
 def svg_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
@@ -31,6 +37,20 @@ def local_date(at: datetime.datetime, zone) -> datetime.date:
 
 def scored_subscales(definition: dict) -> list[dict]:
     return list(definition.get("scoring", {}).get("subscales", []))
+
+
+def time_axis(
+    dates: list[datetime.date], period_start: datetime.date, period_end: datetime.date
+) -> tuple[datetime.date, datetime.date]:
+    """Start and end of a time axis chosen from the data: the first to the last date, padded a
+    little so no point sits on the frame, and at least ``MINIMUM_SPAN`` long (centred on the
+    data). Without dates, the period."""
+    if not dates:
+        return period_start, period_end
+    first, last = min(dates), max(dates)
+    span = last - first
+    pad = max((MINIMUM_SPAN - span) / 2, span / 20, datetime.timedelta(days=3))
+    return first - datetime.timedelta(days=pad.days), last + datetime.timedelta(days=pad.days)
 
 
 def charts_for(definition, shown, period_start, period_end, zone, margins, markers) -> list[dict]:
@@ -46,7 +66,7 @@ def charts_for(definition, shown, period_start, period_end, zone, margins, marke
         low, high = scoring.subscale_range(definition, subscale)
         ranges[subscale["key"]] = (float(low), float(high))
         groups.setdefault(ranges[subscale["key"]], []).append(subscale)
-    start = min([period_start, *(local_date(a.at, zone) for a in shown)])
+    start, end = time_axis([local_date(a.at, zone) for a in shown], period_start, period_end)
     baseline_day = local_date(shown[0].at, zone) if shown else None
     short = definition.get("short_name") or definition["name"]
     for (low, high), members in groups.items():
@@ -78,11 +98,11 @@ def charts_for(definition, shown, period_start, period_end, zone, margins, marke
             title=f"{short}: {', '.join(m['label'] for m in members)}",
             y=scale,
             start=start,
-            end=period_end,
+            end=end,
             series=series,
             bands=bands,
             baseline=baseline_day,
-            notes=[m for m in markers if start <= m.date <= period_end],
+            notes=[m for m in markers if start <= m.date <= end],
             width=720,
             height=320,
         )
