@@ -103,12 +103,15 @@ def client_questionnaires(user, client) -> ClientQuestionnaires:
     )
 
 
-def open_alerts(user, membership, limit: int = 20):
+def open_alerts(user, membership, limit: int = 20, clients=None):
     """Unacknowledged alerts of clients ``user`` may see under ``membership`` (their active
-    membership of the current practice), newest first."""
+    membership of the current practice), newest first; only those of ``clients`` (a queryset
+    of clients, such as the dashboard's chosen caseload) when it is given."""
+    alerts = Alert.objects.visible_in(user, membership)
+    if clients is not None:
+        alerts = alerts.filter(client__in=clients.values("pk"))
     return list(
-        Alert.objects.visible_in(user, membership)
-        .open()
+        alerts.open()
         .select_related("client", "response__instrument")
         # The panel names the instrument and links to the answers: the raw answers and the
         # scored result (the bulk of each response row) are not read here.

@@ -48,7 +48,10 @@ PANEL_ALERTS = 5
 @register.inclusion_tag("assessments/_open_alerts.html", takes_context=True)
 def open_alerts_panel(context):
     request = context["request"]
-    alerts = overview.open_alerts(request.user, request.membership, PANEL_ALERTS + 1)
+    # The dashboard passes the caseload it shows, so the panel follows the chosen scope.
+    alerts = overview.open_alerts(
+        request.user, request.membership, PANEL_ALERTS + 1, context.get("alert_clients")
+    )
     client_url = _url_maker("clients:detail")
     acknowledge_url = _url_maker("assessments:alert_acknowledge")
     answers_url = _url_maker("assessments:response_detail")

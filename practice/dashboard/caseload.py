@@ -339,16 +339,24 @@ class Overview:
     rows: list[dict]  # {"key", "label", "count", "percent"}
 
 
-def overview(user, membership, period: str = DEFAULT_PERIOD, *, now=None) -> Overview | None:
-    """For owners: among the practice's active clients assessed in the period, how many
-    improved, stayed (no reliable change), deteriorated since their baseline at their latest
-    assessment, had no reliable-change judgement, and how many reached earned security in the
-    period. One query."""
-    if not membership.is_owner:
-        return None
-    now = now or timezone.now()
-    since = None if period == "all" else now - datetime.timedelta(days=int(period))
-    clients = Client.objects.visible_in(user, membership).active()
+OUTCOMES = [
+    ("improved", "Improved"),
+    ("no_change", "Stayed (no reliable change)"),
+    ("deteriorated", "Deteriorated"),
+    ("not_available", "Reliable change not available"),
+    ("not_compared", "One assessment only"),
+    ("earned", "Reached earned security"),
+]
+
+
+def _since(period: str, now) -> datetime.datetime | None:
+    return None if period == "all" else now - datetime.timedelta(days=int(period))
+
+
+def _outcome_counts(since) -> dict:
+    """Aggregates over clients: how many were assessed in the period, and of those how many
+    improved, stayed, deteriorated, had no judgement or one assessment only since their
+    baseline at their latest assessment; and how many reached earned security in the period."""
     assessed_q = Q(progress__last_completed_at__isnull=False)
     earned_q = Q(progress__earned_security="earned", progress__earned_security_since__isnull=False)
     if since is not None:
@@ -364,29 +372,77 @@ def overview(user, membership, period: str = DEFAULT_PERIOD, *, now=None) -> Ove
             ("not_compared", ProgressChange.NOT_COMPARED),
         )
     }
-    counts = clients.aggregate(
-        assessed=Count("pk", filter=assessed_q), earned=Count("pk", filter=earned_q), **change
-    )
+    return {
+        "assessed": Count("pk", filter=assessed_q),
+        "earned": Count("pk", filter=earned_q),
+        **change,
+    }
+
+
+def _rows(counts: dict) -> list[dict]:
     assessed = counts["assessed"]
-    labels = [
-        ("improved", "Improved"),
-        ("no_change", "Stayed (no reliable change)"),
-        ("deteriorated", "Deteriorated"),
-        ("not_available", "Reliable change not available"),
-        ("not_compared", "One assessment only"),
-        ("earned", "Reached earned security"),
+    return [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key],
+            "percent": round(100 * counts[key] / assessed) if assessed else 0,
+        }
+        for key, label in OUTCOMES
     ]
-    return Overview(
-        period=period,
-        since=since,
-        assessed=assessed,
-        rows=[
-            {
-                "key": key,
-                "label": label,
-                "count": counts[key],
-                "percent": round(100 * counts[key] / assessed) if assessed else 0,
-            }
-            for key, label in labels
-        ],
+
+
+def overview(
+    user, membership, period: str = DEFAULT_PERIOD, query: CaseloadQuery | None = None, *, now=None
+) -> Overview | None:
+    """For owners: the outcomes of the active clients the dashboard shows (``query``'s scope:
+    their own caseload, one clinician's or, without a query, the whole practice) who were
+    assessed in the period (``_outcome_counts``). One query."""
+    if not membership.is_owner:
+        return None
+    since = _since(period, now or timezone.now())
+    scope = query or CaseloadQuery(scope="practice")
+    counts = _scoped(user, membership, scope).aggregate(**_outcome_counts(since))
+    return Overview(period=period, since=since, assessed=counts["assessed"], rows=_rows(counts))
+
+
+@dataclass
+class ClinicianOutcomes:
+    clinician_id: int
+    name: str
+    assessed: int
+    rows: list[dict]  # as Overview.rows
+
+
+def outcomes_by_clinician(
+    user, membership, period: str = DEFAULT_PERIOD, *, now=None
+) -> list[ClinicianOutcomes]:
+    """For owners: the overview's outcomes for each clinician's active caseload (the clients
+    whose primary clinician they are), so clinicians can be compared over the same period.
+    Clinicians holding no active client are left out. One query."""
+    if not membership.is_owner:
+        return []
+    since = _since(period, now or timezone.now())
+    per_clinician = (
+        Client.objects.visible_in(user, membership)
+        .active()
+        .values("primary_clinician", "primary_clinician__full_name", "primary_clinician__email")
+        .annotate(**_outcome_counts(since))
+        .order_by("primary_clinician__full_name", "primary_clinician__email")
     )
+    return [
+        ClinicianOutcomes(
+            clinician_id=counts["primary_clinician"],
+            # As User.__str__ gives it.
+            name=counts["primary_clinician__full_name"] or counts["primary_clinician__email"],
+            assessed=counts["assessed"],
+            rows=_rows(counts),
+        )
+        for counts in per_clinician
+    ]
+
+
+def scoped_clients(user, membership, query: CaseloadQuery):
+    """The active clients the dashboard shows for ``query`` (its scope only, before the
+    "show" filter and the search): what the open-alerts panel and the overview count."""
+    return _scoped(user, membership, query)

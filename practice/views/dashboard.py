@@ -62,6 +62,14 @@ class CaseloadForm(forms.Form):
         data = super().clean()
         if data.get("scope") == "clinician" and not data.get("clinician"):
             self.add_error("clinician", "Choose the clinician whose clients to show.")
+        elif data.get("clinician") and data.get("scope") == "practice":
+            self.add_error(
+                "clinician",
+                "Whole practice shows every clinician's clients: clear the clinician, or choose "
+                "One clinician.",
+            )
+        elif data.get("clinician"):  # a clinician chosen means their clients, never ignored
+            data["scope"] = "clinician"
         return data
 
     def query(self) -> caseload.CaseloadQuery:
@@ -146,7 +154,19 @@ def dashboard(request):
             "page_obj": page,
             "columns": columns,
             "scope": query.scope,
-            "overview": caseload.overview(request.user, request.membership, form.overview_period()),
+            "overview": caseload.overview(
+                request.user, request.membership, form.overview_period(), query
+            ),
+            "by_clinician": (
+                caseload.outcomes_by_clinician(
+                    request.user, request.membership, form.overview_period()
+                )
+                if query.scope == "practice"
+                else []
+            ),
+            "scope_label": caseload.SCOPES[query.scope],
+            # The open-alerts panel shows the alerts of the caseload chosen here.
+            "alert_clients": caseload.scoped_clients(request.user, request.membership, query),
             "periods": caseload.PERIODS,
             "show_label": caseload.SHOW.get(query.show, ""),
             "querystring_without_page": _querystring(request),
