@@ -10,7 +10,7 @@ from assessments import scoring
 from assessments.loader import MAX_FILE_BYTES
 from assessments.models import Assignment, CitedValueKind, ClassificationRule, Instrument
 from assessments.services import Plan, usable_instruments
-from practice.models import time_zone_choices
+from practice.models.practices import known_time_zones, listed_time_zones
 
 
 class InstrumentUploadForm(forms.Form):
@@ -135,6 +135,20 @@ WHEN_CHOICES = [
 ]
 
 
+class TimeZoneField(forms.ChoiceField):
+    """A zone from a list: the likely ones first, then every listed Area/City zone. The page's
+    script (static/js/assign.js) adds a box that filters the list as one types."""
+
+    widget = forms.Select(attrs={"class": "time-zone-select"})
+    default_error_messages = {
+        "invalid_choice": "Choose a time zone from the list, for example Europe/London."
+    }
+
+
+def _zone_choice(zone: str) -> tuple[str, str]:
+    return zone, zone.replace("_", " ")
+
+
 class AssignForm(forms.Form):
     """What to send and when: now, once on a date, every N weeks or monthly, in the client's
     local time. The service checks the combination (``services.Plan``)."""
@@ -168,11 +182,10 @@ class AssignForm(forms.Form):
         initial=datetime.time(9, 0),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
-    time_zone = forms.ChoiceField(
+    time_zone = TimeZoneField(
         label="Time zone",
-        choices=time_zone_choices,
         required=False,
-        help_text="The client's time zone, unless you choose another.",
+        help_text="The client's time zone, unless you choose another. Type a city to search.",
     )
     end_date = forms.DateField(
         label="Until",
@@ -189,8 +202,18 @@ class AssignForm(forms.Form):
     )
 
     def __init__(self, *args, practice, **kwargs):
+        """The zone the form starts with (the client's, or the schedule's own) and the
+        practice's are listed first, and accepted even if no longer in the list."""
         super().__init__(*args, **kwargs)
         self.fields["instruments"].queryset = usable_instruments(practice)
+        likely = (self.initial.get("time_zone"), practice.time_zone)
+        first = list(dict.fromkeys(zone for zone in likely if zone in known_time_zones()))
+        rest = [zone for zone in listed_time_zones() if zone not in first]
+        self.fields["time_zone"].choices = [
+            ("", "The client's time zone"),
+            ("The client's and the practice's", [_zone_choice(zone) for zone in first]),
+            ("Every time zone", [_zone_choice(zone) for zone in rest]),
+        ]
 
     def plan(self):
         data = self.cleaned_data

@@ -2,6 +2,8 @@
 
 import functools
 import zoneinfo
+from importlib import resources
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -18,6 +20,39 @@ def known_time_zones() -> frozenset[str]:
 def validate_time_zone(value: str) -> None:
     if value not in known_time_zones():
         raise ValidationError(f"{value!r} is not a known time zone (for example Europe/London).")
+
+
+# The areas of the zones people live in. Everything else the system lists is a legacy or alias
+# name (US/Eastern, W-SU, GB), a fixed offset (Etc/GMT+5) or a file (Factory, localtime).
+_AREAS = (
+    "Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/",
+    "Europe/", "Indian/", "Pacific/",
+)  # fmt: skip
+
+
+def _zone_tab() -> str:
+    """The tz database's zone.tab (its canonical zones, one or more per country), from the
+    system's zone files or the tzdata package; empty if neither has it."""
+    for directory in zoneinfo.TZPATH:
+        try:
+            return (Path(directory) / "zone.tab").read_text(encoding="utf-8")
+        except OSError:
+            continue
+    try:
+        return resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        return ""
+
+
+@functools.cache
+def listed_time_zones() -> tuple[str, ...]:
+    """The zones a person chooses from, sorted: the canonical Area/City names of zone.tab (no
+    alias such as Asia/Calcutta or US/Eastern, no Factory, localtime or W-SU) and UTC. Stored
+    values stay any known zone (``validate_time_zone``); forms add the one already chosen."""
+    rows = (line.split("\t") for line in _zone_tab().splitlines() if not line.startswith("#"))
+    names = {row[2] for row in rows if len(row) > 2} or known_time_zones()
+    names = {name for name in names & known_time_zones() if name.startswith(_AREAS)}
+    return tuple(sorted(names | ({"UTC"} & known_time_zones())))
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
