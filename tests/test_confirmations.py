@@ -13,13 +13,13 @@ from django.urls import reverse
 
 from assessments.models import Instrument
 from clients.models import ClientShare, Report
-from practice.models import StaffInvitation
+from practice.models import ApiToken, StaffInvitation
+from tests import test_permissions
 from tests.conftest import logged_in
-from tests.test_permissions import (  # noqa: F401 (fixtures)
-    notes_world,
-    questionnaire_world,
-    reports_world,
-    world,
+
+# The permission walk's world and the fixtures it is built from (``world``, ``*_world``).
+globals().update(
+    {name: obj for name, obj in vars(test_permissions).items() if name.endswith("world")}
 )
 
 
@@ -80,6 +80,13 @@ ACTIONS = {
         "Withdraw the invitation to newcomer@example.com?",
         lambda w: StaffInvitation.objects.get(pk=w["invitation"].pk).revoked_at is not None,
     ),
+    "revoke an API token": Action(
+        "bob",
+        lambda w: reverse("account_token_revoke", args=[w["bob_token"].pk]),
+        lambda w: reverse("account_security"),
+        "Revoke the token “cli”?",
+        lambda w: ApiToken.objects.get(pk=w["bob_token"].pk).revoked_at is not None,
+    ),
     "remove an uploaded instrument": Action(
         "alice",
         lambda w: reverse("assessments:discard", args=[_uploaded(w).code]),
@@ -92,7 +99,7 @@ ACTIONS = {
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ACTIONS)
-def test_a_get_asks_and_only_the_post_acts(world, name):  # noqa: F811
+def test_a_get_asks_and_only_the_post_acts(world, name):
     action = ACTIONS[name]
     browser = logged_in(world[action.actor])
     url = action.url(world)
@@ -116,7 +123,7 @@ def test_a_get_asks_and_only_the_post_acts(world, name):  # noqa: F811
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ACTIONS)
-def test_another_practice_gets_404_from_the_confirmation_page(world, name):  # noqa: F811
+def test_another_practice_gets_404_from_the_confirmation_page(world, name):
     action = ACTIONS[name]
     url = action.url(world)
     assert logged_in(world["charlie"]).get(url).status_code == 404

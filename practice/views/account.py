@@ -4,12 +4,14 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from practice import services
 from practice.forms import ApiTokenForm
 from practice.permissions import member_required
+from practice.views.confirm import Confirmation, ask
 
 
 def _account_page(request, form, *, new_key: str = "", new_token=None, status: int = 200):
@@ -58,9 +60,22 @@ def token_create(request):
 
 
 @member_required
-@require_POST
 def token_revoke(request, pk: int):
+    """GET asks, POST revokes the token at once."""
     token = get_object_or_404(services.active_api_tokens(request.user), pk=pk)
+    if request.method != "POST":
+        return ask(
+            request,
+            Confirmation(
+                title=f"Revoke the token “{token.name}”?",
+                consequences=[
+                    "Scripts using it are refused from now on; this cannot be undone.",
+                    "You can create a new token whenever you need one.",
+                ],
+                button="Revoke the token",
+                cancel_url=reverse("account_security"),
+            ),
+        )
     services.revoke_api_token(request, token)
     messages.success(request, f"The token “{token.name}” was revoked and no longer works.")
     return redirect("account_security")
