@@ -3,7 +3,8 @@
 - ``records``: clients, their shares, and who may see them (``Client.objects.visible_to(user)``,
   and ``ClientRowsQuerySet``, the base of every queryset of rows about clients);
 - ``notes``: session notes, their tags, versions and addenda;
-- ``reports``: PDF reports and report batches.
+- ``reports``: PDF reports and report batches;
+- ``imports``: caseload imports (an uploaded CSV of clients and how far it has got).
 
 Everything is re-exported here, so ``from clients.models import Client`` and the dotted paths
 that migrations and settings name (``clients.models.Client.Status``) keep working. ``notes`` and
@@ -11,6 +12,7 @@ that migrations and settings name (``clients.models.Client.Status``) keep workin
 before the split.
 """
 
+from clients.models.imports import ClientImport, ClientImportQuerySet
 from clients.models.notes import (
     NOTE_FORMAT_SECTIONS,
     SESSION_MINUTES,
@@ -47,6 +49,8 @@ __all__ = [
     "AppendOnlyModel",
     "AppendOnlyQuerySet",
     "Client",
+    "ClientImport",
+    "ClientImportQuerySet",
     "ClientQuerySet",
     "ClientRowsQuerySet",
     "ClientShare",
