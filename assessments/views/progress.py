@@ -20,10 +20,14 @@ class PeriodForm(forms.Form):
     """The date range of the progress page and the trajectory API (GET parameters)."""
 
     start = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean(self):
@@ -56,6 +60,8 @@ def client_progress(request, pk):
         note_markers=notes.note_markers(request.user, client, start, end),
     )
     audit.record(request, AuditAction.VIEW, client)
+    if not form.errors:  # the boxes hold the period shown, whichever ends were left empty
+        form = PeriodForm(initial={"start": data.start, "end": data.end})
     return render(
         request,
         "assessments/client_progress.html",

@@ -75,6 +75,27 @@ def test_the_period_filter(as_bob, erin_path):
     assert "3 Mar 2025" not in html.split("Showing")[1].split("</form>")[1].split("<svg")[0]
 
 
+def _boxes_and_text(html) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The From and To boxes' values, and the period the text says is shown, as ISO dates."""
+    boxes = tuple(
+        re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0) for name in ("start", "end")
+    )
+    values = tuple((re.search(r'value="([^"]*)"', box) or [None, ""])[1] for box in boxes)
+    text = re.search(r"Showing (\d+ \w+ \d{4}) to (\d+ \w+ \d{4})", html).groups()
+    shown = tuple(datetime.datetime.strptime(d, "%d %b %Y").date().isoformat() for d in text)
+    return values, shown
+
+
+@pytest.mark.parametrize("params", [{}, {"start": "2025-02-01"}, {"end": "2025-02-28"}])
+def test_the_date_boxes_hold_the_period_shown(as_bob, erin_path, params):
+    """Issue 15: the text said "Showing 6 Jan to 6 Dec" above empty boxes."""
+    html = as_bob.get(page_url(erin_path, **params)).content.decode()
+    values, shown = _boxes_and_text(html)
+    assert values == shown
+    for name, value in params.items():
+        assert values[("start", "end").index(name)] == value
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
