@@ -4,7 +4,8 @@ Pure Python, standard library only: callers (views, report tasks) convert their 
 dataclasses below and get back a standalone SVG document as a string. The output is
 deterministic, escapes every label, needs no external resources or scripts, and renders the
 same in browsers and WeasyPrint. Series differ by marker shape and dash pattern as well as
-colour; bands and the secure quadrant by lightness and pattern, so charts read in greyscale.
+colour; bands by a pale colour that darkens with severity, beside their label, and the secure
+quadrant by lightness and pattern, so charts read in greyscale.
 
 Every data point is focusable, with its date and score in a tooltip shown on hover and on
 keyboard focus. The chart is not the only way to the numbers: pages put a data table beside it

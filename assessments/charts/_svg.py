@@ -21,7 +21,7 @@ LINE = "#9aa3a0"
 GRID = "#e3e6e4"
 FOCUS = "#f2b705"
 
-# Okabe-Ito, reordered so the first few have the most contrast on white and grey bands.
+# Okabe-Ito, reordered so the first few have the most contrast on white and the pale bands.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7", "#E69F00", "#56B4E9")
 DASHES = (None, "8 4", "2 3", "9 3 2 3", "4 3", "9 3 2 3 2 3")
 SHAPES = ("circle", "square", "triangle", "diamond", "triangle-down", "plus")

@@ -1,5 +1,6 @@
 """One instrument's subscales over time, with severity bands, baseline and session-note markers."""
 
+import colorsys
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ class YScale:
 class Band:
     """A shaded score range [low, high] with its label; ``level`` 0 is the least severe.
 
-    Greys darken with ``level``, so bands read in greyscale; the label says the rest.
+    Tints run from green to red and darken with ``level``, so bands read in greyscale too;
+    the label says the rest.
     ``contiguous_bands`` turns an instrument's integer ranges (0-4, 5-9) into adjoining bands.
     """
 
@@ -165,9 +167,27 @@ def contiguous_bands(
     return bands
 
 
-def _band_grey(level: int, top_level: int) -> str:
-    shade = 250 - round(48 * level / max(top_level, 1))
-    return f"#{shade:02x}{shade:02x}{shade:02x}"
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG 2 relative luminance of an RGB triple in 0..1."""
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _band_fill(level: int, top_level: int) -> str:
+    """A pale tint from green (least severe) through yellow to red (most severe), with the
+    label saying the rest. Its luminance falls evenly with the level (0.93 to 0.77), so the
+    bands read in greyscale and print, and the first series' colours keep 3:1 against each."""
+    t = level / max(top_level, 1)
+    hue, target = (130 - 130 * t) / 360, 0.93 - 0.16 * t
+    low, high = 0.5, 1.0  # HLS lightness, found by bisection for the target luminance
+    for _ in range(24):
+        middle = (low + high) / 2
+        if _luminance(colorsys.hls_to_rgb(hue, middle, 0.7)) < target:
+            low = middle
+        else:
+            high = middle
+    r, g, b = (round(c * 255) for c in colorsys.hls_to_rgb(hue, high, 0.7))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def _note_label(text: str) -> str:
@@ -326,7 +346,7 @@ def trajectory_svg(chart: TrajectoryChart, *, style_nonce: str | None = None) ->
                 "y": y_hi,
                 "width": plot_w,
                 "height": y_lo - y_hi,
-                "fill": _band_grey(band.level, top_level),
+                "fill": _band_fill(band.level, top_level),
             },
         )
         if high < scale.max:

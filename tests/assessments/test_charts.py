@@ -29,6 +29,7 @@ from assessments.charts import (
     plane_svg,
     trajectory_svg,
 )
+from assessments.charts._svg import PALETTE
 
 NS = "{http://www.w3.org/2000/svg}"
 EVIL = "<script>alert('x')</script> & \"quoted\""
@@ -282,18 +283,40 @@ def test_points_and_notes_outside_the_range_are_left_out():
     assert not with_class(root, "att-line")  # one point left: nothing to connect
 
 
-def test_bands_are_shaded_greys_darkening_with_severity_and_labelled():
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_bands_are_coloured_by_severity_darkening_and_labelled():
+    """Colour plus text (issue 15): pale green to pale red, each band labelled; lightness falls
+    with severity so the bands still read in greyscale (and print), and the series' lines keep
+    3:1 against every band (WCAG 1.4.11)."""
     root = parse(trajectory_svg(trajectory()))
     bands = with_class(root, "att-band")
     assert len(bands) == 5
-    levels = [int(b.get("data-level")) for b in bands]
-    greys = [int(b.get("fill")[1:3], 16) for b in bands]
-    assert all(b.get("fill")[1:3] == b.get("fill")[3:5] == b.get("fill")[5:7] for b in bands)
-    assert [g for _, g in sorted(zip(levels, greys, strict=True))] == sorted(greys, reverse=True)
+    by_level = dict(sorted((int(b.get("data-level")), b.get("fill")) for b in bands))
+    fills = list(by_level.values())
+    assert len(set(fills)) == 5
+    assert not any(f[1:3] == f[3:5] == f[5:7] for f in fills), "not greys"
+    red, green = (int(fills[-1][i : i + 2], 16) for i in (1, 3))
+    assert red > green  # the most severe band is the reddest
+    assert int(fills[0][3:5], 16) > int(fills[0][1:3], 16)  # the least severe, green
+    luminances = [_luminance(f) for f in fills]
+    assert luminances == sorted(luminances, reverse=True) and len(set(luminances)) == 5
+    for colour in PALETTE[:2]:  # the first series' lines and points
+        assert all(_contrast(colour, f) >= 3 for f in fills), colour
     labels = [el.text for el in with_class(root, "att-band-label")]
     assert sorted(labels) == sorted(["Minimal", "Mild", "Moderate", "Moderately severe", "Severe"])
     # The severe band sits at the top of the plot.
-    severe = bands[levels.index(4)]
+    severe = bands[[int(b.get("data-level")) for b in bands].index(4)]
     assert float(severe.get("y")) == pytest.approx(box(with_class(root, "att-plot")[0])[1])
 
 
