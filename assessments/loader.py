@@ -388,6 +388,7 @@ def _check_semantics(data: dict, source: str, lines: dict[Path_, int]) -> list[P
     if total is not None and total not in subscale_keys:
         check.fail(("scoring", "total"), f"{total!r} is not a subscale in scoring.subscales")
 
+    _check_codings(check, data)
     by_number = {item["number"]: item for item in data["items"]}
     for index, alert in enumerate(data.get("alerts", [])):
         path = ("alerts", index)
@@ -404,6 +405,36 @@ def _check_semantics(data: dict, source: str, lines: dict[Path_, int]) -> list[P
     if classification:
         _check_classification(check, data, classification, subscales, subscale_keys)
     return check.problems
+
+
+def _check_codings(check: _Checker, data: dict) -> None:
+    """A code names one question, and one answer on a question's scale: an imported answer is
+    mapped through them, so a code used twice could not be mapped without guessing."""
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(data["items"]):
+        for coding_index, coding in enumerate(item.get("codings", [])):
+            key = (coding["system"], coding["code"])
+            if key in seen:
+                check.fail(
+                    ("items", index, "codings", coding_index, "code"),
+                    f"{coding['code']!r} already names item {seen[key]}",
+                )
+            seen[key] = item["number"]
+    scales = [(("scale",), data.get("scale"))] + [
+        (("items", index, "scale"), item.get("scale")) for index, item in enumerate(data["items"])
+    ]
+    for path, scale in scales:
+        codes: set[tuple[str, str]] = set()
+        for index, label in enumerate((scale or {}).get("labels", [])):
+            if "coding" not in label:
+                continue
+            key = (label["coding"]["system"], label["coding"]["code"])
+            if key in codes:
+                check.fail(
+                    (*path, "labels", index, "coding", "code"),
+                    f"{key[1]!r} already names another answer on this scale",
+                )
+            codes.add(key)
 
 
 def _check_classification(check, data, classification, subscales, subscale_keys) -> None:

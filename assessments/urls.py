@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import assignments, instruments
+from assessments.views import assignments, fhir, instruments
 
 app_name = "assessments"
 
@@ -9,6 +9,7 @@ app_name = "assessments"
 urlpatterns = [
     path("", instruments.instrument_list, name="list"),
     path("upload/", instruments.instrument_upload, name="upload"),
+    path("upload/fhir/", fhir.questionnaire_upload, name="upload_fhir"),
     path("assign/", assignments.assign_many, name="assign_many"),
     path("assign/<uuid:client_pk>/", assignments.assign, name="assign"),
     path("assignments/<id:pk>/edit/", assignments.assignment_edit, name="assignment_edit"),
@@ -23,4 +24,5 @@ urlpatterns = [
     path("<slug:code>/acknowledge/", instruments.instrument_acknowledge, name="acknowledge"),
     path("<slug:code>/settings/", instruments.instrument_settings, name="settings"),
     path("<slug:code>/discard/", instruments.instrument_discard, name="discard"),
+    path("<slug:code>/fhir/", fhir.instrument_questionnaire, name="fhir_questionnaire"),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from assessments.views import fhir as fhir_views
 from assessments.views import progress as progress_views
 from clients.views import notes as note_views
 from clients.views import records as views
@@ -31,6 +32,9 @@ urlpatterns = [
     path("notes/tags/", note_views.tag_list, name="note_tags"),
     path("notes/tags/<id:tag_pk>/", note_views.tag_edit, name="note_tag_edit"),
     path("<uuid:pk>/progress/", progress_views.client_progress, name="progress"),
+    # FHIR: the record as a Bundle, and a QuestionnaireResponse answered elsewhere
+    path("<uuid:pk>/fhir/", fhir_views.client_bundle, name="fhir_bundle"),
+    path("<uuid:pk>/fhir/import/", fhir_views.response_import, name="fhir_import"),
     # Reports
     path("<uuid:pk>/reports/new/", report_views.report_request, name="report_request"),
     path("<uuid:pk>/reports/<uuid:report_pk>/", report_views.report_detail, name="report_detail"),

@@ -1,8 +1,15 @@
-"""The ``/api/v1/`` router: each app registers its viewsets here."""
+"""The ``/api/v1/`` URLs: each app registers its viewsets on the router; views that are not a
+viewset's come first, as explicit paths, so no router pattern can take them."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from assessments.api import AssignmentViewSet, InstrumentViewSet, InvitationViewSet
+from assessments.fhir_api import (
+    ClientBundleView,
+    ClientResponseImportView,
+    InstrumentQuestionnaireView,
+)
 from clients.api import ClientViewSet
 from clients.note_api import NoteTagViewSet, SessionNoteViewSet
 from clients.report_api import ReportViewSet
@@ -15,3 +22,18 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("notes", SessionNoteViewSet, basename="note")
 router.register("note-tags", NoteTagViewSet, basename="note-tag")
 router.register("reports", ReportViewSet, basename="report")
+
+urlpatterns = [
+    path("clients/<uuid:pk>/fhir/", ClientBundleView.as_view(), name="client-fhir-bundle"),
+    path(
+        "clients/<uuid:pk>/fhir/questionnaire-responses/",
+        ClientResponseImportView.as_view(),
+        name="client-fhir-import",
+    ),
+    path(
+        "instruments/<slug:code>/fhir/",
+        InstrumentQuestionnaireView.as_view(),
+        name="instrument-fhir-questionnaire",
+    ),
+    *router.urls,
+]

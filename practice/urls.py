@@ -5,7 +5,6 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from practice.api_urls import router
 from practice.converters import DatabaseIdConverter
 from practice.views import (
     account,
@@ -61,7 +60,7 @@ urlpatterns = [
     path("account/tokens/new/", account.token_create, name="account_token_create"),
     path("account/tokens/<id:pk>/revoke/", account.token_revoke, name="account_token_revoke"),
     path("accounts/", include("allauth.urls")),
-    path("api/v1/", include(router.urls)),
+    path("api/v1/", include("practice.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's start-up script as a file of its own (?script), so the
     # page needs no inline script under the Content-Security-Policy.

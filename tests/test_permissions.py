@@ -175,6 +175,9 @@ ROUTES: dict[str, Row] = {
     "clients:unshare": client_object(method="post", ok={302}, args=("erin", "dana.pk")),
     "clients:timeline": client_object(),
     "clients:progress": client_object(),
+    # FHIR (assessments/fhir): the record as a Bundle, importing a QuestionnaireResponse
+    "clients:fhir_bundle": client_object(),
+    "clients:fhir_import": client_object(),
     "clients:notes": client_object(),
     "clients:note_create": client_object(),
     "clients:note_detail": client_object(args=("erin", "erin_note")),
@@ -239,6 +242,11 @@ ROUTES: dict[str, Row] = {
     "assessments:settings": owner_object(args=("custom_a.code",)),
     "assessments:acknowledge": owner_action(args=("custom_a.code",), data={"confirm": "on"}),
     "assessments:discard": owner_action(args=("custom_a.code",)),
+    "assessments:upload_fhir": owner_page(),
+    "assessments:fhir_questionnaire": Row(
+        args=("custom_a.code",),
+        expect={"anonymous": "login", "charlie": {404}, "dana": OK, "bob": OK, "alice": OK},
+    ),
     # Questionnaires: assigning, schedules, links, alerts and responses (assessments).
     "assessments:assign": client_object(),
     "assessments:assign_many": member_page(),
@@ -309,6 +317,15 @@ ROUTES: dict[str, Row] = {
     "client-list": api_member(),
     "client-detail": api_client_object(),
     "client-trajectory": api_client_object(),
+    "client-fhir-bundle": api_client_object(),
+    # It reads JSON only: the walk's form body is a 415, once the client is found.
+    "client-fhir-import": api_client_object(method="post", ok=frozenset({415})),
+    "instrument-fhir-questionnaire": Row(
+        args=("custom_a.code",),
+        api=True,
+        expect={"anonymous": {401, 403}, "charlie": {404}}
+        | dict.fromkeys(("dana", "bob", "alice"), frozenset({200})),
+    ),
     "note-list": api_member(),
     "note-detail": api_client_object(args=("erin_note",)),
     "note-sign": note_author_only(method="post", ok={200}, api=True, args=("erin_note",)),

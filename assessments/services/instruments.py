@@ -157,6 +157,19 @@ def upload_custom_instrument(request, practice: Practice, uploaded_file) -> list
     source = uploaded_file.name.rsplit("/", 1)[-1]
     content = uploaded_file.read(loader.MAX_FILE_BYTES + 1)
     definitions = loader.load_bytes(content, source)
+    return add_custom_instruments(
+        request, practice, definitions, source, content.decode("utf-8-sig")
+    )
+
+
+def add_custom_instruments(
+    request, practice: Practice, definitions: list[dict], source: str, text: str
+) -> list[Instrument]:
+    """Store ``definitions`` (loaded by the loader from ``text``, the file ``source``) as custom
+    instruments of ``practice``, as an upload does: a code of a shipped instrument or a reserved
+    one is refused (``loader.InstrumentFileError``), an existing custom code gets a new
+    version, and each change is audited. Owners only."""
+    _require_owner(request)
     problems = []
     shipped_codes = set(
         Instrument.objects.filter(practice__isnull=True).values_list("code", flat=True)
@@ -164,7 +177,6 @@ def upload_custom_instrument(request, practice: Practice, uploaded_file) -> list
     for definition in definitions:
         code = definition["code"]
         if code in shipped_codes or code in RESERVED_CODES:
-            text = content.decode("utf-8-sig")
             line = loader.line_of(text, source, ("code",))
             reason = (
                 "is the code of a shipped instrument" if code in shipped_codes else "is reserved"

@@ -160,9 +160,7 @@ def record_response(
     each audited. The one way a response is stored, online or imported; runs inside the
     caller's transaction, which queues the clinician's notice (``notify_clinician``) on commit.
     """
-    result = instrument_service.score_answers(
-        client.practice, instrument, answers, version=version
-    )
+    result = instrument_service.score_answers(client.practice, instrument, answers, version=version)
     response = Response.objects.create(
         practice=client.practice,
         client=client,

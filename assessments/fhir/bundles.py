@@ -1,0 +1,51 @@
+"""A client's record as a FHIR ``collection`` Bundle whose references all resolve inside it.
+
+Every entry's ``fullUrl`` is ``urn:uuid:<id>`` and its resource's ``id`` is the same UUID,
+derived from what the resource is about (``resource_id("response", 42)``), so exporting the same
+record twice gives the same ids. References between entries (subject, derivedFrom) use those
+``urn:uuid`` URLs; a QuestionnaireResponse names its Questionnaire by canonical URL and version,
+and that Questionnaire is in the Bundle too.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from assessments.fhir import codes
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, codes.BASE)
+
+
+def resource_id(kind: str, *parts) -> str:
+    """A stable UUID for the resource of ``kind`` about ``parts`` (database ids, keys)."""
+    return str(uuid.uuid5(NAMESPACE, "/".join([kind, *(str(part) for part in parts)])))
+
+
+def full_url(identifier: str) -> str:
+    return f"urn:uuid:{identifier}"
+
+
+def build_patient(client_id, reference: str = "") -> dict:
+    """The client as a minimal Patient: identifiers only (Attune's id for the client and the
+    practice's own reference when it has one); no name, e-mail or date of birth."""
+    identifiers = [{"system": codes.CLIENTS_SYSTEM, "value": str(client_id)}]
+    if reference:
+        identifiers.append({"system": codes.CLIENT_REFERENCES_SYSTEM, "value": reference})
+    return {
+        "resourceType": "Patient",
+        "id": resource_id("patient", client_id),
+        "identifier": identifiers,
+    }
+
+
+def build_bundle(resources: list[dict], *, bundle_id: str, timestamp: str) -> dict:
+    """``resources`` (each with a UUID ``id``) as a collection Bundle."""
+    return {
+        "resourceType": "Bundle",
+        "id": bundle_id,
+        "type": "collection",
+        "timestamp": timestamp,
+        "entry": [
+            {"fullUrl": full_url(resource["id"]), "resource": resource} for resource in resources
+        ],
+    }

@@ -1,0 +1,52 @@
+"""Forms of the FHIR pages: a JSON file to import (a QuestionnaireResponse on the client's page,
+a Questionnaire on the instrument upload page)."""
+
+import json
+
+from django import forms
+
+from assessments.loader import MAX_FILE_BYTES
+
+
+class FhirFileForm(forms.Form):
+    """One FHIR resource as a .json file; ``cleaned_data["resource"]`` is the parsed JSON."""
+
+    file = forms.FileField(
+        label="FHIR file",
+        help_text=f"One FHIR R4 resource as JSON (.json, at most {MAX_FILE_BYTES // 1024} KB).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/fhir+json"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        uploaded = data.get("file")
+        if uploaded is None:
+            return data
+        content = uploaded.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            self.add_error("file", f"The file is larger than {MAX_FILE_BYTES // 1024} KB.")
+            return data
+        try:
+            data["resource"] = json.loads(content.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            self.add_error("file", "The file is not JSON text (UTF-8).")
+        return data
+
+
+class ResponseImportForm(FhirFileForm):
+    """A QuestionnaireResponse, and which instrument it answers when its own ``questionnaire``
+    does not say so in a way Attune knows."""
+
+    instrument = forms.ChoiceField(
+        label="Instrument",
+        required=False,
+        help_text="Leave as it is when the file names a questionnaire Attune knows (its own, "
+        "or a LOINC panel such as the PHQ-9's 44249-1).",
+    )
+
+    def __init__(self, *args, instruments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = [("", "As the file says")] + [
+            (instrument.code, instrument.name) for instrument in instruments
+        ]
+        self.order_fields(["file", "instrument"])
