@@ -6,8 +6,10 @@ import zoneinfo
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.contrib.auth import password_validation
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from practice.models import (
     QUESTIONNAIRE_LINK_MAX_DAYS,
@@ -266,13 +268,35 @@ class AuditFilterForm(forms.Form):
         return cleaned
 
 
+# Record types that are not a model's name, in words.
+_RECORD_TYPE_WORDS = {"route": "Page", "api_token": "API token"}
+
+
+def record_type_label(object_type: str) -> str:
+    """An audit event's record type in words ("licenceacknowledgement" is the model's name;
+    its verbose name, "Licence acknowledgement", is what a person reads)."""
+    if object_type in _RECORD_TYPE_WORDS:
+        return _RECORD_TYPE_WORDS[object_type]
+    for model in apps.get_models():
+        if model._meta.model_name == object_type:
+            return capfirst(model._meta.verbose_name)
+    return capfirst(object_type.replace("_", " "))
+
+
 class AuditEventFilter(django_filters.FilterSet):
-    """Filters for one practice's audit log; dates are days in the practice's time zone."""
+    """Filters for one practice's audit log; dates are days in the practice's time zone.
+
+    ``find_clients(text)`` gives the ids (a values queryset) of the practice's clients whose
+    name or reference matches ``text``: the client records sit above this floor, so the page
+    that shows the log passes it in."""
 
     actor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Person")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, label="Action")
     object_type = django_filters.ChoiceFilter(choices=[], label="Record type")
-    client_id = django_filters.UUIDFilter(label="Client id")
+    client = django_filters.CharFilter(
+        method="filter_client", label="Client", help_text="Part of a name or reference."
+    )
+    client_id = django_filters.UUIDFilter(widget=forms.HiddenInput)
     date_from = django_filters.DateFilter(
         method="filter_date_from",
         label="From",
@@ -289,9 +313,10 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["actor", "action", "object_type", "client_id"]
         form = AuditFilterForm
 
-    def __init__(self, *args, practice: Practice, **kwargs):
+    def __init__(self, *args, practice: Practice, find_clients=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.practice = practice
+        self.find_clients = find_clients
         self.filters["actor"].queryset = User.objects.filter(
             memberships__practice=practice
         ).order_by("full_name", "email")
@@ -300,10 +325,17 @@ class AuditEventFilter(django_filters.FilterSet):
             .values_list("object_type", flat=True)
             .distinct()
         )
-        self.filters["object_type"].extra["choices"] = [(t, t) for t in types]
+        self.filters["object_type"].extra["choices"] = sorted(
+            ((t, record_type_label(t)) for t in types), key=lambda choice: choice[1]
+        )
         self.form.fields["client_id"].error_messages["invalid"] = (
             "A client id looks like 3f2b8c1e-…; copy it from the client's page."
         )
+
+    def filter_client(self, queryset, name, value):
+        if self.find_clients is None or not value.strip():
+            return queryset
+        return queryset.filter(client_id__in=self.find_clients(value))
 
     def filter_date_from(self, queryset, name, value):
         return queryset.filter(at__gte=_practice_day_start(value, self.practice))
