@@ -1,6 +1,8 @@
 """Assignments, the occasions they fall on, and the packets (one e-mail, one link, one visit)
 that carry them to the client."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,7 +12,7 @@ from django.utils import timezone
 from assessments import schedules
 from assessments.models.instruments import Instrument, InstrumentVersion
 from clients.models import ClientRowsQuerySet
-from practice.models import Practice, validate_time_zone
+from practice.models import OutboundEmail, Practice, validate_time_zone
 
 # --- Assignments, occasions, packets and responses -------------------------------------------
 # Operations live in assessments/services/ (assignments.py, packets.py, responses.py); these
@@ -92,6 +94,22 @@ class Assignment(models.Model):
         return self.status != self.Status.ENDED
 
     @property
+    def clinician_status(self) -> str:
+        """What the clinician reads: a one-off that ended because its only occasion went out
+        reads as that occasion's link does ("Queued to send", "Sent once", "Completed"...), not
+        "Ended", which stays for assignments the clinician ended. Reads the ``recent_occasions``
+        the client page prefetches, else the occasions."""
+        if self.status == self.Status.ENDED and self.schedule == self.Schedule.ONCE:
+            occasions = getattr(self, "recent_occasions", None)
+            if occasions is None:
+                occasions = self.occasions.select_related("packet__last_email")
+            for occasion in occasions:
+                if occasion.status == Occasion.Status.SENT and occasion.packet_id:
+                    label = occasion.packet.clinician_status.label
+                    return "Sent once" if label == LinkStatus.SENT else label
+        return self.get_status_display()
+
+    @property
     def description(self) -> str:
         return schedules.describe(
             self.schedule,
@@ -114,6 +132,37 @@ class OutboundState(models.TextChoices):
     COMPLETED = "completed", "Completed"
     EXPIRED = "expired", "Expired"
     REVOKED = "revoked", "Revoked"
+
+
+REMINDER_KIND = "questionnaire_reminder"  # OutboundEmail.kind of a packet's reminders
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """A link's status as the clinician reads it: the packet's progress, and until the client
+    opens the link, how far its e-mail got (a link is not "Sent" while its e-mail waits)."""
+
+    SENT = "Sent"
+
+    key: str  # for the CSS class: queued, sent, failed, or the packet's status
+    label: str
+    detail: str = ""  # the e-mail's last error, if any
+
+    @classmethod
+    def of(cls, packet: "Packet") -> "LinkStatus":
+        email = packet.last_email
+        if packet.status != OutboundState.SENT or email is None:
+            return cls(packet.status, packet.get_status_display())
+        error = email.last_error
+        if email.status == OutboundEmail.Status.SENT:
+            return cls("sent", cls.SENT)
+        if email.kind == REMINDER_KIND:  # the link itself went out with the invitation
+            if email.status == OutboundEmail.Status.FAILED:
+                return cls("sent", cls.SENT, f"reminder not delivered: {error}")
+            return cls("sent", cls.SENT, "reminder queued to send")
+        if email.status == OutboundEmail.Status.FAILED:
+            return cls("failed", "Not delivered", error)
+        return cls("queued", "Queued to send", f"{error}, retrying" if error else "")
 
 
 class PacketQuerySet(ClientScopedQuerySet):
@@ -172,6 +221,11 @@ class Packet(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def clinician_status(self) -> LinkStatus:
+        """The one status the clinician's pages show for this link (see ``LinkStatus``)."""
+        return LinkStatus.of(self)
 
 
 class PacketToken(models.Model):
@@ -260,8 +314,15 @@ class Occasion(models.Model):
         return f"Occasion {self.pk} of assignment {self.assignment_id}"
 
     @property
+    def clinician_status(self) -> str:
+        """What the client page shows: once sent, its link's status (``LinkStatus``)."""
+        if self.status == self.Status.SENT and self.packet_id:
+            return self.packet.clinician_status.label
+        return self.get_status_display()
+
+    @property
     def display_status(self) -> str:
-        """What the clinician sees: the packet's progress once sent."""
+        """What the API reports: the packet's progress once sent."""
         if self.status == self.Status.SENT and self.packet_id:
             return self.packet.get_status_display()
         return self.get_status_display()

@@ -43,7 +43,7 @@ def assignments_for(user, client):
             Prefetch(
                 "occasions",
                 queryset=Occasion.objects.exclude(status=Occasion.Status.CANCELLED)
-                .select_related("packet")
+                .select_related("packet__last_email")
                 .order_by("-due_at", "-pk")[:RECENT_OCCASIONS],
                 to_attr="recent_occasions",
             ),

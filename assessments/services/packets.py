@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Packet, PacketItem, PacketToken
+from assessments.models.questionnaires import REMINDER_KIND
 from clients.models import Client
 from practice import audit, emails
 from practice.models import AuditAction, OutboundEmail, hash_token, new_token
@@ -93,7 +94,7 @@ def _email_link(packet: Packet, raw_token: str, *, reminder: bool) -> OutboundEm
             "action_label": "Open your questionnaires",
             "expires_on": local_day_text(packet.expires_at, client.effective_time_zone),
         },
-        kind="questionnaire_reminder" if reminder else "questionnaire_invitation",
+        kind=REMINDER_KIND if reminder else "questionnaire_invitation",
     )
 
 

@@ -80,8 +80,8 @@ def test_sending_now_from_the_page(as_bob, erin, ready, frozen):
     assert OutboundEmail.objects.get().to == erin.email
     page = as_bob.get(detail(erin)).content.decode()
     assert "Questionnaires sent to Erin." in page
-    assert "Generalized Anxiety Disorder" in page and ">Sent<" in page
-    assert "Waiting to send" in page  # the e-mail row is queued, not yet delivered
+    assert "Generalized Anxiety Disorder" in page
+    assert ">Queued to send<" in page  # the link's e-mail is queued, not yet delivered
 
 
 @pytest.mark.django_db
@@ -277,7 +277,7 @@ def test_a_failed_email_is_visible_on_the_client_page(as_bob, bob, erin, frozen)
         status=OutboundEmail.Status.FAILED, last_error="SMTPRecipientsRefused 550"
     )
     page = as_bob.get(detail(erin)).content.decode()
-    assert "Failed" in page and "SMTPRecipientsRefused 550" in page
+    assert "Not delivered" in page and "SMTPRecipientsRefused 550" in page
 
 
 # --- Results and alerts -----------------------------------------------------------------------------
