@@ -13,6 +13,7 @@ from assessments.fhir_api import (
 from clients.api import ClientViewSet
 from clients.note_api import NoteTagViewSet, SessionNoteViewSet
 from clients.report_api import ReportViewSet
+from practice.webhook_api import WebhookEndpointViewSet
 
 router = DefaultRouter()
 router.register("clients", ClientViewSet, basename="client")
@@ -22,6 +23,7 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("notes", SessionNoteViewSet, basename="note")
 router.register("note-tags", NoteTagViewSet, basename="note-tag")
 router.register("reports", ReportViewSet, basename="report")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("clients/<uuid:pk>/fhir/", ClientBundleView.as_view(), name="client-fhir-bundle"),

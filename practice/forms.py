@@ -1,8 +1,10 @@
-"""Forms for the team, invitations, account, practice settings and the audit-log filter."""
+"""Forms for the team, invitations, account, practice settings, webhooks and the audit-log
+filter."""
 
 import datetime
 import re
 import zoneinfo
+from functools import partial
 
 import django_filters
 from django import forms
@@ -11,6 +13,7 @@ from django.contrib.auth import password_validation
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from practice import webhooks
 from practice.models import (
     QUESTIONNAIRE_LINK_MAX_DAYS,
     ApiToken,
@@ -19,6 +22,8 @@ from practice.models import (
     Practice,
     Role,
     User,
+    WebhookEndpoint,
+    WebhookEvent,
     time_zone_choices,
     validate_reminder_days,
 )
@@ -147,6 +152,30 @@ class ApiTokenForm(forms.ModelForm):
         if last_day is not None and last_day < timezone.localdate():
             raise forms.ValidationError("Choose a last day from today onwards.")
         return last_day
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """An owner's webhook endpoint: where, which events, on or off. The address is checked
+    against the webhook rules (HTTPS, public addresses only) by the service that saves it."""
+
+    events = forms.MultipleChoiceField(
+        label="Events to send",
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each delivery carries the event's type and ids only, never names or answers.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events", "is_active"]
+        labels = {"url": "Address (https://…)", "is_active": "Active: send events to it"}
+        widgets = {"url": forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"})}
+        field_classes = {"url": partial(forms.URLField, assume_scheme="https")}
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        webhooks.check_url(url)
+        return url
 
 
 class _KeptWhenAbsent:

@@ -56,6 +56,7 @@ urlpatterns = [
     path("practice/audit/", audit_log.audit_log, name="practice_audit"),
     path("practice/settings/", practice_settings.practice_settings, name="practice_settings"),
     path("practice/switch/", switch.practice_switch, name="practice_switch"),
+    path("practice/webhooks/", include("practice.urls_webhooks")),
     path("account/", account.account_security, name="account_security"),
     path("account/tokens/new/", account.token_create, name="account_token_create"),
     path("account/tokens/<id:pk>/revoke/", account.token_revoke, name="account_token_revoke"),

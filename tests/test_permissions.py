@@ -141,6 +141,24 @@ def owner_action(args, data=None, data_args=None):
     )
 
 
+def api_owner_object(method="get", ok=frozenset({200}), args=()):
+    """An API route about an object only the owners of its practice may reach: a clinician is
+    refused for her role (403) before any lookup, another practice's owner finds nothing."""
+    return Row(
+        args=args,
+        method=method,
+        api=True,
+        expect={
+            "anonymous": {401, 403},
+            "charlie": {404},
+            "dana": {403},
+            "bob": {403},
+            "alice": ok,
+            "alice_in_b": {403},
+        },
+    )
+
+
 def note_author_only(method="get", ok=OK, api=False, args=("erin", "erin_note")):
     """A change to Bob's draft note about Erin: only Bob, its author; Alice sees it but may not."""
     return Row(
@@ -339,6 +357,35 @@ ROUTES: dict[str, Row] = {
         | dict.fromkeys(("charlie", "dana", "bob", "alice"), frozenset({200})),
     ),
     "note-tag-list": api_member(),
+    # Webhooks (practice/views/webhooks.py, practice/webhook_api.py): owners of the practice.
+    "practice_webhooks": owner_page(),
+    "practice_webhook_create": owner_page(),
+    "practice_webhook_detail": owner_object(args=("a_webhook",)),
+    "practice_webhook_secret": Row(
+        args=("a_webhook",),
+        method="post",
+        data={"action": "show"},
+        expect=owner_object(args=()).expect,
+    ),
+    "practice_webhook_delete": owner_action(args=("a_webhook",)),
+    "practice_webhook_send_again": owner_action(args=("a_webhook", "a_webhook_delivery")),
+    "webhook-list": Row(
+        api=True,
+        expect={
+            "anonymous": {401, 403},
+            "charlie": frozenset({200}),
+            "dana": {403},
+            "bob": {403},
+            "alice": frozenset({200}),
+            "alice_in_b": {403},
+        },
+    ),
+    "webhook-detail": api_owner_object(args=("a_webhook",)),
+    "webhook-deliveries": api_owner_object(args=("a_webhook",)),
+    "webhook-secret": api_owner_object(method="post", args=("a_webhook",)),
+    "webhook-redeliver": api_owner_object(
+        method="post", ok=frozenset({202}), args=("a_webhook", "a_webhook_delivery")
+    ),
     "api_schema": api_member(),
     "api_docs": api_member(),
 }
@@ -490,9 +537,20 @@ def world(
         "one": SimpleNamespace(value=1),
         "custom_a": custom_instrument_for(practice_a, alice),
         **notes_world,
+        **webhooks_world(practice_a),
         **questionnaire_world,
         **reports_world,
     }
+
+
+def webhooks_world(practice):
+    """A webhook endpoint of practice A and one delivery to it (no request is made)."""
+    from practice import webhooks
+    from tests.practice.webhook_helpers import endpoint_for
+
+    endpoint = endpoint_for(practice, "https://hooks.example.org/attune")
+    (delivery,) = webhooks.emit(practice.pk, webhooks.ALERT_RAISED, alert_id=1)
+    return {"a_webhook": endpoint, "a_webhook_delivery": delivery}
 
 
 def _resolve_arg(world, spec):
