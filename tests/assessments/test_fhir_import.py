@@ -293,6 +293,7 @@ def test_the_client_page_imports_a_file_and_lists_problems(as_bob, erin, phq):
     assert done.status_code == 302
     assert done["Location"] == reverse("assessments:response_detail", args=[stored.pk])
     assert stored.total == 18
+    assert "FHIR import: answered in another system" in as_bob.get(done["Location"]).text
     assert ClientProgress.objects.get(client=erin).responses == 1
 
 
@@ -401,3 +402,11 @@ def test_a_questionnaire_from_another_system_with_scores_becomes_an_unscored_ins
         "max": 1,
         "labels": [{"value": 1, "label": "Fairly well"}],  # a code without a system is not kept
     }
+
+
+def test_an_imported_administration_is_on_the_trajectory(bob, erin, phq):
+    respond(erin, "phq-9", phq9(20), day(2025, 1, 6))
+    api(bob).post(import_url(erin), phq_response([1] * 9), format="json")
+    trajectory = api(bob).get(reverse("client-trajectory", args=[erin.pk])).json()
+    (series,) = [entry for entry in trajectory["instruments"] if entry["code"] == "phq-9"]
+    assert [point["total"] for point in series["administrations"]] == [20, 9]
