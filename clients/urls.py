@@ -60,5 +60,10 @@ urlpatterns = [
     path("reports/batches/new/", report_views.batch_request, name="batch_request"),
     path("reports/batches/<uuid:batch_pk>/", report_views.batch_detail, name="batch_detail"),
     path("reports/batches/<uuid:batch_pk>/status/", report_views.batch_status, name="batch_status"),
+    path(
+        "reports/batches/<uuid:batch_pk>/download/",
+        report_views.batch_download,
+        name="batch_download",
+    ),
     path("reports/batches/<uuid:batch_pk>/retry/", report_views.batch_retry, name="batch_retry"),
 ]

@@ -296,6 +296,7 @@ ROUTES: dict[str, Row] = {
     # Without HTMX the status fragment sends the browser to the batch's page.
     "clients:batch_status": owner_object(args=("a_batch",), ok={302}),
     "clients:batch_retry": owner_action(args=("a_batch",)),
+    "clients:batch_download": owner_object(args=("a_batch",)),
     "report-list": api_member(),
     "report-detail": api_client_object(args=("erin_report",)),
     "report-download": api_client_object(args=("erin_ready_report",)),

@@ -1,5 +1,6 @@
 """PDF reports about clients, and the batches an owner requests for many clients at once."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -59,6 +60,16 @@ class ReportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Report batch {self.pk}"
+
+
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def safe_file_name(text: str, limit: int = 80) -> str:
+    """``text`` without the characters file systems refuse (and control characters), with
+    spaces collapsed, at most ``limit`` characters; "report" when nothing is left."""
+    cleaned = " ".join(_UNSAFE_IN_FILE_NAMES.sub(" ", text).split())[:limit].strip(" .")
+    return cleaned or "report"
 
 
 class Report(models.Model):
@@ -155,8 +166,14 @@ class Report(models.Model):
 
     @property
     def download_name(self) -> str:
-        """The file name a browser saves: no client name, only the report's short id."""
-        return f"report-{self.short_id}.pdf"
+        """The file name a browser saves, one a person can file: whose report, for whom and up
+        to which day ("Erin Fictional - clinical report - 2026-12-06.pdf"). It is sent only in
+        the download's header to someone allowed to read the report, never in a URL or a log."""
+        audience = "client-friendly" if self.audience == self.Audience.CLIENT else "clinical"
+        return (
+            f"{safe_file_name(self.client.full_name)} - {audience} report"
+            f" - {self.period_end:%Y-%m-%d}.pdf"
+        )
 
     @property
     def is_finished(self) -> bool:

@@ -7,6 +7,9 @@ waiting.
 """
 
 import logging
+import shutil
+import tempfile
+import zipfile
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +17,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from clients.models import Client, Report, ReportBatch
-from clients.reports import services
+from clients.reports import services, storage
 from practice import audit
 from practice.models import AuditAction, Membership, Practice, Role
 
@@ -128,3 +131,36 @@ def retry_failed(actor, batch: ReportBatch, *, request=None) -> int:
 def mark_batch_seen(user, batch: ReportBatch) -> None:
     if batch.requested_by_id == user.pk and batch.finished_at and not batch.seen_at:
         ReportBatch.objects.filter(pk=batch.pk, seen_at__isnull=True).update(seen_at=timezone.now())
+
+
+# --- One download of a whole batch ------------------------------------------------------------
+
+# The ZIP is built in memory up to this size, then in a temporary file.
+ZIP_IN_MEMORY = 16 * 1024 * 1024
+
+
+def zip_reports(reports: list[Report]):
+    """The stored PDFs of ``reports`` (ready ones) in one ZIP file, rewound for reading, each
+    under its download name (the short id added where two names would clash); ``None`` when
+    none of the files can be read. PDFs are compressed already, so they are stored as they are.
+    A missing file is logged and left out rather than failing the whole download."""
+    archive = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY)  # noqa: SIM115 (the response closes it)
+    names: set[str] = set()
+    added = 0
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zipped:
+        for report in reports:
+            opened = storage.open_file(report)
+            if opened is None:
+                continue
+            name = report.download_name
+            if name in names:
+                name = f"{name.removesuffix('.pdf')} ({report.short_id}).pdf"
+            names.add(name)
+            with opened, zipped.open(name, "w") as member:
+                shutil.copyfileobj(opened, member)
+            added += 1
+    if not added:
+        archive.close()
+        return None
+    archive.seek(0)
+    return archive

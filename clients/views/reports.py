@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clients.models import Report, ReportBatch
+from clients.models.reports import safe_file_name
 from clients.reports import batches, services, storage
 from clients.reports.forms import BatchRequestForm, ReportRequestForm
 from clients.views.records import visible_client
@@ -233,6 +234,26 @@ def batch_detail(request, batch_pk):
     if context["finished"]:
         batches.mark_batch_seen(request.user, batch)
     return render(request, "clients/reports/batch_detail.html", context)
+
+
+@never_cache
+@owner_required
+def batch_download(request, batch_pk):
+    """Every ready PDF of the batch in one ZIP file, each under its download name. Each
+    report is audited as downloaded, as one download of it would be."""
+    batch = _batch(request, batch_pk)
+    ready = list(
+        Report.objects.filter(batch=batch, status=Report.Status.READY)
+        .select_related("client")
+        .order_by("client__full_name", "pk")
+    )
+    archive = batches.zip_reports(ready)
+    if archive is None:
+        raise Http404("No report of this batch is ready to download.")
+    for report in ready:
+        services.record_download(request, report)
+    name = f"Reports - {safe_file_name(batch.scope)} - {batch.created_at:%Y-%m-%d}.zip"
+    return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
 
 
 @owner_required

@@ -40,5 +40,6 @@ def test_generate_watch_and_download(page, bob, erin, settings, tmp_path, monkey
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the PDF").click()
-    assert download.value.suggested_filename == f"report-{report.pk.hex[:8]}.pdf"
+    assert download.value.suggested_filename == report.download_name
+    assert report.download_name.startswith(f"{report.client.full_name} - clinical report - ")
     assert download.value.path().read_bytes().startswith(b"%PDF-")

@@ -161,6 +161,7 @@ def permission_world(erin, bob, alice) -> dict:
     )
     batch = ReportBatch.objects.create(practice=erin.practice, requested_by=alice, scope="All")
     make_report(erin, alice, batch=batch)
+    ready_report(erin, alice, batch=batch)  # so the batch has something to download
     return {
         "erin_report": make_report(erin, bob),
         "erin_failed_report": failed,

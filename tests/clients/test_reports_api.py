@@ -173,9 +173,8 @@ class TestDownload:
         assert response.status_code == 200
         assert b"".join(response.streaming_content) == b"%PDF-1.7 via the API"
         assert response["Content-Type"] == "application/pdf"
-        assert response["Content-Disposition"] == (
-            f'attachment; filename="report-{report.pk.hex[:8]}.pdf"'
-        )
+        assert response["Content-Disposition"] == (f'attachment; filename="{report.download_name}"')
+        assert report.download_name.startswith("Erin Fictional - clinical report - ")
         assert "no-store" in response["Cache-Control"]
         event = AuditEvent.objects.get(action=AuditAction.EXPORT)
         assert (event.client_id, event.via) == (erin.pk, "api")

@@ -159,15 +159,17 @@ class TestProgressPage:
 
 
 class TestDownload:
-    def test_audited_attachment_never_cached_named_without_the_client(self, as_alice, bob, erin):
+    def test_audited_attachment_never_cached_named_to_be_filed(self, as_alice, bob, erin):
         report = ready_report(erin, bob, content_bytes=b"%PDF-1.7 the report")
         response = as_alice.get(url("report_download", report))
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
         assert b"".join(response.streaming_content) == b"%PDF-1.7 the report"
         disposition = response["Content-Disposition"]
-        assert disposition == f'attachment; filename="report-{report.pk.hex[:8]}.pdf"'
-        assert "Erin" not in disposition and "Fictional" not in disposition
+        # Whose report, for whom and up to which day: a name a person can file (issue 16).
+        assert disposition == (
+            f'attachment; filename="Erin Fictional - clinical report - {report.period_end:%Y-%m-%d}.pdf"'
+        )
         assert "no-store" in response["Cache-Control"]
         assert "private" in response["Cache-Control"]
         event = AuditEvent.objects.get(action=AuditAction.EXPORT)
