@@ -13,7 +13,7 @@
   guessing hopeless; the limit only tells a scanner to stop. With the cache down it stops
   counting rather than failing the request.
 - Every page sends ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``, loads
-  nothing but our own stylesheet and sets no cookie.
+  nothing but our own stylesheets and sets no cookie.
 - No CSRF token: with ``no-referrer`` browsers send ``Origin: null`` on these POSTs, which
   Django's CSRF check refuses, and there is nothing to protect. The link's secret token is the
   only credential; a forged cross-site POST would need it, and no session or cookie is involved.
@@ -22,6 +22,7 @@
 import logging
 from functools import wraps
 
+from django.core import signing
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +35,7 @@ from assessments.services import packets as packet_service
 from assessments.services import responses as response_service
 from practice.audit import client_ip
 from practice.dashboard import progress
+from practice.models import Practice
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ FAILED_LOOKUPS_ALLOWED = 20
 """Failed link lookups one address may make per window before it is refused for a while."""
 FAILED_LOOKUP_WINDOW = 15 * 60  # seconds
 ACTIONS = {"next", "back", "save", "submit"}
+THANKS_SALT = "attune.questionnaire.thanks"
+THANKS_MAX_AGE = 24 * 60 * 60  # seconds the thank-you page keeps naming the practice
 
 
 def token_page(view):
@@ -253,11 +257,23 @@ def page(request, token, step: int):
         )
     except packet_service.PacketClosed:
         return _invalid(request)
-    return redirect("questionnaire:thanks")
+    practice_mark = signing.dumps(packet.practice_id, salt=THANKS_SALT)
+    return redirect(f"{reverse('questionnaire:thanks')}?from={practice_mark}")
+
+
+def _thanked_practice(mark: str) -> Practice | None:
+    """The practice a signed ``from`` mark names, or None when it is missing, forged or old."""
+    try:
+        practice_id = signing.loads(mark, salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return Practice.objects.filter(pk=practice_id).first() if type(practice_id) is int else None
 
 
 @token_page
 @require_GET
 def thanks(request):
-    """After submitting. Carries no token, so it says nothing about anyone."""
-    return render(request, "assessments/client/thanks.html")
+    """After submitting. Carries no token, only a signed mark of the practice the answers went
+    to (so the page can name it), so it says nothing about anyone."""
+    practice = _thanked_practice(request.GET.get("from", ""))
+    return render(request, "assessments/client/thanks.html", {"practice": practice})

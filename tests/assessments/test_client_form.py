@@ -119,9 +119,9 @@ def test_the_whole_journey_submits_scores_and_thanks(visit, erin):
         browser.post(page(token, 2), answers(range(1, 6), 2, action="next"))
         response = browser.post(page(token, 3), answers(range(6, 11), 0, action="submit"))
         assert response.status_code == 302
-        assert response["Location"] == reverse("questionnaire:thanks")
+        assert response["Location"].startswith(reverse("questionnaire:thanks") + "?from=")
         thanks = browser.get(response["Location"])
-    assert "Your answers have been sent" in thanks.content.decode()
+    assert "Your answers have been sent to Harbour Therapy." in thanks.content.decode()
     packet.refresh_from_db()
     assert packet.status == Packet.Status.COMPLETED
     scores = dict(Response.objects.filter(client=erin).values_list("instrument__code", "total"))
@@ -268,6 +268,17 @@ def test_the_form_is_refused_once_the_link_expires_mid_visit(visit):
         response = browser.post(page(token, 1), answers(range(1, 9), 1, action="next"))
     assert response.status_code == 404
     assert not PacketItem.objects.filter(packet=packet).exclude(draft_answers={}).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?from=", "?from=MQ:forged:signature", "?from=" + "9" * 40])
+def test_the_thank_you_page_without_a_valid_practice_mark_still_thanks(query):
+    """The thank-you page carries no token: without a practice it names none, never a 500."""
+    response = Browser().get(reverse("questionnaire:thanks") + query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Your answers have been sent to your practice." in html
+    assert "Harbour Therapy" not in html
 
 
 @pytest.mark.django_db
