@@ -9,8 +9,9 @@ route and the workers know it by that name, and ``clients.tasks`` re-exports it)
 - ``request_report`` / ``request_batch`` validate and store the request, audit it and enqueue.
 - ``render`` (what the task runs) claims the row with a compare-and-set, gathers the content,
   lays out the PDF in a bounded child process (``clients.reports.pdf``), stores it in the
-  default storage and marks the row ready, in that order. Re-delivered messages find the row
-  claimed or finished and do nothing; a finished render whose claim was lost removes its file,
+  default storage and marks the row ready (emitting the ``report.ready`` webhook in the same
+  transaction), in that order. Re-delivered messages find the row claimed or finished and do
+  nothing; a finished render whose claim was lost removes its file,
   so one report never has two. Transient trouble (database, storage) puts the row back in the
   queue and raises ``TransientReportError`` for the task to retry with backoff; anything else
   marks it failed with a message safe to show.
@@ -43,7 +44,7 @@ from clients.models import Client, Report, ReportBatch
 from clients.reports import content as report_content
 from clients.reports import pdf, storage
 from clients.services import can_manage
-from practice import audit
+from practice import audit, webhooks
 from practice.models import AuditAction, Membership, Practice
 from practice.queue import enqueue_on_commit
 
@@ -404,15 +405,25 @@ def render(report_id, *, source=None) -> None:
         logger.error("report %s failed: %s\n%s", report.pk, type(exc).__name__, frames)
         return
 
-    finished = _mine(report).update(
-        status=Status.READY,
-        progress=100,
-        file_name=stored,
-        file_size=size,
-        page_count=pages,
-        finished_at=timezone.now(),
-        lease_expires_at=None,
-    )
+    finished_at = timezone.now()
+    with transaction.atomic():  # the practice's webhooks hear of it exactly when it is ready
+        finished = _mine(report).update(
+            status=Status.READY,
+            progress=100,
+            file_name=stored,
+            file_size=size,
+            page_count=pages,
+            finished_at=finished_at,
+            lease_expires_at=None,
+        )
+        if finished:
+            webhooks.emit(
+                report.practice_id,
+                webhooks.REPORT_READY,
+                report_id=report.pk,
+                client_id=report.client_id,
+                finished_at=finished_at,
+            )
     if not finished:
         # Deleted meanwhile, or claimed by another worker after our lease ran out.
         default_storage.delete(stored)
