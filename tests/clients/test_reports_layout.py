@@ -1,10 +1,13 @@
 """How a report lays out on paper, read back page by page from the real PDF: the header says
-"Generated" once."""
+"Generated" once, and open and recent safety alerts are on page 1."""
+
+import datetime
 
 import pytest
+from django.utils import timezone
 
 from clients.models import Report
-from clients.reports import services
+from clients.reports import content, services
 from tests.clients.reports_helpers import (
     FakeSource,
     ecr_history,
@@ -28,6 +31,17 @@ def histories(practice_a):
     return [phq9_history(practice_a, PHQ9_TOTALS), ecr_history(practice_a, ECR_PATH, days=90)]
 
 
+def alert(days_ago: int, rule: str, acknowledged: bool) -> content.AlertRecord:
+    raised = timezone.now() - datetime.timedelta(days=days_ago)
+    return content.AlertRecord(
+        raised_at=raised,
+        instrument="PHQ-9",
+        rule=rule,
+        acknowledged_at=raised + datetime.timedelta(hours=2) if acknowledged else None,
+        acknowledged_by="Bob Clinician" if acknowledged else "",
+    )
+
+
 def test_the_generated_time_is_written_once_per_place(erin, bob, histories):
     report = make_report(erin, bob)
     pages = page_texts(report, FakeSource(histories))
@@ -37,3 +51,25 @@ def test_the_generated_time_is_written_once_per_place(erin, bob, histories):
         assert "Generated Generated" not in text
         # The identification block on page 1, and every page's footer.
         assert text.count("Generated") == (2 if number == 1 else 1), (number, text)
+
+
+def test_open_and_recent_safety_alerts_are_on_page_one(erin, bob, histories):
+    alerts = [
+        alert(3, "Item 9 answered above 0 (open)", acknowledged=False),
+        alert(40, "Item 9 answered above 0 (handled)", acknowledged=True),
+    ]
+    first, *rest = page_texts(make_report(erin, bob), FakeSource(histories, alerts))
+    assert "Safety alerts" in first
+    assert "Item 9 answered above 0 (open)" in first
+    assert "Not acknowledged" in first
+    assert "Item 9 answered above 0 (handled)" in first
+    assert "Safety alerts" not in " ".join(rest)  # listed once, not again at the end
+    # Before the instruments: page 1 reads alerts first, not a line of small print.
+    assert first.index("Safety alerts") < first.index("At a glance")
+
+
+def test_the_client_version_has_no_alerts_on_page_one(erin, bob, histories):
+    alerts = [alert(3, "Item 9 answered above 0", acknowledged=False)]
+    report = make_report(erin, bob, audience=Report.Audience.CLIENT)
+    first, *_ = page_texts(report, FakeSource(histories, alerts))
+    assert "Safety alerts" not in first and "Item 9" not in first
