@@ -24,7 +24,7 @@ from assessments import scoring
 from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
 from assessments.services import instruments as instrument_service
 from assessments.services.packets import PacketClosed, packet_items
-from practice import audit, emails
+from practice import audit, emails, webhooks
 from practice.models import AuditAction
 
 logger = logging.getLogger(__name__)
@@ -187,6 +187,14 @@ def record_response(
             raised_at=submitted_at,
         )
         audit.record(request, AuditAction.CREATE, alert, fields=["rule_key"])
+        webhooks.emit(
+            client.practice_id,
+            webhooks.ALERT_RAISED,
+            alert_id=alert.pk,
+            client_id=client.pk,
+            response_id=response.pk,
+            raised_at=submitted_at,
+        )
         alerts.append(alert)
     return response, alerts
 
@@ -243,7 +251,9 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     Raises ``IncompleteSubmission`` (listing each unanswered required question) and stores
     nothing if any is missing, and ``PacketClosed`` if the packet is no longer open, which is
     also what a second, simultaneous submission gets: one packet item never has two responses.
-    The clinician's alert notice is queued after commit (``notify_clinician``). The caller
+    The practice's webhooks (``questionnaire.completed`` per questionnaire, ``alert.raised``
+    per alert) are written in this transaction and sent after commit. The clinician's alert
+    notice is queued after commit (``notify_clinician``). The caller
     refreshes the client's dashboard row afterwards (``refresh_client_progress``).
     """
     now = now or timezone.now()
@@ -262,6 +272,14 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     responses, alerts = [], []
     for item in items:
         response, raised = _store(packet, item, now, request)
+        webhooks.emit(
+            packet.practice_id,
+            webhooks.QUESTIONNAIRE_COMPLETED,
+            client_id=packet.client_id,
+            packet_id=packet.pk,
+            response_id=response.pk,
+            submitted_at=now,
+        )
         responses.append(response)
         alerts.extend(raised)
     packet.status, packet.completed_at, packet.next_reminder_at = (
@@ -325,6 +343,13 @@ def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
             alert,
             actor=actor,
             fields=["acknowledged_by", "acknowledged_at"],
+        )
+        webhooks.emit(
+            alert.practice_id,
+            webhooks.ALERT_ACKNOWLEDGED,
+            alert_id=alert.pk,
+            client_id=alert.client_id,
+            acknowledged_at=now,
         )
     alert.refresh_from_db()
     return alert

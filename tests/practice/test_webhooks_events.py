@@ -2,14 +2,19 @@
 so that the README's ``verify`` accepts it, carrying ids and timestamps only: no name, no answer,
 no score."""
 
+import inspect
 import json
+import socket
 import uuid
 
 import pytest
 
+from assessments import services as assessment_services
+from assessments.models import Alert, Response
 from clients.reports import services as report_services
 from practice import webhooks
 from practice.models import WebhookDelivery
+from tests.assessments.assign_helpers import answer_everything, phq9_answers, send_now
 from tests.clients.reports_helpers import FakeSource, make_report
 from tests.practice.webhook_helpers import endpoint_for, readme_verify, receiver
 
@@ -51,6 +56,64 @@ def assert_nothing_personal(body: dict, *texts: str) -> None:
         assert name.endswith(("_id", "_ids", "_at")), name
 
 
+def acknowledge(actor, alert):
+    """The service, with the action taken where acknowledging asks for one (issue 15's alert
+    actions)."""
+    asks_action = "action" in inspect.signature(assessment_services.acknowledge_alert).parameters
+    extra = {"action": "contacted_client"} if asks_action else {}
+    return assessment_services.acknowledge_alert(actor, alert, **extra)
+
+
+@pytest.fixture
+def submitted(erin, bob):
+    """Erin answered a PHQ-9 with item 9 above 0: a completed questionnaire and an alert."""
+    _, packet = send_now(erin, "phq-9", actor=bob)
+    answer_everything(packet, overrides=phq9_answers(2))
+    (response,) = assessment_services.submit_packet(packet)
+    return response
+
+
+@pytest.mark.django_db
+def test_questionnaire_completed_reaches_the_receiver_with_ids_only(hook, erin, submitted):
+    (body,) = delivered(hook, "questionnaire.completed")
+    response = submitted
+    assert body["type"] == "questionnaire.completed"
+    assert body["data"] == {
+        "client_id": str(erin.pk),
+        "packet_id": response.packet_item.packet_id,
+        "response_id": response.pk,
+        "submitted_at": body["data"]["submitted_at"],
+    }
+    assert_nothing_personal(body, erin.full_name, "Erin", '"answers"', "score")
+
+
+@pytest.mark.django_db
+def test_alert_raised_reaches_the_receiver_with_ids_only(hook, erin, submitted):
+    (body,) = delivered(hook, "alert.raised")
+    alert = Alert.objects.get()
+    assert body["data"] == {
+        "alert_id": alert.pk,
+        "client_id": str(erin.pk),
+        "response_id": submitted.pk,
+        "raised_at": body["data"]["raised_at"],
+    }
+    assert_nothing_personal(body, erin.full_name, alert.rule_label, "Item 9")
+
+
+@pytest.mark.django_db
+def test_alert_acknowledged_reaches_the_receiver_once(hook, erin, bob, submitted):
+    alert = Alert.objects.get()
+    acknowledge(bob, alert)
+    acknowledge(bob, alert)  # the second one changes nothing
+    (body,) = delivered(hook, "alert.acknowledged")
+    assert body["data"] == {
+        "alert_id": alert.pk,
+        "client_id": str(erin.pk),
+        "acknowledged_at": body["data"]["acknowledged_at"],
+    }
+    assert_nothing_personal(body, erin.full_name, bob.full_name, bob.email)
+
+
 @pytest.mark.django_db
 def test_report_ready_reaches_the_receiver_when_the_report_is_ready(
     hook, erin, bob, settings, tmp_path
@@ -80,3 +143,21 @@ def test_export_ready_is_an_event_the_export_code_can_emit(hook, practice_a, eri
     webhooks.emit(practice_a.pk, webhooks.EXPORT_READY, export_id=export_id, client_id=erin.pk)
     (body,) = delivered(hook, "export.ready")
     assert body["data"] == {"export_id": str(export_id), "client_id": str(erin.pk)}
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_is_down_never_blocks_a_submission(practice_a, erin, bob, monkeypatch):
+    """The submission only writes delivery rows: nothing is sent in its transaction, and the
+    worker that sends them fails fast against a dead port and keeps them for a retry."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    endpoint_for(practice_a, f"http://127.0.0.1:{dead}/hook")
+    called = []
+    monkeypatch.setattr(webhooks, "post", lambda *args: called.append(args))
+    _, packet = send_now(erin, "phq-9", actor=bob)
+    answer_everything(packet, overrides=phq9_answers(1))
+    assessment_services.submit_packet(packet)
+    assert called == []  # nothing left the machine during the submission
+    assert Response.objects.filter(client=erin).exists()
+    assert WebhookDelivery.objects.filter(endpoint__url__contains=str(dead)).count() >= 2
