@@ -3,7 +3,8 @@
 - ``GET /api/v1/clients/<id>/fhir/``: the client's record as a collection Bundle;
 - ``POST /api/v1/clients/<id>/fhir/questionnaire-responses/``: import a QuestionnaireResponse
   answered in another system (``?instrument=<code>`` when its ``questionnaire`` does not say);
-- ``GET /api/v1/instruments/<code>/fhir/``: an instrument as a Questionnaire.
+- ``GET /api/v1/instruments/<code>/fhir/``: an instrument as a Questionnaire;
+- ``POST /api/v1/instruments/fhir/``: a Questionnaire as a custom instrument (owners).
 
 Resources are served as ``application/fhir+json`` when asked for (``Accept``), JSON otherwise,
 and read from either.
@@ -14,10 +15,12 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assessments import loader
 from assessments.fhir import services as fhir
 from assessments.models import Instrument
 from assessments.services import InstrumentNotUsable
@@ -151,3 +154,55 @@ class InstrumentQuestionnaireView(APIView):
         if instrument is None:
             raise Http404
         return Response(fhir.instrument_questionnaire(instrument))
+
+
+class ImportedInstrumentSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.IntegerField(help_text="Attune's number for the stored version.")
+    licence_acknowledged = serializers.BooleanField(
+        help_text="False until an owner acknowledges its licence note on the instrument's page."
+    )
+
+
+class QuestionnaireImportView(APIView):
+    renderer_classes = RENDERERS
+    parser_classes = PARSERS
+
+    @extend_schema(
+        operation_id="instruments_fhir_import",
+        summary="Add a custom instrument from a FHIR R4 Questionnaire (owners)",
+        description="Read as far as the instrument schema can express it, then checked and "
+        "stored like an uploaded definition file; unusable until an owner acknowledges its "
+        "licence note. A Questionnaire exported by Attune comes back with its scoring. What "
+        "cannot be expressed (groups, conditions, repeats, other question types, options "
+        "without a whole-number score) is a 400 naming each item.",
+        request={"application/json": OpenApiTypes.OBJECT, fhir.FHIR_JSON: OpenApiTypes.OBJECT},
+        responses={
+            201: ImportedInstrumentSerializer(many=True),
+            400: OpenApiResponse(description="What cannot be used, naming each part."),
+            403: OpenApiResponse(description="Only the practice's owners add instruments."),
+        },
+    )
+    def post(self, request):
+        if not request.membership.is_owner:
+            raise PermissionDenied("Only the practice's owners can add instruments.")
+        try:
+            stored = fhir.import_questionnaire(request, request.practice, request.data)
+        except fhir.FhirProblem as problem:
+            return Response({"detail": problem.problems}, status=status.HTTP_400_BAD_REQUEST)
+        except loader.InstrumentFileError as error:
+            detail = [f"{p.path}: {p.message}" if p.path else p.message for p in error.problems]
+            return Response({"detail": detail}, status=status.HTTP_400_BAD_REQUEST)
+        data = [
+            {
+                "code": instrument.code,
+                "name": instrument.name,
+                "version": instrument.current_version.number,
+                "licence_acknowledged": False,
+            }
+            for instrument in stored
+        ]
+        return Response(
+            ImportedInstrumentSerializer(data, many=True).data, status=status.HTTP_201_CREATED
+        )

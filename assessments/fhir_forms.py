@@ -6,6 +6,11 @@ import json
 from django import forms
 
 from assessments.loader import MAX_FILE_BYTES
+from practice.api_parsers import MAX_DEPTH, nesting_depth
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")
 
 
 class FhirFileForm(forms.Form):
@@ -27,9 +32,14 @@ class FhirFileForm(forms.Form):
             self.add_error("file", f"The file is larger than {MAX_FILE_BYTES // 1024} KB.")
             return data
         try:
-            data["resource"] = json.loads(content.decode("utf-8-sig"))
+            resource = json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
         except (UnicodeDecodeError, ValueError, RecursionError):
             self.add_error("file", "The file is not JSON text (UTF-8).")
+            return data
+        if nesting_depth(resource) > MAX_DEPTH:
+            self.add_error("file", f"JSON nested more than {MAX_DEPTH} levels deep is not read.")
+        else:
+            data["resource"] = resource
         return data
 
 

@@ -9,6 +9,7 @@ from assessments.fhir_api import (
     ClientBundleView,
     ClientResponseImportView,
     InstrumentQuestionnaireView,
+    QuestionnaireImportView,
 )
 from clients.api import ClientViewSet
 from clients.note_api import NoteTagViewSet, SessionNoteViewSet
@@ -32,6 +33,7 @@ urlpatterns = [
         ClientResponseImportView.as_view(),
         name="client-fhir-import",
     ),
+    path("instruments/fhir/", QuestionnaireImportView.as_view(), name="instrument-fhir-import"),
     path(
         "instruments/<slug:code>/fhir/",
         InstrumentQuestionnaireView.as_view(),

@@ -339,6 +339,19 @@ ROUTES: dict[str, Row] = {
     "client-fhir-bundle": api_client_object(),
     # It reads JSON only: the walk's form body is a 415, once the client is found.
     "client-fhir-import": api_client_object(method="post", ok=frozenset({415})),
+    # Owners only; the walk's form body is a 415 once the role is checked.
+    "instrument-fhir-import": Row(
+        method="post",
+        api=True,
+        expect={
+            "anonymous": {401, 403},
+            "charlie": {415},
+            "dana": {403},
+            "bob": {403},
+            "alice": {415},
+            "alice_in_b": {403},
+        },
+    ),
     "instrument-fhir-questionnaire": Row(
         args=("custom_a.code",),
         api=True,

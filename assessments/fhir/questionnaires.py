@@ -19,8 +19,10 @@ which then checks it like any uploaded file.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
+from decimal import Decimal
 
 from assessments.fhir import codes
 from assessments.fhir.validation import FhirProblem
@@ -38,6 +40,8 @@ _UNSUPPORTED_ITEM_ELEMENTS = (
     "definition",
 )
 _CODE_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+_INTEGER = re.compile(r"-?[0-9]{1,9}")  # ASCII digits only: int() reads other scripts' too
+_LARGEST = 10**9
 
 
 class QuestionnaireProblem(FhirProblem):
@@ -149,8 +153,12 @@ def ordinal(element: dict) -> object:
 
 
 def whole_number(value) -> int | None:
-    """``value`` as an int if it is a whole number (3, 3.0), else None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """``value`` as an int if it is a whole number (3, 3.0, "3" in a code), else None."""
+    if isinstance(value, str):
+        return int(value) if _INTEGER.fullmatch(value) else None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if not math.isfinite(value) or abs(value) > _LARGEST:
         return None
     return int(value) if value == int(value) else None
 
@@ -158,13 +166,17 @@ def whole_number(value) -> int | None:
 def _option(option: dict, where: str, problems: list[str]) -> tuple[int, dict] | None:
     """An answer option as (value, label entry)."""
     if "valueInteger" in option:
-        return option["valueInteger"], {"value": option["valueInteger"]}
+        value = whole_number(option["valueInteger"])
+        if value is None:
+            problems.append(f"{where}: the score {option['valueInteger']!r} is too large")
+            return None
+        return value, {"value": value}
     coding = option.get("valueCoding")
     if not coding:
         problems.append(f"{where}: only coded or whole-number answer options can be scored")
         return None
     if coding.get("system") == codes.SCALE_POINTS_SYSTEM:
-        value = whole_number(int(coding["code"])) if coding.get("code", "").isdigit() else None
+        value = whole_number(coding.get("code", ""))
     else:
         value = whole_number(ordinal(coding) if ordinal(coding) is not None else ordinal(option))
     if value is None:
@@ -196,7 +208,7 @@ def _scale(item: dict, where: str, problems: list[str]) -> dict | None:
         problems.append(f"{where}: two answer options have the same score")
         return None
     low, high = min(values), max(values)
-    if sorted(values) != list(range(low, high + 1)):
+    if high - low + 1 != len(values):  # the scores are distinct: so none is missing
         problems.append(
             f"{where}: the scores {sorted(values)} leave gaps; Attune's scales run in steps of 1"
         )
@@ -256,7 +268,7 @@ def _code(resource: dict) -> str | None:
 def _numbers(items: list[dict]) -> list[int]:
     """Attune's linkIds are the question numbers; any other linkIds number by position."""
     link_ids = [str(item.get("linkId", "")) for item in items]
-    if all(link.isdigit() and int(link) > 0 for link in link_ids) and len(set(link_ids)) == len(
+    if all((whole_number(link) or 0) > 0 for link in link_ids) and len(set(link_ids)) == len(
         link_ids
     ):
         return [int(link) for link in link_ids]

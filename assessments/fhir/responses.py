@@ -188,8 +188,8 @@ def _choice_value(definition: dict, question: dict, answer: dict, where: str) ->
     code, system = coding.get("code"), coding.get("system")
     from_code = None
     if code is not None:
-        if system == codes.SCALE_POINTS_SYSTEM and code.lstrip("-").isdigit():
-            from_code = int(code)
+        if system == codes.SCALE_POINTS_SYSTEM:
+            from_code = whole_number(code)
         else:
             matches = {
                 value

@@ -28,8 +28,16 @@ from practice.models import AuditAction, Practice
 
 logger = logging.getLogger(__name__)
 
-# Page paths under /instruments/, so no instrument code may take them.
-RESERVED_CODES = {"upload", "assign", "assignments", "invitations", "alerts", "responses"}
+# Page paths under /instruments/ and /api/v1/instruments/, so no instrument code may take them.
+RESERVED_CODES = {
+    "upload",
+    "assign",
+    "assignments",
+    "invitations",
+    "alerts",
+    "responses",
+    "fhir",
+}
 
 
 class InstrumentNotUsable(PermissionDenied):

@@ -410,3 +410,87 @@ def test_an_imported_administration_is_on_the_trajectory(bob, erin, phq):
     trajectory = api(bob).get(reverse("client-trajectory", args=[erin.pk])).json()
     (series,) = [entry for entry in trajectory["instruments"] if entry["code"] == "phq-9"]
     assert [point["total"] for point in series["administrations"]] == [20, 9]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"valueCoding": {"system": codes.SCALE_POINTS_SYSTEM, "code": "²"}},
+        {
+            "valueCoding": {
+                "extension": [{"url": codes.ORDINAL_VALUE_EXTENSION, "valueDecimal": 1e300}]
+            }
+        },
+        {
+            "valueCoding": {
+                "extension": [{"url": codes.ORDINAL_VALUE_EXTENSION, "valueDecimal": 1.5}]
+            }
+        },
+        {"valueInteger": 10**30},
+    ],
+)
+def test_odd_numbers_are_a_400_never_a_500(bob, erin, phq, answer):
+    resource = phq_response([1] * 9)
+    resource["item"][0]["answer"] = [answer]
+    response = api(bob).post(import_url(erin), resource, format="json")
+    assert response.status_code == 400
+    assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"resourceType": "QuestionnaireResponse", "x": NaN}', "The file is not JSON text"),
+        (b"[" * 40 + b"]" * 40, "JSON nested more than 32 levels deep"),
+    ],
+)
+def test_the_page_refuses_json_it_should_not_read(as_bob, erin, content, message):
+    url = reverse("clients:fhir_import", args=[erin.pk])
+    refused = as_bob.post(url, {"file": SimpleUploadedFile("r.json", content)})
+    assert refused.status_code == 400
+    assert message in refused.text
+
+
+def test_a_questionnaire_with_an_enormous_score_is_refused_quickly(as_alice):
+    questionnaire = {
+        "resourceType": "Questionnaire",
+        "status": "active",
+        "name": "Huge",
+        "copyright": "Ours.",
+        "extension": [{"url": codes.CITATION_EXTENSION, "valueString": "Us (2025)."}],
+        "item": [
+            {
+                "linkId": "1",
+                "type": "choice",
+                "text": "How much?",
+                "answerOption": [{"valueInteger": 0}, {"valueInteger": 10**8}],
+            }
+        ],
+    }
+    response = as_alice.post(reverse("assessments:upload_fhir"), {"file": _upload(questionnaire)})
+    assert response.status_code == 400
+    assert "leave gaps" in response.text
+
+
+def test_the_api_adds_a_custom_instrument_from_a_questionnaire_for_owners_only(
+    alice, bob, practice_a
+):
+    definition = shipped("gad-7") | {"code": "gad-7-local", "name": "GAD-7 (our copy)"}
+    questionnaire = build_questionnaire(definition, 1)
+    url = reverse("instrument-fhir-import")
+    assert api(bob).post(url, questionnaire, format="json").status_code == 403
+    response = api(alice).post(url, questionnaire, format="json")
+    assert response.status_code == 201
+    assert response.json() == [
+        {
+            "code": "gad-7-local",
+            "name": "GAD-7 (our copy)",
+            "version": 1,
+            "licence_acknowledged": False,
+        }
+    ]
+    stored = Instrument.objects.get(practice=practice_a, code="gad-7-local")
+    assert stored.current_version.definition == definition
+    shipped_code = api(alice).post(url, build_questionnaire(shipped("gad-7"), 1), format="json")
+    assert shipped_code.status_code == 400
+    assert "'gad-7' is the code of a shipped instrument" in shipped_code.json()["detail"][0]
