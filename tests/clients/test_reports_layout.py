@@ -1,5 +1,6 @@
 """How a report lays out on paper, read back page by page from the real PDF: the header says
-"Generated" once, and open and recent safety alerts are on page 1."""
+"Generated" once, open and recent safety alerts are on page 1, and an instrument's heading never
+ends a page while its chart starts the next."""
 
 import datetime
 
@@ -19,6 +20,11 @@ from tests.clients.reports_helpers import (
 from tests.clients.test_reports_content import ECR_PATH, PHQ9_TOTALS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+
+HEADINGS_AND_AXES = {
+    "Patient Health Questionnaire-9 (PHQ-9)": "PHQ-9 score (0-27)",
+    "Experiences in Close Relationships - Revised (ECR-R)": "ECR-R scores (1-7)",
+}
 
 
 def page_texts(report: Report, source) -> list[str]:
@@ -73,3 +79,17 @@ def test_the_client_version_has_no_alerts_on_page_one(erin, bob, histories):
     report = make_report(erin, bob, audience=Report.Audience.CLIENT)
     first, *_ = page_texts(report, FakeSource(histories, alerts))
     assert "Safety alerts" not in first and "Item 9" not in first
+
+
+def test_an_instruments_heading_stays_on_the_page_of_its_chart(erin, bob, practice_a, histories):
+    """A longer or shorter letterhead moves every heading down the page; at some length one
+    lands at the bottom of a page (without the fix, 12 lines put both headings at a page's end
+    and their charts on the next). Its chart's axis label is on the heading's page each time."""
+    source = FakeSource(histories)
+    for lines in range(0, 25, 4):
+        practice_a.report_letterhead = "\n".join(f"Letterhead line {n}" for n in range(lines))
+        practice_a.save()
+        pages = page_texts(make_report(erin, bob), source)
+        for heading, axis in HEADINGS_AND_AXES.items():
+            (on,) = [number for number, text in enumerate(pages) if heading in text]
+            assert axis in pages[on], f"{lines} letterhead lines: {heading!r} ends page {on + 1}"
