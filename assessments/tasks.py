@@ -12,7 +12,7 @@ from celery import shared_task
 from django.db import transaction
 
 from assessments.models import Packet
-from assessments.services import assignments, packets
+from assessments.services import alerts, assignments, packets
 from practice.dashboard import progress
 
 
@@ -47,3 +47,11 @@ def expire_questionnaire_links() -> int:
         Packet.objects.filter(pk__in=expired).order_by("pk").values_list("client_id", flat=True)
     )
     return len(expired)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def escalate_overdue_alerts() -> int:
+    """Tell the safety lead (or the owners) of alerts left open past their practice's
+    escalation time (beat: every five minutes). Each alert is claimed with a compare-and-set,
+    so it is escalated once however often this runs. Returns alerts escalated."""
+    return len(alerts.escalate_overdue_alerts())

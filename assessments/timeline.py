@@ -1,4 +1,5 @@
-"""The client timeline's questionnaire entries: links sent, questionnaires completed, alerts.
+"""The client timeline's questionnaire entries: links sent, questionnaires completed, alerts and
+their acknowledgements (who, and the action taken).
 
 One of the providers ``practice.dashboard.timeline`` merges. Like every provider it answers ``count`` and
 ``newest`` in a fixed number of queries, through ``visible_to(user)``. Entries carry no scores or
@@ -28,6 +29,7 @@ class AssessmentTimeline:
             .union(
                 Response.objects.of_client(user, client).order_by().values_list("pk"),
                 Alert.objects.of_client(user, client).order_by().values_list("pk"),
+                self._acknowledged(user, client).order_by().values_list("pk"),
                 all=True,
             )
             .count()
@@ -54,10 +56,16 @@ class AssessmentTimeline:
             .select_related("response__instrument")
             .order_by("-raised_at", "-pk")[:limit]
         )
+        acknowledged = (
+            self._acknowledged(user, client)
+            .select_related("response__instrument", "acknowledged_by")
+            .order_by("-acknowledged_at", "-pk")[:limit]
+        )
         streams = [
             [self._sent(packet) for packet in packets],
             [self._completed(response) for response in responses],
             [self._alert(alert) for alert in alerts],
+            [self._acknowledgement(alert) for alert in acknowledged],
         ]
         merged = heapq.merge(*streams, key=attrgetter("at"), reverse=True)
         return list(merged)[:limit]
@@ -84,12 +92,29 @@ class AssessmentTimeline:
         )
 
     @staticmethod
+    def _acknowledged(user, client):
+        return Alert.objects.of_client(user, client).filter(acknowledged_at__isnull=False)
+
+    @staticmethod
     def _alert(alert: Alert) -> TimelineEntry:
         state = "open" if alert.is_open else "acknowledged"
+        if alert.is_overdue:
+            state = "open, overdue"
         return TimelineEntry(
             at=alert.raised_at,
             kind="alert",
             title=f"Alert ({state}): {alert.response.instrument.name}",
-            url=reverse("assessments:response_detail", args=[alert.response_id]),
+            url=reverse("assessments:alert_detail", args=[alert.pk]),
             detail=alert.rule_label,
+        )
+
+    @staticmethod
+    def _acknowledgement(alert: Alert) -> TimelineEntry:
+        """The alert's acknowledgement: who, and the action taken (with its note)."""
+        return TimelineEntry(
+            at=alert.acknowledged_at,
+            kind="alert_acknowledged",
+            title=f"Alert acknowledged: {alert.response.instrument.name}",
+            url=reverse("assessments:alert_detail", args=[alert.pk]),
+            detail=" · ".join(filter(None, [str(alert.acknowledged_by), alert.action_text])),
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import assignments, fhir, instruments
+from assessments.views import alerts, assignments, fhir, instruments
 
 app_name = "assessments"
 
@@ -18,7 +18,9 @@ urlpatterns = [
     path("assignments/<id:pk>/end/", assignments.assignment_end, name="assignment_end"),
     path("invitations/<id:pk>/resend/", assignments.invitation_resend, name="invitation_resend"),
     path("invitations/<id:pk>/revoke/", assignments.invitation_revoke, name="invitation_revoke"),
-    path("alerts/<id:pk>/acknowledge/", assignments.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/<id:pk>/", alerts.alert_detail, name="alert_detail"),
+    path("alerts/<id:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/<id:pk>/offer/", alerts.alert_offer, name="alert_offer"),
     path("responses/<id:pk>/", assignments.response_detail, name="response_detail"),
     path("<slug:code>/", instruments.instrument_detail, name="detail"),
     path("<slug:code>/acknowledge/", instruments.instrument_acknowledge, name="acknowledge"),

@@ -408,6 +408,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Alerts still open past their practice's escalation time go to the safety lead or the
+    # owners, once (a compare-and-set on escalated_at).
+    "escalate-overdue-alerts": {
+        "task": "assessments.tasks.escalate_overdue_alerts",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Reports (clients/tasks.py): re-enqueue reports whose worker died or whose message was
     # lost; delete report files past each practice's retention.
     "sweep-reports": {

@@ -14,6 +14,7 @@ from practice.views import (
     members,
     outbox,
     practice_settings,
+    safety,
     switch,
 )
 
@@ -55,6 +56,7 @@ urlpatterns = [
     path("invite/<str:token>/", members.invitation_accept, name="invitation_accept"),
     path("practice/audit/", audit_log.audit_log, name="practice_audit"),
     path("practice/settings/", practice_settings.practice_settings, name="practice_settings"),
+    path("practice/safety/", safety.safety_settings, name="safety_settings"),
     path("practice/switch/", switch.practice_switch, name="practice_switch"),
     path("practice/webhooks/", include("practice.urls_webhooks")),
     path("account/", account.account_security, name="account_security"),

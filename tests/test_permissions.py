@@ -211,6 +211,7 @@ ROUTES: dict[str, Row] = {
     "practice_members": owner_page(),
     "practice_audit": owner_page(),
     "practice_settings": owner_page(),
+    "safety_settings": owner_page(),
     # Acting under practice A: its members may; Charlie, a member of B only, gets 404.
     "practice_switch": Row(
         method="post",
@@ -278,7 +279,11 @@ ROUTES: dict[str, Row] = {
     "assessments:assignment_end": client_object(method="post", ok={302}, args=("erin_assignment",)),
     "assessments:invitation_resend": client_object(method="post", ok={302}, args=("erin_packet",)),
     "assessments:invitation_revoke": client_object(method="post", ok={302}, args=("erin_packet",)),
-    "assessments:alert_acknowledge": client_object(method="post", ok={302}, args=("erin_alert",)),
+    "assessments:alert_detail": client_object(args=("erin_alert",)),
+    "assessments:alert_acknowledge": client_object(
+        method="post", ok={302}, args=("erin_alert",), data={"action": "referred"}
+    ),
+    "assessments:alert_offer": client_object(method="post", ok={302}, args=("erin_alert",)),
     "assessments:response_detail": client_object(args=("erin_response",)),
     # Reports (clients/reports): pages, the owner's batches, the API.
     "clients:report_request": client_object(),

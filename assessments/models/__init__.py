@@ -32,6 +32,8 @@ from assessments.models.questionnaires import (
 )
 from assessments.models.responses import (
     Alert,
+    AlertAction,
+    AlertEvent,
     AlertQuerySet,
     ClientInstrumentSummary,
     Response,
@@ -39,6 +41,8 @@ from assessments.models.responses import (
 
 __all__ = [
     "Alert",
+    "AlertAction",
+    "AlertEvent",
     "AlertQuerySet",
     "Assignment",
     "CitedValueKind",

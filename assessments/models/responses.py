@@ -100,6 +100,15 @@ class AlertQuerySet(ClientScopedQuerySet):
         return self.filter(acknowledged_at__isnull=True)
 
 
+class AlertAction(models.TextChoices):
+    """What the clinician did about an alert, asked for when acknowledging it."""
+
+    CONTACTED_CLIENT = "contacted_client", "Contacted the client"
+    SAFETY_PLAN_REVIEWED = "safety_plan_reviewed", "Reviewed the safety plan with the client"
+    REFERRED = "referred", "Referred the client on"
+    OTHER = "other", "Other (described in the note)"
+
+
 class Alert(models.Model):
     """An instrument's alert rule fired on a response. Visible until a clinician acknowledges it."""
 
@@ -114,6 +123,16 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    action = models.CharField(
+        max_length=24, choices=AlertAction.choices, blank=True, help_text="Action taken."
+    )
+    action_note = models.TextField(blank=True, max_length=2000)
+    escalated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the alert, still open past the practice's escalation time, was passed "
+        "to the safety lead or the owners (claimed with a compare-and-set: once).",
+    )
     notice_email = models.ForeignKey(
         "practice.OutboundEmail",
         null=True,
@@ -134,3 +153,63 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open and already escalated: past the practice's escalation time."""
+        return self.is_open and self.escalated_at is not None
+
+    @property
+    def rule(self) -> dict:
+        """The alert rule as the instrument version's file states it (``critical``, ``offer``)."""
+        definition = self.response.instrument_version.definition
+        return next((r for r in definition.get("alerts", []) if r["key"] == self.rule_key), {})
+
+    @property
+    def critical(self) -> bool:
+        """The file marks the rule critical: the client was shown crisis resources."""
+        return bool(self.rule.get("critical"))
+
+    @property
+    def action_text(self) -> str:
+        """The action taken in words, with the note: "Referred the client on: to the GP"."""
+        if not self.action:
+            return ""
+        label = self.get_action_display()
+        if self.action == AlertAction.OTHER:
+            label = "Other"
+        return f"{label}: {self.action_note}" if self.action_note else label
+
+
+class AlertEvent(models.Model):
+    """One line of an alert's history: who was told and when, who acknowledged it and with what
+    action. Append-only; the alert page lists them oldest first."""
+
+    class Kind(models.TextChoices):
+        NOTIFIED = "notified", "Notice sent"
+        ESCALATED = "escalated", "Overdue notice sent"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who was told (a notice) or who acknowledged.",
+    )
+    email = models.ForeignKey(
+        "practice.OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=24, choices=AlertAction.choices, blank=True)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Alert {self.alert_id}: {self.kind}"

@@ -1,30 +1,31 @@
-"""Submitting a packet, scoring it and raising alerts; acknowledging alerts.
+"""Submitting a packet, scoring it and raising alerts (what follows an alert: notices,
+escalation, acknowledgement, is in ``services.alerts``).
 
 ``submit_packet()`` runs in one transaction: it checks every required answer, stores each
 questionnaire's raw answers with the instrument version they were given on, scores them with the
 engine, updates the per-client summary rows, and raises the instrument's alert rules. The
-clinician's alert e-mail is queued only once that transaction commits, and a failure there never
-touches the alert itself: the alert is on the dashboard either way.
+clinician's alert e-mail (``alerts.notify_clinician``) is queued only once that transaction
+commits, and a failure there never touches the alert itself: the alert is on the dashboard either
+way.
 
 The dashboard sits above this layer, so nothing here refreshes its rows: the questionnaire page
-that submits and the alert page that acknowledges refresh the client's row after the service, in
-the request's transaction (``practice.dashboard.progress.refresh_client_progress``).
+that submits refreshes the client's row after the service, in the request's transaction
+(``practice.dashboard.progress.refresh_client_progress``).
 """
 
 import logging
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from assessments import scoring
 from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
 from assessments.services import instruments as instrument_service
+from assessments.services.alerts import notify_clinician
 from assessments.services.packets import PacketClosed, packet_items
-from practice import audit, emails, webhooks
+from practice import audit, webhooks
 from practice.models import AuditAction
 
 logger = logging.getLogger(__name__)
@@ -292,67 +293,6 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     audit.record(request, AuditAction.UPDATE, packet, fields=["status", "completed_at"])
     _queue_notice(alerts)
     return responses
-
-
-def alerts_url() -> str:
-    return settings.SITE_URL + reverse("dashboard") + "#open-alerts"
-
-
-def notify_clinician(alert_ids: list[int]) -> None:
-    """E-mail the client's primary clinician that a response needs attention: no client name,
-    no scores, no item text; a link to sign in. A failure is logged by id and changes nothing
-    about the alerts, which stay open on the dashboard and the client page."""
-    alerts = list(
-        Alert.objects.filter(pk__in=alert_ids).select_related(
-            "practice", "client__primary_clinician"
-        )
-    )
-    if not alerts:
-        return
-    clinician = alerts[0].client.primary_clinician
-    try:
-        email = emails.queue_email(
-            practice=alerts[0].practice,
-            to=clinician.email,
-            template="emails/alert_notice",
-            context={
-                "clinician_name": clinician.get_short_name(),
-                "url": alerts_url(),
-                "action_url": alerts_url(),
-                "action_label": "Sign in to Attune",
-            },
-            kind="alert_notice",
-        )
-    except Exception:
-        logger.exception("alert notice for alert(s) %s could not be queued", alert_ids)
-        return
-    Alert.objects.filter(pk__in=alert_ids).update(notice_email=email)
-
-
-@transaction.atomic
-def acknowledge_alert(actor, alert: Alert, *, request=None, now=None) -> Alert:
-    """Record that ``actor`` has seen the alert (who and when). Acknowledging twice keeps the
-    first acknowledgement. The caller refreshes the client's dashboard row afterwards."""
-    now = now or timezone.now()
-    if Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
-        acknowledged_by=actor, acknowledged_at=now
-    ):
-        audit.record(
-            request,
-            AuditAction.UPDATE,
-            alert,
-            actor=actor,
-            fields=["acknowledged_by", "acknowledged_at"],
-        )
-        webhooks.emit(
-            alert.practice_id,
-            webhooks.ALERT_ACKNOWLEDGED,
-            alert_id=alert.pk,
-            client_id=alert.client_id,
-            acknowledged_at=now,
-        )
-    alert.refresh_from_db()
-    return alert
 
 
 def answer_rows(response: Response) -> list[dict]:

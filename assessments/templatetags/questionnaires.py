@@ -53,11 +53,11 @@ def open_alerts_panel(context):
         request.user, request.membership, PANEL_ALERTS + 1, context.get("alert_clients")
     )
     client_url = _url_maker("clients:detail")
-    acknowledge_url = _url_maker("assessments:alert_acknowledge")
+    detail_url = _url_maker("assessments:alert_detail")
     answers_url = _url_maker("assessments:response_detail")
     for alert in alerts:
         alert.client_url = client_url(alert.client_id)
-        alert.acknowledge_url = acknowledge_url(alert.pk)
+        alert.detail_url = detail_url(alert.pk)
         alert.answers_url = answers_url(alert.response_id)
     return {
         "alerts": alerts[:PANEL_ALERTS],

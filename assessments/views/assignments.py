@@ -1,17 +1,16 @@
 """Clinicians' questionnaire pages: assign to one client or many, change a schedule, resend or
-revoke a link, acknowledge an alert, read a response. Every object is found through
-``visible_to(user)``: outside the user's scope is 404."""
+revoke a link, read a response (alerts have their own page: ``views.alerts``). Every object is
+found through ``visible_to(user)``: outside the user's scope is 404."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from assessments import services
 from assessments.forms import AssignForm, AssignManyForm, AssignmentEditForm
-from assessments.models import Alert, Assignment, Packet, Response
+from assessments.models import Assignment, Packet, Response
 from assessments.services import packets as packet_service
 from clients.models import Client
 from practice import audit
@@ -253,21 +252,6 @@ def invitation_revoke(request, pk):
         packet.client_id,
         "Link revoked: it no longer works.",
     )
-
-
-@member_required
-@require_POST
-def alert_acknowledge(request, pk):
-    alert = get_object_or_404(Alert.objects.visible_to(request.user), pk=pk)
-    services.acknowledge_alert(request.user, alert, request=request)
-    progress.refresh_client_progress(alert.client_id)  # the dashboard's open alerts
-    messages.success(request, "Alert acknowledged.")
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(_client_page(alert.client_id))
 
 
 @member_required

@@ -110,6 +110,7 @@ class StoredResponses:
                 rule=alert.rule_label,
                 acknowledged_at=alert.acknowledged_at,
                 acknowledged_by=str(alert.acknowledged_by) if alert.acknowledged_by else "",
+                action=alert.action_text,
             )
             for alert in found
         ]

@@ -47,6 +47,7 @@ class AlertRecord:
     rule: str
     acknowledged_at: datetime.datetime | None = None
     acknowledged_by: str = ""
+    action: str = ""  # the action taken, in words, with the clinician's note
 
 
 class AssessmentSource(Protocol):

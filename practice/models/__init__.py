@@ -8,6 +8,7 @@ per subject:
 - ``audit``: audit events, the chain head and the refusal tally;
 - ``emails``: outbound e-mail rows;
 - ``progress``: the caseload dashboard's precomputed rows;
+- ``safety``: what a client sees after a critical answer, and who hears of overdue alerts;
 - ``webhooks``: the endpoints a practice registers, and each event's deliveries and attempts.
 
 Everything is re-exported here, so ``from practice.models import Practice`` and the dotted paths
@@ -50,6 +51,7 @@ from practice.models.audit import (
 )
 from practice.models.emails import OutboundEmail
 from practice.models.progress import ClientProgress, PracticeBaselineScores, ProgressChange
+from practice.models.safety import ESCALATION_MAX_HOURS, SafetySettings
 from practice.models.webhooks import (
     WebhookAttempt,
     WebhookDelivery,
@@ -60,6 +62,7 @@ from practice.models.webhooks import (
 # isort: on
 
 __all__ = [
+    "ESCALATION_MAX_HOURS",
     "QUESTIONNAIRE_LINK_MAX_DAYS",
     "QUESTIONNAIRE_MAX_REMINDERS",
     "REPORT_RETENTION_MAX_DAYS",
@@ -78,6 +81,7 @@ __all__ = [
     "PracticeBaselineScores",
     "ProgressChange",
     "Role",
+    "SafetySettings",
     "StaffInvitation",
     "User",
     "UserManager",

@@ -133,7 +133,8 @@ def test_the_alert_notice_carries_nothing_clinical_and_no_client_name(
         ):
             assert forbidden not in lowered, forbidden
     assert "needs your attention" in notice.text_body
-    assert "/dashboard/#open-alerts" in notice.text_body
+    alert = Alert.objects.get()
+    assert f"/instruments/alerts/{alert.pk}/" in notice.text_body  # the alert page
 
 
 @pytest.mark.django_db
@@ -189,10 +190,13 @@ def test_acknowledging_records_who_and_when_once(erin, bob, dana):
     submitted(erin, item9=1)
     alert = Alert.objects.get()
     when = LATER + datetime.timedelta(hours=1)
-    services.acknowledge_alert(bob, alert, now=when)
-    services.acknowledge_alert(dana, alert, now=when + datetime.timedelta(hours=1))
+    services.acknowledge_alert(bob, alert, action="contacted_client", now=when)
+    services.acknowledge_alert(
+        dana, alert, action="other", note="Later", now=when + datetime.timedelta(hours=1)
+    )
     alert.refresh_from_db()
     assert (alert.acknowledged_by, alert.acknowledged_at) == (bob, when)
+    assert (alert.action, alert.action_note) == ("contacted_client", "")
     assert not alert.is_open
     assert AuditEvent.objects.filter(object_type="alert", action="update").count() == 1
 

@@ -24,6 +24,7 @@ SHIPPED = [
     "gad-7",
     "limiting-beliefs",
     "phq-9",
+    "safety-plan",
 ]
 
 

@@ -259,7 +259,7 @@ class TestEveryEventKeepsTheRowCurrent:
         row = self.assert_current(erin)
         assert (row["open_alerts"], row["responses"], row["awaiting_since"]) == (1, 1, None)
         # Acknowledged.
-        services.acknowledge_alert(bob, Alert.objects.get(client=erin))
+        services.acknowledge_alert(bob, Alert.objects.get(client=erin), action="referred")
         progress.refresh_client_progress(erin)  # as the alert page does
         assert self.assert_current(erin)["open_alerts"] == 0
         # A schedule: the next occasion is due.

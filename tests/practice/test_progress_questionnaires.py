@@ -77,7 +77,9 @@ def test_the_alert_page_refreshes_the_row(as_bob, erin, bob):
     progress.refresh_client_progress(erin)
     assert assert_current(erin)["open_alerts"] == 1
     alert = Alert.objects.get(client=erin)
-    response = as_bob.post(reverse("assessments:alert_acknowledge", args=[alert.pk]))
+    response = as_bob.post(
+        reverse("assessments:alert_acknowledge", args=[alert.pk]), {"action": "contacted_client"}
+    )
     assert response.status_code == 302
     assert assert_current(erin)["open_alerts"] == 0
 

@@ -16,9 +16,14 @@ from assessments.models import Instrument, LicenceAcknowledgement, Packet
 from clients import notes
 from clients.models import Client, ClientShare, SessionNote
 from practice.dashboard.progress import rebuild_progress
-from practice.models import Membership, Practice, Role, User
+from practice.models import Membership, Practice, Role, SafetySettings, User
 
 DEMO_PASSWORD = "attune-demo"  # a published demo login, DEBUG only
+DEMO_PRACTICE_PHONE = "01632 960 000"  # Ofcom's drama range: fictional, reaches no one
+DEMO_CRISIS_WORDING = (
+    "Thank you for telling us how things have been. If you are finding it hard to stay safe, "
+    "please call us: we will make time to talk with you today."
+)
 DEMO_PRACTICE = "Willow Lane Therapy (demo)"
 DEMO_USERS = [
     ("owner@example.com", "Olivia Owner", Role.OWNER),
@@ -71,6 +76,7 @@ class Command(BaseCommand):
             )
             users = [self._user(practice, *spec) for spec in DEMO_USERS]
             self._acknowledge_licences(practice, owner=users[0])
+            self._safety_settings(practice)
             if created or not practice.clients.exists():
                 self._clients(practice, users)
             if not SessionNote.objects.filter(practice=practice).exists():
@@ -106,6 +112,22 @@ class Command(BaseCommand):
                 licence_hash=instrument.current_version.licence_hash,
                 defaults={"acknowledged_by": owner, "acknowledged_by_email": owner.email},
             )
+
+    def _safety_settings(self, practice) -> None:
+        """What a demo client who answers PHQ-9 item 9 above 0 sees next: the practice's own
+        wording and phone (a number from Ofcom's range reserved for drama, 01632 960000-960999,
+        so it is plainly the demo practice's and reaches no one) and the Samaritans."""
+        SafetySettings.objects.get_or_create(
+            practice=practice,
+            defaults={
+                "crisis_wording": DEMO_CRISIS_WORDING,
+                "phone": DEMO_PRACTICE_PHONE,
+                "hours": "Monday to Friday, 9:00 to 17:00",
+                "out_of_hours": "When we are closed, call NHS 111, "
+                "or 999 if you are in danger now.",
+                "crisis_lines": ["gb-samaritans"],
+            },
+        )
 
     def _clients(self, practice, users) -> None:
         rng = random.Random(7)  # noqa: S311 - reproducible demo data, not security

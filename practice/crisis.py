@@ -1,0 +1,108 @@
+"""What a client sees on the page after answering a critical item: the practice's own crisis
+wording and contacts, and the national crisis lines it chose for the client's country.
+
+The lines come from ``practice/crisis_lines.yaml``, a short shipped list whose every number is
+cited to a public source; a practice only chooses among them (``SafetySettings.crisis_lines``).
+Nothing here reads or shows the client's answers.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from practice import audit
+from practice.models import AuditAction, Practice, SafetySettings
+
+LINES_FILE = Path(__file__).with_name("crisis_lines.yaml")
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    key: str
+    country: str
+    country_name: str
+    name: str
+    number: str
+    hours: str
+    source: str
+
+    @property
+    def tel(self) -> str:
+        """The number for a ``tel:`` link: digits only."""
+        return "".join(ch for ch in self.number if ch.isdigit())
+
+
+@dataclass(frozen=True)
+class CrisisResources:
+    """Everything the crisis page shows. Without wording of the practice's own the page says
+    the default: contact emergency services (and the practice's phone, when given)."""
+
+    practice_name: str
+    wording: str
+    phone: str
+    hours: str
+    out_of_hours: str
+    lines: tuple[CrisisLine, ...]
+
+    @property
+    def phone_tel(self) -> str:
+        return "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+
+
+@cache
+def crisis_lines() -> dict[str, CrisisLine]:
+    """Every shipped line by key, in the file's order."""
+    with LINES_FILE.open(encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)
+    return {entry["key"]: CrisisLine(**entry) for entry in entries}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The countries the shipped list covers, as (code, name), in the file's order."""
+    seen = {}
+    for line in crisis_lines().values():
+        seen.setdefault(line.country, line.country_name)
+    return list(seen.items())
+
+
+def line_choices() -> list[tuple[str, str]]:
+    return [
+        (line.key, f"{line.country_name}: {line.name}, {line.number}")
+        for line in crisis_lines().values()
+    ]
+
+
+def chosen_lines(keys, country: str = "") -> tuple[CrisisLine, ...]:
+    """The lines the practice chose (unknown keys skipped), only the client's country's when it
+    is known and the practice chose any for it; otherwise every chosen line."""
+    lines = [crisis_lines()[key] for key in keys or () if key in crisis_lines()]
+    local = [line for line in lines if country and line.country == country]
+    return tuple(local or lines)
+
+
+def crisis_resources(practice: Practice, country: str = "") -> CrisisResources:
+    """The practice's crisis wording and contacts, and its chosen lines for ``country`` (the
+    client's, when known: an ISO 3166-1 alpha-2 code)."""
+    safety = SafetySettings.for_practice(practice)
+    return CrisisResources(
+        practice_name=practice.name,
+        wording=safety.crisis_wording,
+        phone=safety.phone,
+        hours=safety.hours,
+        out_of_hours=safety.out_of_hours,
+        lines=chosen_lines(safety.crisis_lines, country),
+    )
+
+
+def save_safety_settings(request, safety: SafetySettings, changed: list[str]) -> SafetySettings:
+    """Save safety settings the caller already set and validated; audit the changed field
+    names (never their values)."""
+    safety.full_clean()
+    safety.save()
+    if changed:
+        audit.record(
+            request, AuditAction.UPDATE, safety.practice, practice=safety.practice, fields=changed
+        )
+    return safety

@@ -1,0 +1,69 @@
+"""A practice's safety settings: what a client who answers a critical item sees on the page
+after submitting (the practice's own wording, phone, hours, what to do out of hours, and the
+national crisis lines it chose from ``practice/crisis_lines.yaml``), and who hears of an alert
+left unacknowledged too long (``escalation_hours``; the safety lead, else the owners).
+
+One row per practice, made when an owner first saves the safety settings; until then
+``SafetySettings.for_practice`` gives the defaults, unsaved."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from practice.models.practices import Practice
+
+ESCALATION_MAX_HOURS = 168
+
+
+class SafetySettings(models.Model):
+    practice = models.OneToOneField(
+        Practice, on_delete=models.CASCADE, primary_key=True, related_name="safety_settings"
+    )
+    crisis_wording = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="What you want a client to read first, in your own words.",
+    )
+    phone = models.CharField(max_length=40, blank=True, help_text="The practice's phone number.")
+    hours = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="When the phone is answered, for example Monday to Friday, 9:00 to 17:00.",
+    )
+    out_of_hours = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="What a client should do when the practice is closed.",
+    )
+    crisis_lines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Keys of the national crisis lines shown (practice/crisis_lines.yaml).",
+    )
+    escalation_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(ESCALATION_MAX_HOURS)],
+        help_text="Hours an alert may stay unacknowledged before the safety lead (or the owners) "
+        "are told.",
+    )
+    safety_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Told of overdue alerts instead of the owners while an active member.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "safety settings"
+
+    def __str__(self) -> str:
+        return f"Safety settings of practice {self.practice_id}"
+
+    @classmethod
+    def for_practice(cls, practice: Practice) -> "SafetySettings":
+        """The practice's saved settings, or the defaults (unsaved) when it has none."""
+        found = cls.objects.filter(practice=practice).first()
+        return found or cls(practice=practice)
