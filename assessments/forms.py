@@ -84,12 +84,15 @@ class PracticeNumbersForm(forms.Form):
                 self.fields[name] = forms.DecimalField(
                     label=_KIND_LABELS[kind], required=False, max_digits=10, decimal_places=4
                 )
-                self.fields[f"{name}__citation"] = forms.CharField(
+                citation = forms.CharField(
                     label="Citation",
-                    required=False,
+                    required=False,  # with its number only (clean)
                     max_length=1000,
-                    help_text="Authors, year, journal, and the table or page.",
+                    help_text="Needed with the number: authors, year, journal, and the table "
+                    "or page.",
                 )
+                citation.required_with = name  # so the label does not say "(optional)"
+                self.fields[f"{name}__citation"] = citation
                 pairs.append((name, f"{name}__citation"))
             self.groups.append((subscale["label"], pairs))
 

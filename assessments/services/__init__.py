@@ -6,20 +6,12 @@
 - ``packets``: packets and their links, reminders, expiry, resend and revoke, the client's visit;
 - ``responses``: submission (online, or imported from another system), scoring, summaries
   and alerts;
-- ``alerts``: after an alert is raised: notices, escalation when overdue, acknowledgement with
-  the action taken, whether the client is shown crisis resources;
 - ``overview``: what the clinician's pages read.
 
 Everything is re-exported here, so ``from assessments import services`` and
 ``services.score_answers(...)`` keep working as before the split.
 """
 
-from assessments.services.alerts import (
-    acknowledge_alert,
-    crisis_raised,
-    escalate_overdue_alerts,
-    notify_clinician,
-)
 from assessments.services.assignments import (
     Plan,
     assign,
@@ -47,6 +39,7 @@ from assessments.services.instruments import (
     discard_custom_instrument,
     is_acknowledged,
     numbers_for_form,
+    numbers_in_use,
     practice_settings,
     reliable_change_parameters,
     require_usable,
@@ -70,7 +63,9 @@ from assessments.services.packets import (
 )
 from assessments.services.responses import (
     IncompleteSubmission,
+    acknowledge_alert,
     import_response,
+    notify_clinician,
     submit_packet,
 )
 
@@ -89,13 +84,11 @@ __all__ = [
     "assign_many",
     "cited_values",
     "compare_results",
-    "crisis_raised",
     "describe",
     "discard_custom_instrument",
     "dispatch_due_occasions",
     "end_assignment",
     "end_client_questionnaires",
-    "escalate_overdue_alerts",
     "expire_packets",
     "find_packet",
     "form_pages",
@@ -104,6 +97,7 @@ __all__ = [
     "materialise_occasions",
     "notify_clinician",
     "numbers_for_form",
+    "numbers_in_use",
     "open_packet",
     "open_work",
     "pause_assignment",

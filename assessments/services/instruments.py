@@ -372,6 +372,38 @@ def compare_results(
     return scoring.compare(definition, before, after, parameters, critical_value=critical)
 
 
+def numbers_in_use(practice: Practice | None, instrument: Instrument, described: dict) -> dict:
+    """What the instrument page shows as the numbers reliable change uses in ``practice``:
+    each described subscale gains ``reliability_in_use`` and ``sd_in_use`` (``{"value",
+    "source", "practice"}``, ``practice`` true when the practice entered it, else the file's
+    cited number, or ``None``), and the result's ``critical_value`` and ``min_baselines`` come
+    with their source too. ``described`` is what ``describe`` gave; it is changed in place."""
+    values = cited_values(practice, instrument)
+    for subscale in described.get("subscales", []):
+        entered = values.get(subscale["key"], {})
+        for kind, name in ((CitedValueKind.RELIABILITY, "reliability"), (CitedValueKind.SD, "sd")):
+            if kind in entered:
+                subscale[f"{name}_in_use"] = {**entered[kind], "practice": True}
+            elif subscale.get(name):
+                subscale[f"{name}_in_use"] = {**subscale[name], "practice": False}
+            else:
+                subscale[f"{name}_in_use"] = None
+    settings_row = practice_settings(practice, instrument)
+    file_rule = instrument.definition.get("reliable_change") or {}
+    practice_critical = settings_row.rci_critical_value if settings_row else None
+    practice_minimum = settings_row.min_baselines if settings_row else None
+    critical = float(practice_critical) if practice_critical else file_rule.get("critical_value")
+    return {
+        "critical_value": {
+            "value": critical,
+            "practice": bool(practice_critical),
+            "source": "" if practice_critical else file_rule.get("source", ""),
+        },
+        "min_baselines": practice_minimum or file_rule.get("min_baselines_for_practice_sd"),
+        "min_baselines_practice": bool(practice_minimum),
+    }
+
+
 def numbers_for_form(practice: Practice, instrument: Instrument) -> dict:
     """Current settings and cited values, as initial data for the owner's settings form."""
     initial: dict = {}

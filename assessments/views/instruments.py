@@ -51,6 +51,8 @@ def _detail(request, instrument, acknowledge_form=None, status=200):
         instrument=instrument,
         licence_hash=instrument.current_version.licence_hash,
     ).first()
+    described = services.describe(instrument.definition)
+    in_use = services.numbers_in_use(request.practice, instrument, described)
     return render(
         request,
         "assessments/instrument_detail.html",
@@ -58,7 +60,8 @@ def _detail(request, instrument, acknowledge_form=None, status=200):
             "instrument": instrument,
             "version": instrument.current_version,
             "definition": instrument.definition,
-            "described": services.describe(instrument.definition),
+            "described": described,
+            "in_use": in_use,
             "acknowledgement": acknowledgement,
             "acknowledge_form": acknowledge_form or LicenceAcknowledgementForm(),
         },

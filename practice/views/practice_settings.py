@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from assessments.models import Instrument
 from practice import mfa, services
 from practice.forms import PracticeSettingsForm
 from practice.models import Practice
@@ -30,5 +31,16 @@ def practice_settings(request):
 
 def _page(request, form, status=200):
     missing, members = mfa.member_counts(request.practice)
-    context = {"form": form, "members_without_mfa": missing, "member_count": members}
+    # Where owners set the numbers reliable change and style classification use (issue 16).
+    scored = [
+        instrument
+        for instrument in Instrument.objects.available_to(request.practice).order_by("name")
+        if instrument.definition.get("scoring", {}).get("subscales")
+    ]
+    context = {
+        "form": form,
+        "members_without_mfa": missing,
+        "member_count": members,
+        "scored_instruments": scored,
+    }
     return render(request, "practice/settings.html", context, status=status)
