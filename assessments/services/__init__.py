@@ -6,12 +6,20 @@
 - ``packets``: packets and their links, reminders, expiry, resend and revoke, the client's visit;
 - ``responses``: submission (online, or imported from another system), scoring, summaries
   and alerts;
+- ``alerts``: after an alert is raised: notices, escalation when overdue, acknowledgement with
+  the action taken, whether the client is shown crisis resources;
 - ``overview``: what the clinician's pages read.
 
 Everything is re-exported here, so ``from assessments import services`` and
 ``services.score_answers(...)`` keep working as before the split.
 """
 
+from assessments.services.alerts import (
+    acknowledge_alert,
+    crisis_raised,
+    escalate_overdue_alerts,
+    notify_clinician,
+)
 from assessments.services.assignments import (
     Plan,
     assign,
@@ -63,9 +71,7 @@ from assessments.services.packets import (
 )
 from assessments.services.responses import (
     IncompleteSubmission,
-    acknowledge_alert,
     import_response,
-    notify_clinician,
     submit_packet,
 )
 
@@ -84,11 +90,13 @@ __all__ = [
     "assign_many",
     "cited_values",
     "compare_results",
+    "crisis_raised",
     "describe",
     "discard_custom_instrument",
     "dispatch_due_occasions",
     "end_assignment",
     "end_client_questionnaires",
+    "escalate_overdue_alerts",
     "expire_packets",
     "find_packet",
     "form_pages",
