@@ -182,6 +182,7 @@ class QuestionnaireImportView(APIView):
             201: ImportedInstrumentSerializer(many=True),
             400: OpenApiResponse(description="What cannot be used, naming each part."),
             403: OpenApiResponse(description="Only the practice's owners add instruments."),
+            404: OpenApiResponse(description="An unknown `format` asked for (`?format=`)."),
         },
     )
     def post(self, request):
