@@ -439,6 +439,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    "prune-webhook-deliveries": {
+        "task": "practice.tasks.prune_webhook_deliveries",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 # Webhooks go to public HTTPS addresses only; this also admits loopback ones, over plain HTTP
 # too (development, tests). Never in production: it would let a URL reach this machine.

@@ -18,6 +18,7 @@ from practice.webhooks import deliver_webhook
 
 __all__ = [
     "deliver_webhook",
+    "prune_webhook_deliveries",
     "rebuild_practice_progress",
     "request_practice_rebuild",
     "seal_audit_log",
@@ -52,3 +53,9 @@ def seal_audit_log() -> int:
 def sweep_webhook_deliveries() -> int:
     """Re-enqueue webhook deliveries whose message was lost (beat runs this every minute)."""
     return len(webhooks.requeue_stuck_deliveries())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def prune_webhook_deliveries() -> int:
+    """Delete finished webhook deliveries past their keeping time (beat runs this hourly)."""
+    return webhooks.prune_deliveries()

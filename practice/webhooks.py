@@ -15,7 +15,8 @@ and full jitter, up to ``MAX_ATTEMPTS``; any other answer outside 2xx fails the 
 (redirects are not followed). Connections give up after ``CONNECT_TIMEOUT`` and answers after
 ``READ_TIMEOUT`` seconds, and the task runs on a queue of its own (``webhooks``), so a receiver
 that is down delays only its own deliveries. ``requeue_stuck_deliveries()`` (the beat's
-``sweep-webhook-deliveries``) re-enqueues rows whose message was lost.
+``sweep-webhook-deliveries``) re-enqueues rows whose message was lost, and
+``prune_deliveries()`` (hourly) deletes finished ones after ``KEEP_DELIVERIES``.
 
 Addresses: an endpoint's URL must be HTTPS and resolve to public addresses only (no private,
 loopback, link-local or reserved networks), checked when it is saved and again at every attempt,
@@ -78,6 +79,8 @@ RETRY_BACKOFF = 30
 RETRY_BACKOFF_MAX = 30 * 60
 """Cap on one retry's delay, inside the Redis visibility timeout."""
 STUCK_AFTER = timedelta(minutes=5)
+KEEP_DELIVERIES = timedelta(days=30)
+"""How long a finished delivery (delivered or failed) and its attempts are kept."""
 SWEEP_BATCH = 500
 EXCERPT_CHARS = 200
 RETRIED_STATUSES = frozenset({408, 429})
@@ -406,6 +409,17 @@ def requeue_stuck_deliveries(now: datetime | None = None) -> list[int]:
         max_attempts=MAX_ATTEMPTS,
         batch=SWEEP_BATCH,
     )
+
+
+def prune_deliveries(now: datetime | None = None) -> int:
+    """Delete finished deliveries older than ``KEEP_DELIVERIES``, with their attempts (beat's
+    ``prune-webhook-deliveries``, hourly); queued and sending ones stay. Returns how many."""
+    cutoff = (now or timezone.now()) - KEEP_DELIVERIES
+    finished = WebhookDelivery.objects.filter(
+        status__in=[Status.DELIVERED, Status.FAILED], created_at__lt=cutoff
+    )
+    _, deleted = finished.delete()
+    return deleted.get(WebhookDelivery._meta.label, 0)
 
 
 # --- Endpoints (owners) -----------------------------------------------------------------------

@@ -399,3 +399,27 @@ def test_an_address_that_turned_private_is_refused_at_delivery(practice_a, setti
     webhooks.deliver(delivery.pk)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_error) == (Status.FAILED, "AddressNotAllowed")
+
+
+@pytest.mark.django_db
+def test_finished_deliveries_are_pruned_after_their_keeping_time(practice_a):
+    from practice.tasks import prune_webhook_deliveries
+
+    endpoint_for(practice_a, "http://127.0.0.1:1/")
+    old_done, old_failed, old_queued, recent_done = (emit_alert(practice_a)[0] for _ in range(4))
+    WebhookAttempt.objects.create(delivery=old_done, number=1, status_code=200)
+    long_ago = timezone.now() - webhooks.KEEP_DELIVERIES - datetime.timedelta(minutes=1)
+    for delivery, status in (
+        (old_done, Status.DELIVERED),
+        (old_failed, Status.FAILED),
+        (old_queued, Status.QUEUED),
+    ):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=status, created_at=long_ago)
+    WebhookDelivery.objects.filter(pk=recent_done.pk).update(status=Status.DELIVERED)
+
+    assert prune_webhook_deliveries() == 2
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {
+        old_queued.pk,
+        recent_done.pk,
+    }
+    assert not WebhookAttempt.objects.exists()
