@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from practice import webhooks
 from practice.models import (
     QUESTIONNAIRE_LINK_MAX_DAYS,
+    REPORT_RETENTION_MAX_DAYS,
     ApiToken,
     AuditAction,
     AuditEvent,
@@ -220,6 +221,13 @@ class ReminderDaysField(_KeptWhenAbsent, forms.Field):
             return True
 
 
+def _days_messages(most: int) -> dict:
+    """One message for any number of days out of range, zero and negatives included (the
+    field's own and the model's validators used to disagree: "≥ 1" for 0, "≥ 0" for -3)."""
+    message = f"Enter a whole number of days from 1 to {most}."
+    return {"min_value": message, "max_value": message, "invalid": message}
+
+
 class PracticeSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
@@ -227,11 +235,19 @@ class PracticeSettingsForm(forms.ModelForm):
         help_text="Dates and times on every page and e-mail use this zone.",
         error_messages={"invalid_choice": "Choose a time zone from the list."},
     )
+    report_retention_days = forms.IntegerField(
+        label="Keep generated reports for (days)",
+        min_value=1,
+        max_value=REPORT_RETENTION_MAX_DAYS,
+        error_messages=_days_messages(REPORT_RETENTION_MAX_DAYS),
+        widget=forms.NumberInput(attrs={"min": 1, "max": REPORT_RETENTION_MAX_DAYS}),
+    )
     questionnaire_link_days = LinkDaysField(
         label="Questionnaire links work for (days)",
         required=False,
         min_value=1,
         max_value=QUESTIONNAIRE_LINK_MAX_DAYS,
+        error_messages=_days_messages(QUESTIONNAIRE_LINK_MAX_DAYS),
         help_text="Counted from each sending; a resent link starts again.",
     )
     questionnaire_reminder_days = ReminderDaysField(
@@ -258,13 +274,11 @@ class PracticeSettingsForm(forms.ModelForm):
             "name": "Practice name",
             "brand_colour": "Brand colour",
             "paper_size": "Paper size for reports",
-            "report_retention_days": "Keep generated reports for (days)",
             "require_mfa": "Require two-factor authentication for every member",
         }
         widgets = {
             "report_letterhead": forms.Textarea(attrs={"rows": 4}),
             "brand_colour": forms.TextInput(attrs={"type": "color"}),
-            "report_retention_days": forms.NumberInput(attrs={"min": 1, "max": 365}),
         }
 
     def clean_questionnaire_link_days(self):
