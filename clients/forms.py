@@ -12,7 +12,7 @@ from clients.services import (
     practice_clinicians,
     reference_taken,
 )
-from practice.models import time_zone_choices
+from practice.models import Membership, Role, time_zone_choices
 
 
 class ClientForm(forms.ModelForm):
@@ -107,8 +107,13 @@ class ShareForm(forms.Form):
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
         already = client.shares.values("clinician_id")
+        # Owners see every client of the practice already: sharing with them changes nothing.
+        owners = Membership.objects.filter(
+            practice=client.practice, role=Role.OWNER, is_active=True
+        ).values("user_id")
         self.fields["clinician"].queryset = (
             practice_clinicians(client.practice)
             .exclude(pk=client.primary_clinician_id)
             .exclude(pk__in=already)
+            .exclude(pk__in=owners)
         )

@@ -192,6 +192,7 @@ def client_share(request, pk):
         request,
         "clients/client_share.html",
         {"client": client, "form": form, "shares": client.shares.select_related("clinician")},
+        status=400 if form.errors else 200,
     )
 
 

@@ -161,7 +161,7 @@ class TestDischargeAndShare:
 
     def test_cannot_share_with_someone_outside_the_practice(self, as_bob, charlie, erin):
         response = as_bob.post(reverse("clients:share", args=[erin.pk]), {"clinician": charlie.pk})
-        assert response.status_code == 200
+        assert response.status_code == 400  # bad input is a 4xx with the form's message
         assert not ClientShare.objects.exists()
 
 
