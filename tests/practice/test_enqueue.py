@@ -215,6 +215,7 @@ def test_every_kind_of_queued_work_has_a_sweeper(settings):
         "clients.tasks.sweep_reports",
         "practice.tasks.sweep_progress_rebuilds",
         "assessments.tasks.dispatch_due_questionnaires",
+        "practice.tasks.sweep_webhook_deliveries",
     } <= tasks
 
 
