@@ -1,13 +1,11 @@
 """Client forms: validation and the likely-duplicate warning."""
 
-import datetime
-
 from django import forms
-from django.utils import timezone
 
 from clients.models import Client
 from clients.services import (
     REFERENCE_TAKEN,
+    check_date_of_birth,
     likely_duplicates,
     practice_clinicians,
     reference_taken,
@@ -66,10 +64,7 @@ class ClientForm(forms.ModelForm):
 
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError("The date of birth cannot be in the future.")
-        if value and value < datetime.date(1900, 1, 1):
-            raise forms.ValidationError("Please check the year of birth.")
+        check_date_of_birth(value)
         return value
 
     def clean_external_reference(self):

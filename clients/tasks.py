@@ -3,17 +3,26 @@
 Arguments are row ids only (JSON); the rows hold everything else, and tasks return no health
 data. ``render_report`` is declared in ``clients.reports.services`` (requesting and sweeping
 enqueue it) under its name here, ``clients.tasks.render_report``, and imported here so this
-module lists every task.
+module lists every task. The caseload import's tasks are declared in ``clients.import_tasks``
+under names here and re-exported, so the workers that load this module know them.
 """
 
 from celery import shared_task
 from celery.signals import worker_process_init
 
+from clients.import_tasks import import_clients, sweep_client_imports
 from clients.reports import pdf
 from clients.reports import services as reports
 from clients.reports.services import render_report
 
-__all__ = ["expire_reports", "render_report", "sweep_reports", "warm_up_reports"]
+__all__ = [
+    "expire_reports",
+    "import_clients",
+    "render_report",
+    "sweep_client_imports",
+    "sweep_reports",
+    "warm_up_reports",
+]
 
 
 @worker_process_init.connect

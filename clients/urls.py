@@ -2,6 +2,7 @@ from django.urls import path
 
 from assessments.views import fhir as fhir_views
 from assessments.views import progress as progress_views
+from clients.views import imports as import_views
 from clients.views import notes as note_views
 from clients.views import records as views
 from clients.views import reports as report_views
@@ -57,6 +58,22 @@ urlpatterns = [
         name="report_delete",
     ),
     path("reports/", report_views.my_reports, name="my_reports"),
+    # Importing a caseload
+    path("import/", import_views.import_start, name="import"),
+    path("import/template.csv", import_views.import_template, name="import_template"),
+    path("import/<uuid:import_pk>/", import_views.import_detail, name="import_detail"),
+    path("import/<uuid:import_pk>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/<uuid:import_pk>/status/", import_views.import_status, name="import_status"),
+    path(
+        "import/administrations/",
+        import_views.import_administrations,
+        name="import_administrations",
+    ),
+    path(
+        "import/administrations/<str:code>.csv",
+        import_views.import_administrations_template,
+        name="import_administrations_template",
+    ),
     path("reports/batches/new/", report_views.batch_request, name="batch_request"),
     path("reports/batches/<uuid:batch_pk>/", report_views.batch_detail, name="batch_detail"),
     path("reports/batches/<uuid:batch_pk>/status/", report_views.batch_status, name="batch_status"),

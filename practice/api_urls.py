@@ -12,6 +12,7 @@ from assessments.fhir_api import (
     QuestionnaireImportView,
 )
 from clients.api import ClientViewSet
+from clients.import_api import ClientImportDetailView, ClientImportView
 from clients.note_api import NoteTagViewSet, SessionNoteViewSet
 from clients.report_api import ReportViewSet
 from practice.webhook_api import WebhookEndpointViewSet
@@ -27,6 +28,10 @@ router.register("reports", ReportViewSet, basename="report")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
+    path("clients/import/", ClientImportView.as_view(), name="client-import"),
+    path(
+        "clients/import/<uuid:pk>/", ClientImportDetailView.as_view(), name="client-import-detail"
+    ),
     path("clients/<uuid:pk>/fhir/", ClientBundleView.as_view(), name="client-fhir-bundle"),
     path(
         "clients/<uuid:pk>/fhir/questionnaire-responses/",

@@ -433,6 +433,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Caseload imports (clients/import_tasks.py) whose message was lost or whose worker died;
+    # uploads never confirmed within a day are deleted with their files.
+    "sweep-client-imports": {
+        "task": "clients.tasks.sweep_client_imports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Webhook deliveries whose message was lost or whose worker died (practice/webhooks.py).
     "sweep-webhook-deliveries": {
         "task": "practice.tasks.sweep_webhook_deliveries",
@@ -493,6 +500,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClientStatusEnum": "clients.models.Client.Status",
         "NoteStatusEnum": "clients.models.SessionNote.Status",
+        "ClientImportStatusEnum": "clients.models.ClientImport.Status",
     },
 }
 

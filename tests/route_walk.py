@@ -16,6 +16,7 @@ world = permission_walk.world
 notes_world = permission_walk.notes_world
 questionnaire_world = permission_walk.questionnaire_world
 reports_world = permission_walk.reports_world
+imports_world = permission_walk.imports_world
 
 ALLOWED = ("alice", "bob", "dana", "charlie")
 

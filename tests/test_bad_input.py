@@ -23,6 +23,7 @@ world = route_walk.world
 notes_world = route_walk.notes_world
 questionnaire_world = route_walk.questionnaire_world
 reports_world = route_walk.reports_world
+imports_world = route_walk.imports_world
 
 BAD_IDS = (str(LARGEST_ID + 1), str(2**64), "9" * 30, "-1", "-" + str(2**64))
 HUGE = 2**64

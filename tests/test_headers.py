@@ -21,6 +21,7 @@ world = route_walk.world
 notes_world = route_walk.notes_world
 questionnaire_world = route_walk.questionnaire_world
 reports_world = route_walk.reports_world
+imports_world = route_walk.imports_world
 
 
 def _directives(header: str) -> dict[str, list[str]]:

@@ -175,6 +175,15 @@ def note_author_only(method="get", ok=OK, api=False, args=("erin", "erin_note"))
     )
 
 
+def own_import(method="get", ok=OK):
+    """A page of Bob's caseload import: an import is its requester's own, 404 to all others."""
+    return Row(
+        args=("bob_import",),
+        method=method,
+        expect={"anonymous": "login", "charlie": {404}, "dana": {404}, "bob": ok, "alice": {404}},
+    )
+
+
 def public(ok=OK):
     return Row(expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), ok))
 
@@ -296,6 +305,36 @@ ROUTES: dict[str, Row] = {
     ),
     "clients:report_delete": client_object(method="post", ok={302}, args=("erin", "erin_report")),
     "clients:my_reports": member_page(),
+    # Importing a caseload (clients/imports)
+    "clients:import": member_page(),
+    "clients:import_template": member_page(),
+    "clients:import_detail": own_import(),
+    "clients:import_confirm": own_import(method="post", ok={302}),
+    # Without HTMX the status fragment sends the browser to the import's page.
+    "clients:import_status": own_import(ok={302}),
+    "clients:import_administrations": member_page(),
+    "clients:import_administrations_template": Row(
+        args=("custom_a.code",),
+        expect={"anonymous": "login", "charlie": {404}, "dana": OK, "bob": OK, "alice": OK},
+    ),
+    # A POST without a file is refused for what it lacks, after the member is let in.
+    "client-import": Row(
+        method="post",
+        api=True,
+        expect={"anonymous": {401, 403}}
+        | dict.fromkeys(("charlie", "dana", "bob", "alice"), frozenset({400})),
+    ),
+    "client-import-detail": Row(
+        args=("bob_import",),
+        api=True,
+        expect={
+            "anonymous": {401, 403},
+            "charlie": {404},
+            "dana": {404},
+            "bob": frozenset({200}),
+            "alice": {404},
+        },
+    ),
     "clients:batch_request": owner_page(),
     "clients:batch_detail": owner_object(args=("a_batch",)),
     # Without HTMX the status fragment sends the browser to the batch's page.
@@ -510,6 +549,27 @@ def reports_world(erin, bob, alice, practice_a, settings, tmp_path):
 
 
 @pytest.fixture
+def imports_world(bob, settings, tmp_path):
+    """A caseload file Bob uploaded in practice A, not yet confirmed."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clients.imports import jobs
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    upload = SimpleUploadedFile("c.csv", b"full_name,preferred_name\nRobin Fictional,Robin\n")
+    return {"bob_import": jobs.upload(bob, bob.memberships.get(), upload)}
+
+
+@pytest.fixture
+def exports_world(erin, bob, reports_world):
+    """Bob's exports of Erin's record (queued, failed, ready with a file), stored in the media
+    root ``reports_world`` set."""
+    from tests.clients.exports_helpers import permission_world
+
+    return permission_world(erin, bob)
+
+
+@pytest.fixture
 def world(
     alice,
     bob,
@@ -523,6 +583,7 @@ def world(
     notes_world,
     questionnaire_world,
     reports_world,
+    imports_world,
 ):
     # Bob also owns B and Alice is also a clinician in B; A stays their default practice.
     MembershipFactory(user=bob, practice=practice_b, role=Role.OWNER)
@@ -559,6 +620,7 @@ def world(
         **webhooks_world(practice_a),
         **questionnaire_world,
         **reports_world,
+        **imports_world,
     }
 
 
