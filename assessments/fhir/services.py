@@ -150,12 +150,29 @@ def _authored(response, client) -> datetime.datetime:
     return authored.astimezone(datetime.UTC)
 
 
+def _refuse_a_second_copy(request, client, instrument, answers, authored) -> None:
+    """The same answers to the same instrument at the same moment are the same administration:
+    importing a file twice (a double submit, an export imported back) must not count it twice."""
+    stored = {str(number): value for number, value in answers.items()}
+    for earlier in Response.objects.of_client(request.user, client).filter(
+        instrument=instrument, submitted_at=authored
+    ):
+        if earlier.answers == stored:
+            raise FhirProblem(
+                [
+                    f"this response is already stored (response {earlier.pk}, the same answers "
+                    "given at the same time)"
+                ]
+            )
+
+
 def import_questionnaire_response(
     request, client, resource, *, instrument_code: str | None = None
 ) -> Response:
     """Store ``resource`` (a QuestionnaireResponse as JSON) as a response of ``client`` dated
     ``authored``: validated with the R4B model, mapped onto the instrument's questions
-    (``responses.read_answers``), then checked, scored, audited and alerted by
+    (``responses.read_answers``), refused if the client already has it (the same answers at the
+    same time), then checked, scored, audited and alerted by
     ``services.import_response`` exactly as an online submission. Raises ``FhirProblem`` naming
     each item that cannot be used; ``InstrumentNotUsable`` if the licence is not acknowledged.
     The caller refreshes the client's dashboard row."""
@@ -167,12 +184,14 @@ def import_questionnaire_response(
     instrument = _instrument_for(client.practice, resource, instrument_code)
     assessment_services.require_usable(client.practice, instrument)
     answers = read_answers(instrument.definition, resource)
+    authored = _authored(model, client)
+    _refuse_a_second_copy(request, client, instrument, answers, authored)
     try:
         return assessment_services.import_response(
             client,
             instrument,
             answers,
-            submitted_at=_authored(model, client),
+            submitted_at=authored,
             source=Response.Source.FHIR,
             request=request,
         )

@@ -494,3 +494,16 @@ def test_the_api_adds_a_custom_instrument_from_a_questionnaire_for_owners_only(
     shipped_code = api(alice).post(url, build_questionnaire(shipped("gad-7"), 1), format="json")
     assert shipped_code.status_code == 400
     assert "'gad-7' is the code of a shipped instrument" in shipped_code.json()["detail"][0]
+
+
+def test_the_same_response_imported_twice_is_stored_once(bob, erin, phq):
+    resource = phq_response([1] * 9)
+    assert api(bob).post(import_url(erin), resource, format="json").status_code == 201
+    again = api(bob).post(import_url(erin), resource, format="json")
+    assert again.status_code == 400
+    assert "this response is already stored" in again.json()["detail"][0]
+    other_day = api(bob).post(
+        import_url(erin), resource | {"authored": "2025-05-09T09:30:00+01:00"}, format="json"
+    )
+    assert other_day.status_code == 201
+    assert Response.objects.filter(client=erin).count() == 2
