@@ -2,7 +2,6 @@
 so that the README's ``verify`` accepts it, carrying ids and timestamps only: no name, no answer,
 no score."""
 
-import inspect
 import json
 import socket
 import uuid
@@ -10,7 +9,7 @@ import uuid
 import pytest
 
 from assessments import services as assessment_services
-from assessments.models import Alert, Response
+from assessments.models import Alert, AlertAction, Response
 from clients.reports import services as report_services
 from practice import webhooks
 from practice.models import WebhookDelivery
@@ -57,11 +56,7 @@ def assert_nothing_personal(body: dict, *texts: str) -> None:
 
 
 def acknowledge(actor, alert):
-    """The service, with the action taken where acknowledging asks for one (issue 15's alert
-    actions)."""
-    asks_action = "action" in inspect.signature(assessment_services.acknowledge_alert).parameters
-    extra = {"action": "contacted_client"} if asks_action else {}
-    return assessment_services.acknowledge_alert(actor, alert, **extra)
+    return assessment_services.acknowledge_alert(actor, alert, action=AlertAction.CONTACTED_CLIENT)
 
 
 @pytest.fixture
