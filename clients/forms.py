@@ -29,6 +29,7 @@ class ClientForm(forms.ModelForm):
             "pronouns",
             "date_of_birth",
             "time_zone",
+            "country",
             "primary_clinician",
             "external_reference",
         ]

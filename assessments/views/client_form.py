@@ -31,8 +31,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments.forms import QuestionnairePageForm
 from assessments.models import Packet
+from assessments.services import alerts as alert_service
 from assessments.services import packets as packet_service
 from assessments.services import responses as response_service
+from practice import crisis
 from practice.audit import client_ip
 from practice.dashboard import progress
 from practice.models import Practice
@@ -192,11 +194,24 @@ def _render_page(request, packet, token, pages, page, form, *, problems=(), stat
     )
 
 
-def _submit(request, packet: Packet) -> None:
+def _submit(request, packet: Packet) -> list:
     """Submit the packet, then refresh the client's dashboard row (the dashboard sits above the
     responses, so the page makes that call, in the request's transaction)."""
-    response_service.submit_packet(packet, request=request)
+    responses = response_service.submit_packet(packet, request=request)
     progress.refresh_client_progress(packet.client_id)
+    return responses
+
+
+def _crisis(request, packet: Packet):
+    """The answer to a submission that raised a critical alert: the practice's crisis contacts
+    and chosen national lines, never the answers. It is this POST's response, not a page of its
+    own, so nobody opening the link or the thank-you page later can learn an alert was raised."""
+    resources = crisis.crisis_resources(packet.practice, packet.client.country)
+    return render(
+        request,
+        "assessments/client/crisis.html",
+        {"practice": packet.practice, "resources": resources},
+    )
 
 
 @csrf_exempt
@@ -243,7 +258,7 @@ def page(request, token, step: int):
     if not current.is_last:
         return redirect("questionnaire:page", token=token, step=step + 1)
     try:
-        _submit(request, packet)
+        responses = _submit(request, packet)
     except response_service.IncompleteSubmission as incomplete:
         return _render_page(
             request,
@@ -257,6 +272,8 @@ def page(request, token, step: int):
         )
     except packet_service.PacketClosed:
         return _invalid(request)
+    if alert_service.crisis_raised(responses):
+        return _crisis(request, packet)
     practice_mark = signing.dumps(packet.practice_id, salt=THANKS_SALT)
     return redirect(f"{reverse('questionnaire:thanks')}?from={practice_mark}")
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from practice.acting import UNBOUND, bound_membership, default_memberships
+from practice.crisis import country_choices
 from practice.models import Practice, Role, validate_time_zone
 
 # The attribute ``ClientQuerySet.get_visible`` sets on a client it returns: the id of the user it
@@ -181,6 +182,13 @@ class Client(models.Model):
         blank=True,
         validators=[validate_time_zone],
         help_text="Leave blank to use the practice's time zone.",
+    )
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        choices=country_choices,
+        help_text="Where the client lives, if you know: after a safety answer they are shown "
+        "the national crisis lines your practice chose for that country.",
     )
     primary_clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="primary_clients"

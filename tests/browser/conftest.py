@@ -13,6 +13,7 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
+NARROW_PHONE = {"width": 320, "height": 640}
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between page actions are still plain synchronous calls.
@@ -60,12 +61,22 @@ def page(chromium, live_server):
     context.close()
 
 
-@pytest.fixture
-def phone_page(chromium, live_server):
+def _phone(chromium, live_server, viewport):
     context = chromium.new_context(
-        base_url=live_server.url, viewport=PHONE, is_mobile=True, has_touch=True
+        base_url=live_server.url, viewport=viewport, is_mobile=True, has_touch=True
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone_page(chromium, live_server):
+    yield from _phone(chromium, live_server, PHONE)
+
+
+@pytest.fixture
+def narrow_phone_page(chromium, live_server):
+    """The smallest phone we support: 320 CSS pixels wide."""
+    yield from _phone(chromium, live_server, NARROW_PHONE)
