@@ -1,0 +1,89 @@
+"""The entry points: a file's text, bytes or path to validated, normalised definitions, and a
+directory of files to a library. All problems of a file are reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .definitions import expand_domains, normalise
+from .reading import (
+    FILE_SUFFIXES,
+    INSTRUMENTS_DIR,
+    MAX_FILE_BYTES,
+    InstrumentFileError,
+    Problem,
+    parse_text,
+)
+from .semantics import check_semantics
+from .validation import schema_problems
+
+
+def load_text(text: str, source: str) -> list[dict]:
+    """Validated, normalised definitions from one file's text (several if it has domains)."""
+    data, lines = parse_text(text, source)
+    if not isinstance(data, dict):
+        raise InstrumentFileError(
+            [Problem(source, "", "the file must hold one instrument (a mapping of fields)", 1)]
+        )
+    problems = schema_problems(data, source, lines)
+    if not problems:
+        problems = check_semantics(data, source, lines)
+    if problems:
+        raise InstrumentFileError(problems)
+    return expand_domains(normalise(data))
+
+
+def load_bytes(content: bytes, source: str) -> list[dict]:
+    """As ``load_text``, for an uploaded file: size and encoding are checked first."""
+    if len(content) > MAX_FILE_BYTES:
+        raise InstrumentFileError(
+            [Problem(source, "", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")]
+        )
+    if not source.lower().endswith(FILE_SUFFIXES):
+        raise InstrumentFileError([Problem(source, "", "upload a .yaml, .yml or .json file")])
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise InstrumentFileError(
+            [Problem(source, "", "the file is not UTF-8 text", line)]
+        ) from None
+    return load_text(text, source)
+
+
+def load_file(path: Path) -> list[dict]:
+    return load_text(path.read_text(encoding="utf-8"), path.name)
+
+
+def load_library(directory: Path = INSTRUMENTS_DIR) -> list[tuple[str, dict]]:
+    """Every instrument in ``directory`` with the name of its file; fails with the problems of
+    all bad files at once."""
+    loaded: list[tuple[str, dict]] = []
+    problems: list[Problem] = []
+    for path in sorted(directory.iterdir()):
+        if path.suffix not in FILE_SUFFIXES:
+            continue
+        try:
+            loaded.extend((path.name, definition) for definition in load_file(path))
+        except InstrumentFileError as error:
+            problems.extend(error.problems)
+    codes = [definition["code"] for _, definition in loaded]
+    for code in sorted({code for code in codes if codes.count(code) > 1}):
+        problems.append(Problem(directory.name, "code", f"the code {code!r} is used by two files"))
+    if problems:
+        raise InstrumentFileError(problems)
+    return loaded
+
+
+def load_directory(directory: Path = INSTRUMENTS_DIR) -> list[dict]:
+    """Every instrument shipped in ``directory``."""
+    return [definition for _, definition in load_library(directory)]
+
+
+def validate_definition(definition: dict, source: str = "definition") -> None:
+    """Check an already-loaded definition (for example one read back from the database)."""
+    problems = schema_problems(definition, source, {})
+    if not problems:
+        problems = check_semantics(definition, source, {})
+    if problems:
+        raise InstrumentFileError(problems)

@@ -1,0 +1,236 @@
+"""The cross-field rules a schema cannot express: item numbers unique, subscales exist, bands
+cover the range, codings name one thing, a classification's subscales and split points."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from assessments.scoring import subscale_range
+
+from .reading import Path_, Problem, format_path, line_for
+
+
+def _exact(number) -> Fraction:
+    """Numbers from files compared exactly, as written in decimal (4.47 means 447/100)."""
+    return Fraction(str(number))
+
+
+class _Checker:
+    """Collects problems with field paths; turns paths into lines at the end."""
+
+    def __init__(self, source: str, lines: dict[Path_, int]):
+        self.source = source
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path_, message: str) -> None:
+        self.problems.append(
+            Problem(self.source, format_path(path), message, line_for(self.lines, path))
+        )
+
+
+def _check_scale(check: _Checker, scale: dict, path: Path_) -> None:
+    if scale["min"] >= scale["max"]:
+        check.fail((*path, "max"), f"max ({scale['max']}) must be above min ({scale['min']})")
+    seen = set()
+    for index, label in enumerate(scale["labels"]):
+        if not scale["min"] <= label["value"] <= scale["max"]:
+            check.fail(
+                (*path, "labels", index, "value"),
+                f"{label['value']} is outside the scale {scale['min']} to {scale['max']}",
+            )
+        if label["value"] in seen:
+            check.fail((*path, "labels", index, "value"), f"{label['value']} is labelled twice")
+        seen.add(label["value"])
+
+
+def check_semantics(data: dict, source: str, lines: dict[Path_, int]) -> list[Problem]:
+    check = _Checker(source, lines)
+    if "domains" in data and ("domain" in data or "family" in data):
+        check.fail(("domains",), "give either 'domains' or 'domain'/'family', not both")
+    keys = [domain["key"] for domain in data.get("domains", [])]
+    for index, key in enumerate(keys):
+        if keys.index(key) != index:
+            check.fail(("domains", index, "key"), f"the domain {key!r} is listed twice")
+
+    if "scale" in data:
+        _check_scale(check, data["scale"], ("scale",))
+    subscales = data.get("scoring", {}).get("subscales", [])
+    subscale_keys = [subscale["key"] for subscale in subscales]
+    for index, key in enumerate(subscale_keys):
+        if subscale_keys.index(key) != index:
+            check.fail(
+                ("scoring", "subscales", index, "key"), f"the subscale {key!r} is defined twice"
+            )
+
+    numbers: dict[int, int] = {}
+    for index, item in enumerate(data["items"]):
+        path: Path_ = ("items", index)
+        if item["number"] in numbers:
+            check.fail((*path, "number"), f"item number {item['number']} is used twice")
+        numbers[item["number"]] = index
+        kind = item.get("type", "choice")
+        if kind == "text":
+            for field in ("subscale", "reverse", "scale"):
+                if item.get(field) not in (None, False):
+                    check.fail((*path, field), f"a free-text item cannot have {field!r}")
+            continue
+        if "max_length" in item:
+            check.fail((*path, "max_length"), "only free-text items have a max_length")
+        if "scale" in item:
+            _check_scale(check, item["scale"], (*path, "scale"))
+        elif "scale" not in data:
+            check.fail(path, "a choice item needs a scale: give one here or for the instrument")
+        subscale = item.get("subscale")
+        if subscale is not None and subscale not in subscale_keys:
+            check.fail((*path, "subscale"), f"{subscale!r} is not a subscale in scoring.subscales")
+        if item.get("reverse") and subscale is None:
+            check.fail(
+                (*path, "reverse"), "only scored items (with a subscale) can be reverse-keyed"
+            )
+
+    if check.problems:
+        return check.problems  # later rules assume items and scales are sound
+
+    for index, subscale in enumerate(subscales):
+        path = ("scoring", "subscales", index)
+        members = [item for item in data["items"] if item.get("subscale") == subscale["key"]]
+        if not members:
+            check.fail((*path, "key"), f"no item counts towards the subscale {subscale['key']!r}")
+            continue
+        scales = {
+            (scale["min"], scale["max"])
+            for scale in (item.get("scale") or data["scale"] for item in members)
+        }
+        if len(scales) > 1:
+            check.fail(path, "all items of a subscale must share one scale (min and max)")
+            continue
+        low, high = subscale_range(data, subscale)
+        missing = subscale.get("missing", {"max_missing_items": 0, "prorate": False})
+        if missing["max_missing_items"] >= len(members):
+            check.fail(
+                (*path, "missing", "max_missing_items"),
+                f"must be below the subscale's {len(members)} items",
+            )
+        if missing["max_missing_items"] > 0 and not missing["prorate"]:
+            check.fail(
+                (*path, "missing", "prorate"),
+                "allowing missing items without prorating would give a misleading score; "
+                "set prorate: true (only where the authors allow it) or max_missing_items: 0",
+            )
+        if missing["max_missing_items"] > 0 and not missing.get("source"):
+            check.fail((*path, "missing", "source"), "cite the authors' missing-answer rule")
+        bands = subscale.get("bands") or []
+        for band_index, band in enumerate(bands):
+            band_path = (*path, "bands", band_index)
+            if band["min"] > band["max"]:
+                check.fail((*band_path, "max"), "a band's max must not be below its min")
+            if band_index and _exact(band["min"]) <= _exact(bands[band_index - 1]["max"]):
+                check.fail((*band_path, "min"), "bands must ascend without overlapping")
+        if bands and (_exact(bands[0]["min"]) != low or _exact(bands[-1]["max"]) != high):
+            check.fail(
+                (*path, "bands"),
+                f"bands must cover the whole score range {_show(low)} to {_show(high)}",
+            )
+        if bands and not subscale.get("bands_source"):
+            check.fail((*path, "bands_source"), "cite the source of the bands")
+        cutoff = subscale.get("clinical_cutoff")
+        if cutoff and not low <= _exact(cutoff["value"]) <= high:
+            check.fail(
+                (*path, "clinical_cutoff", "value"), "the cut-off is outside the score range"
+            )
+        for field in ("reliability",):
+            value = subscale.get(field)
+            if value and not 0 < value["value"] < 1:
+                check.fail(
+                    (*path, field, "value"), "a reliability coefficient lies between 0 and 1"
+                )
+        if subscale.get("sd") and subscale["sd"]["value"] <= 0:
+            check.fail((*path, "sd", "value"), "a standard deviation must be above 0")
+
+    total = data.get("scoring", {}).get("total")
+    if total is not None and total not in subscale_keys:
+        check.fail(("scoring", "total"), f"{total!r} is not a subscale in scoring.subscales")
+
+    _check_codings(check, data)
+    by_number = {item["number"]: item for item in data["items"]}
+    for index, alert in enumerate(data.get("alerts", [])):
+        path = ("alerts", index)
+        if "item" in alert:
+            item = by_number.get(alert["item"])
+            if item is None:
+                check.fail((*path, "item"), f"there is no item {alert['item']}")
+            elif item.get("type", "choice") != "choice":
+                check.fail((*path, "item"), "alerts can only watch choice items")
+        elif alert["subscale"] not in subscale_keys:
+            check.fail((*path, "subscale"), f"{alert['subscale']!r} is not a subscale")
+
+    classification = data.get("classification")
+    if classification:
+        _check_classification(check, data, classification, subscales, subscale_keys)
+    return check.problems
+
+
+def _check_codings(check: _Checker, data: dict) -> None:
+    """A code names one question, and one answer on a question's scale: an imported answer is
+    mapped through them, so a code used twice could not be mapped without guessing."""
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(data["items"]):
+        for coding_index, coding in enumerate(item.get("codings", [])):
+            key = (coding["system"], coding["code"])
+            if key in seen:
+                check.fail(
+                    ("items", index, "codings", coding_index, "code"),
+                    f"{coding['code']!r} already names item {seen[key]}",
+                )
+            seen[key] = item["number"]
+    scales = [(("scale",), data.get("scale"))] + [
+        (("items", index, "scale"), item.get("scale")) for index, item in enumerate(data["items"])
+    ]
+    for path, scale in scales:
+        codes: set[tuple[str, str]] = set()
+        for index, label in enumerate((scale or {}).get("labels", [])):
+            if "coding" not in label:
+                continue
+            key = (label["coding"]["system"], label["coding"]["code"])
+            if key in codes:
+                check.fail(
+                    (*path, "labels", index, "coding", "code"),
+                    f"{key[1]!r} already names another answer on this scale",
+                )
+            codes.add(key)
+
+
+def _check_classification(check, data, classification, subscales, subscale_keys) -> None:
+    path: Path_ = ("classification",)
+    if classification["method"] == "prototype":
+        for style, key in classification["prototypes"].items():
+            if key not in subscale_keys:
+                check.fail((*path, "prototypes", style), f"{key!r} is not a subscale")
+        return
+    by_key = dict(zip(subscale_keys, subscales, strict=True))
+    dimensions = classification["dimensions"]
+    if dimensions["anxiety"] == dimensions["avoidance"]:
+        check.fail((*path, "dimensions"), "anxiety and avoidance must be different subscales")
+    for dimension, key in dimensions.items():
+        if key not in by_key:
+            check.fail((*path, "dimensions", dimension), f"{key!r} is not a subscale")
+            continue
+        low, high = subscale_range(data, by_key[key])
+        midpoint = (low + high) / 2
+        if _exact(classification["midpoint"][dimension]) != midpoint:
+            check.fail(
+                (*path, "midpoint", dimension),
+                f"the midpoint of {key!r} ({_show(low)} to {_show(high)}) is {_show(midpoint)}",
+            )
+        norm = classification.get("norm")
+        if norm and not low <= _exact(norm[dimension]["value"]) <= high:
+            check.fail((*path, "norm", dimension, "value"), "the norm lies outside the score range")
+    if classification["default_rule"] == "norm" and not classification.get("norm"):
+        check.fail(
+            (*path, "default_rule"), "the norm rule needs cited norms in classification.norm"
+        )
+
+
+def _show(number: Fraction) -> str:
+    return str(int(number)) if number.denominator == 1 else str(float(number))

@@ -1,0 +1,78 @@
+"""The schema check: one JSON Schema (``schema/instrument.schema.json``) for the shape of every
+file, its errors turned into readable problems with the line of the field they are about."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+
+import jsonschema
+
+from .reading import SCHEMA_PATH, Path_, Problem, format_path, line_for
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
+def _schema_at(path_schema: dict) -> dict:
+    """Follow a local ``$ref`` so allowed property names can be suggested."""
+    ref = path_schema.get("$ref")
+    if ref and ref.startswith("#/$defs/"):
+        return schema()["$defs"][ref.removeprefix("#/$defs/")]
+    return path_schema
+
+
+def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
+    """Readable messages for one schema error, each with the path it is about."""
+    path: Path_ = tuple(error.absolute_path)
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        # A value that fits none of the alternatives: report the alternative it came closest to.
+        if (
+            isinstance(error.instance, dict)
+            and error.validator_value
+            and all(set(option) == {"required"} for option in error.validator_value)
+        ):
+            names = " or ".join(repr(option["required"][0]) for option in error.validator_value)
+            return [(path, f"give exactly one of {names}")]
+        best = jsonschema.exceptions.best_match(error.context)
+        return _describe(best)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(_schema_at(error.schema).get("properties", {}))
+        found = []
+        for key in error.instance:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+                found.append(((*path, key), f"unknown field {key!r}{suggestion}"))
+        return found or [(path, error.message)]
+    if error.validator == "required":
+        return [(path, f"missing required field {error.message.split(chr(39))[1]!r}")]
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        return [(path, f"{error.instance!r} is not of type {expected}")]
+    if error.validator == "const":
+        return [(path, f"must be {error.validator_value!r}, not {error.instance!r}")]
+    return [(path, error.message)]
+
+
+def schema_problems(data: object, source: str, lines: dict[Path_, int]) -> list[Problem]:
+    problems = []
+    seen = set()
+    for error in _validator().iter_errors(data):
+        for path, message in _describe(error):
+            key = (path, message)
+            if key in seen:
+                continue
+            seen.add(key)
+            problems.append(Problem(source, format_path(path), message, line_for(lines, path)))
+    problems.sort(key=lambda problem: (problem.line or 0, problem.path))
+    return problems
