@@ -35,6 +35,7 @@ from practice import audit
 from practice.models import AuditAction
 
 FHIR_JSON = "application/fhir+json"
+EARLIEST_YEAR = 1900
 
 
 def _instant(moment: datetime.datetime) -> str:
@@ -123,11 +124,20 @@ def _instrument_for(practice, response: dict, code: str | None) -> Instrument:
         if instrument is not None:
             return instrument
     tail = canonical.rstrip("/").rsplit("/", 1)[-1]
-    if tail:
-        for instrument in available.filter(current_version__isnull=False):
-            panel_codes = {entry["code"] for entry in instrument.definition.get("codings", [])}
-            if tail in panel_codes:
-                return instrument
+    matches = [
+        instrument
+        for instrument in available.filter(current_version__isnull=False)
+        if tail in {entry["code"] for entry in instrument.definition.get("codings", [])}
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise FhirProblem(
+            [
+                f"say which instrument this response answers: {tail!r} is the code of "
+                + ", ".join(sorted(instrument.code for instrument in matches))
+            ]
+        )
     raise FhirProblem(
         [
             "say which instrument this response answers: its questionnaire "
@@ -140,6 +150,10 @@ def _authored(response, client) -> datetime.datetime:
     authored = response.authored
     if authored is None:
         raise FhirProblem(["authored: say when the questionnaire was answered"])
+    if not isinstance(authored, datetime.date):  # FHIR allows a year or a month alone
+        raise FhirProblem(["authored: give the day it was answered (YYYY-MM-DD) at least"])
+    if authored.year < EARLIEST_YEAR:
+        raise FhirProblem([f"authored: a date before {EARLIEST_YEAR} is not a real answer"])
     if not isinstance(authored, datetime.datetime):
         # A date alone: midday in the client's time zone, so the local date stays that date.
         authored = datetime.datetime.combine(

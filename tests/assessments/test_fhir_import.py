@@ -185,6 +185,8 @@ def test_groups_a_computed_total_and_fhir_json_bodies_are_accepted(bob, erin, ph
         (lambda r: r["item"].pop(8), "Question 9 is not answered."),
         (lambda r: r.update(status="in-progress"), "status: only a completed response"),
         (lambda r: r.update(authored="2999-01-01T00:00:00Z"), "authored: the questionnaire"),
+        (lambda r: r.update(authored="2025-05"), "authored: give the day it was answered"),
+        (lambda r: r.update(authored="0001-01-01"), "authored: a date before 1900"),
         (lambda r: r.update(questionnaire="http://example.org/Questionnaire/mood"), "say which"),
         (lambda r: r.update(item=[{"answer": []}]), "not a valid FHIR R4 QuestionnaireResponse"),
     ],
@@ -507,3 +509,19 @@ def test_the_same_response_imported_twice_is_stored_once(bob, erin, phq):
     )
     assert other_day.status_code == 201
     assert Response.objects.filter(client=erin).count() == 2
+
+
+def test_a_panel_code_two_instruments_carry_is_not_guessed(bob, erin, phq, practice_a):
+    from assessments import services
+    from tests.assessments.helpers import load_custom
+
+    definition = load_custom(code="phq-9-ours", codings=[{"system": LOINC, "code": "44249-1"}])
+    copy = Instrument.objects.create(practice=practice_a, code="phq-9-ours", name="Ours")
+    services._store_definition(copy, definition, "ours.yaml")
+    response = api(bob).post(import_url(erin), phq_response([1] * 9), format="json")
+    assert response.status_code == 400
+    assert "'44249-1' is the code of phq-9, phq-9-ours" in response.json()["detail"][0]
+    named = api(bob).post(
+        f"{import_url(erin)}?instrument=phq-9", phq_response([1] * 9), format="json"
+    )
+    assert named.status_code == 201
