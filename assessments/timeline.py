@@ -38,6 +38,7 @@ class AssessmentTimeline:
     def newest(self, user, client, limit: int) -> list[TimelineEntry]:
         packets = (
             self._packets(user, client)
+            .select_related("last_email")
             .prefetch_related(
                 Prefetch(
                     "items",
@@ -79,7 +80,7 @@ class AssessmentTimeline:
             title="Questionnaires sent",
             url=reverse("clients:detail", args=[packet.client_id]) + "#questionnaires",
             detail=names,
-            status=packet.get_status_display(),
+            status=packet.clinician_status.label,  # as the client page's links read
         )
 
     @staticmethod

@@ -33,10 +33,18 @@ def table_rows(page: str, heading: str) -> list[str]:
     return [" ".join(html_lib.unescape(row).split()) for row in text]
 
 
+def timeline_badges(page: str) -> list[str]:
+    """The status badges of the client page's timeline entries about sent questionnaires."""
+    entries = page.split("Questionnaires sent</", 1)[1:]
+    return [re.search(r'<span class="badge[^"]*">([^<]*)</span>', e).group(1) for e in entries]
+
+
 def statuses(as_bob, client) -> tuple[str, str]:
     page = as_bob.get(reverse("clients:detail", args=[client.pk])).content.decode()
     (link,) = table_rows(page, "Links")
     (assignment,) = table_rows(page, "Assignments")
+    (badge,) = timeline_badges(page)  # the timeline's entry agrees with the link
+    assert badge in link, (badge, link)
     return link, assignment
 
 
