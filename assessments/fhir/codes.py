@@ -13,8 +13,10 @@ URIs are stable names that never resolve to someone else's server):
 - ``instruments``: the identifier system of an instrument code;
 - ``clients``: the identifier system of a client's id in Attune (``client-references`` for the
   practice's own reference, when it has one);
-- ``StructureDefinition/...``: the extensions below, for what the instrument schema says and
-  FHIR has no element for (scoring keys, bands, alerts, citations).
+- ``StructureDefinition/instrument-definition``: what the instrument schema says and FHIR has
+  no element for (scoring keys, bands, alerts, citations...), as JSON in a valueString, on a
+  Questionnaire and on each of its items; ``StructureDefinition/citation``: a citation, for a
+  Questionnaire written by hand.
 """
 
 BASE = "https://attune.example/fhir"
@@ -28,13 +30,10 @@ QUESTIONNAIRE_BASE = f"{BASE}/Questionnaire/"
 # Extensions of our own: what a Questionnaire cannot say in FHIR's elements.
 DEFINITION_EXTENSION = f"{BASE}/StructureDefinition/instrument-definition"  # valueString, JSON
 CITATION_EXTENSION = f"{BASE}/StructureDefinition/citation"  # valueString
-SUBSCALE_EXTENSION = f"{BASE}/StructureDefinition/item-subscale"  # valueString
-REVERSE_EXTENSION = f"{BASE}/StructureDefinition/item-reverse"  # valueBoolean
 
 # HL7's extensions and code systems.
 ORDINAL_VALUE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_WEIGHT_EXTENSION = "http://hl7.org/fhir/StructureDefinition/itemWeight"  # older name
-MAX_LENGTH_EXTENSION = "http://hl7.org/fhir/StructureDefinition/maxLength"
 OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 UCUM = "http://unitsofmeasure.org"
 

@@ -148,7 +148,7 @@ def ordinal(element: dict) -> object:
     """The ordinalValue (or older itemWeight) extension's value on ``element``, if any."""
     for extension in element.get("extension", []):
         if extension.get("url") in (codes.ORDINAL_VALUE_EXTENSION, codes.ITEM_WEIGHT_EXTENSION):
-            return extension.get("valueDecimal")
+            return extension.get("valueDecimal", extension.get("valueInteger"))
     return None
 
 

@@ -107,6 +107,12 @@ ANSWER_FORMS = {
         }
     },
     "plain integer": lambda n, v: {"valueInteger": v},
+    "coding with an integer ordinal": lambda n, v: {
+        "valueCoding": {
+            "code": f"their-{v}",
+            "extension": [{"url": codes.ORDINAL_VALUE_EXTENSION, "valueInteger": v}],
+        }
+    },
     "Attune scale point": lambda n, v: {
         "valueCoding": {"system": codes.SCALE_POINTS_SYSTEM, "code": str(v)}
     },
