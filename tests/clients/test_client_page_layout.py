@@ -19,6 +19,14 @@ def test_open_alerts_come_before_the_details_and_progress(as_bob, erin, frozen):
 
 
 @pytest.mark.django_db
+def test_an_alert_shows_guidance_not_the_authoring_rule(as_bob, erin, frozen):  # noqa: F811
+    submit(erin, item9=1)
+    page = as_bob.get(detail(erin)).content.decode()
+    assert "Raise this alert" not in page
+    assert "further assessment for suicide risk" in page
+
+
+@pytest.mark.django_db
 def test_assigning_to_several_clients_is_offered_on_the_list_not_one_clients_page(as_bob, erin):
     page = as_bob.get(detail(erin)).content.decode()
     assert "Assign to several clients" not in page
