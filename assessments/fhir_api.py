@@ -27,6 +27,7 @@ from assessments.services import InstrumentNotUsable
 from clients.models import Client
 from practice.api_parsers import BoundedJSONParser
 from practice.dashboard import progress
+from practice.idempotency import IdempotentCreateMixin
 
 
 class FhirJSONRenderer(JSONRenderer):
@@ -76,7 +77,9 @@ class ClientBundleView(APIView):
         return Response(fhir.client_bundle(request, visible_client(request, pk)))
 
 
-class ClientResponseImportView(APIView):
+class ClientResponseImportView(IdempotentCreateMixin, APIView):
+    """Honours ``Idempotency-Key``: a retried import answers the first import again."""
+
     renderer_classes = RENDERERS
     parser_classes = PARSERS
 
@@ -165,7 +168,7 @@ class ImportedInstrumentSerializer(serializers.Serializer):
     )
 
 
-class QuestionnaireImportView(APIView):
+class QuestionnaireImportView(IdempotentCreateMixin, APIView):
     renderer_classes = RENDERERS
     parser_classes = PARSERS
 

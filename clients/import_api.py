@@ -20,6 +20,7 @@ from clients import import_tasks
 from clients.imports import caseload, csvfile, jobs
 from clients.models import ClientImport
 from practice import audit
+from practice.idempotency import IdempotentCreateMixin
 from practice.models import AuditAction
 
 
@@ -104,7 +105,9 @@ def _preview(rows: list[caseload.Row]) -> dict:
     }
 
 
-class ClientImportView(APIView):
+class ClientImportView(IdempotentCreateMixin, APIView):
+    """Honours ``Idempotency-Key``: a retried upload answers the first one again."""
+
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(

@@ -6,8 +6,6 @@ about a client outside the caller's scope is 404. Reads, downloads (``export``),
 deletions are audited. Downloads are never cached and named ``report-<short id>.pdf``.
 """
 
-import json
-
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
@@ -22,22 +20,13 @@ from clients.models import Client, Report
 from clients.report_serializers import ReportSerializer
 from clients.reports import services, storage
 from practice import audit
-from practice.api import ScopedViewSetMixin
+from practice.api import FileRenderer, ScopedViewSetMixin
 from practice.models import AuditAction
 
 
-class PDFRenderer(renderers.BaseRenderer):
-    """Lets ``Accept: application/pdf`` reach the download; errors still carry JSON text."""
-
+class PDFRenderer(FileRenderer):
     media_type = "application/pdf"
     format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data).encode()
 
 
 class ReportFilter(django_filters.FilterSet):

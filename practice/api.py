@@ -1,15 +1,20 @@
 """API groundwork: the scoped viewset base every API view over client data inherits."""
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import views, viewsets
+from rest_framework import renderers, views, viewsets
 from rest_framework.exceptions import ValidationError
 
+from practice.idempotency import IdempotentCreateMixin
 
-class ScopedViewSetMixin:
+
+class ScopedViewSetMixin(IdempotentCreateMixin):
     """Every API viewset over client data inherits this.
 
     ``get_queryset`` always starts from ``scoped_queryset(user)``, so an object outside the
-    caller's scope is simply not found (404), and no filter backend can widen it.
+    caller's scope is simply not found (404), and no filter backend can widen it. Every POST
+    honours ``Idempotency-Key`` (``practice.idempotency``).
     """
 
     def scoped_queryset(self, user):
@@ -17,6 +22,19 @@ class ScopedViewSetMixin:
 
     def get_queryset(self):
         return self.scoped_queryset(self.request.user)
+
+
+class FileRenderer(renderers.BaseRenderer):
+    """Lets ``Accept: <a file's type>`` reach a download action; errors still carry JSON text.
+    Subclasses name the ``media_type`` and ``format``."""
+
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data).encode()
 
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):

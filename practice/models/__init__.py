@@ -7,6 +7,7 @@ per subject:
 - ``memberships``: roles, memberships, staff invitations, API tokens, ``hash_token``/``new_token``;
 - ``audit``: audit events, the chain head and the refusal tally;
 - ``emails``: outbound e-mail rows;
+- ``idempotency``: the first answers to API creates sent with an ``Idempotency-Key``;
 - ``progress``: the caseload dashboard's precomputed rows;
 - ``safety``: what a client sees after a critical answer, and who hears of overdue alerts;
 - ``webhooks``: the endpoints a practice registers, and each event's deliveries and attempts.
@@ -50,6 +51,7 @@ from practice.models.audit import (
     DeniedAccessTally,
 )
 from practice.models.emails import OutboundEmail
+from practice.models.idempotency import IdempotencyKey
 from practice.models.progress import ClientProgress, PracticeBaselineScores, ProgressChange
 from practice.models.safety import ESCALATION_MAX_HOURS, SafetySettings
 from practice.models.webhooks import (
@@ -73,6 +75,7 @@ __all__ = [
     "AuditEvent",
     "ClientProgress",
     "DeniedAccessTally",
+    "IdempotencyKey",
     "Membership",
     "MembershipQuerySet",
     "OutboundEmail",
