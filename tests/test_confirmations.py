@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 
-from assessments.models import Instrument
+from assessments.models import Assignment, Instrument, Packet
 from clients.models import ClientShare, Report
 from practice.models import ApiToken, StaffInvitation
 from tests import test_permissions
@@ -58,6 +58,22 @@ ACTIONS = {
         lambda w: reverse("practice_members"),
         "Deactivate",
         lambda w: not type(w["bob_membership"]).objects.get(pk=w["bob_membership"].pk).is_active,
+    ),
+    "revoke a link": Action(
+        "bob",
+        lambda w: reverse("assessments:invitation_revoke", args=[w["erin_packet"].pk]),
+        lambda w: reverse("clients:detail", args=[w["erin"].pk]),
+        "Revoke the link",
+        lambda w: Packet.objects.get(pk=w["erin_packet"].pk).status == Packet.Status.REVOKED,
+    ),
+    "end a schedule": Action(
+        "bob",
+        lambda w: reverse("assessments:assignment_end", args=[w["erin_assignment"].pk]),
+        lambda w: reverse("clients:detail", args=[w["erin"].pk]),
+        "End the schedule",
+        lambda w: (
+            Assignment.objects.get(pk=w["erin_assignment"].pk).status == Assignment.Status.ENDED
+        ),
     ),
     "stop sharing": Action(
         "bob",

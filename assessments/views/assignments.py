@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from assessments import services
@@ -17,6 +18,7 @@ from practice import audit
 from practice.dashboard import progress
 from practice.models import AuditAction
 from practice.permissions import member_required
+from practice.views.confirm import Confirmation, ask
 
 
 def _client_page(client_id) -> str:
@@ -213,9 +215,24 @@ def assignment_resume(request, pk):
 
 
 @member_required
-@require_POST
 def assignment_end(request, pk):
+    """GET asks, POST ends the schedule."""
     assignment = _assignment(request, pk)
+    if request.method != "POST":
+        audit.record(request, AuditAction.VIEW, assignment)
+        return ask(
+            request,
+            Confirmation(
+                title=f"End {assignment.client.preferred_name}'s schedule?",
+                consequences=[
+                    f"{assignment.description}: nothing more is sent.",
+                    "Links already sent keep working until they expire.",
+                    "Ending cannot be undone; you can assign the questionnaires anew.",
+                ],
+                button="End the schedule",
+                cancel_url=_client_page(assignment.client_id),
+            ),
+        )
     return _act(
         request,
         lambda: services.end_assignment(request.user, assignment, request=request),
@@ -243,9 +260,24 @@ def invitation_resend(request, pk):
 
 
 @member_required
-@require_POST
 def invitation_revoke(request, pk):
+    """GET asks, POST revokes the link."""
     packet = _packet(request, pk)
+    if request.method != "POST":
+        audit.record(request, AuditAction.VIEW, packet)
+        sent = f" sent {date_format(packet.sent_at, 'j M')}" if packet.sent_at else ""
+        return ask(
+            request,
+            Confirmation(
+                title=f"Revoke the link{sent} to {packet.client.preferred_name}?",
+                consequences=[
+                    "The link stops working at once and no reminder is sent.",
+                    "Answers already saved are kept. To ask again, resend or assign anew.",
+                ],
+                button="Revoke the link",
+                cancel_url=_client_page(packet.client_id),
+            ),
+        )
     return _act(
         request,
         lambda: services.revoke_packet(request.user, packet, request=request),
