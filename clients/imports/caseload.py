@@ -29,6 +29,7 @@ COLUMNS = [
     "date_of_birth",
     "pronouns",
     "time_zone",
+    "country",
     "primary_clinician",
     "external_reference",
 ]
@@ -41,6 +42,7 @@ EXAMPLE = [
     "1990-04-21",
     "they/them",
     "Europe/London",
+    "GB",
     "",
     "A-1001",
 ]
@@ -52,6 +54,7 @@ LABELS = {
     "date_of_birth": "Date of birth",
     "pronouns": "Pronouns",
     "time_zone": "Time zone",
+    "country": "Country",
     "external_reference": "Reference",
 }
 # Messages of our own where Django's would quote the value back: the messages are kept on the
@@ -60,6 +63,8 @@ FIELD_MESSAGES = {
     "email": "E-mail: not a valid e-mail address.",
     "date_of_birth": "Date of birth: write the date as YYYY-MM-DD, e.g. 1990-04-21.",
     "time_zone": "Time zone: not a known time zone; use a name such as Europe/London.",
+    "country": "Country: use the two-letter code of a country the practice's crisis lines cover, "
+    "e.g. GB.",
 }
 NOT_YOUR_CASELOAD = (
     "Primary clinician: you can import clients into your own caseload only; leave the column "
@@ -132,6 +137,7 @@ class _Checker:
         missing = [name for name in REQUIRED if not values.get(name)]
         row.errors.extend(f"{LABELS[name]} is required." for name in missing)
         fields = {name: values.get(name, "") for name in MODEL_FIELDS}
+        fields["country"] = fields["country"].upper()
         try:
             fields["date_of_birth"] = _date(fields["date_of_birth"])
         except ValueError:

@@ -248,3 +248,12 @@ def test_semicolons_a_byte_order_mark_and_spreadsheet_headers_are_read(bob):
             },
         )
     ]
+
+
+def test_the_country_is_a_code_the_crisis_lines_cover(bob):
+    table = caseload.parse(
+        b"full_name,preferred_name,country\nA Fictional,A,gb\nB Fictional,B,XX\n"
+    )
+    known, unknown = caseload.check_rows(table, bob, bob.memberships.get())
+    assert known.ok and known.fields["country"] == "GB"
+    assert unknown.errors == [caseload.FIELD_MESSAGES["country"]]
