@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from assessments.models import Assignment, Instrument, Packet
 from clients.models import ClientShare, Report
-from practice.models import ApiToken, StaffInvitation
+from practice.models import ApiToken, StaffInvitation, WebhookEndpoint
 from tests import test_permissions
 from tests.conftest import logged_in
 
@@ -102,6 +102,13 @@ ACTIONS = {
         lambda w: reverse("account_security"),
         "Revoke the token “cli”?",
         lambda w: ApiToken.objects.get(pk=w["bob_token"].pk).revoked_at is not None,
+    ),
+    "delete a webhook endpoint": Action(
+        "alice",
+        lambda w: reverse("practice_webhook_delete", args=[w["a_webhook"].pk]),
+        lambda w: reverse("practice_webhook_detail", args=[w["a_webhook"].pk]),
+        "Delete this webhook endpoint?",
+        lambda w: not WebhookEndpoint.objects.filter(pk=w["a_webhook"].pk).exists(),
     ),
     "remove an uploaded instrument": Action(
         "alice",

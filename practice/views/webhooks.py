@@ -5,6 +5,7 @@ secret"), never in a URL, the session or a GET."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -12,6 +13,7 @@ from practice import webhooks
 from practice.forms import WebhookEndpointForm
 from practice.models import WebhookDelivery, WebhookEndpoint
 from practice.permissions import owner_required
+from practice.views.confirm import Confirmation, ask
 
 RECENT_DELIVERIES = 50
 
@@ -86,9 +88,22 @@ def webhook_secret(request, pk: int):
 
 
 @owner_required
-@require_POST
 def webhook_delete(request, pk: int):
+    """GET asks, POST deletes the endpoint and its delivery history."""
     endpoint = _endpoint(request, pk)
+    if request.method != "POST":
+        return ask(
+            request,
+            Confirmation(
+                title="Delete this webhook endpoint?",
+                consequences=[
+                    f"Nothing more is sent to {endpoint.url}.",
+                    "Its delivery history is deleted too. To pause it instead, turn off Active.",
+                ],
+                button="Delete the endpoint",
+                cancel_url=reverse("practice_webhook_detail", args=[endpoint.pk]),
+            ),
+        )
     webhooks.delete_endpoint(request, endpoint)
     messages.success(request, "The webhook endpoint was deleted; it is sent nothing more.")
     return redirect("practice_webhooks")
