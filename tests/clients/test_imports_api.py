@@ -55,6 +55,7 @@ def test_a_dry_run_returns_each_row_and_saves_nothing(bob, practice_a, erin):
     assert robin["row"] == 2 and robin["ok"] and robin["errors"] == []
     assert robin["client"]["full_name"] == "Robin Fictional"
     assert robin["client"]["primary_clinician"] == "bob@example.com"
+    assert robin["client"]["country"] == ""
     assert dup["row"] == 3 and not dup["ok"] and dup["errors"] == [caseload.DUPLICATE]
     assert not Client.objects.filter(full_name="Robin Fictional").exists()
     assert not ClientImport.objects.exists()
