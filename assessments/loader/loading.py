@@ -3,6 +3,8 @@ directory of files to a library. All problems of a file are reported at once."""
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from pathlib import Path
 
 from .definitions import expand_domains, normalise
@@ -10,31 +12,67 @@ from .reading import (
     FILE_SUFFIXES,
     INSTRUMENTS_DIR,
     MAX_FILE_BYTES,
+    Checker,
     InstrumentFileError,
+    Path_,
     Problem,
     parse_text,
 )
-from .semantics import check_semantics
-from .validation import schema_problems
+from .semantics import check_semantics, run_checks
+from .validation import schema_check, schema_problems
 
 
-def load_text(text: str, source: str) -> list[dict]:
-    """Validated, normalised definitions from one file's text (several if it has domains)."""
+def _without(data: dict, paths: list[Path_]) -> dict:
+    """A copy of ``data`` without the fields at ``paths`` (where a mapping holds them)."""
+    pruned = copy.deepcopy(data)
+    for path in sorted(paths, key=len, reverse=True):
+        parent = pruned
+        for part in path[:-1]:
+            try:
+                parent = parent[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            if isinstance(parent, dict):
+                parent.pop(path[-1], None)
+    return pruned
+
+
+def _problems(data: dict, source: str, lines: dict[Path_, int], uploaded: bool) -> list[Problem]:
+    """Every problem of a file at once: the schema's, and the cross-field rules' on the rest of
+    the file (its faulty values left out)."""
+    problems, faulty = schema_check(data, source, lines)
+    if not problems:
+        return check_semantics(data, source, lines, uploaded=uploaded)
+    check = Checker(source, lines)
+    # The rules expect the shape the schema describes; where a required field is missing or a
+    # list holds something else they stop, keeping what they had found by then. The schema's
+    # problems already say what to mend first.
+    with contextlib.suppress(KeyError, IndexError, TypeError, ValueError, AttributeError):
+        run_checks(check, _without(data, faulty), uploaded=uploaded)
+    seen = {(problem.path, problem.message) for problem in problems}
+    problems += [p for p in check.problems if (p.path, p.message) not in seen]
+    problems.sort(key=lambda problem: (problem.line or 0, problem.path))
+    return problems
+
+
+def load_text(text: str, source: str, *, uploaded: bool = False) -> list[dict]:
+    """Validated, normalised definitions from one file's text (several if it has domains).
+    ``uploaded``: a file a practice wrote, held to the hand-written-file rules too."""
     data, lines = parse_text(text, source)
     if not isinstance(data, dict):
         raise InstrumentFileError(
             [Problem(source, "", "the file must hold one instrument (a mapping of fields)", 1)]
         )
-    problems = schema_problems(data, source, lines)
-    if not problems:
-        problems = check_semantics(data, source, lines)
+    problems = _problems(data, source, lines, uploaded)
     if problems:
         raise InstrumentFileError(problems)
     return expand_domains(normalise(data))
 
 
 def load_bytes(content: bytes, source: str) -> list[dict]:
-    """As ``load_text``, for an uploaded file: size and encoding are checked first."""
+    """As ``load_text``, for an uploaded file: size and encoding are checked first, and the
+    hand-written-file rules apply (``hand_written``)."""
     if len(content) > MAX_FILE_BYTES:
         raise InstrumentFileError(
             [Problem(source, "", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")]
@@ -48,7 +86,7 @@ def load_bytes(content: bytes, source: str) -> list[dict]:
         raise InstrumentFileError(
             [Problem(source, "", "the file is not UTF-8 text", line)]
         ) from None
-    return load_text(text, source)
+    return load_text(text, source, uploaded=True)
 
 
 def load_file(path: Path) -> list[dict]:

@@ -150,3 +150,17 @@ def line_of(text: str, source: str, path: Path_) -> int | None:
     except InstrumentFileError:
         return None
     return line_for(lines, path)
+
+
+class Checker:
+    """Collects problems with field paths; turns paths into lines at the end."""
+
+    def __init__(self, source: str, lines: dict[Path_, int]):
+        self.source = source
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    def fail(self, path: Path_, message: str) -> None:
+        self.problems.append(
+            Problem(self.source, format_path(path), message, line_for(self.lines, path))
+        )

@@ -7,7 +7,8 @@ from fractions import Fraction
 
 from assessments.scoring import subscale_range
 
-from .reading import Path_, Problem, format_path, line_for
+from . import hand_written
+from .reading import Checker, Path_, Problem
 
 
 def _exact(number) -> Fraction:
@@ -15,21 +16,7 @@ def _exact(number) -> Fraction:
     return Fraction(str(number))
 
 
-class _Checker:
-    """Collects problems with field paths; turns paths into lines at the end."""
-
-    def __init__(self, source: str, lines: dict[Path_, int]):
-        self.source = source
-        self.lines = lines
-        self.problems: list[Problem] = []
-
-    def fail(self, path: Path_, message: str) -> None:
-        self.problems.append(
-            Problem(self.source, format_path(path), message, line_for(self.lines, path))
-        )
-
-
-def _check_scale(check: _Checker, scale: dict, path: Path_) -> None:
+def _check_scale(check: Checker, scale: dict, path: Path_) -> None:
     if scale["min"] >= scale["max"]:
         check.fail((*path, "max"), f"max ({scale['max']}) must be above min ({scale['min']})")
     seen = set()
@@ -44,8 +31,18 @@ def _check_scale(check: _Checker, scale: dict, path: Path_) -> None:
         seen.add(label["value"])
 
 
-def check_semantics(data: dict, source: str, lines: dict[Path_, int]) -> list[Problem]:
-    check = _Checker(source, lines)
+def check_semantics(
+    data: dict, source: str, lines: dict[Path_, int], *, uploaded: bool = False
+) -> list[Problem]:
+    """The problems the cross-field rules find in a file the schema accepted. ``uploaded``: a
+    file a practice wrote, held to the rules of ``hand_written`` too."""
+    check = Checker(source, lines)
+    run_checks(check, data, uploaded=uploaded)
+    return check.problems
+
+
+def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
+    """Record on ``check`` what the cross-field rules find in ``data``."""
     if "domains" in data and ("domain" in data or "family" in data):
         check.fail(("domains",), "give either 'domains' or 'domain'/'family', not both")
     keys = [domain["key"] for domain in data.get("domains", [])]
@@ -89,8 +86,10 @@ def check_semantics(data: dict, source: str, lines: dict[Path_, int]) -> list[Pr
                 (*path, "reverse"), "only scored items (with a subscale) can be reverse-keyed"
             )
 
+    if uploaded:
+        hand_written.check_file(check, data)
     if check.problems:
-        return check.problems  # later rules assume items and scales are sound
+        return  # later rules assume items and scales are sound
 
     for index, subscale in enumerate(subscales):
         path = ("scoring", "subscales", index)
@@ -168,10 +167,9 @@ def check_semantics(data: dict, source: str, lines: dict[Path_, int]) -> list[Pr
     classification = data.get("classification")
     if classification:
         _check_classification(check, data, classification, subscales, subscale_keys)
-    return check.problems
 
 
-def _check_codings(check: _Checker, data: dict) -> None:
+def _check_codings(check: Checker, data: dict) -> None:
     """A code names one question, and one answer on a question's scale: an imported answer is
     mapped through them, so a code used twice could not be mapped without guessing."""
     seen: dict[tuple[str, str], int] = {}

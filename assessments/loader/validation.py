@@ -1,5 +1,8 @@
 """The schema check: one JSON Schema (``schema/instrument.schema.json``) for the shape of every
-file, its errors turned into readable problems with the line of the field they are about."""
+file, its errors turned into readable problems with the line of the field they are about.
+
+An unknown field gets a "did you mean" only for a close match (``SUGGEST_CUTOFF``) that the
+mapping does not have already: ``questions`` is not a misspelt ``version``."""
 
 from __future__ import annotations
 
@@ -10,6 +13,11 @@ from functools import cache
 import jsonschema
 
 from .reading import SCHEMA_PATH, Path_, Problem, format_path, line_for
+
+# difflib's similarity ratio a known field needs before it is offered for an unknown one: a
+# slip of a letter or two ('subscle', 'reversed') is above it, another word ('questions' for
+# 'version', 0.62) is not.
+SUGGEST_CUTOFF = 0.8
 
 
 @cache
@@ -46,10 +54,11 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
         return _describe(best)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(_schema_at(error.schema).get("properties", {}))
+        absent = [name for name in allowed if name not in error.instance]
         found = []
         for key in error.instance:
             if key not in allowed:
-                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = difflib.get_close_matches(str(key), absent, n=1, cutoff=SUGGEST_CUTOFF)
                 suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
                 found.append(((*path, key), f"unknown field {key!r}{suggestion}"))
         return found or [(path, error.message)]
@@ -64,8 +73,15 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
     return [(path, error.message)]
 
 
-def schema_problems(data: object, source: str, lines: dict[Path_, int]) -> list[Problem]:
+def schema_check(
+    data: object, source: str, lines: dict[Path_, int]
+) -> tuple[list[Problem], list[Path_]]:
+    """The schema's problems, in the order of their lines, and the paths of the values they are
+    about (an unknown field, a value of the wrong kind): without those values the cross-field
+    rules can still look at the rest of the file. A missing field has no line of its own; it
+    is placed at the mapping that lacks it, or nowhere for a field of the whole file."""
     problems = []
+    faulty: list[Path_] = []
     seen = set()
     for error in _validator().iter_errors(data):
         for path, message in _describe(error):
@@ -73,6 +89,13 @@ def schema_problems(data: object, source: str, lines: dict[Path_, int]) -> list[
             if key in seen:
                 continue
             seen.add(key)
-            problems.append(Problem(source, format_path(path), message, line_for(lines, path)))
+            line = line_for(lines, path) if path else None
+            problems.append(Problem(source, format_path(path), message, line))
+            if error.validator != "required" and path:
+                faulty.append(path)
     problems.sort(key=lambda problem: (problem.line or 0, problem.path))
-    return problems
+    return problems, faulty
+
+
+def schema_problems(data: object, source: str, lines: dict[Path_, int]) -> list[Problem]:
+    return schema_check(data, source, lines)[0]

@@ -1,6 +1,6 @@
 """The scoring engine. Pure Python with no Django in it: definitions and answers in, plain
 JSON-ready dictionaries out. Deterministic; everything an instrument means comes from its
-definition (see ``assessments/loader.py`` and ``assessments/README.md``), never from its name.
+definition (see ``assessments/loader/`` and ``assessments/README.md``), never from its name.
 
 - ``score(definition, answers)``: subscale scores, total, band, completeness, alerts and, for
   attachment instruments, the two dimensions and the style quadrant.

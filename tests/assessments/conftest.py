@@ -31,6 +31,7 @@ def ecr_s_like(**changes) -> str:
         name="Local attachment short form",
         licence={"note": "Used under the practice's written permission from the publisher."},
     )
+    data["scale"]["anchors_only"] = True  # labelled at its end, as the ECR-S's scale is
     data.update(changes)
     return as_yaml(data)
 

@@ -218,7 +218,7 @@ def test_schema_error_names_file_field_and_line():
 
 def test_unknown_field_is_pointed_at_with_a_suggestion():
     data = custom_definition()
-    data["items"][2]["subscle"] = "a"
+    data["items"][2]["subscle"] = data["items"][2].pop("subscale")
     text = as_yaml(data)
     (problem,) = _problems(text)
     assert problem.path == "items[2].subscle"
