@@ -1,11 +1,12 @@
 """Handing background work to the broker once the transaction commits, without ever failing the
 request that asked for it.
 
-Every job is a database row first (an ``OutboundEmail``, a ``Report``, a practice's
-``progress_rebuild_requested_at``): the message only tells a worker which row to look at now.
-So when the broker (Redis) is down at commit, the right answer is to log and carry on: the row
-stays queued and the beat sweeper for its kind (``sweep-outbound-email``, ``sweep-reports``,
-``sweep-progress-rebuilds``) sends it once the broker is back. Raising instead would turn a
+Every job is a database row first (an ``OutboundEmail``, a ``Report``, a ``ClientImport``, a
+practice's ``progress_rebuild_requested_at``): the message only tells a worker which row to look
+at now. So when the broker (Redis) is down at commit, the right answer is to log and carry on:
+the row stays queued and the beat sweeper for its kind (``sweep-outbound-email``,
+``sweep-reports``, ``sweep-client-imports``, ``sweep-progress-rebuilds``) sends it once the
+broker is back. Raising instead would turn a
 committed, successful change into a 500, and invite the user to do it twice.
 
 Publishing gives up quickly (``CELERY_TASK_PUBLISH_RETRY_POLICY``: one retry, a fifth of a

@@ -216,6 +216,7 @@ def test_every_kind_of_queued_work_has_a_sweeper(settings):
         "practice.tasks.sweep_progress_rebuilds",
         "assessments.tasks.dispatch_due_questionnaires",
         "practice.tasks.sweep_webhook_deliveries",
+        "clients.tasks.sweep_client_imports",
     } <= tasks
 
 
