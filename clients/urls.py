@@ -2,6 +2,7 @@ from django.urls import path
 
 from assessments.views import fhir as fhir_views
 from assessments.views import progress as progress_views
+from clients.views import exports as export_views
 from clients.views import imports as import_views
 from clients.views import notes as note_views
 from clients.views import records as views
@@ -74,6 +75,15 @@ urlpatterns = [
         import_views.import_administrations_template,
         name="import_administrations_template",
     ),
+    # Exports: CSV scores, and archives of a client's record or the whole practice
+    path("<uuid:pk>/export/", export_views.client_export, name="client_export"),
+    path("<uuid:pk>/export/scores.csv", export_views.client_scores, name="export_scores"),
+    path("export/scores.csv", export_views.caseload_scores, name="caseload_scores"),
+    path("exports/practice/", export_views.practice_export, name="practice_export"),
+    path("exports/<uuid:job_pk>/", export_views.export_detail, name="export_detail"),
+    path("exports/<uuid:job_pk>/status/", export_views.export_status, name="export_status"),
+    path("exports/<uuid:job_pk>/download/", export_views.export_download, name="export_download"),
+    path("exports/<uuid:job_pk>/again/", export_views.export_again, name="export_again"),
     path("reports/batches/new/", report_views.batch_request, name="batch_request"),
     path("reports/batches/<uuid:batch_pk>/", report_views.batch_detail, name="batch_detail"),
     path("reports/batches/<uuid:batch_pk>/status/", report_views.batch_status, name="batch_status"),

@@ -4,6 +4,7 @@ viewset's come first, as explicit paths, so no router pattern can take them."""
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from assessments.administration_api import AdministrationViewSet, AlertViewSet
 from assessments.api import AssignmentViewSet, InstrumentViewSet, InvitationViewSet
 from assessments.fhir_api import (
     ClientBundleView,
@@ -12,6 +13,7 @@ from assessments.fhir_api import (
     QuestionnaireImportView,
 )
 from clients.api import ClientViewSet
+from clients.export_api import ExportViewSet
 from clients.import_api import ClientImportDetailView, ClientImportView
 from clients.note_api import NoteTagViewSet, SessionNoteViewSet
 from clients.report_api import ReportViewSet
@@ -26,6 +28,9 @@ router.register("notes", SessionNoteViewSet, basename="note")
 router.register("note-tags", NoteTagViewSet, basename="note-tag")
 router.register("reports", ReportViewSet, basename="report")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
+router.register("administrations", AdministrationViewSet, basename="administration")
+router.register("alerts", AlertViewSet, basename="alert")
+router.register("exports", ExportViewSet, basename="export")
 
 urlpatterns = [
     path("clients/import/", ClientImportView.as_view(), name="client-import"),

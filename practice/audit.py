@@ -81,6 +81,38 @@ def record_list(request, object_type: str, practice: Practice) -> AuditEvent:
     )
 
 
+def record_clients(
+    request,
+    action: AuditAction | str,
+    practice: Practice,
+    client_ids: Iterable,
+    *,
+    fields: Iterable[str] = (),
+    actor=None,
+) -> list[AuditEvent]:
+    """One event per client in ``client_ids`` (an export of many clients at once), written with
+    one INSERT: each client whose record left is named in the log, not only the list."""
+    user = actor or (request.user if request is not None else None)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    ip, via = client_ip(request), _via(request)
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            practice=practice,
+            actor=user,
+            actor_email=user.email if user else "",
+            action=action,
+            object_type="client",
+            object_id=str(client_id),
+            client_id=client_id,
+            fields=sorted(fields),
+            via=via,
+            ip_address=ip,
+        )
+        for client_id in client_ids
+    )
+
+
 def _via(request) -> str:
     if request is None:
         return "system"

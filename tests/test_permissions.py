@@ -24,6 +24,7 @@ from practice import services
 from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
 from practice.models import ApiToken, Role, StaffInvitation
 from tests.assessments.helpers import custom_instrument_for
+from tests.clients.exports_helpers import permission_world as exports_permission_world
 from tests.conftest import logged_in
 from tests.factories import MembershipFactory
 
@@ -191,6 +192,10 @@ def public(ok=OK):
 ROUTES: dict[str, Row] = {
     "home": public(ok={302}),
     "healthz": public(ok={200, 503}),
+    "readyz": public(ok={200, 503}),
+    "livez": public(),
+    # Without METRICS_TOKEN (as here) /metrics is off: 404 for everyone; tests/practice/test_metrics.py.
+    "metrics": public(ok={404}),
     "dashboard": member_page(),
     "clients:list": member_page(),
     "clients:create": member_page(),
@@ -305,6 +310,26 @@ ROUTES: dict[str, Row] = {
     ),
     "clients:report_delete": client_object(method="post", ok={302}, args=("erin", "erin_report")),
     "clients:my_reports": member_page(),
+    # Exports (clients/exports): CSV scores, archives of a record or the practice, the API.
+    "clients:client_export": client_object(),
+    "clients:export_scores": client_object(),
+    "clients:caseload_scores": member_page(),
+    "clients:practice_export": owner_page(),
+    "clients:export_detail": client_object(args=("erin_export",)),
+    # Without HTMX the status fragment sends the browser to the export's page.
+    "clients:export_status": client_object(ok={302}, args=("erin_export",)),
+    "clients:export_download": client_object(args=("erin_ready_export",)),
+    "clients:export_again": client_object(method="post", ok={302}, args=("erin_failed_export",)),
+    "export-list": api_member(),
+    "export-detail": api_client_object(args=("erin_export",)),
+    "export-download": api_client_object(args=("erin_ready_export",)),
+    "administration-list": api_member(),
+    "administration-detail": api_client_object(args=("erin_response",)),
+    "alert-list": api_member(),
+    "alert-detail": api_client_object(args=("erin_alert",)),
+    "alert-acknowledge": api_client_object(
+        method="post", args=("erin_alert",), data={"action": "contacted_client"}
+    ),
     # Importing a caseload (clients/imports)
     "clients:import": member_page(),
     "clients:import_template": member_page(),
@@ -561,15 +586,6 @@ def imports_world(bob, settings, tmp_path):
 
 
 @pytest.fixture
-def exports_world(erin, bob, reports_world):
-    """Bob's exports of Erin's record (queued, failed, ready with a file), stored in the media
-    root ``reports_world`` set."""
-    from tests.clients.exports_helpers import permission_world
-
-    return permission_world(erin, bob)
-
-
-@pytest.fixture
 def world(
     alice,
     bob,
@@ -621,6 +637,8 @@ def world(
         **questionnaire_world,
         **reports_world,
         **imports_world,
+        # Bob's exports of Erin's record, stored in the media root reports_world set.
+        **exports_permission_world(erin, bob),
     }
 
 
@@ -679,6 +697,8 @@ ERIN_PAGES = {
     "clients:note_detail",
     "clients:report_request",
     "clients:report_detail",
+    "clients:client_export",
+    "clients:export_detail",
     "assessments:assign",
 }
 

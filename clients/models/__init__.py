@@ -4,6 +4,7 @@
   and ``ClientRowsQuerySet``, the base of every queryset of rows about clients);
 - ``notes``: session notes, their tags, versions and addenda;
 - ``reports``: PDF reports and report batches;
+- ``exports``: export jobs (a client's full record or a whole practice, as one archive);
 - ``imports``: caseload imports (an uploaded CSV of clients and how far it has got).
 
 Everything is re-exported here, so ``from clients.models import Client`` and the dotted paths
@@ -12,6 +13,7 @@ that migrations and settings name (``clients.models.Client.Status``) keep workin
 before the split.
 """
 
+from clients.models.exports import ExportJob, ExportJobQuerySet
 from clients.models.imports import ClientImport, ClientImportQuerySet
 from clients.models.notes import (
     NOTE_FORMAT_SECTIONS,
@@ -54,6 +56,8 @@ __all__ = [
     "ClientQuerySet",
     "ClientRowsQuerySet",
     "ClientShare",
+    "ExportJob",
+    "ExportJobQuerySet",
     "NoteAddendum",
     "NoteLocked",
     "NoteTag",

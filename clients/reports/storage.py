@@ -44,7 +44,12 @@ def local_dir(name: str) -> Path | None:
 
 def delete_files(report: Report, keep: str | None = None) -> None:
     """Delete every file stored for ``report`` except ``keep``."""
-    directory = report_dir(report)
+    delete_directory(report_dir(report), keep)
+
+
+def delete_directory(directory: str, keep: str | None = None) -> None:
+    """Delete every file stored in ``directory`` except ``keep``, and the directory itself when
+    nothing is kept (export archives use it too)."""
     try:
         _dirs, files = default_storage.listdir(directory)
     except (FileNotFoundError, NotADirectoryError):

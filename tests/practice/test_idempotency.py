@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from clients.models import Client, Report, SessionNote
+from clients.models import Client, ExportJob, Report, SessionNote
 from clients.reports.services import render_report
+from clients.tasks import build_export
 from practice import api_urls, idempotency
 from practice.api import ScopedViewSetMixin
 from practice.api_urls import router
@@ -32,6 +33,7 @@ def api(user, key=None) -> APIClient:
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
     monkeypatch.setattr(render_report, "delay", lambda *args: None)
+    monkeypatch.setattr(build_export, "delay", lambda *args: None)
 
 
 def new_client(user, key, **changes):
@@ -123,3 +125,13 @@ class TestEveryCreate:
             response = api(bob, "n-1").post(reverse("note-list"), payload(erin), format="json")
             assert response.status_code == 201, response.json()
         assert SessionNote.objects.count() == 1
+
+    def test_exports(self, alice, erin):
+        body = {"kind": "client", "client": str(erin.pk)}
+        first = api(alice, "e-1").post(reverse("export-list"), body, format="json")
+        ExportJob.objects.update(status=ExportJob.Status.READY)  # a repeat would start another
+        again = api(alice, "e-1").post(reverse("export-list"), body, format="json")
+        assert first.status_code == again.status_code == 201
+        assert again.json()["id"] == first.json()["id"] and ExportJob.objects.count() == 1
+        other = api(alice, "e-1").post(reverse("export-list"), {"kind": "practice"}, format="json")
+        assert other.status_code == 422
