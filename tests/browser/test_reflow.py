@@ -36,6 +36,15 @@ CULPRITS = """(limit) => [...document.querySelectorAll('body *')]
     + ' ' + Math.round(el.getBoundingClientRect().right) + ': '
     + (el.textContent || '').trim().slice(0, 30))"""
 
+# The right edge of the results table's scores column, found by its header.
+SCORES_RIGHT = """(() => {
+  const table = document.querySelector('#results table');
+  const column = [...table.querySelectorAll('thead th')]
+    .findIndex(th => /scores/i.test(th.textContent));
+  return Math.max(...[...table.querySelectorAll('tbody tr')]
+    .map(tr => tr.children[column].getBoundingClientRect().right));
+})()"""
+
 
 def _opens(expected) -> bool:
     return expected != "login" and any(code < 300 for code in expected)
@@ -107,6 +116,12 @@ def test_no_page_scrolls_sideways_at_320_or_390_px(chromium, live_server, world)
                 continue  # a file, JSON or a redirect, not a page
             page.goto(path)
             failures += [f"{path} as {actor} at {p}" for p in too_wide(page)]
+        # On a phone the client's latest scores show without scrolling their table.
+        page = contexts["bob"][1]
+        page.set_viewport_size({"width": 390, "height": 800})
+        page.goto(reverse("clients:detail", args=[world["erin"].pk]))
+        scores_right = page.evaluate(SCORES_RIGHT)
+        assert 0 < scores_right <= 390, f"the scores reach {scores_right}px at 390px"
         # The client's questionnaire: a page of questions and the thank-you page.
         page = contexts["anonymous"][1]
         page.goto(link)

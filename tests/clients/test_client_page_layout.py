@@ -2,6 +2,8 @@
 guidance for the clinician rather than the instrument file's authoring rule, and assigning to
 several clients lives on the client list, not on one client's page."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -34,3 +36,22 @@ def test_assigning_to_several_clients_is_offered_on_the_list_not_one_clients_pag
     assert reverse("assessments:assign", args=[erin.pk]) in page
     listing = as_bob.get(reverse("clients:list")).content.decode()
     assert reverse("assessments:assign_many") in listing
+
+
+@pytest.mark.django_db
+def test_the_results_table_puts_the_scores_beside_the_questionnaire(as_bob, erin, frozen):  # noqa: F811
+    """On a phone the table scrolls inside its box: the scores come second, so they show
+    without scrolling (issue 15: "the results table cuts the scores off")."""
+    submit(erin, rest=2)
+    page = as_bob.get(detail(erin)).content.decode()
+    results = page[page.index('id="results"') :]
+    head = results[results.index("<thead>") : results.index("</thead>")]
+    assert re.findall(r'<th scope="col">([^<]+)</th>', head) == [
+        "Questionnaire",
+        "Latest scores",
+        "Previous",
+        "Answers",
+    ]
+    row = results[results.index("<tbody>") :]
+    assert row.index("Patient Health Questionnaire-9") < row.index("Total: <strong>16</strong>")
+    assert "3 Mar 2025" in row[: row.index("Total: <strong>16</strong>")]  # the date, first
