@@ -374,6 +374,8 @@ CELERY_TASK_QUEUES = (
 # receiver that is down never holds back e-mail or reports (practice/webhooks.py).
 CELERY_TASK_ROUTES = {
     "clients.tasks.render_report": {"queue": "reports"},
+    # Export archives (clients/exports) are long, like reports: never in e-mail's way.
+    "clients.tasks.build_export": {"queue": "reports"},
     "practice.webhooks.deliver_webhook": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE: dict = {

@@ -1,4 +1,4 @@
-"""Reports render, and webhooks are delivered, on queues of their own, so a large batch or a
+"""Reports render (and export archives are built), and webhooks are delivered, on queues of their own, so a large batch or a
 receiver that is down cannot hold back e-mail."""
 
 from practice.celery import app
@@ -10,6 +10,7 @@ def queue_of(task_name: str) -> str:
 
 def test_reports_go_to_the_reports_queue_and_everything_else_to_the_default_one():
     assert queue_of("clients.tasks.render_report") == "reports"
+    assert queue_of("clients.tasks.build_export") == "reports"
     assert queue_of("practice.webhooks.deliver_webhook") == "webhooks"
     for name in (
         "practice.tasks.sweep_webhook_deliveries",
