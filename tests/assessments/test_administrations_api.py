@@ -181,3 +181,14 @@ class TestAlerts:
             assert api(user).post(url, {"action": "referred"}).status_code == 404
             assert api(user).get(reverse("alert-detail", args=[alert.pk])).status_code == 404
         assert Alert.objects.get(pk=alert.pk).acknowledged_at is None
+
+
+class TestQueryCounts:
+    def test_lists_do_not_grow_with_rows(
+        self, alice, bob, erin, frank, alerts, django_assert_max_num_queries
+    ):
+        for n in range(5):
+            respond(erin, "phq-9", phq9(n), day(2025, 4, n + 1))
+        for url in (LIST, ALERTS):
+            with django_assert_max_num_queries(12):
+                assert api(alice).get(url).status_code == 200
