@@ -43,7 +43,15 @@ def test_list_shows_the_library_with_items_and_scale(as_bob, practice_a, alice):
         "Little interest or pleasure in doing things",
         "Feeling down, depressed, or hopeless",
     ]
-    assert phq["scale"]["labels"][2] == {"value": 2, "label": "More than half the days"}
+    assert phq["scale"]["labels"][2] == {
+        "value": 2,
+        "label": "More than half the days",
+        "coding": {
+            "system": "http://loinc.org",
+            "code": "LA6570-1",
+            "display": "More than half the days",
+        },
+    }
     assert results["ecr-rs-partner"]["domain"] == {"key": "partner", "label": "Romantic partner"}
     assert results["ecr-r"]["scale"]["min"] == 1
 
