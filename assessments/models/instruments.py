@@ -200,6 +200,12 @@ class PracticeInstrumentSettings(models.Model):
         validators=[MinValueValidator(2)],
         help_text="Leave empty for the file's value.",
     )
+    pattern_names_for_clients = models.BooleanField(
+        "name attachment patterns in client reports",
+        default=False,
+        help_text="Client-friendly reports explain each pattern in plain words; with this on "
+        "they also give its name (for example 'Secure'), always beside what it means.",
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

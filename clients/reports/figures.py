@@ -53,11 +53,14 @@ def time_axis(
     return first - datetime.timedelta(days=pad.days), last + datetime.timedelta(days=pad.days)
 
 
-def charts_for(definition, shown, period_start, period_end, zone, margins, markers) -> list[dict]:
+def charts_for(
+    definition, shown, period_start, period_end, zone, margins, markers, quadrant_labels=None
+) -> list[dict]:
     """Trajectory charts (subscales sharing a range share a chart) and, for attachment
     instruments, the anxiety x avoidance plane with ``margins`` (reliable-change margins by
     subscale key, ``scoring.reliable_change_margins``) around the baseline. Both from
-    ``assessments.charts``."""
+    ``assessments.charts``. ``quadrant_labels`` (quadrant key to text) replaces the style names
+    on the plane, and then its points carry no style name either (the client's version)."""
     charts = []
     subscales = scored_subscales(definition)
     groups: dict[tuple, list[dict]] = {}
@@ -107,13 +110,13 @@ def charts_for(definition, shown, period_start, period_end, zone, margins, marke
             height=320,
         )
         charts.append({"uri": svg_uri(trajectory_svg(chart)), "kind": "trajectory"})
-    plane = _plane(definition, shown, zone, ranges, margins, short)
+    plane = _plane(definition, shown, zone, ranges, margins, short, quadrant_labels)
     if plane is not None:
         charts.append({"uri": svg_uri(plane_svg(plane)), "kind": "plane"})
     return charts
 
 
-def _plane(definition, shown, zone, ranges, margins, short) -> PlaneChart | None:
+def _plane(definition, shown, zone, ranges, margins, short, labels=None) -> PlaneChart | None:
     classification = definition.get("classification")
     if not classification or classification.get("method") != "quadrant":
         return None
@@ -132,20 +135,21 @@ def _plane(definition, shown, zone, ranges, margins, short) -> PlaneChart | None
         x = (scores.get(keys["avoidance"]) or {}).get("score")
         y = (scores.get(keys["anxiety"]) or {}).get("score")
         if x is not None and y is not None:
-            label = (admin.result.get("style") or {}).get("label")
+            label = None if labels else (admin.result.get("style") or {}).get("label")
             path.append(PlanePoint(local_date(admin.at, zone), x, y, label))
     rc_x, rc_y = margins.get(keys["avoidance"]), margins.get(keys["anxiety"])
     has_margins = rc_x is not None and rc_y is not None
     x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
+    names = labels or scoring.STYLES
     return PlaneChart(
         title=f"{short}: anxiety and avoidance",
         x_axis=PlaneAxis("Avoidance", x_range[0], x_range[1], split["avoidance"]),
         y_axis=PlaneAxis("Anxiety", y_range[0], y_range[1], split["anxiety"]),
         quadrants=[
-            Quadrant("low", "low", scoring.STYLES["secure"], secure=True),
-            Quadrant("low", "high", scoring.STYLES["anxious-preoccupied"]),
-            Quadrant("high", "low", scoring.STYLES["dismissive-avoidant"]),
-            Quadrant("high", "high", scoring.STYLES["fearful-avoidant"]),
+            Quadrant("low", "low", names["secure"], secure=True),
+            Quadrant("low", "high", names["anxious-preoccupied"]),
+            Quadrant("high", "low", names["dismissive-avoidant"]),
+            Quadrant("high", "high", names["fearful-avoidant"]),
         ],
         path=path,
         rc_x=rc_x if has_margins else None,

@@ -3,6 +3,12 @@ security, worded for the clinical record or in plain language for the client.
 
 Change is judged with ``assessments.scoring.compare`` and the practice's numbers (looked up once
 per instrument), never with rules that know an instrument by name.
+
+The client-friendly wording (what the two dimensions mean, each attachment pattern, earned
+security, how the answers moved on the chart, why a change cannot be judged) is data:
+``plain_words.yaml`` beside this module, Attune's own texts, read once as ``PLAIN_WORDS``.
+Pattern names appear for clients only when the practice asks (``pattern_names_for_clients``
+on the instrument's practice settings), and then always with what the area means.
 """
 
 from __future__ import annotations
@@ -10,12 +16,17 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
 
 from assessments import scoring
 from assessments import services as assessment_services
 from assessments.charts import NoteMarker, format_date, format_score
 from clients.reports.figures import charts_for, local_date, scored_subscales
 from clients.reports.source import Administration, InstrumentHistory
+
+PLAIN_WORDS = yaml.safe_load((Path(__file__).with_name("plain_words.yaml")).read_text("utf-8"))
 
 
 @dataclass
@@ -45,6 +56,12 @@ class InstrumentSection:
     method_notes: list[str] = field(default_factory=list)  # clinical: RC parameters or reasons
     style_line: str = ""
     earned_security: dict | None = None  # {"status", "label", "reason"}
+    # Client-friendly only: what the dimensions mean, the latest pattern in plain words
+    # ({"feel", "common", "help"}) and, when the answers moved towards security, what earned
+    # security means.
+    dimension_notes: list[str] = field(default_factory=list)
+    pattern: dict | None = None
+    earned_note: str = ""
 
 
 def _cell(result: dict, key: str) -> str:
@@ -62,6 +79,7 @@ class _Judge:
         self.practice, self.history = practice, history
         self.instrument = history.instrument
         settings_row = assessment_services.practice_settings(practice, self.instrument)
+        self.pattern_names = bool(settings_row and settings_row.pattern_names_for_clients)
         self.critical = (
             float(settings_row.rci_critical_value)
             if settings_row and settings_row.rci_critical_value
@@ -137,7 +155,7 @@ def build_section(
                 date=format_date(local_date(admin.at, zone)),
                 note=note,
                 cells=[_cell(admin.result, column.key) for column in columns],
-                style=((admin.result.get("style") or {}).get("label") or ""),
+                style=_row_style(admin.result, clinical, judge.pattern_names),
                 change=change,
             )
         )
@@ -154,21 +172,30 @@ def build_section(
         columns=columns,
         rows=rows,
         charts=charts_for(
-            definition, shown, period_start, period_end, zone, judge.margins(definition), markers
+            definition,
+            shown,
+            period_start,
+            period_end,
+            zone,
+            judge.margins(definition),
+            markers,
+            quadrant_labels=None if clinical else _chart_labels(judge.pattern_names),
         ),
         summary=_summary(definition, subscales, baseline, latest, comparison, clinical),
     )
     if clinical:
-        section.method_notes = _method_notes(judge, definition, subscales)
-    _style(section, definition, latest, comparison, clinical)
+        section.method_notes = _method_notes(judge, definition, subscales, section.short_name)
+        _style(section, definition, latest, comparison)
+    else:
+        _plain_style(section, definition, latest, comparison, judge.pattern_names)
     return section
 
 
 def _change_words(comparison: dict, subscales: list[dict], clinical: bool) -> str:
     words = []
     for subscale in subscales:
-        label = comparison["subscales"][subscale["key"]]["label"]
-        label = (PLAIN_CHANGE if not clinical else SHORT_CHANGE).get(label, label)
+        entry = comparison["subscales"][subscale["key"]]
+        label = SHORT_CHANGE.get(entry["label"], entry["label"]) if clinical else _plain(entry)
         words.append(f"{subscale['label']}: {label}" if len(subscales) > 1 else label)
     return "; ".join(words)
 
@@ -178,8 +205,17 @@ PLAIN_CHANGE = {
     scoring.IMPROVED: "better, by more than everyday ups and downs",
     scoring.NO_RELIABLE_CHANGE: "within everyday ups and downs",
     scoring.DETERIORATED: "harder, by more than everyday ups and downs",
-    scoring.NOT_AVAILABLE: "too early to say",
 }
+
+
+def _plain(entry: dict) -> str:
+    """One subscale's change for the client, saying why it was not judged when it was not:
+    an incomplete set of answers, or no cited numbers entered (never "too early to say")."""
+    if entry["label"] in PLAIN_CHANGE:
+        return PLAIN_CHANGE[entry["label"]]
+    if entry["before"] is None or entry["after"] is None:
+        return PLAIN_WORDS["not_judged"]["incomplete"]
+    return PLAIN_WORDS["not_judged"]["no_numbers"]
 
 
 def _score_words(entry: dict) -> str:
@@ -221,12 +257,12 @@ def _summary(definition, subscales, baseline, latest, comparison, clinical) -> l
             if was.get("score") is not None:
                 text += f", compared with {_score_words(was)} at the start"
             if entry is not None:
-                text += f". Change since the start: {PLAIN_CHANGE[entry['label']]}"
+                text += f". Change since the start: {_plain(entry)}"
             lines.append(text + ".")
     return lines
 
 
-def _method_notes(judge: _Judge, definition: dict, subscales: list[dict]) -> list[str]:
+def _method_notes(judge: _Judge, definition: dict, subscales: list[dict], short_name: str):
     notes = []
     parameters = judge.parameters(definition)
     critical = judge.critical_value(definition)
@@ -242,7 +278,8 @@ def _method_notes(judge: _Judge, definition: dict, subscales: list[dict]) -> lis
         else:
             notes.append(
                 f"{subscale['label']}: reliable change not available: "
-                f"{entry.get('reason', 'no parameters')}."
+                f"{entry.get('reason', 'no parameters')}. An owner enters cited numbers under "
+                f"Instruments → {short_name} → Practice settings."
             )
     return notes
 
@@ -252,43 +289,107 @@ EARNED_LABELS = {
     "not_earned": "Not earned security",
     "quadrant_move_only": "Moved to secure (change not shown to be reliable)",
 }
-PLAIN_EARNED_LABELS = {
-    "earned": "Moved into the secure area",
-    "not_earned": "Not yet in the secure area",
-    "quadrant_move_only": "Moved into the secure area",
-}
-PLAIN_EARNED = {
-    "earned": "Your answers have moved into the secure area of the chart, by more than everyday "
-    "ups and downs would explain.",
-    "not_earned": "Your answers have not (yet) moved into the secure area by more than everyday "
-    "ups and downs would explain.",
-    "quadrant_move_only": "Your answers have moved into the secure area of the chart. It is too "
-    "early to say whether this is more than everyday ups and downs.",
-}
 
 
-def _style(section, definition, latest, comparison, clinical) -> None:
-    classification = definition.get("classification")
-    if not classification or latest is None:
+def _style(section, definition, latest, comparison) -> None:
+    """The clinical record's style line (with its rule) and earned-security verdict."""
+    if not definition.get("classification") or latest is None:
         return
     style = latest.result.get("style") or {}
     if style.get("label"):
-        section.style_line = (
-            f"Latest style: {style['label']} ({style.get('rule', '')} rule)"
-            if clinical
-            else f"Your latest answers sit in the {style['label'].lower()} area of the chart. "
-            "This describes how you relate to close others right now; it is not a diagnosis."
-        )
-    elif clinical:
+        section.style_line = f"Latest style: {style['label']} ({style.get('rule', '')} rule)"
+    else:
         section.style_line = f"Latest style: not classified ({style.get('reason') or 'no result'})"
     verdict = (comparison or {}).get("earned_security")
     if verdict:
         section.earned_security = {
             "status": verdict["status"],
-            "label": (EARNED_LABELS if clinical else PLAIN_EARNED_LABELS).get(
-                verdict["status"], verdict["status"]
-            ),
-            "reason": verdict.get("reason", "")
-            if clinical
-            else PLAIN_EARNED.get(verdict["status"], ""),
+            "label": EARNED_LABELS.get(verdict["status"], verdict["status"]),
+            "reason": verdict.get("reason", ""),
         }
+
+
+def _area(quadrant: str, names: bool) -> str:
+    """Where answers in ``quadrant`` sit, in terms of the two dimensions, named only when the
+    practice asks for names and then never without the description."""
+    where = PLAIN_WORDS["areas"][quadrant]["where"]
+    return f"{scoring.STYLES[quadrant]} ({where})" if names else where
+
+
+def _chart_labels(names: bool) -> dict[str, str]:
+    """The plane's quadrant labels for the client: what each area means, with its name only
+    when the practice asks for names."""
+    labels = {}
+    for quadrant, words in PLAIN_WORDS["areas"].items():
+        chart = words["chart"]
+        labels[quadrant] = f"{scoring.STYLES[quadrant]} ({chart})" if names else chart
+    return labels
+
+
+def _row_style(result: dict, clinical: bool, names: bool) -> str:
+    style = result.get("style") or {}
+    if clinical or not style.get("quadrant"):
+        return style.get("label") or ""
+    area = _area(style["quadrant"], names)
+    return area if names else area[0].upper() + area[1:]
+
+
+def _plain_move(verdict: dict) -> tuple[str, dict] | None:
+    """Which of ``PLAIN_WORDS["moves"]`` tells how the answers moved on the chart, and what
+    fills its blanks; None when the first answers could not be placed on the chart."""
+    was, now = verdict.get("baseline"), verdict.get("latest")
+    if was is None:
+        return None
+    if now == "secure":
+        if was == "secure":
+            return "secure_throughout", {}
+        if verdict["status"] == "earned":
+            return "moved_reliably", {}
+        if verdict["status"] == "quadrant_move_only":
+            return "moved_not_judged", {}
+        worse = [n for n, label in verdict["dimensions"].items() if label == scoring.DETERIORATED]
+        if worse:
+            return "moved_with_worsening", {"dimensions": " and ".join(worse)}
+        return "moved_within_error", {}
+    return ("left_secure" if was == "secure" else "not_yet"), {}
+
+
+def _plain_style(section, definition, latest, comparison, names: bool) -> None:
+    """The client's version: the two dimensions first, then where the latest answers sit and
+    what that pattern can be like, then how the answers moved and what earned security is."""
+    classification = definition.get("classification")
+    if not classification or classification.get("method") != "quadrant" or latest is None:
+        return
+    section.dimension_notes = [
+        " ".join(PLAIN_WORDS["dimensions"][name].split()) for name in ("anxiety", "avoidance")
+    ] + [PLAIN_WORDS["lower_is_better"]]
+    style = latest.result.get("style") or {}
+    quadrant = style.get("quadrant")
+    if quadrant:
+        words = PLAIN_WORDS["areas"][quadrant]
+        split = PLAIN_WORDS["split"].get(style.get("rule"), PLAIN_WORDS["split"]["midpoint"])
+        line = f"Your latest answers are {words['where']}, compared with {split}."
+        if names:
+            line += (
+                f' Answers in this area are often called "{scoring.STYLES[quadrant]}" '
+                f"({words['where']})."
+            )
+        section.style_line = (
+            line + " This describes how you relate to close others right now; it is not a "
+            "diagnosis."
+        )
+        section.pattern = {
+            part: " ".join(words[part].split()) for part in ("feel", "common", "help")
+        }
+    verdict = (comparison or {}).get("earned_security")
+    move = _plain_move(verdict) if verdict else None
+    if move:
+        key, blanks = move
+        text = PLAIN_WORDS["moves"][key]
+        section.earned_security = {
+            "status": key,
+            "label": text["label"],
+            "reason": " ".join(text["text"].split()).format(**blanks),
+        }
+        if verdict["baseline"] in scoring.INSECURE_STYLES:
+            section.earned_note = " ".join(PLAIN_WORDS["earned_security"].split())
