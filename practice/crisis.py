@@ -75,11 +75,11 @@ def line_choices() -> list[tuple[str, str]]:
 
 
 def chosen_lines(keys, country: str = "") -> tuple[CrisisLine, ...]:
-    """The lines the practice chose (unknown keys skipped), only the client's country's when it
-    is known and the practice chose any for it; otherwise every chosen line."""
+    """The lines the practice chose (unknown keys skipped): only those of the client's country
+    when it is known (none, if the practice chose none there: another country's number would not
+    help), every chosen line when it is not."""
     lines = [crisis_lines()[key] for key in keys or () if key in crisis_lines()]
-    local = [line for line in lines if country and line.country == country]
-    return tuple(local or lines)
+    return tuple(line for line in lines if not country or line.country == country)
 
 
 def crisis_resources(practice: Practice, country: str = "") -> CrisisResources:

@@ -93,6 +93,15 @@ def test_the_lines_shown_are_those_chosen_for_the_client_country(erin, safety):
 
 
 @pytest.mark.django_db
+def test_no_other_country_line_for_a_client_abroad(erin, safety):
+    erin.country = "AU"  # the practice chose lines for the UK and the US only
+    erin.save()
+    html = submit_phq9(erin, item9=1)[0].content.decode()
+    assert "116 123" not in html and "988" not in html
+    assert PHONE in html and "Call your local emergency number now" in html
+
+
+@pytest.mark.django_db
 def test_every_chosen_line_when_the_client_country_is_unknown(erin, safety):
     html = submit_phq9(erin, item9=3)[0].content.decode()
     assert "Samaritans" in html and "116 123" in html
