@@ -332,7 +332,7 @@ def _headers(delivery: WebhookDelivery, body: bytes) -> dict:
 def _record(delivery: WebhookDelivery, status: str, outcome: Outcome, **fields) -> None:
     delivery.status = status
     delivery.last_status_code = outcome.status_code
-    delivery.last_error = outcome.error
+    delivery.last_error = outcome.error[:100]
     for name, value in fields.items():
         setattr(delivery, name, value)
     delivery.save(update_fields=["status", "last_status_code", "last_error", *fields])
@@ -361,8 +361,8 @@ def deliver(delivery_id: int) -> None:
         delivery=delivery,
         number=delivery.attempts,
         status_code=outcome.status_code,
-        error=outcome.error,
-        response_excerpt=outcome.excerpt,
+        error=outcome.error[:100],
+        response_excerpt=outcome.excerpt[:EXCERPT_CHARS],
         duration_ms=outcome.duration_ms,
     )
     logger.info(
