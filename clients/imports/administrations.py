@@ -27,7 +27,9 @@ from assessments.services.responses import answer_problems, import_response
 from clients.imports import csvfile
 from clients.models import Client
 
-MAX_ROWS = 2_000
+MAX_ROWS = 1_000
+"""Saved in the request (about 20 ms a row), so a full file stays well inside the web server's
+timeout; larger histories go in several files."""
 ITEM_PREFIX = "item_"
 NO_CLIENT = "Client: no client you can see has this reference."
 
