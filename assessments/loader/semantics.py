@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from assessments.scoring import subscale_range
+from assessments.scoring import subscale_members, subscale_range
 
-from . import hand_written
+from . import combinations, hand_written
 from .reading import Checker, Path_, Problem
 
 
@@ -60,6 +60,7 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
                 ("scoring", "subscales", index, "key"), f"the subscale {key!r} is defined twice"
             )
 
+    weighted = {s["key"] for s in subscales if s.get("method") == "weighted"}
     numbers: dict[int, int] = {}
     for index, item in enumerate(data["items"]):
         path: Path_ = ("items", index)
@@ -81,6 +82,11 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
         subscale = item.get("subscale")
         if subscale is not None and subscale not in subscale_keys:
             check.fail((*path, "subscale"), f"{subscale!r} is not a subscale in scoring.subscales")
+        elif subscale in weighted:
+            check.fail(
+                (*path, "subscale"),
+                f"{subscale!r} is weighted: it names its items in its weights, not here",
+            )
         if item.get("reverse") and subscale is None:
             check.fail(
                 (*path, "reverse"), "only scored items (with a subscale) can be reverse-keyed"
@@ -93,7 +99,9 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
 
     for index, subscale in enumerate(subscales):
         path = ("scoring", "subscales", index)
-        members = [item for item in data["items"] if item.get("subscale") == subscale["key"]]
+        if not combinations.check_weights(check, data, subscale, path):
+            continue
+        members = [item for item, _ in subscale_members(data, subscale)]
         if not members:
             check.fail((*path, "key"), f"no item counts towards the subscale {subscale['key']!r}")
             continue
@@ -101,7 +109,7 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
             (scale["min"], scale["max"])
             for scale in (item.get("scale") or data["scale"] for item in members)
         }
-        if len(scales) > 1:
+        if len(scales) > 1 and subscale["method"] != "weighted":
             check.fail(path, "all items of a subscale must share one scale (min and max)")
             continue
         low, high = subscale_range(data, subscale)
@@ -205,6 +213,7 @@ def _check_classification(check, data, classification, subscales, subscale_keys)
         for style, key in classification["prototypes"].items():
             if key not in subscale_keys:
                 check.fail((*path, "prototypes", style), f"{key!r} is not a subscale")
+        combinations.check_forced_choice(check, data, classification)
         return
     by_key = dict(zip(subscale_keys, subscales, strict=True))
     dimensions = classification["dimensions"]

@@ -38,6 +38,18 @@ def _schema_at(path_schema: dict) -> dict:
     return path_schema
 
 
+def _alternative_named(error: jsonschema.ValidationError) -> list:
+    """The errors of the alternative a mapping names by its ``method`` (a prototype
+    classification is not a quadrant one with unknown fields), if it names one."""
+    if not isinstance(error.instance, dict) or "method" not in error.instance:
+        return []
+    for index, option in enumerate(error.validator_value):
+        method = _schema_at(option).get("properties", {}).get("method", {})
+        if method.get("const") == error.instance["method"]:
+            return [e for e in error.context if e.schema_path and e.schema_path[0] == index]
+    return []
+
+
 def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
     """Readable messages for one schema error, each with the path it is about."""
     path: Path_ = tuple(error.absolute_path)
@@ -50,6 +62,9 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
         ):
             names = " or ".join(repr(option["required"][0]) for option in error.validator_value)
             return [(path, f"give exactly one of {names}")]
+        chosen = _alternative_named(error)
+        if chosen:
+            return [pair for suberror in chosen for pair in _describe(suberror)]
         best = jsonschema.exceptions.best_match(error.context)
         return _describe(best)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):

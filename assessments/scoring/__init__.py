@@ -32,7 +32,14 @@ from .change import (
     reliable_change_margins,
     sample_spread,
 )
-from .items import AnswerError, item_scale, keyed_value, normalise_answers, subscale_range
+from .items import (
+    AnswerError,
+    item_scale,
+    keyed_value,
+    normalise_answers,
+    subscale_members,
+    subscale_range,
+)
 from .results import score
 from .styles import (
     INSECURE_STYLES,
@@ -65,5 +72,6 @@ __all__ = [
     "reliable_change_margins",
     "sample_spread",
     "score",
+    "subscale_members",
     "subscale_range",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .items import _exact, _items, _number, keyed_value, subscale_range
+from .items import _exact, _number, keyed_value, subscale_members, subscale_range
 
 
 def band_for(subscale: dict, value: Fraction) -> str | None:
@@ -39,7 +39,8 @@ def is_clinical(cutoff: dict | None, value: float | Fraction | None) -> bool | N
 def _score_subscale(
     definition: dict, subscale: dict, answers: dict
 ) -> tuple[dict, Fraction | None]:
-    members = [item for item in _items(definition) if item.get("subscale") == subscale["key"]]
+    weighted = subscale_members(definition, subscale)
+    members = [item for item, _ in weighted]
     answered = [item for item in members if item["number"] in answers]
     missing = [item["number"] for item in members if item["number"] not in answers]
     low, high = subscale_range(definition, subscale)
@@ -61,12 +62,22 @@ def _score_subscale(
     if len(missing) > rule["max_missing_items"] or not answered:
         result["status"] = "incomplete"
         return result, None
-    total = sum(keyed_value(definition, item, answers[item["number"]]) for item in answered)
-    if subscale["method"] == "mean":
-        value = Fraction(total, len(answered))
+    if subscale["method"] == "weighted":
+        # Never prorated (the loader allows no missing item): the formula needs every term.
+        value = sum(
+            (
+                weight * keyed_value(definition, item, answers[item["number"]])
+                for item, weight in weighted
+            ),
+            Fraction(0),
+        )
     else:
-        value = Fraction(total * len(members), len(answered))
-    result["prorated"] = bool(missing)
+        total = sum(keyed_value(definition, item, answers[item["number"]]) for item in answered)
+        if subscale["method"] == "mean":
+            value = Fraction(total, len(answered))
+        else:
+            value = Fraction(total * len(members), len(answered))
+        result["prorated"] = bool(missing)
     result["score"] = _number(value, subscale["method"])
     result["band"] = band_for(subscale, value)
     result["clinical"] = is_clinical(subscale.get("clinical_cutoff"), value)

@@ -24,8 +24,8 @@ def _exact(number) -> Fraction:
 
 
 def _number(value: Fraction, method: str) -> int | float:
-    """JSON-ready: whole sums as integers, everything else as floats."""
-    if method == "sum" and value.denominator == 1:
+    """JSON-ready: whole sums (weighted ones too) as integers, everything else as floats."""
+    if method in ("sum", "weighted") and value.denominator == 1:
         return int(value)
     return float(value)
 
@@ -125,9 +125,33 @@ def keyed_value(definition: dict, item: dict, answer: int) -> int:
     return answer
 
 
+def subscale_members(definition: dict, subscale: dict) -> list[tuple[dict, Fraction]]:
+    """The items a subscale's score is made of, each with its weight: the items that name the
+    subscale (weight 1), or for ``method: weighted`` the items its ``weights`` list."""
+    if subscale["method"] == "weighted":
+        by_number = {item["number"]: item for item in _items(definition)}
+        return [
+            (by_number[entry["item"]], _exact(entry["weight"])) for entry in subscale["weights"]
+        ]
+    return [
+        (item, Fraction(1))
+        for item in _items(definition)
+        if item.get("subscale") == subscale["key"]
+    ]
+
+
 def subscale_range(definition: dict, subscale: dict) -> tuple[Fraction, Fraction]:
-    members = [item for item in _items(definition) if item.get("subscale") == subscale["key"]]
-    scale = item_scale(definition, members[0])
+    members = subscale_members(definition, subscale)
+    if subscale["method"] == "weighted":
+        # Each term is lowest at one end of its item's scale: the low end for a positive weight,
+        # the high end for a negative one.
+        low = high = Fraction(0)
+        for item, weight in members:
+            scale = item_scale(definition, item)
+            ends = (weight * scale["min"], weight * scale["max"])
+            low, high = low + min(ends), high + max(ends)
+        return low, high
+    scale = item_scale(definition, members[0][0])
     if subscale["method"] == "mean":
         return Fraction(scale["min"]), Fraction(scale["max"])
     return Fraction(scale["min"] * len(members)), Fraction(scale["max"] * len(members))

@@ -47,7 +47,7 @@ def score(
         "subscales": subscales,
         "total": subscales[total_key]["score"] if total_key else None,
         "band": subscales[total_key]["band"] if total_key else None,
-        "style": classify(definition, exact, classification_rule, norms),
+        "style": classify(definition, exact, classification_rule, norms, clean),
         "alerts": alerts,
         "unchecked_alerts": unchecked,
         "missing_required_items": missing_required,

@@ -124,9 +124,21 @@ def _classify_quadrant(definition: dict, exact: dict, rule, norms) -> dict:
     return result
 
 
-def _classify_prototype(definition: dict, exact: dict) -> dict:
-    prototypes = definition["classification"]["prototypes"]
+def _forced_choice(classification: dict, answers: Mapping) -> str | None:
+    """The prototype the forced-choice item's answer names, or None if it was not answered."""
+    forced = classification["forced_choice"]
+    answer = answers.get(forced["item"])
+    return next((o["style"] for o in forced["options"] if o["value"] == answer), None)
+
+
+def _classify_prototype(definition: dict, exact: dict, answers: Mapping) -> dict:
+    classification = definition["classification"]
+    prototypes = classification["prototypes"]
     ratings = {style: exact.get(key) for style, key in prototypes.items()}
+    breaks_ties = classification["on_tie"] == "forced_choice"
+    rule = "highest prototype rating"
+    if breaks_ties:
+        rule += f"; equal highest decided by item {classification['forced_choice']['item']}"
     result = {
         "ratings": {style: None if v is None else float(v) for style, v in ratings.items()},
         "quadrant": None,
@@ -134,8 +146,9 @@ def _classify_prototype(definition: dict, exact: dict) -> dict:
         "status": "classified",
         "reason": None,
         "method": "prototype",
-        "rule": "highest prototype rating",
-        "rule_source": definition["classification"]["source"],
+        "rule": rule,
+        "rule_source": classification["source"],
+        "tie_broken_by": None,
     }
     if any(value is None for value in ratings.values()):
         result.update(status="incomplete", reason="a prototype rating is missing")
@@ -143,19 +156,35 @@ def _classify_prototype(definition: dict, exact: dict) -> dict:
     top = max(ratings.values())
     leaders = [style for style, value in ratings.items() if value == top]
     if len(leaders) > 1:
-        result.update(
-            status="unclassified",
-            reason=f"{', '.join(STYLES[s] for s in leaders)} are rated equally highest",
-        )
+        tied = ", ".join(STYLES[s] for s in leaders)
+        chosen = _forced_choice(classification, answers) if breaks_ties else None
+        if chosen in leaders:
+            item = classification["forced_choice"]["item"]
+            result.update(quadrant=chosen, label=STYLES[chosen], tie_broken_by=item)
+            return result
+        reason = f"{tied} are rated equally highest"
+        if breaks_ties:
+            reason += f"; the forced choice (item {classification['forced_choice']['item']}) " + (
+                "was not answered" if chosen is None else f"named {STYLES[chosen]}, not one of them"
+            )
+        result.update(status="unclassified", reason=reason)
         return result
     result.update(quadrant=leaders[0], label=STYLES[leaders[0]])
     return result
 
 
-def classify(definition: dict, exact: dict, rule: str | None = None, norms=None) -> dict | None:
+def classify(
+    definition: dict,
+    exact: dict,
+    rule: str | None = None,
+    norms=None,
+    answers: Mapping | None = None,
+) -> dict | None:
+    """The style of an administration from its exact subscale scores (``exact``); ``answers``
+    (by item number) is read for a prototype rule's forced-choice tie-break."""
     classification = definition.get("classification")
     if not classification:
         return None
     if classification["method"] == "prototype":
-        return _classify_prototype(definition, exact)
+        return _classify_prototype(definition, exact, answers or {})
     return _classify_quadrant(definition, exact, rule, norms)

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -484,6 +485,29 @@ _CLINICAL_WORDS = {
 }
 
 
+def _formula(weighted: list[tuple[dict, Fraction]]) -> str:
+    """A weighted score as a reader checks it against the paper: ``(item 1 + item 2) - (item 3
+    + item 4)`` (with a true minus sign), a weight other than 1 before its item (``2 x item 5``,
+    with a multiplication sign)."""
+    minus, times = "\u2212", "\u00d7"
+
+    def terms(sign: int) -> str:
+        parts = [
+            f"item {item['number']}"
+            if abs(w) == 1
+            else f"{_show(abs(w))} {times} item {item['number']}"
+            for item, w in weighted
+            if (w > 0) == (sign > 0)
+        ]
+        joined = " + ".join(parts)
+        return f"({joined})" if len(parts) > 1 else joined
+
+    added, taken = terms(1), terms(-1)
+    if not taken:
+        return added
+    return f"{added} {minus} {taken}" if added else f"{minus} {taken}"
+
+
 def describe(definition: dict) -> dict:
     """What the instrument page shows beyond the raw definition: each subscale's range, items
     and reverse-keyed items, worked out the way the engine works them out."""
@@ -492,11 +516,13 @@ def describe(definition: dict) -> dict:
     for subscale in definition.get("scoring", {}).get("subscales", []):
         labels[subscale["key"]] = subscale["label"]
         low, high = scoring.subscale_range(definition, subscale)
-        members = [i for i in definition["items"] if i.get("subscale") == subscale["key"]]
+        weighted = scoring.subscale_members(definition, subscale)
+        members = [item for item, _ in weighted]
         subscales.append(
             {
                 **subscale,
                 "range": f"{_show(low)} to {_show(high)}",
+                "formula": _formula(weighted) if subscale["method"] == "weighted" else None,
                 "item_numbers": [i["number"] for i in members],
                 "reverse_numbers": [i["number"] for i in members if i.get("reverse")],
                 "clinical_range": _CLINICAL_WORDS.get(

@@ -68,7 +68,7 @@ def test_every_problem_of_a_file_comes_at_once_each_at_its_line():
     problems = {(p.line, p.message) for p in _problems(BROKEN)}
     assert problems == {
         (_line(BROKEN, "reversed"), "unknown field 'reversed'; did you mean 'reverse'?"),
-        (_line(BROKEN, "method: summ"), "'summ' is not one of ['sum', 'mean']"),
+        (_line(BROKEN, "method: summ"), "'summ' is not one of ['sum', 'mean', 'weighted']"),
         (_line(BROKEN, "subscale: totl"), "'totl' is not a subscale in scoring.subscales"),
         (_line(BROKEN, "number: 4"), "Item numbering has a gap: there is no item 3"),
         (_line(BROKEN, "labels:"), "Scale point 3 has no label"),
