@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it times everything below (per view, for /metrics).
+    "practice.request_metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files keep their caching; every other response gets the
@@ -537,3 +539,6 @@ LOGGING = {
 }
 
 HEALTHZ_BROKER_TIMEOUT = 2
+
+# /metrics answers only with this bearer token; without one it is off (404). README: Operating.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -1,9 +1,17 @@
-"""``/healthz``: is the database reachable, is the broker reachable."""
+"""Probes for load balancers and orchestrators.
+
+- ``/livez`` (liveness): the process answers requests. It checks nothing else, so a database or
+  broker outage never gets healthy processes restarted.
+- ``/readyz`` (readiness) and ``/healthz`` (its older name): the database answers, every
+  migration is applied, and the broker answers; 503 with what is down otherwise, so a proxy
+  sends no traffic to a process that cannot serve it (a new release before ``migrate``, say).
+"""
 
 import logging
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -39,11 +47,41 @@ def _broker_ok() -> bool:
         return False
 
 
+_migrated = False
+
+
+def _migrations_ok() -> bool:
+    """Every migration on disk is applied. Once true it stays true for the process (migrations
+    are not unapplied under a running release), so only the first probes read the graph."""
+    global _migrated  # a per-process memo of a fact that only becomes true
+    if _migrated:
+        return True
+    try:
+        executor = MigrationExecutor(connection)
+        _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception:
+        logger.warning("readyz: migrations could not be read", exc_info=True)
+        return False
+    return _migrated
+
+
+@transaction.non_atomic_requests
+@never_cache
+@require_GET
+def livez(request):
+    return JsonResponse({"status": "alive"})
+
+
 @transaction.non_atomic_requests
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": _database_ok(), "broker": _broker_ok()}
+    database = _database_ok()
+    checks = {
+        "database": database,
+        "migrations": database and _migrations_ok(),
+        "broker": _broker_ok(),
+    }
     down = [name for name, ok in checks.items() if not ok]
     body = {
         "status": "ok" if not down else "unavailable",
