@@ -196,10 +196,6 @@ ROUTES: dict[str, Row] = {
     "livez": public(),
     # Without METRICS_TOKEN (as here) /metrics is off: 404 for everyone; tests/practice/test_metrics.py.
     "metrics": public(ok={404}),
-    "readyz": public(ok={200, 503}),
-    "livez": public(),
-    # Without METRICS_TOKEN (as here) /metrics is off: 404 for everyone; tests/practice/test_metrics.py.
-    "metrics": public(ok={404}),
     "dashboard": member_page(),
     "clients:list": member_page(),
     "clients:create": member_page(),
