@@ -106,7 +106,10 @@ def parse_text(text: str, source: str) -> tuple[object, dict[Path_, int]]:
                 ]
             ) from None
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            # YAML reads JSON, except indentation by tabs, which JSON writers often use. JSON
+            # has no raw tab inside a string, so tabs are whitespace here and spaces keep every
+            # line where it was.
+            node = yaml.compose(text.replace("\t", " "), Loader=yaml.SafeLoader)
             lines = _line_map(node, problems, source) if node is not None else {}
         except yaml.YAMLError:
             lines = {}  # valid JSON that YAML cannot read: errors then name the field only

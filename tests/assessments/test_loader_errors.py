@@ -3,6 +3,7 @@ misleading "did you mean", and the two rules for files a practice writes by hand
 without gaps and a label for every scale point (unless the scale says it labels only anchors).
 The upload page lists them all and links a template file that passes every rule."""
 
+import json
 import re
 from pathlib import Path
 
@@ -103,6 +104,16 @@ def test_a_close_match_is_not_suggested_when_the_file_has_that_field_already():
     data["items"][0]["reversed"] = True
     (problem,) = _problems(as_yaml(data))
     assert problem.message == "unknown field 'reversed'"
+
+
+def test_a_json_file_indented_with_tabs_keeps_its_line_numbers():
+    """YAML, which maps fields to lines, refuses tab indentation: such files had no lines."""
+    data = _labelled()
+    data["items"][3]["reverse"] = "yes"
+    text = json.dumps(data, indent="\t")
+    (problem,) = _problems(text, "mine.json")
+    assert problem.path == "items[3].reverse"
+    assert text.splitlines()[problem.line - 1].strip() == '"reverse": "yes"'
 
 
 def test_a_gap_of_several_items_is_named_as_a_range():
