@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from assessments import charts, scoring
-from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS
+from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative
 from practice.models import ClientProgress
 
 register = template.Library()
@@ -91,3 +91,9 @@ def client_progress_card(context, client):
         ClientProgress.objects.filter(client=client).select_related("attachment_instrument").first()
     )
     return {"client": client, "progress": row, "request": context.get("request")}
+
+
+@register.filter
+def illustrative(source) -> bool:
+    """Whether a number's citation says it is illustrative, not from a publication."""
+    return is_illustrative(source)

@@ -53,6 +53,7 @@ class Administration:
     style: str  # quadrant key, "" when none
     style_label: str
     style_note: str  # why there is no style (on the split point, incomplete...)
+    style_rule: str = ""  # the rule that classified it: "by the ECR-R's scale midpoint"
     is_baseline: bool = False
     in_period: bool = True
     since_baseline: dict[str, Change] | None = None
@@ -82,6 +83,7 @@ class InstrumentTrajectory:
     margins: dict[str, float | None]
     critical_value: float
     responses_count: int
+    numbers_changed_at: datetime.datetime | None = None  # the practice's numbers, last changed
     charts: list = field(default_factory=list)  # charts.TrajectoryChart
     plane: object = None  # charts.PlaneChart or None
 
@@ -127,8 +129,21 @@ def _administration(row: dict, definition: dict, zone) -> Administration:
         style=quadrant,
         style_label=label,
         style_note=note,
+        style_rule=style_rule(row.get("result__style") or {}, definition) if quadrant else "",
         _row=row,
     )
+
+
+def style_rule(style: dict, definition: dict) -> str:
+    """The classification rule beside a style, in words: the split is the scale's midpoint or
+    cited norm means (with their source), never the bare category."""
+    short = definition.get("short_name") or definition["name"]
+    if style.get("rule") == "midpoint":
+        return f"by the {short}'s scale midpoint"
+    if style.get("rule") == "norm":
+        source = style.get("rule_source")
+        return f"by cited norms ({source})" if source else "by cited norms"
+    return ""
 
 
 def _subscale_info(definition: dict) -> list[dict]:
@@ -218,6 +233,7 @@ def judge_history(
         margins=judge.margins(latest_version),
         critical_value=judge.critical_value(definition),
         responses_count=len(history),
+        numbers_changed_at=judge.numbers.changed_at,
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from assessments import scoring
 from assessments.models import InstrumentVersion
 
-from .numbers import InstrumentNumbers, rci_parameters, scored_subscales
+from .numbers import InstrumentNumbers, is_illustrative, rci_parameters, scored_subscales
 
 # Short words for tables and badges; the scoring engine's labels are the long form.
 CHANGE_WORDS = {
@@ -29,6 +29,9 @@ class Change:
     rci: float | None = None
     margin: float | None = None  # the smallest change that counts as reliable, in score units
     clinically_significant: bool | None = None
+    reliability: float | None = None  # the numbers the margin comes from
+    sd: float | None = None
+    illustrative: bool = False  # either number is illustrative, not from a publication
 
     @property
     def word(self) -> str:
@@ -57,6 +60,12 @@ def _change(entry: dict) -> Change:
         clinically_significant=significant.get("significant")
         if significant.get("available")
         else None,
+        reliability=(change.get("reliability") or {}).get("value"),
+        sd=(change.get("sd") or {}).get("value"),
+        illustrative=any(
+            is_illustrative((change.get(kind) or {}).get("source"))
+            for kind in ("reliability", "sd")
+        ),
     )
 
 

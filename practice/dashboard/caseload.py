@@ -9,7 +9,7 @@ Every read starts from ``Client.objects.visible_to(user)``.
 import datetime
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
@@ -19,7 +19,12 @@ from django.utils import timezone
 
 from assessments.scoring import STYLES
 from assessments.templatetags.trajectories import day, score
-from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS
+from assessments.trajectory import (
+    CHANGE_WORDS,
+    EARNED_LABELS,
+    NumbersChange,
+    practice_numbers_changes,
+)
 from clients.models import Client
 from practice.converters import LARGEST_ID
 from practice.dashboard.progress import overdue_q
@@ -337,6 +342,9 @@ class Overview:
     since: datetime.datetime | None
     assessed: int
     rows: list[dict]  # {"key", "label", "count", "percent"}
+    # The reliable-change numbers the counts are judged with, where the practice set its own:
+    # changing them moves the counts, so the overview says which and when.
+    numbers: list[NumbersChange] = field(default_factory=list)
 
 
 OUTCOMES = [
@@ -397,13 +405,20 @@ def overview(
 ) -> Overview | None:
     """For owners: the outcomes of the active clients the dashboard shows (``query``'s scope:
     their own caseload, one clinician's or, without a query, the whole practice) who were
-    assessed in the period (``_outcome_counts``). One query."""
+    assessed in the period (``_outcome_counts``), and the reliable-change numbers the practice
+    set (``practice_numbers_changes``). Two queries."""
     if not membership.is_owner:
         return None
     since = _since(period, now or timezone.now())
     scope = query or CaseloadQuery(scope="practice")
     counts = _scoped(user, membership, scope).aggregate(**_outcome_counts(since))
-    return Overview(period=period, since=since, assessed=counts["assessed"], rows=_rows(counts))
+    return Overview(
+        period=period,
+        since=since,
+        assessed=counts["assessed"],
+        rows=_rows(counts),
+        numbers=practice_numbers_changes(membership.practice_id),
+    )
 
 
 @dataclass
