@@ -92,9 +92,10 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
                 (*path, "reverse"), "only scored items (with a subscale) can be reverse-keyed"
             )
 
-    if uploaded:
+    sound = not check.problems
+    if uploaded:  # a gap or a missing label leaves the later rules sound
         hand_written.check_file(check, data)
-    if check.problems:
+    if not sound:
         return  # later rules assume items and scales are sound
 
     for index, subscale in enumerate(subscales):

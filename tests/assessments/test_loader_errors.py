@@ -76,6 +76,18 @@ def test_every_problem_of_a_file_comes_at_once_each_at_its_line():
     }
 
 
+def test_a_gap_does_not_hide_what_the_scoring_rules_find():
+    data = _labelled()
+    data["items"][5]["number"] = 8
+    data["scoring"]["subscales"][0]["bands"] = [{"min": 4, "max": 15, "label": "All"}]
+    messages = [p.message for p in _problems(as_yaml(data))]
+    assert messages == [
+        "Item numbering has a gap: there are no items 6 and 7",
+        "bands must cover the whole score range 3 to 15",
+        "cite the source of the bands",
+    ]
+
+
 def test_problems_are_listed_in_the_order_of_their_lines():
     lines = [problem.line for problem in _problems(BROKEN)]
     assert lines == sorted(lines)
@@ -145,15 +157,15 @@ def test_unlabelled_points_are_named_and_a_wide_gap_is_not_listed_point_by_point
 def test_an_item_scale_without_labels_is_refused_at_its_line():
     data = _labelled()
     data["items"][2]["scale"] = {
-        "min": 0,
-        "max": 2,
-        "labels": [{"value": 0, "label": "No"}, {"value": 2, "label": "Yes"}],
+        "min": 1,
+        "max": 5,
+        "labels": [{"value": n, "label": f"{n} of 5"} for n in (1, 2, 4, 5)],
     }
     text = as_yaml(data)
     (problem,) = _problems(text)
     assert (problem.path, problem.message) == (
         "items[2].scale.labels",
-        "Scale point 1 has no label",
+        "Scale point 3 has no label",
     )
     assert text.splitlines()[problem.line - 1].strip() == "labels:"
 
