@@ -32,6 +32,7 @@ from .history import (
     SubscaleScore,
     judge_history,
     load_versions,
+    rule_words,
 )
 from .judging import CHANGE_WORDS, Change, Judge
 from .numbers import (
@@ -69,6 +70,7 @@ __all__ = [
     "practice_numbers",
     "practice_numbers_changes",
     "rci_parameters",
+    "rule_words",
     "scored_subscales",
     "trajectory_charts",
 ]

@@ -138,10 +138,14 @@ def style_rule(style: dict, definition: dict) -> str:
     """The classification rule beside a style, in words: the split is the scale's midpoint or
     cited norm means (with their source), never the bare category."""
     short = definition.get("short_name") or definition["name"]
-    if style.get("rule") == "midpoint":
-        return f"by the {short}'s scale midpoint"
-    if style.get("rule") == "norm":
-        source = style.get("rule_source")
+    return rule_words(style.get("rule"), short, style.get("rule_source"))
+
+
+def rule_words(rule: str | None, short_name: str, source: str | None = None) -> str:
+    """A classification rule in words, to stand beside the style it gave."""
+    if rule == "midpoint":
+        return f"by the {short_name}'s scale midpoint"
+    if rule == "norm":
         return f"by cited norms ({source})" if source else "by cited norms"
     return ""
 

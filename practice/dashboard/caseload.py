@@ -12,11 +12,23 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from assessments.models import Response
 from assessments.scoring import STYLES
 from assessments.templatetags.trajectories import day, score
 from assessments.trajectory import (
@@ -24,6 +36,7 @@ from assessments.trajectory import (
     EARNED_LABELS,
     NumbersChange,
     practice_numbers_changes,
+    rule_words,
 )
 from clients.models import Client
 from practice.converters import LARGEST_ID
@@ -210,15 +223,23 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
             rows = fetch(number) if total else []
     ids = [pk for pk, _ in rows]
     page = Paginator(_PageOfIds(total, ids), PAGE_SIZE, allow_empty_first_page=True).page(number)
-    found = Client.objects.filter(pk__in=ids).select_related(
-        "primary_clinician", "progress__attachment_instrument"
+    # The rule that classified the style shown, from the response the row names.
+    style_rule = Response.objects.filter(
+        client=OuterRef("pk"),
+        instrument=OuterRef("progress__attachment_instrument"),
+        submitted_at=OuterRef("progress__attachment_at"),
+    ).values("result__style__rule")[:1]
+    found = (
+        Client.objects.filter(pk__in=ids)
+        .select_related("primary_clinician", "progress__attachment_instrument")
+        .annotate(style_rule=Subquery(style_rule))
     )
     position = {pk: index for index, pk in enumerate(ids)}
     page.object_list = sorted(found, key=lambda client: position[client.pk])
     detail, progress_page = url_maker("clients:detail"), url_maker("clients:progress")
     for client in page.object_list:
         client.detail_url, client.progress_url = detail(client.pk), progress_page(client.pk)
-        client.cells = _cells(getattr(client, "progress", None), now)
+        client.cells = _cells(getattr(client, "progress", None), now, client.style_rule)
     return page
 
 
@@ -228,6 +249,7 @@ class Cells:
     cheaper than template filters per cell, and the template stays plain."""
 
     style: str = ""  # "Secure", "Not classified"; empty when no attachment measure
+    style_rule: str = ""  # "by the ECR-R's scale midpoint", beside the style
     scores: str = ""  # "anxiety 2.1, avoidance 1.8"
     source: str = ""  # "ECR-R, 29 Oct 2026"
     source_title: str = ""  # the instrument's full name
@@ -246,7 +268,7 @@ class Cells:
     last_session: str = "—"
 
 
-def _cells(row, now) -> Cells:
+def _cells(row, now, style_rule: str | None = None) -> Cells:
     if row is None:
         return Cells()
     cells = Cells(
@@ -264,6 +286,8 @@ def _cells(row, now) -> Cells:
     instrument = row.attachment_instrument
     if instrument is not None:
         cells.style = STYLES.get(row.style, "") if row.style else "Not classified"
+        if row.style:
+            cells.style_rule = rule_words(style_rule, short_label(instrument.name))
         cells.scores = f"anxiety {score(row.anxiety)}, avoidance {score(row.avoidance)}"
         cells.source = f"{short_label(instrument.name)}, {day(row.attachment_at)}"
         cells.source_title = instrument.name

@@ -1,6 +1,7 @@
 """Where the reliable-change numbers come from (issue 14): the progress page says from which
 reliability and SD a margin comes, with their sources, marks illustrative numbers, says when the
-practice last changed them, and shows the style's rule beside the style; the owners' overview
+practice last changed them, and shows the style's rule beside the style (there and on the
+dashboard); the owners' overview
 says which numbers its counts use and when they last changed."""
 
 import datetime
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from assessments.demo import DEMO_CITATION
 from assessments.models import PracticeCitedValue
+from practice.dashboard import progress
 from tests.practice.progress_helpers import cite_ecr, day, ecr, respond
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +76,12 @@ class TestOverview:
             row.save()
         line = self.overview(as_alice)
         assert "last changed 9 Jun 2025; illustrative, not from a publication" in line
+
+
+def test_the_dashboard_gives_the_styles_rule_beside_it(as_bob, erin_secure):
+    progress.refresh_client_progress(erin_secure)
+    html = as_bob.get(reverse("dashboard")).content.decode()
+    assert (
+        '<strong>Secure</strong> <span class="muted">by the ECR-R&#x27;s scale midpoint</span>'
+        in html
+    )
