@@ -351,7 +351,9 @@ def deliver(delivery_id: int) -> None:
     )
     if not claimed:
         return
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:
+        return  # its endpoint was deleted meanwhile, and its deliveries with it
     if not delivery.endpoint.is_active:
         _record(delivery, Status.FAILED, Outcome(error="EndpointTurnedOff"))
         return

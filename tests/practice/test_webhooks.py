@@ -423,3 +423,19 @@ def test_finished_deliveries_are_pruned_after_their_keeping_time(practice_a):
         recent_done.pk,
     }
     assert not WebhookAttempt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_delivery_whose_endpoint_was_deleted_meanwhile_is_dropped(practice_a, monkeypatch):
+    endpoint = endpoint_for(practice_a, "http://127.0.0.1:1/")
+    (delivery,) = emit_alert(practice_a)
+    real_select_related = WebhookDelivery.objects.select_related
+
+    def deleted_after_the_claim(*args):  # the read that follows the claim
+        endpoint.delete()
+        return real_select_related(*args)
+
+    monkeypatch.setattr(WebhookDelivery.objects, "select_related", deleted_after_the_claim)
+    monkeypatch.setattr(webhooks, "post", lambda *args: pytest.fail("nothing is sent"))
+    webhooks.deliver(delivery.pk)
+    assert not WebhookDelivery.objects.exists()
