@@ -98,13 +98,16 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
     if not sound:
         return  # later rules assume items and scales are sound
 
+    unsound: set[str] = set()  # subscales without a range: their problem is already recorded
     for index, subscale in enumerate(subscales):
         path = ("scoring", "subscales", index)
         if not combinations.check_weights(check, data, subscale, path):
+            unsound.add(subscale["key"])
             continue
         members = [item for item, _ in subscale_members(data, subscale)]
         if not members:
             check.fail((*path, "key"), f"no item counts towards the subscale {subscale['key']!r}")
+            unsound.add(subscale["key"])
             continue
         scales = {
             (scale["min"], scale["max"])
@@ -112,6 +115,7 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
         }
         if len(scales) > 1 and subscale["method"] != "weighted":
             check.fail(path, "all items of a subscale must share one scale (min and max)")
+            unsound.add(subscale["key"])
             continue
         low, high = subscale_range(data, subscale)
         missing = subscale.get("missing", {"max_missing_items": 0, "prorate": False})
@@ -175,7 +179,7 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
 
     classification = data.get("classification")
     if classification:
-        _check_classification(check, data, classification, subscales, subscale_keys)
+        _check_classification(check, data, classification, subscales, subscale_keys, unsound)
 
 
 def _check_codings(check: Checker, data: dict) -> None:
@@ -208,7 +212,9 @@ def _check_codings(check: Checker, data: dict) -> None:
             codes.add(key)
 
 
-def _check_classification(check, data, classification, subscales, subscale_keys) -> None:
+def _check_classification(
+    check, data, classification, subscales, subscale_keys, unsound=frozenset()
+) -> None:
     path: Path_ = ("classification",)
     if classification["method"] == "prototype":
         for style, key in classification["prototypes"].items():
@@ -223,6 +229,8 @@ def _check_classification(check, data, classification, subscales, subscale_keys)
     for dimension, key in dimensions.items():
         if key not in by_key:
             check.fail((*path, "dimensions", dimension), f"{key!r} is not a subscale")
+            continue
+        if key in unsound:
             continue
         low, high = subscale_range(data, by_key[key])
         midpoint = (low + high) / 2

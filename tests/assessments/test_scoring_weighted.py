@@ -217,6 +217,32 @@ def test_weights_must_name_existing_scored_items_once():
     )
 
 
+@pytest.mark.parametrize(
+    "broken",
+    [[{"item": 99, "weight": 1}], [{"item": 1, "weight": 1}, {"item": 1, "weight": 2}]],
+)
+def test_a_classification_on_a_broken_subscale_is_a_problem_not_a_crash(broken):
+    """The midpoint check needs each dimension's range, which broken weights (or a subscale
+    without items) do not give: it answered with a KeyError (a 500 on the upload page)."""
+    data = custom_definition()
+    data["scoring"]["subscales"].append(
+        {"key": "w", "label": "W", "method": "weighted", "better": "higher", "weights": broken}
+    )
+    # and 'b' without items, which has no range either
+    data["items"][3]["subscale"] = data["items"][4]["subscale"] = data["items"][5]["subscale"] = "a"
+    data["classification"] = {
+        "method": "quadrant",
+        "dimensions": {"anxiety": "w", "avoidance": "b"},
+        "default_rule": "midpoint",
+        "midpoint": {"anxiety": 0, "avoidance": 9, "source": "x"},
+        "on_split": "unclassified",
+        "source": "x",
+    }
+    problems = _problems(data)
+    assert any(path.startswith("scoring.subscales[2].weights") for path in problems)
+    assert problems["scoring.subscales[1].key"] == "no item counts towards the subscale 'b'"
+
+
 def test_a_weighted_subscale_needs_its_weights_and_names_its_items_there():
     data = _rq_data()
     del data["scoring"]["subscales"][4]["weights"]
