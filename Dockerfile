@@ -54,6 +54,7 @@ case "$role" in
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-3}" \
       --timeout "${GUNICORN_TIMEOUT:-60}" \
+      --graceful-timeout "${GUNICORN_GRACEFUL_TIMEOUT:-30}" \
       --worker-tmp-dir /dev/shm \
       --logger-class practice.gunicorn_logger.RedactingLogger \
       "$@"
@@ -68,7 +69,7 @@ case "$role" in
     ;;
   healthcheck)
     exec python -c 'import os, sys, urllib.request
-url = "http://127.0.0.1:%s/healthz" % os.environ.get("PORT", "8000")
+url = "http://127.0.0.1:%s/readyz" % os.environ.get("PORT", "8000")
 try:
     sys.exit(0 if urllib.request.urlopen(url, timeout=5).status == 200 else 1)
 except Exception as exc:
