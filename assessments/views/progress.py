@@ -8,7 +8,7 @@ from django import forms
 from django.shortcuts import render
 
 from assessments import trajectory
-from assessments.trajectory import EARLIEST, LATEST
+from assessments.trajectory import EARLIEST, LATEST, worksheets
 from clients import notes
 from clients.views.records import visible_client
 from practice import audit
@@ -69,6 +69,7 @@ def client_progress(request, pk):
             "client": client,
             "form": form,
             "trajectory": data,
+            "worksheets": worksheets.client_worksheets(request.user, client, start, end),
             "period_chosen": bool(start or end),
         },
         status=400 if form.errors else 200,

@@ -213,21 +213,23 @@ def test_free_text_is_accepted_and_an_overlong_answer_is_refused(erin):
     with time_machine.travel(MONDAY, tick=False):
         browser.post(reverse("questionnaire:landing", args=[token]))
         html = browser.get(page(token, 1)).content.decode()
-        assert html.count("<textarea") == 3 and '<label for="id_item-1"' in html
+        # Version 2026.1: three questions, then optional belief/challenge pairs on page 2.
+        assert html.count("<textarea") == 6 and '<label for="id_item-1"' in html
         too_long = browser.post(
             page(token, 1), {"item-1": "x" * 2001, "item-2": "b", "item-3": "c", "action": "submit"}
         )
         assert too_long.status_code == 400
         assert "2000 characters or fewer" in too_long.content.decode()
-        done = browser.post(
+        browser.post(
             page(token, 1),
             {
                 "item-1": "I am too much.",
                 "item-2": "Friends <stayed>.",
                 "item-3": "Some stay.",
-                "action": "submit",
+                "action": "next",
             },
         )
+        done = browser.post(page(token, 2), {"action": "submit"})  # the optional pairs left empty
     assert done.status_code == 302
     assert Response.objects.get().answers["2"] == "Friends <stayed>."
 

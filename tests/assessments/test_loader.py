@@ -25,6 +25,7 @@ SHIPPED = [
     "limiting-beliefs",
     "phq-9",
     "safety-plan",
+    "support-figures",
 ]
 
 
@@ -168,7 +169,7 @@ def test_limiting_beliefs_is_free_text_and_unscored():
     definition = shipped("limiting-beliefs")
     assert "scoring" not in definition
     assert {item["type"] for item in definition["items"]} == {"text"}
-    assert len(definition["items"]) == 3
+    assert len(definition["items"]) == 11  # a belief and its challenge, up to five (2026.1)
 
 
 def test_layout_and_defaults_do_not_change_the_hash():
