@@ -382,4 +382,4 @@ class TestRetentionSetting:
         assert practice_a.report_retention_days == 14
         response = as_alice.post(reverse("practice_settings"), data | {"report_retention_days": 0})
         assert response.status_code == 400
-        assert "greater than or equal to 1" in html(response)
+        assert "Enter a whole number of days from 1 to 365." in html(response)
