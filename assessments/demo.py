@@ -13,7 +13,8 @@ scores that follow their therapy arc (``DEMO_ARCS`` in seed_demo, shared with th
 - slow progress: small improvements; crisis and repair: worse at the crisis, then better;
 - stuck: no real change.
 PHQ-9 and GAD-7 improve for most. A few links are still open (one half answered), two expired
-unanswered, and one client's crisis PHQ-9 raised an item 9 alert that is still open.
+unanswered, and one client's crisis PHQ-9 raised an item 9 alert that is still open. Some clients
+answered the limiting-beliefs and support-figures worksheets (``WORKSHEET_ANSWERS``, fictional).
 
 The demo practice also gets clearly labelled illustrative reliability and SD values, so reliable
 change and earned security can be shown: they are not from a publication.
@@ -147,6 +148,25 @@ def _enter_demo_values(practice, owner) -> None:
         )
 
 
+# Fictional worksheet answers, the same for every demo client.
+WORKSHEET_ANSWERS = {
+    "limiting-beliefs": {
+        1: "I tell myself that if people see how much I need them, they will leave.",
+        2: "My sister has stayed close through every hard year, needs and all.",
+        3: "Some people leave, and the ones who matter have stayed when I asked.",
+        4: "I have to sort everything out on my own.",
+        5: "When I asked a colleague for help last month, the work went better and she was glad.",
+    },
+    "support-figures": {
+        1: "My grandmother, and Sam, a friend from the running club.",
+        2: "Gran listens without rushing to fix things; with Sam I can laugh again.",
+        3: "Gran on the phone most evenings; Sam by message, usually after work.",
+        4: "To just listen for ten minutes, or to go for a walk together.",
+        5: "I worry I will be a burden. Saying 'I only need ten minutes' could make it easier.",
+    },
+}
+
+
 def _answer(packet, course: Course, index: int, count: int, rng, *, now, item9=0, partial=False):
     for item in packets.packet_items(packet):
         definition = item.definition
@@ -165,11 +185,7 @@ def _answer(packet, course: Course, index: int, count: int, rng, *, now, item9=0
             )
             answers = _sum_answers(definition, max(0, min(total, 21)), rng, item9=item9)
         else:
-            answers = {
-                1: "I tell myself that if people see how much I need them, they will leave.",
-                2: "My sister has stayed close through every hard year, needs and all.",
-                3: "Some people leave, and the ones who matter have stayed when I asked.",
-            }
+            answers = WORKSHEET_ANSWERS[code]
         if partial:
             answers = dict(list(answers.items())[: len(answers) // 2])
         services.save_answers(packet, item, answers, now=now)
@@ -188,7 +204,9 @@ def seed_questionnaires(practice, owner, arcs: list[str], stdout=None) -> int:
     rng = random.Random(11)  # noqa: S311 - reproducible demo data, not security
     _enter_demo_values(practice, owner)
     measures = list(Instrument.objects.shipped().filter(code__in=["ecr-r", "phq-9", "gad-7"]))
-    worksheet = Instrument.objects.get(code="limiting-beliefs", practice__isnull=True)
+    worksheets = list(
+        Instrument.objects.shipped().filter(code__in=["limiting-beliefs", "support-figures"])
+    )
     clients = practice.clients.filter(status="active").select_related(
         "practice", "primary_clinician"
     )
@@ -275,17 +293,18 @@ def seed_questionnaires(practice, owner, arcs: list[str], stdout=None) -> int:
             services.submit_packet(packet, now=answered + datetime.timedelta(minutes=12))
             alert_given = alert_given or crisis_alert
         if arc == "toward_security":
-            _worksheet(client, worksheet, course, rng, real_now)
+            _worksheet(client, worksheets, course, rng, real_now)
     packets.expire_packets(real_now)
     _deliver_history(practice, real_now)
     return Packet.objects.filter(practice=practice).count()
 
 
-def _worksheet(client, worksheet, course, rng, real_now) -> None:
-    """A limiting-beliefs worksheet sent and answered about two months ago."""
+def _worksheet(client, worksheets, course, rng, real_now) -> None:
+    """The limiting-beliefs and support-figures worksheets, sent in one link and answered about
+    two months ago."""
     moment = real_now - datetime.timedelta(weeks=9, days=client.pk.int % 5)
     assignment = services.assign(
-        client.primary_clinician, client, [worksheet], services.Plan(send_now=True), now=moment
+        client.primary_clinician, client, worksheets, services.Plan(send_now=True), now=moment
     )
     packet = assignment.occasions.get().packet
     packets.start_visit(packet, now=moment + datetime.timedelta(hours=20))

@@ -53,6 +53,13 @@ def test_seed_demo_writes_a_questionnaire_history_once(
     )
     improved = [s for s in phq if s.latest.total < s.baseline.total]
     assert len(improved) > len(phq) / 2
+    # Homework: both worksheets answered in one link, each a complete response.
+    worksheets = Response.objects.filter(
+        instrument__code__in=["limiting-beliefs", "support-figures"]
+    )
+    by_code = Counter(worksheets.values_list("instrument__code", flat=True))
+    assert by_code["limiting-beliefs"] == by_code["support-figures"] > 0
+    assert set(worksheets.values_list("status", flat=True)) == {"complete"}
     # The illustrative numbers say what they are.
     assert all("not from a publication" in v.citation for v in PracticeCitedValue.objects.all())
     # Only the open links' latest e-mails wait to be delivered; the past counts as sent.
