@@ -130,6 +130,45 @@ class InstrumentChoiceField(forms.ModelMultipleChoiceField):
         return instrument.name
 
 
+class OpenLinkField(forms.ModelChoiceField):
+    def label_from_instance(self, packet):
+        names = ", ".join(item.instrument.name for item in packet.items.all())
+        return f"The open link of {packet.sent_at:%-d %B}: {names}"
+
+
+class InSessionForm(forms.Form):
+    """What a client answers now on the clinician's device: new questionnaires, or an open
+    link's. Refused for a discharged client."""
+
+    instruments = InstrumentChoiceField(
+        label="Questionnaires",
+        queryset=Instrument.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    packet = OpenLinkField(
+        label="Or continue an open link",
+        queryset=None,
+        widget=forms.RadioSelect,
+        required=False,
+        empty_label=None,
+    )
+
+    def __init__(self, *args, practice, packets, client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.fields["instruments"].queryset = usable_instruments(practice)
+        self.fields["packet"].queryset = packets
+
+    def clean(self):
+        data = super().clean()
+        if not self.client.is_active:
+            raise forms.ValidationError(f"{self.client.preferred_name} is discharged.")
+        if bool(data.get("instruments")) == bool(data.get("packet")):
+            raise forms.ValidationError("Choose questionnaires, or one open link, not both.")
+        return data
+
+
 WHEN_CHOICES = [
     ("now", "Send now"),
     (Assignment.Schedule.ONCE, "Once, on a date"),

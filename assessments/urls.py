@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import alerts, assignments, fhir, instruments
+from assessments.views import alerts, assignments, fhir, instruments, kiosk
 
 app_name = "assessments"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("alerts/<id:pk>/acknowledge/", alerts.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<id:pk>/offer/", alerts.alert_offer, name="alert_offer"),
     path("responses/<id:pk>/", assignments.response_detail, name="response_detail"),
+    path("in-session/start/<uuid:client_pk>/", kiosk.start, name="in_session_start"),
+    path("in-session/<id:pk>/<int:step>/", kiosk.page, name="in_session_page"),
     path("<slug:code>/", instruments.instrument_detail, name="detail"),
     path("<slug:code>/acknowledge/", instruments.instrument_acknowledge, name="acknowledge"),
     path("<slug:code>/settings/", instruments.instrument_settings, name="settings"),

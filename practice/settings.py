@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A session handed to a client in session answers only the lock screen (and its pages).
+    "practice.session_lock.SessionLockMiddleware",
     "practice.middleware.PracticeMiddleware",
 ]
 

@@ -16,6 +16,7 @@ from practice.views import (
     outbox,
     practice_settings,
     safety,
+    session_lock,
     switch,
 )
 
@@ -64,6 +65,7 @@ urlpatterns = [
     path("practice/switch/", switch.practice_switch, name="practice_switch"),
     path("practice/webhooks/", include("practice.urls_webhooks")),
     path("account/", account.account_security, name="account_security"),
+    path("account/unlock/", session_lock.session_unlock, name="session_unlock"),
     path("account/tokens/new/", account.token_create, name="account_token_create"),
     path("account/tokens/<id:pk>/revoke/", account.token_revoke, name="account_token_revoke"),
     path("accounts/", include("allauth.urls")),

@@ -241,6 +241,8 @@ ROUTES: dict[str, Row] = {
         },
     ),
     "account_security": member_page(),
+    # The lock screen's form; a session that is not locked is sent to the dashboard.
+    "session_unlock": member_page(ok={302}),
     "account_token_create": member_page(method="post", ok={400}),
     "account_token_revoke": Row(
         args=("bob_token",),
@@ -299,6 +301,9 @@ ROUTES: dict[str, Row] = {
     ),
     "assessments:alert_offer": client_object(method="post", ok={302}, args=("erin_alert",)),
     "assessments:response_detail": client_object(args=("erin_response",)),
+    # In session (assessments/views/kiosk.py): choosing, then the page that locks the session.
+    "assessments:in_session_start": client_object(),
+    "assessments:in_session_page": client_object(args=("erin_in_session", "one.value")),
     # Reports (clients/reports): pages, the owner's batches, the API.
     "clients:report_request": client_object(),
     "clients:report_detail": client_object(args=("erin", "erin_report")),
@@ -531,6 +536,7 @@ def questionnaire_world(erin, bob, monkeypatch):
     from functools import cache
 
     from assessments import services
+    from assessments.services import packets
     from practice.tasks import send_outbound_email
     from tests.assessments.assign_helpers import answer_everything, cleared, phq9_answers, send_now
 
@@ -556,11 +562,12 @@ def questionnaire_world(erin, bob, monkeypatch):
         return {
             "erin_assignment": assignment,
             "erin_packet": packet,
+            "erin_in_session": packets.open_in_session(erin, cleared(erin.practice, "phq-9")),
             "erin_response": response,
             "erin_alert": response.alerts.get(),
         }
 
-    keys = ("erin_assignment", "erin_packet", "erin_response", "erin_alert")
+    keys = ("erin_assignment", "erin_packet", "erin_in_session", "erin_response", "erin_alert")
     return {key: _BuiltOnUse(build, key) for key in keys}
 
 
@@ -700,6 +707,7 @@ ERIN_PAGES = {
     "clients:client_export",
     "clients:export_detail",
     "assessments:assign",
+    "assessments:in_session_start",
 }
 
 

@@ -194,6 +194,10 @@ class Packet(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    in_session = models.BooleanField(
+        default=False,
+        help_text="Answered on the clinician's device in session (its responses say so).",
+    )
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     next_reminder_at = models.DateTimeField(null=True, blank=True)
     last_email = models.ForeignKey(

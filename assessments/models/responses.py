@@ -22,6 +22,7 @@ class Response(models.Model):
         ONLINE = "online", "Online questionnaire"
         FHIR = "fhir", "FHIR import"
         CSV = "csv", "CSV import"
+        IN_SESSION = "in_session", "Answered in session"
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="responses")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="responses")

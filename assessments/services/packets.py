@@ -114,12 +114,8 @@ def _expiry(packet: Packet, now) -> datetime.datetime:
 # --- Building ------------------------------------------------------------------------------------
 
 
-def open_packet(client, instruments, *, local_date, now, actor=None) -> Packet:
-    """Build a packet of ``instruments`` (on their current versions) for ``client`` and queue the
-    e-mail with its link. Runs inside the caller's transaction."""
-    packet = Packet.objects.create(
-        practice=client.practice, client=client, local_date=local_date, created_at=now
-    )
+def _add_items(packet: Packet, instruments) -> None:
+    """The packet's questionnaires, in order, on their instruments' current versions."""
     PacketItem.objects.bulk_create(
         PacketItem(
             packet=packet,
@@ -129,6 +125,15 @@ def open_packet(client, instruments, *, local_date, now, actor=None) -> Packet:
         )
         for position, instrument in enumerate(instruments, start=1)
     )
+
+
+def open_packet(client, instruments, *, local_date, now, actor=None) -> Packet:
+    """Build a packet of ``instruments`` (on their current versions) for ``client`` and queue the
+    e-mail with its link. Runs inside the caller's transaction."""
+    packet = Packet.objects.create(
+        practice=client.practice, client=client, local_date=local_date, created_at=now
+    )
+    _add_items(packet, instruments)
     packet.status, packet.sent_at, packet.expires_at = Status.SENT, now, _expiry(packet, now)
     packet.next_reminder_at = _next_reminder(packet, now)
     packet.last_email = _email_link(
@@ -136,6 +141,48 @@ def open_packet(client, instruments, *, local_date, now, actor=None) -> Packet:
     )
     packet.save()
     audit.record(None, AuditAction.CREATE, packet, actor=actor, fields=["status", "sent_at"])
+    return packet
+
+
+IN_SESSION_HOURS = 3
+"""How long a questionnaire started in session stays open (no link, no e-mail, no reminder)."""
+
+
+def open_in_session(client, instruments, *, now=None, request=None) -> Packet:
+    """Build a packet of ``instruments`` for ``client`` to answer now, on the clinician's device
+    (in-session administration): opened at once, no link and no e-mail, open for
+    ``IN_SESSION_HOURS``. Its responses are scored, stored and alerted like a link's
+    (``responses.submit_packet``), with the source "in session"."""
+    now = now or timezone.now()
+    local_date = now.astimezone(zoneinfo.ZoneInfo(client.effective_time_zone)).date()
+    packet = Packet.objects.create(
+        practice=client.practice,
+        client=client,
+        local_date=local_date,
+        created_at=now,
+        status=Status.OPENED,
+        sent_at=now,
+        opened_at=now,
+        expires_at=now + datetime.timedelta(hours=IN_SESSION_HOURS),
+        in_session=True,
+    )
+    _add_items(packet, instruments)
+    audit.record(request, AuditAction.CREATE, packet, fields=["in_session", "status"])
+    return packet
+
+
+def continue_in_session(packet: Packet, *, now=None, request=None) -> Packet:
+    """Let the client answer an open link's packet on the clinician's device: it is marked
+    answered in session (the e-mailed link keeps working until one of them submits). Raises
+    ``PacketClosed`` if the packet is no longer open."""
+    now = now or timezone.now()
+    changed = Packet.objects.filter(
+        pk=packet.pk, status__in=Packet.OPEN_STATUSES, expires_at__gt=now
+    ).update(in_session=True, opened_at=Coalesce(F("opened_at"), now))
+    if not changed:
+        raise PacketClosed
+    packet.in_session = True
+    audit.record(request, AuditAction.UPDATE, packet, fields=["in_session"])
     return packet
 
 

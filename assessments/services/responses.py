@@ -210,6 +210,7 @@ def _store(packet: Packet, item: PacketItem, now, request) -> tuple[Response, li
         submitted_at=now,
         request=request,
         packet_item=item,
+        source=Response.Source.IN_SESSION if packet.in_session else Response.Source.ONLINE,
     )
 
 
@@ -253,7 +254,9 @@ def submit_packet(packet: Packet, *, request=None, now=None) -> list[Response]:
     nothing if any is missing, and ``PacketClosed`` if the packet is no longer open, which is
     also what a second, simultaneous submission gets: one packet item never has two responses.
     The practice's webhooks (``questionnaire.completed`` per questionnaire, ``alert.raised``
-    per alert) are written in this transaction and sent after commit. The clinician's alert
+    per alert) are written in this transaction and sent after commit. A packet answered in
+    session (``packet.in_session``) stores its responses with that source, otherwise alike. The
+    clinician's alert
     notice is queued after commit (``notify_clinician``). The caller
     refreshes the client's dashboard row afterwards (``refresh_client_progress``).
     """

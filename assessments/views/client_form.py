@@ -20,6 +20,8 @@
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.core import signing
@@ -142,7 +144,7 @@ def landing(request, token):
     )
 
 
-def _problem_links(token, pages, problems) -> list[dict]:
+def _problem_links(page_url, pages, problems) -> list[dict]:
     """Each submission problem as a message and a link to the page with the question."""
     links = []
     for problem in problems:
@@ -162,26 +164,56 @@ def _problem_links(token, pages, problems) -> list[dict]:
         links.append(
             {
                 "message": f"Questionnaire {problem.position}: {problem.message}",
-                "href": reverse("questionnaire:page", args=[token, target.step]) + anchor,
+                "href": page_url(target.step) + anchor,
             }
         )
     return links
 
 
-def _render_page(request, packet, token, pages, page, form, *, problems=(), status=200):
+@dataclass(frozen=True)
+class Flow:
+    """Where a packet's pages lead: answered from an e-mailed link (``link_flow``) or on the
+    clinician's device in session (``assessments.views.kiosk``). The pages, their checks and
+    the submission are the same."""
+
+    page_url: Callable[[int], str]
+    start: Callable[[], object]  # the response for before the first page
+    saved: Callable[[object, Packet], object]  # after "save and finish later"
+    done: Callable[[object, Packet], object]  # after a submission that raised no crisis
+    context: dict = field(default_factory=dict)  # extra for the page template
+
+
+def link_flow(token) -> Flow:
+    def thanks(request, packet):
+        practice_mark = signing.dumps(packet.practice_id, salt=THANKS_SALT)
+        return redirect(f"{reverse('questionnaire:thanks')}?from={practice_mark}")
+
+    return Flow(
+        page_url=lambda step: reverse("questionnaire:page", args=[token, step]),
+        start=lambda: redirect("questionnaire:landing", token=token),
+        saved=lambda request, packet: render(
+            request, "assessments/client/saved.html", _context(packet, token=token)
+        ),
+        done=thanks,
+        context={"token": token},
+    )
+
+
+def _render_page(request, packet, flow: Flow, pages, page, form, *, problems=(), status=200):
     definition = page.item.definition
     errors = [
         {"message": row["error"], "href": f"#{row['first_id']}"}
         for row in form.rows()
         if row["error"]
     ]
-    errors += _problem_links(token, pages, problems)
+    errors += _problem_links(flow.page_url, pages, problems)
     return render(
         request,
         "assessments/client/page.html",
         _context(
             packet,
-            token=token,
+            **flow.context,
+            form_action=flow.page_url(page.step),
             page=page,
             steps=len(pages),
             rows=form.rows(),
@@ -202,7 +234,7 @@ def _submit(request, packet: Packet) -> list:
     return responses
 
 
-def _crisis(request, packet: Packet):
+def _crisis(request, packet: Packet, flow: Flow):
     """The answer to a submission that raised a critical alert: the practice's crisis contacts
     and chosen national lines, never the answers. It is this POST's response, not a page of its
     own, so nobody opening the link or the thank-you page later can learn an alert was raised."""
@@ -210,7 +242,7 @@ def _crisis(request, packet: Packet):
     return render(
         request,
         "assessments/client/crisis.html",
-        {"practice": packet.practice, "resources": resources},
+        {"practice": packet.practice, "resources": resources, **flow.context},
     )
 
 
@@ -225,15 +257,21 @@ def page(request, token, step: int):
         return refusal
     if packet.status == Packet.Status.SENT:
         return redirect("questionnaire:landing", token=token)  # only the POST there starts
+    return serve_page(request, packet, step, link_flow(token))
+
+
+def serve_page(request, packet: Packet, step: int, flow: Flow):
+    """Page ``step`` of the open ``packet``'s form, shown (GET) or saved (POST), then moving on
+    (next, back), stopping for now (save) or submitting the packet (on the last page)."""
     pages = packet_service.form_pages(packet_service.packet_items(packet))
     if not 1 <= step <= len(pages):
-        return redirect("questionnaire:landing", token=token)
+        return flow.start()
     current = pages[step - 1]
     options = {"questions": current.questions, "definition": current.item.definition}
     if request.method != "POST":
         initial = {f"item-{n}": value for n, value in current.item.draft_answers.items()}
         form = QuestionnairePageForm(initial=initial, require_answers=False, **options)
-        return _render_page(request, packet, token, pages, current, form)
+        return _render_page(request, packet, flow, pages, current, form)
 
     action = request.POST.get("action", "next")
     if action not in ACTIONS:
@@ -244,38 +282,30 @@ def page(request, token, step: int):
         request.POST, require_answers=action in {"next", "submit"}, **options
     )
     if not form.is_valid():
-        return _render_page(request, packet, token, pages, current, form, status=400)
+        return _render_page(request, packet, flow, pages, current, form, status=400)
     try:
         packet_service.save_answers(packet, current.item, form.answers(), request=request)
     except packet_service.PacketClosed:
         return _invalid(request)
     if action == "back":
         if step == 1:
-            return redirect("questionnaire:landing", token=token)
-        return redirect("questionnaire:page", token=token, step=step - 1)
+            return flow.start()
+        return redirect(flow.page_url(step - 1))
     if action == "save":
-        return render(request, "assessments/client/saved.html", _context(packet, token=token))
+        return flow.saved(request, packet)
     if not current.is_last:
-        return redirect("questionnaire:page", token=token, step=step + 1)
+        return redirect(flow.page_url(step + 1))
     try:
         responses = _submit(request, packet)
     except response_service.IncompleteSubmission as incomplete:
         return _render_page(
-            request,
-            packet,
-            token,
-            pages,
-            current,
-            form,
-            problems=incomplete.problems,
-            status=400,
+            request, packet, flow, pages, current, form, problems=incomplete.problems, status=400
         )
     except packet_service.PacketClosed:
         return _invalid(request)
     if alert_service.crisis_raised(responses):
-        return _crisis(request, packet)
-    practice_mark = signing.dumps(packet.practice_id, salt=THANKS_SALT)
-    return redirect(f"{reverse('questionnaire:thanks')}?from={practice_mark}")
+        return _crisis(request, packet, flow)
+    return flow.done(request, packet)
 
 
 def _thanked_practice(mark: str) -> Practice | None:
