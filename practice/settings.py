@@ -207,8 +207,46 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+
+# Report, export and import files. "local": MEDIA_ROOT on this machine (make run, one machine).
+# "s3": an S3-compatible object store through django-storages, shared by every web and worker
+# machine. Files are only ever read back by the audited download views (streamed through
+# Django), so the bucket stays private and no signed URL is handed out.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local").strip().lower()
+if STORAGE_BACKEND == "local":
+    _default_storage = {"BACKEND": "practice.storage.LocalStorage"}
+elif STORAGE_BACKEND == "s3":
+    S3_BUCKET = env.str("S3_BUCKET", default="").strip()
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs S3_BUCKET, the bucket's name")
+    _s3_addressing = env.str("S3_ADDRESSING_STYLE", default="auto").strip().lower()
+    if _s3_addressing not in {"auto", "path", "virtual"}:
+        raise ImproperlyConfigured(
+            f"S3_ADDRESSING_STYLE must be auto, path or virtual, not {_s3_addressing!r}"
+        )
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "location": env.str("S3_PREFIX", default="").strip("/"),
+            # Unset: boto3's own chain (instance role, AWS_* variables, ~/.aws).
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": None if _s3_addressing == "auto" else _s3_addressing,
+            # Names are fresh random ones; never overwrite a stored file.
+            "file_overwrite": False,
+            # Objects inherit the bucket's (private) policy; no public ACL is ever set.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 30,
+        },
+    }
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

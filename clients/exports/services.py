@@ -27,7 +27,6 @@ import datetime
 import logging
 import os
 import secrets
-import tempfile
 import traceback
 import zipfile
 from datetime import timedelta
@@ -246,8 +245,7 @@ def build(job_id) -> None:
     if job is None:
         logger.info("export %s is claimed elsewhere or finished; nothing to do", job_id)
         return
-    fd, path = tempfile.mkstemp(prefix=f"{job.pk}-", suffix=".zip", dir=storage.partial_dir())
-    os.close(fd)
+    path = storage.partial_file(job.pk, ".zip")
     try:
         _write(job, path)
         stored, size = _store(job, path)

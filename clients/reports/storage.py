@@ -1,10 +1,11 @@
 """Where report PDFs live: Django's default storage, under ``reports/<practice>/<report>/``.
 
-A render writes to a temporary file first (inside the media root when the storage is a local
-disk, so the final move is one rename), and only the finished file is stored, under a fresh
-random name: a stored name never points at half a PDF. Other storages (an object store through
-django-storages) upload the finished file whole. Files are served only by the audited download
-views, never by a media URL.
+Only ``default_storage`` is ever used (save, open, listdir, delete; never a local path), so the
+files may live on this machine's disk or in an object store shared by several machines
+(``STORAGE_BACKEND``). A render writes to a temporary file on this machine first, and only the
+finished file is stored, under a fresh random name: a stored name never points at half a PDF
+(the report's row names it only after the save returns). Files are served only by the audited
+download views, never by a media URL.
 """
 
 import contextlib
@@ -25,7 +26,9 @@ from clients.reports import pdf
 
 logger = logging.getLogger(__name__)
 
-PARTIAL_DIR = "reports/.partial"
+PARTIAL_PREFIX = "attune-partial-"
+"""Temporary files of renders and export builds start with this, in the system's temporary
+directory (``TMPDIR``)."""
 PARTIAL_MAX_AGE = timedelta(hours=6)
 """Temporary files older than this belonged to a render that was killed."""
 
@@ -34,22 +37,14 @@ def report_dir(report: Report) -> str:
     return f"reports/{report.practice_id}/{report.pk}"
 
 
-def local_dir(name: str) -> Path | None:
-    """The local directory behind storage name ``name``, if the storage is a local disk."""
-    try:
-        return Path(default_storage.path(name))
-    except NotImplementedError:
-        return None
-
-
 def delete_files(report: Report, keep: str | None = None) -> None:
     """Delete every file stored for ``report`` except ``keep``."""
     delete_directory(report_dir(report), keep)
 
 
 def delete_directory(directory: str, keep: str | None = None) -> None:
-    """Delete every file stored in ``directory`` except ``keep``, and the directory itself when
-    nothing is kept (export archives use it too)."""
+    """Delete every file stored in ``directory`` except ``keep`` (export archives use it too).
+    The local storage removes a folder left empty; an object store has none."""
     try:
         _dirs, files = default_storage.listdir(directory)
     except (FileNotFoundError, NotADirectoryError):
@@ -58,11 +53,6 @@ def delete_directory(directory: str, keep: str | None = None) -> None:
         path = f"{directory}/{name}"
         if path != keep:
             default_storage.delete(path)
-    if keep is None:
-        local = local_dir(directory)
-        if local is not None:
-            with contextlib.suppress(OSError):
-                local.rmdir()
 
 
 class MovableFile(File):
@@ -77,20 +67,16 @@ class MovableFile(File):
         return self._path
 
 
-def partial_dir() -> str | None:
-    """Where renders write before the move: inside the media root for a local storage (same
-    file system, so the move is a rename); the system's temporary directory otherwise."""
-    local = local_dir(PARTIAL_DIR)
-    if local is None:
-        return None
-    local.mkdir(parents=True, exist_ok=True)
-    return str(local)
+def partial_file(key: int, suffix: str) -> str:
+    """A new temporary file on this machine for a render or build of row ``key``."""
+    fd, path = tempfile.mkstemp(prefix=f"{PARTIAL_PREFIX}{key}-", suffix=suffix)
+    os.close(fd)
+    return path
 
 
 def render_to_storage(report: Report, html: str) -> tuple[str, int, int]:
     """Lay out ``html`` into a temporary file, then store it under a fresh name."""
-    fd, temporary = tempfile.mkstemp(prefix=f"{report.pk}-", suffix=".pdf", dir=partial_dir())
-    os.close(fd)
+    temporary = partial_file(report.pk, ".pdf")
     try:
         pages = pdf.render_pdf(
             html,
@@ -120,12 +106,13 @@ def open_file(report: Report):
 
 
 def clear_partials(now: datetime.datetime) -> None:
-    """Remove temporary files a killed worker left behind (local storage only)."""
-    local = local_dir(PARTIAL_DIR)
-    if local is None or not local.is_dir():
-        return
+    """Remove temporary files a killed worker on this machine left behind."""
     cutoff = (now - PARTIAL_MAX_AGE).timestamp()
-    for entry in os.scandir(local):
+    for entry in os.scandir(tempfile.gettempdir()):
         with contextlib.suppress(OSError):
-            if entry.is_file() and entry.stat().st_mtime < cutoff:
+            if (
+                entry.name.startswith(PARTIAL_PREFIX)
+                and entry.is_file()
+                and entry.stat().st_mtime < cutoff
+            ):
                 os.remove(entry.path)

@@ -5,6 +5,8 @@ after the practice's retention."""
 import datetime
 import logging
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -328,17 +330,20 @@ class TestSweeper:
         assert report.error_message == services.WORKER_LOST
         assert enqueued == []
 
-    def test_clears_temporary_files_left_by_killed_workers(self, settings):
-        partial = settings.MEDIA_ROOT / "reports" / ".partial"
-        partial.mkdir(parents=True)
-        old, fresh = partial / "old.pdf", partial / "fresh.pdf"
-        old.write_bytes(b"%PDF")
-        fresh.write_bytes(b"%PDF")
+    def test_clears_temporary_files_left_by_killed_workers(self, tmp_path, monkeypatch):
+        # Renders write on this machine's temporary directory, whatever the storage.
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        old, fresh = Path(storage.partial_file(1, ".pdf")), Path(storage.partial_file(2, ".zip"))
+        someone_elses = tmp_path / "old-but-not-ours.pdf"
+        for path in (old, fresh, someone_elses):
+            path.write_bytes(b"%PDF")
         hours_ago = (timezone.now() - storage.PARTIAL_MAX_AGE).timestamp() - 60
         os.utime(old, (hours_ago, hours_ago))
+        os.utime(someone_elses, (hours_ago, hours_ago))
         services.sweep()
         assert not old.exists()
         assert fresh.exists()  # perhaps a render in progress right now
+        assert someone_elses.exists()
 
 
 class TestRetryAndDelete:
