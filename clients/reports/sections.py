@@ -179,7 +179,7 @@ def build_section(
             zone,
             judge.margins(definition),
             markers,
-            quadrant_labels=None if clinical else _chart_labels(judge.pattern_names),
+            quadrant_labels=None if clinical else _chart_labels(),
         ),
         summary=_summary(definition, subscales, baseline, latest, comparison, clinical),
     )
@@ -316,14 +316,11 @@ def _area(quadrant: str, names: bool) -> str:
     return f"{scoring.STYLES[quadrant]} ({where})" if names else where
 
 
-def _chart_labels(names: bool) -> dict[str, str]:
-    """The plane's quadrant labels for the client: what each area means, with its name only
-    when the practice asks for names."""
-    labels = {}
-    for quadrant, words in PLAIN_WORDS["areas"].items():
-        chart = words["chart"]
-        labels[quadrant] = f"{scoring.STYLES[quadrant]} ({chart})" if names else chart
-    return labels
+def _chart_labels() -> dict[str, str]:
+    """The plane's quadrant labels for the client: what each area means, in a few words. Names,
+    when the practice asks for them, stand in the text and the table beside their meaning; a
+    quadrant has no room for both."""
+    return {quadrant: words["chart"] for quadrant, words in PLAIN_WORDS["areas"].items()}
 
 
 def _row_style(result: dict, clinical: bool, names: bool) -> str:
