@@ -3,18 +3,26 @@ misleading "did you mean", and the two rules for files a practice writes by hand
 without gaps and a label for every scale point (unless the scale says it labels only anchors).
 The upload page lists them all and links a template file that passes every rule."""
 
+import copy
 import json
 import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+import yaml
+from django.conf import settings as django_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assessments import loader
 from tests.assessments.conftest import upload
 from tests.assessments.helpers import as_yaml, custom_definition
 
-TEMPLATE = Path(settings.BASE_DIR) / "static" / "assessments" / "custom-instrument-template.yaml"
+TEMPLATE = (
+    Path(django_settings.BASE_DIR) / "static" / "assessments" / "custom-instrument-template.yaml"
+)
+
+_RQ = yaml.safe_load((Path(__file__).resolve().parent / "rq_like.yaml").read_text(encoding="utf-8"))
 
 # A hand-written file with five faults, one of each kind, on known lines.
 BROKEN = """\
@@ -207,3 +215,44 @@ def test_the_upload_page_links_the_template(as_alice):
     page = as_alice.get("/instruments/upload/").content.decode()
     (href,) = re.findall(r'<a href="([^"]+)" download>', page)
     assert href.endswith("assessments/custom-instrument-template.yaml")
+
+
+# --- Whatever a file holds, the answer is a list of problems ------------------------------------
+
+_ODD_VALUES = [None, 0, 1, -1, 99, 2.5, "", "x", "a", [], {}, True, [1], {"a": 1}, 10**12]
+
+
+def _paths(node, path=()):
+    yield path
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, child in children:
+        yield from _paths(child, (*path, key))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.randoms(use_true_random=False), st.booleans())
+def test_a_mangled_file_gives_problems_never_another_error(rnd, rq_shaped):
+    """Values deleted, duplicated or replaced anywhere (the upload page answers an error other
+    than InstrumentFileError with a 500)."""
+    data = copy.deepcopy(_RQ if rq_shaped else custom_definition())
+    for _ in range(rnd.randint(1, 3)):
+        path = rnd.choice([p for p in _paths(data) if p])
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        if rnd.random() < 0.3 and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif rnd.random() < 0.2 and isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[path[-1]]))
+        else:
+            parent[path[-1]] = copy.deepcopy(rnd.choice(_ODD_VALUES))
+    try:
+        loader.load_bytes(json.dumps(data).encode(), "mangled.json")
+    except loader.InstrumentFileError as error:
+        assert error.problems
