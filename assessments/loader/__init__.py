@@ -11,8 +11,11 @@ storage lives in ``assessments/services/instruments.py``.
 
 The package is split by what its parts are about: ``reading`` (text to data, with each field's
 line, and ``Problem``), ``validation`` (the JSON Schema), ``semantics`` (the cross-field rules),
+``combinations`` (weighted scores and the forced-choice tie-break), ``hand_written`` (the two
+rules for uploaded files: item numbers without gaps, every scale point labelled),
 ``definitions`` (defaults written out, domains expanded, canonical JSON and hashes) and
-``loading`` (the entry points). Import the names from here: ``from assessments import loader``.
+``loading`` (the entry points). Import the names from here: ``from assessments import loader``;
+pyproject's ``loader-layers`` contract keeps their order.
 """
 
 from .definitions import (
