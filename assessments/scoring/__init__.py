@@ -13,9 +13,10 @@ definition (see ``assessments/loader/`` and ``assessments/README.md``), never fr
 Scores are computed with exact fractions, so a mean of exactly 4 is 4 and sits exactly on a
 split point of 4; they are returned as numbers (integers for whole sums, floats for means).
 
-The engine is split by what its parts are about: ``items`` (answers, item keys, subscale
-ranges), ``bands`` (subscale scores, bands, clinical cut-offs, alerts), ``styles`` (attachment
-styles and their split points), ``results`` (``score``) and ``change`` (reliable change,
+The engine is split by what its parts are about: ``items`` (answers, item keys, the items a
+subscale is made of with their weights, subscale ranges), ``bands`` (subscale scores: sums,
+means and weighted sums; bands, clinical cut-offs, alerts), ``styles`` (attachment styles and
+their split points; prototype ratings with a forced-choice tie-break), ``results`` (``score``) and ``change`` (reliable change,
 ``compare``, earned security). Import the names from here: ``from assessments import scoring``.
 """
 
