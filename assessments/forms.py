@@ -49,6 +49,12 @@ class PracticeNumbersForm(forms.Form):
         required=False,
         help_text="The norm-based rule needs a cited norm mean for anxiety and for avoidance.",
     )
+    pattern_names_for_clients = forms.BooleanField(
+        label="Name attachment patterns in client-friendly reports",
+        required=False,
+        help_text="Reports always explain the client's pattern in plain words. With this on they "
+        "also give its name (for example 'Fearful-avoidant'), always beside what it means.",
+    )
     rci_critical_value = forms.DecimalField(
         label="Reliable change critical value",
         required=False,
@@ -74,6 +80,7 @@ class PracticeNumbersForm(forms.Form):
             dimensions = set(classification["dimensions"].values())
         else:
             del self.fields["classification_rule"]
+            del self.fields["pattern_names_for_clients"]
         for subscale in definition.get("scoring", {}).get("subscales", []):
             kinds = [CitedValueKind.RELIABILITY, CitedValueKind.SD]
             if subscale["key"] in dimensions:

@@ -415,6 +415,7 @@ def numbers_for_form(practice: Practice, instrument: Instrument) -> dict:
             classification_rule=settings_row.classification_rule,
             rci_critical_value=settings_row.rci_critical_value,
             min_baselines=settings_row.min_baselines,
+            pattern_names_for_clients=settings_row.pattern_names_for_clients,
         )
     for row in PracticeCitedValue.objects.filter(practice=practice, instrument=instrument):
         initial[f"{row.subscale}__{row.kind}"] = row.value
@@ -425,23 +426,27 @@ def numbers_for_form(practice: Practice, instrument: Instrument) -> dict:
 @transaction.atomic
 def save_practice_numbers(request, instrument: Instrument, data: dict) -> list[str]:
     """Store an owner's rule choice and cited numbers for one instrument. ``data`` is a settings
-    form's cleaned data; an empty value removes a number. Returns the changed field names; when
-    there are any, every client's reliable-change labels may move, so the caller asks the
-    dashboard for a rebuild (``practice.dashboard.progress.request_practice_rebuild``)."""
+    form's cleaned data; an empty value removes a number. Returns the changed field names that
+    judge change; when there are any, every client's reliable-change labels may move, so the
+    caller asks the dashboard for a rebuild (``practice.dashboard.progress.request_practice_rebuild``).
+    Whether client reports name attachment patterns (``pattern_names_for_clients``) is stored
+    and audited too but moves no label. Any change saves the settings row, whose ``updated_at``
+    is when the practice's numbers last changed (a removed number included)."""
     _require_owner(request)
     practice = request.practice
     changed = []
     row, _ = PracticeInstrumentSettings.objects.get_or_create(
         practice=practice, instrument=instrument
     )
-    for name in ("classification_rule", "rci_critical_value", "min_baselines"):
+    for name in (
+        "classification_rule",
+        "rci_critical_value",
+        "min_baselines",
+        "pattern_names_for_clients",
+    ):
         if name in data and getattr(row, name) != data[name]:
             setattr(row, name, data[name])
             changed.append(name)
-    if changed:
-        row.updated_by = request.user
-        row.full_clean()
-        row.save()
     for subscale in instrument.definition.get("scoring", {}).get("subscales", []):
         for kind in CitedValueKind.values:
             name = f"{subscale['key']}__{kind}"
@@ -467,8 +472,11 @@ def save_practice_numbers(request, instrument: Instrument, data: dict) -> list[s
             cited.save()
             changed.append(name)
     if changed:
+        row.updated_by = request.user
+        row.full_clean()
+        row.save()
         audit.record(request, AuditAction.UPDATE, row, practice=practice, fields=changed)
-    return changed
+    return [name for name in changed if name != "pattern_names_for_clients"]
 
 
 # --- Presenting a definition -------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_unknown_instrument_is_a_404(as_alice):
 def test_list_says_which_instruments_await_acknowledgement(as_alice, practice_a, alice):
     acknowledge(practice_a, "phq-9", alice)
     page = as_alice.get(url("list")).content.decode()
-    assert "7 instruments cannot be used until you read and acknowledge their licence note" in page
+    assert "9 instruments cannot be used until you read and acknowledge their licence note" in page
     assert "Patient Health Questionnaire-9 (PHQ-9)" in page
 
 

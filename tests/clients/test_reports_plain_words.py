@@ -12,6 +12,7 @@ from django.utils import timezone
 from assessments.models import CitedValueKind, PracticeInstrumentSettings
 from clients.models import Report
 from clients.reports import sections
+from practice.models import AuditEvent
 from tests.clients.reports_helpers import (
     FakeSource,
     ecr_history,
@@ -151,3 +152,31 @@ def test_a_period_whose_only_answers_are_the_baseline(erin, bob, practice_a):
     text = client_report(erin, bob, ecr_history(practice_a, [(6, 2)], start=start))
     assert flat(WORDS["areas"]["anxious-preoccupied"]["feel"]) in text
     assert "Not yet in the secure area" not in text
+
+
+class TestTheSetting:
+    """Owners choose on the attachment instrument's practice settings whether client reports
+    name the pattern; the choice is audited and moves no reliable-change label."""
+
+    def test_owner_turns_names_on_and_off(self, as_alice, practice_a):
+        url = "/instruments/ecr-r/settings/"
+        page = as_alice.get(url).content.decode()
+        assert "Name attachment patterns in client-friendly reports" in page
+        assert 'name="pattern_names_for_clients"' in page
+        assert as_alice.post(url, {"pattern_names_for_clients": "on"}).status_code == 302
+        row = PracticeInstrumentSettings.objects.get(practice=practice_a)
+        assert row.pattern_names_for_clients
+        assert AuditEvent.objects.filter(
+            object_type="practiceinstrumentsettings", fields=["pattern_names_for_clients"]
+        ).exists()
+        practice_a.refresh_from_db()
+        assert practice_a.progress_rebuild_requested_at is None  # no label moved
+        # A browser posts every field; an unticked box is simply absent.
+        off = as_alice.post(url, {"classification_rule": "", "rci_critical_value": ""})
+        assert off.status_code == 302
+        row.refresh_from_db()
+        assert not row.pattern_names_for_clients
+
+    def test_only_attachment_instruments_offer_it(self, as_alice):
+        page = as_alice.get("/instruments/gad-7/settings/").content.decode()
+        assert "pattern_names_for_clients" not in page
