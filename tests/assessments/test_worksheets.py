@@ -8,7 +8,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from assessments.models import Instrument
+from assessments.models import Instrument, InstrumentVersion, Response
 from assessments.scoring import score
 from assessments.trajectory import worksheets
 from tests.assessments.test_loader import shipped
@@ -126,3 +126,39 @@ class TestSideBySide:
 
     def test_never_in_another_clients_page(self, as_bob, homework, frank):
         assert "I am a burden." not in progress_page(as_bob, frank)
+
+
+def test_answers_to_the_earlier_version_read_beside_the_new_one(bob, erin):
+    """Versions are immutable: 2025.1 (three questions) stays stored with its answers, and its
+    items 1-3 line up with 2026.1's unchanged items 1-3."""
+    old = respond(
+        erin,
+        "limiting-beliefs",
+        {1: "Old belief", 2: "Old evidence", 3: "Old view"},
+        day(2025, 1, 6),
+    )
+    current = old.instrument_version
+    earlier = InstrumentVersion.objects.create(
+        instrument=current.instrument,
+        number=current.number + 100,
+        label="2025.1",
+        definition={
+            **current.definition,
+            "version": "2025.1",
+            "items": current.definition["items"][:3],
+        },
+        content_hash="earlier",
+        licence_hash=current.licence_hash,
+        source_name="limiting-beliefs.yaml",
+    )
+    Response.objects.filter(pk=old.pk).update(instrument_version=earlier)
+    respond(
+        erin,
+        "limiting-beliefs",
+        {1: "New belief", 2: "b", 3: "c", 4: "Second belief"},
+        day(2025, 3, 3),
+    )
+    (sheet,) = worksheets.client_worksheets(bob, erin)
+    rows = {q.number: q.answers for q in sheet.questions}
+    assert rows[1] == ["New belief", "Old belief"]
+    assert rows[4] == ["Second belief", ""]
