@@ -72,7 +72,7 @@ WORKER_LOST = (
     "tell your administrator (quote the export number)."
 )
 TOO_SLOW = "The export took too long to build. Try again later, or tell your administrator."
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, *storage.STORAGE_ERRORS)
 
 
 class TransientExportError(Exception):
@@ -384,7 +384,7 @@ def expire(now: datetime.datetime | None = None) -> int:
                 expired += 1
                 try:
                     delete_files(job)
-                except OSError as exc:
+                except storage.STORAGE_ERRORS as exc:
                     logger.error(
                         "export %s expired; deleting its file failed: %s",
                         job.pk,

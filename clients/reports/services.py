@@ -78,7 +78,7 @@ TEMPORARY_FAILURE = (
     "A temporary problem (database or file storage) stopped this report several times. "
     "Try again in a few minutes."
 )
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, *storage.STORAGE_ERRORS)
 
 
 class TransientReportError(Exception):
@@ -548,7 +548,7 @@ def expire(now: datetime.datetime | None = None) -> int:
                 expired += 1
                 try:
                     storage.delete_files(report)
-                except OSError as exc:
+                except storage.STORAGE_ERRORS as exc:
                     logger.error(
                         "report %s expired; deleting its file failed: %s",
                         report.pk,

@@ -17,6 +17,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -25,6 +26,11 @@ from clients.models import Report
 from clients.reports import pdf
 
 logger = logging.getLogger(__name__)
+
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+"""What the storage raises when it is unreachable or refuses: a local disk's OSError, an object
+store's botocore errors (connection, throttling, a missing bucket). Callers treat them as
+temporary trouble."""
 
 PARTIAL_PREFIX = "attune-partial-"
 """Temporary files of renders and export builds start with this, in the system's temporary

@@ -120,3 +120,20 @@ def test_expiry_deletes_the_objects(
     report.refresh_from_db()
     job.refresh_from_db()
     assert (report.status, job.status) == (Report.Status.EXPIRED, ExportJob.Status.EXPIRED)
+
+
+def test_an_object_store_refusing_is_temporary_trouble_never_a_lost_report(
+    bob,
+    erin,
+    enqueued,
+    s3_server,  # noqa: F811
+    s3_storage,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    report = request_report(bob, erin, django_capture_on_commit_callbacks)
+    s3_server.client().delete_bucket(Bucket=s3_storage)  # the store answers, but refuses
+    with pytest.raises(services.TransientReportError, match="NoSuchBucket"):
+        services.render(report.pk, source=FakeSource([phq9_history(erin.practice, [18, 9])]))
+    report.refresh_from_db()
+    assert report.status == Report.Status.QUEUED  # back in the queue for the task's retry
+    assert not report.file_name
