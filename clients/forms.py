@@ -1,6 +1,9 @@
 """Client forms: validation and the likely-duplicate warning."""
 
+import zoneinfo
+
 from django import forms
+from django.utils import timezone
 
 from clients.models import Client
 from clients.services import (
@@ -11,6 +14,7 @@ from clients.services import (
     reference_taken,
 )
 from practice.models import Membership, Role, time_zone_choices
+from practice.models.practices import known_time_zones
 
 
 class ClientForm(forms.ModelForm):
@@ -32,8 +36,15 @@ class ClientForm(forms.ModelForm):
             "country",
             "primary_clinician",
             "external_reference",
+            "next_session_at",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "next_session_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+        labels = {"next_session_at": "Next session"}
 
     def __init__(self, *args, practice, membership, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +65,13 @@ class ClientForm(forms.ModelForm):
         else:
             del self.fields["primary_clinician"]
         self.fields["email"].widget.attrs["autocomplete"] = "off"
+        # The next session is typed and shown in the client's local time, not the server's.
+        zone = zoneinfo.ZoneInfo(self.instance.time_zone or practice.time_zone)
+        self.fields["next_session_at"].help_text = "Date and time in the client's time zone."
+        if self.instance.next_session_at and not self.is_bound:
+            self.initial["next_session_at"] = timezone.make_naive(
+                self.instance.next_session_at, zone
+            )
         if self.data and self._duplicates().exists():
             self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
 
@@ -67,6 +85,17 @@ class ClientForm(forms.ModelForm):
         value = self.cleaned_data.get("date_of_birth")
         check_date_of_birth(value)
         return value
+
+    def clean_next_session_at(self):
+        """The typed wall-clock time, in the client's zone (the one chosen on this form)."""
+        value = self.cleaned_data.get("next_session_at")
+        if value is None:
+            return None
+        zone_name = self.data.get(self.add_prefix("time_zone")) or self.practice.time_zone
+        if zone_name not in known_time_zones():
+            zone_name = self.practice.time_zone
+        wall_clock = timezone.make_naive(value)  # as Django read it, in the current zone
+        return timezone.make_aware(wall_clock, zoneinfo.ZoneInfo(zone_name))
 
     def clean_external_reference(self):
         value = (self.cleaned_data.get("external_reference") or "").strip()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from assessments.views import fhir as fhir_views
 from assessments.views import progress as progress_views
+from clients.views import brief as brief_views
 from clients.views import exports as export_views
 from clients.views import imports as import_views
 from clients.views import notes as note_views
@@ -13,7 +14,9 @@ app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
+    path("today/", brief_views.today, name="today"),
     path("<uuid:pk>/", views.client_detail, name="detail"),
+    path("<uuid:pk>/brief/", brief_views.client_brief, name="brief"),
     path("<uuid:pk>/edit/", views.client_edit, name="edit"),
     path("<uuid:pk>/discharge/", views.client_discharge, name="discharge"),
     path("<uuid:pk>/reactivate/", views.client_reactivate, name="reactivate"),

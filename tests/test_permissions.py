@@ -200,6 +200,9 @@ ROUTES: dict[str, Row] = {
     "clients:list": member_page(),
     "clients:create": member_page(),
     "clients:detail": client_object(),
+    # The pre-session brief (clients/views/brief.py): today's caseload, one client's brief.
+    "clients:today": member_page(),
+    "clients:brief": client_object(),
     "clients:edit": client_object(),
     "clients:share": client_object(),
     "clients:discharge": client_object(method="post", ok={302}),
@@ -708,6 +711,7 @@ ERIN_PAGES = {
     "clients:export_detail",
     "assessments:assign",
     "assessments:in_session_start",
+    "clients:brief",
 }
 
 

@@ -198,6 +198,12 @@ class Client(models.Model):
         max_length=64, blank=True, help_text="Your own record number, if you use one."
     )
     discharged_at = models.DateTimeField(null=True, blank=True)
+    next_session_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The next session, if you keep it here: the 'Today' brief lists the client "
+        "on that day.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
