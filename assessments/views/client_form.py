@@ -17,6 +17,10 @@
 - No CSRF token: with ``no-referrer`` browsers send ``Origin: null`` on these POSTs, which
   Django's CSRF check refuses, and there is nothing to protect. The link's secret token is the
   only credential; a forged cross-site POST would need it, and no session or cookie is involved.
+
+The pages themselves (``serve_page``) are also served on the clinician's device in session
+(``views.kiosk``), behind the session's login and CSRF instead of a token: a ``Flow`` says where
+each serving leads.
 """
 
 import logging
