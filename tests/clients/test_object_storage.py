@@ -1,7 +1,8 @@
 """Report and export files in an S3-compatible object store (STORAGE_BACKEND=s3): a real
 S3-protocol server on loopback (moto in server mode, tests/s3_server.py). What is stored lands in
 the bucket, never on this machine's disk; downloads stream back through the audited views byte
-for byte; expiry deletes the objects."""
+for byte; expiry deletes the objects; an uploaded caseload waits in the bucket until imported;
+a refusing store is temporary trouble."""
 
 import datetime
 
@@ -10,11 +11,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.exports import services as exports
-from clients.models import ExportJob, Report
+from clients.models import Client, ClientImport, ExportJob, Report
 from clients.reports import services
 from clients.tasks import build_export
 from practice.models import AuditAction, AuditEvent
-from tests.clients.reports_helpers import FakeSource, phq9_history
+from tests.clients.exports_helpers import ready_export
+from tests.clients.reports_helpers import FakeSource, phq9_history, ready_report
+from tests.clients.test_imports import uploaded_job
 from tests.conftest import logged_in
 from tests.s3_server import s3_bucket, s3_server, s3_storage  # noqa: F401 - fixtures
 
@@ -106,9 +109,6 @@ def test_an_export_archive_lands_in_the_bucket_and_streams_back_byte_identical(
 def test_expiry_deletes_the_objects(
     bob, erin, enqueued, bucket, django_capture_on_commit_callbacks
 ):
-    from tests.clients.exports_helpers import ready_export
-    from tests.clients.reports_helpers import ready_report
-
     report = ready_report(erin, bob)
     job = ready_export(erin, bob)
     assert set(bucket()) == {report.file_name, job.file_name}
@@ -137,3 +137,18 @@ def test_an_object_store_refusing_is_temporary_trouble_never_a_lost_report(
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED  # back in the queue for the task's retry
     assert not report.file_name
+
+
+def test_an_uploaded_caseload_is_kept_in_the_bucket_until_imported(
+    as_bob, bob, bucket, no_local_media, django_capture_on_commit_callbacks
+):
+    job = uploaded_job(as_bob, "Robin Fictional,Robin,robin@example.org,,,,R-1")
+    assert list(bucket()) == [job.file_name]
+    assert b"Robin Fictional" in bucket()[job.file_name]
+    with django_capture_on_commit_callbacks(execute=True):
+        as_bob.post(reverse("clients:import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ClientImport.Status.DONE
+    assert Client.objects.filter(email="robin@example.org", primary_clinician=bob).exists()
+    assert bucket() == {}
+    assert not no_local_media.exists()
