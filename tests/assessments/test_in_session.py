@@ -2,7 +2,10 @@
 that keeps the client out of the clinician's records until the password, scoring and alerts
 exactly like an e-mailed link, and the audit trail."""
 
+import time
+
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import Client as Browser
 from django.urls import reverse
 
@@ -11,6 +14,7 @@ from practice import session_lock
 from practice.models import AuditAction, AuditEvent
 from tests.assessments.assign_helpers import cleared, send_now, token_of
 from tests.conftest import logged_in
+from tests.practice.conftest import with_totp
 
 PHQ9_FIRST = range(1, 6)
 PHQ9_SECOND = range(6, 10)
@@ -189,3 +193,14 @@ def test_other_clinicians_and_practices_get_404(erin, bob, dana, charlie):
             browser.get(reverse("assessments:in_session_start", args=[erin.pk])).status_code == 404
         )
         assert browser.get(kiosk_url(packet)(1)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_current_authenticator_code_also_unlocks(erin, bob):
+    secret = with_totp(bob)
+    browser = logged_in(bob)
+    start_phq9(browser, erin)
+    assert browser.post(reverse("session_unlock"), {"secret": "000000"}).status_code == 400
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    assert browser.post(reverse("session_unlock"), {"secret": code}).status_code == 302
+    assert browser.get(reverse("dashboard")).status_code == 200
