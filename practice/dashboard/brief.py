@@ -14,7 +14,7 @@ import datetime
 import zoneinfo
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import Q
 
 from assessments.models import Alert, Response
 from clients.models import Client, SessionNote
@@ -28,6 +28,14 @@ class StyleMove:
 
 
 @dataclass
+class Homework:
+    """A worksheet answered since the last session, with each answered question."""
+
+    response: Response
+    answers: list[tuple[str, str]]  # (question, answer), in the worksheet's order
+
+
+@dataclass
 class ClientBrief:
     client: Client
     session_at: datetime.datetime | None  # None: only a note dated today says so
@@ -35,7 +43,7 @@ class ClientBrief:
     administrations: list[Response] = field(default_factory=list)  # scored, since last session
     style_moves: list[StyleMove] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
-    homework: list[Response] = field(default_factory=list)  # worksheets since last session
+    homework: list[Homework] = field(default_factory=list)  # worksheets since last session
 
     @property
     def progress(self):
@@ -72,29 +80,44 @@ def todays_clients(user, membership, day: datetime.date, *, whole_practice=False
 
 
 def _last_signed_notes(client_ids, day) -> dict:
-    notes = (
-        SessionNote.objects.filter(
-            client_id__in=client_ids, status=SessionNote.Status.SIGNED, session_date__lt=day
-        )
-        .order_by("client_id", "-started_at", "-pk")
-    )
+    notes = SessionNote.objects.filter(
+        client_id__in=client_ids, status=SessionNote.Status.SIGNED, session_date__lt=day
+    ).order_by("client_id", "-started_at", "-pk")
     last = {}
     for note in notes:
         last.setdefault(note.client_id, note)
     return last
 
 
-def _responses(client_ids):
-    worksheet = ExpressionWrapper(
-        Q(instrument_version__definition__scoring__isnull=True), output_field=BooleanField()
-    )
+# Worksheets (limiting beliefs, safety plan, support figures) are the instruments without scoring.
+UNSCORED = Q(instrument_version__definition__scoring__isnull=True)
+
+
+def _scored_responses(client_ids):
     return (
         Response.objects.filter(client_id__in=client_ids)
-        .annotate(is_worksheet=worksheet)
+        .exclude(UNSCORED)
         .select_related("instrument")
         .defer("answers", "result", "scores")
         .order_by("submitted_at", "pk")
     )
+
+
+def _worksheets(client_ids):
+    return (
+        Response.objects.filter(UNSCORED, client_id__in=client_ids)
+        .select_related("instrument", "instrument_version")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def _homework(response: Response) -> Homework:
+    answers = []
+    for item in response.instrument_version.definition["items"]:
+        answer = str((response.answers or {}).get(str(item["number"])) or "").strip()
+        if answer:
+            answers.append((item["text"], answer))
+    return Homework(response, answers)
 
 
 def _style_moves(responses, since) -> list[StyleMove]:
@@ -113,13 +136,16 @@ def _style_moves(responses, since) -> list[StyleMove]:
 
 
 def client_briefs(clients, day: datetime.date) -> list[ClientBrief]:
-    """One brief per client of ``clients`` (already scoped), read in three more queries."""
+    """One brief per client of ``clients`` (already scoped), read in four more queries."""
     clients = list(clients)
     ids = [client.pk for client in clients]
     last_notes = _last_signed_notes(ids, day)
     by_client: dict = {pk: [] for pk in ids}
-    for response in _responses(ids):
+    for response in _scored_responses(ids):
         by_client[response.client_id].append(response)
+    worksheets: dict = {pk: [] for pk in ids}
+    for response in _worksheets(ids):
+        worksheets[response.client_id].append(response)
     alerts: dict = {pk: [] for pk in ids}
     for alert in Alert.objects.filter(client_id__in=ids, acknowledged_at__isnull=True).order_by(
         "raised_at", "pk"
@@ -130,16 +156,19 @@ def client_briefs(clients, day: datetime.date) -> list[ClientBrief]:
         note = last_notes.get(client.pk)
         since = note.started_at if note else None
         responses = by_client[client.pk]
-        new = [r for r in responses if since is None or r.submitted_at > since]
         briefs.append(
             ClientBrief(
                 client=client,
                 session_at=client.next_session_at,
                 last_session=note,
-                administrations=[r for r in new if not r.is_worksheet],
+                administrations=[r for r in responses if since is None or r.submitted_at > since],
                 style_moves=_style_moves(responses, since),
                 alerts=alerts[client.pk],
-                homework=[r for r in new if r.is_worksheet],
+                homework=[
+                    _homework(r)
+                    for r in worksheets[client.pk]
+                    if since is None or r.submitted_at > since
+                ],
             )
         )
     return briefs

@@ -96,6 +96,7 @@ def test_the_brief_says_what_changed_alerts_homework_and_the_plan(as_bob, erin_t
     assert "Item 9 answered above 0" in page and "not yet acknowledged" in page
     assert "Limiting beliefs" in page or "limiting-beliefs" in page.lower()
     assert "Try the limiting-beliefs worksheet at home." in page
+    assert "A belief I hold." in page  # the worksheet's answers, to discuss
     assert "An older plan." not in page
     # The worksheet is homework, not an administration that changed a score.
     changed = page.split("What changed since the last session")[1].split("Open alerts")[0]
@@ -145,6 +146,7 @@ def _clients_with_history(practice, clinician, count):
         )
         note(client, LAST_WEEK.date(), plan=f"Plan {number}")
         answered(client, "phq-9", NOW - datetime.timedelta(days=1), overrides=phq9_answers(1))
+        answered(client, "limiting-beliefs", NOW - datetime.timedelta(days=1))
         session_today(client, hour=10 + number)
 
 
@@ -154,7 +156,7 @@ def test_the_page_reads_in_a_fixed_number_of_queries(
     as_bob, bob, practice_a, count, django_assert_max_num_queries
 ):
     _clients_with_history(practice_a, bob, count)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         page = today_page(as_bob).content.decode()
     assert page.count('class="card brief-client"') == count
 
