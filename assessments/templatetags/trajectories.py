@@ -4,11 +4,13 @@
 import datetime
 
 from django import template
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from assessments import charts, scoring
-from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative
+from assessments.models import Response
+from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative, rule_words
 from practice.models import ClientProgress
 
 register = template.Library()
@@ -87,10 +89,29 @@ def get(mapping, key):
 
 @register.inclusion_tag("assessments/_client_progress_card.html", takes_context=True)
 def client_progress_card(context, client):
+    # The rule that classified the style shown, from the response the row names.
+    rule = Response.objects.filter(
+        client=OuterRef("client"),
+        instrument=OuterRef("attachment_instrument"),
+        submitted_at=OuterRef("attachment_at"),
+    ).values("result__style__rule")[:1]
     row = (
-        ClientProgress.objects.filter(client=client).select_related("attachment_instrument").first()
+        ClientProgress.objects.filter(client=client)
+        .select_related("attachment_instrument__current_version")
+        .annotate(style_rule=Subquery(rule))
+        .first()
     )
-    return {"client": client, "progress": row, "request": context.get("request")}
+    style_rule = ""
+    if row is not None and row.style and row.attachment_instrument is not None:
+        definition = row.attachment_instrument.definition
+        short = definition.get("short_name") or definition["name"]
+        style_rule = rule_words(row.style_rule, short)
+    return {
+        "client": client,
+        "progress": row,
+        "style_rule": style_rule,
+        "request": context.get("request"),
+    }
 
 
 @register.filter

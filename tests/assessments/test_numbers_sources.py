@@ -85,3 +85,9 @@ def test_the_dashboard_gives_the_styles_rule_beside_it(as_bob, erin_secure):
         '<strong>Secure</strong> <span class="muted">by the ECR-R&#x27;s scale midpoint</span>'
         in html
     )
+
+
+def test_the_client_pages_progress_card_gives_the_rule_too(as_bob, erin_secure):
+    progress.refresh_client_progress(erin_secure)
+    html = as_bob.get(reverse("clients:detail", args=[erin_secure.pk])).content.decode()
+    assert "<strong>Secure</strong> by the ECR-R&#x27;s scale midpoint" in html
