@@ -6,10 +6,12 @@ touch a production database. Running it again changes nothing that already exist
 
 import datetime
 import random
+import zoneinfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from assessments import demo as demo_questionnaires
 from assessments.models import Instrument, LicenceAcknowledgement, Packet
@@ -87,6 +89,7 @@ class Command(BaseCommand):
             # them to their callers, as the pages and tasks do, and the demo also enters the
             # practice's numbers directly).
             rebuild_progress(practice.pk)
+            self._sessions_today(practice, users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo practice ready: {practice.clients.count()} clients, "
@@ -151,6 +154,19 @@ class Command(BaseCommand):
                 ClientShare.objects.create(
                     client=client, clinician=jordan if clinician == casey else casey
                 )
+
+    def _sessions_today(self, practice, users) -> None:
+        """Three of each clinician's active clients have their next session today (every run
+        moves it to the day of the run), so the dashboard's *Today* has a brief to show."""
+        zone = zoneinfo.ZoneInfo(practice.time_zone)
+        today = timezone.localdate(timezone=zone)
+        for clinician in users[1:]:
+            clients = practice.clients.filter(
+                primary_clinician=clinician, status=Client.Status.ACTIVE
+            ).order_by("external_reference")[:3]
+            for client, hour in zip(clients, (10, 12, 15), strict=False):
+                client.next_session_at = datetime.datetime.combine(today, datetime.time(hour), zone)
+                client.save(update_fields=["next_session_at"])
 
     def _session_notes(self, practice) -> None:
         """Weekly sessions for each demo client, following the client's arc in ``DEMO_ARCS``.
