@@ -1,8 +1,8 @@
 """``manage.py backup`` and ``manage.py restore``: a practice with clients, responses and a report
 file, backed up from this database (SQLite or PostgreSQL, whichever the suite runs on) and
-restored by another process into an empty database and storage; the data and files are there and
-the audit chain verifies. A corrupt backup, a non-empty target and a non-empty directory are
-refused."""
+restored by another process into an empty database and storage (the local disk, or a new bucket
+of an S3-protocol server); the data and files are there and the audit chain verifies. A corrupt
+backup, a non-empty target and a non-empty directory are refused."""
 
 import hashlib
 import json
@@ -24,11 +24,22 @@ from practice.models import AuditEvent
 from tests.clients.reports_helpers import media, ready_report  # noqa: F401 - fixture
 from tests.conftest import logged_in
 from tests.practice.progress_helpers import day, phq9, respond
+from tests.s3_server import s3_bucket, s3_server, s3_storage  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media")]
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORT_BYTES = b"%PDF-1.7 Erin's report, kept"
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_of_both(request):
+    """Files on the local disk, or in an object store; a restore goes to an empty one alike."""
+    if request.param == "local":
+        return {}
+    request.getfixturevalue("s3_storage")
+    server = request.getfixturevalue("s3_server")
+    return server.environment(server.new_bucket())
 
 
 @pytest.fixture
@@ -101,9 +112,10 @@ print(json.dumps({
 
 
 def test_a_backup_restores_into_an_empty_installation_and_the_audit_chain_verifies(
-    tmp_path, practice_with_history, empty_installation
+    tmp_path, storage_of_both, practice_with_history, empty_installation
 ):
     report = practice_with_history
+    empty_installation = empty_installation | storage_of_both
     backup = tmp_path / "backup"
     call_command("backup", str(backup))
 
