@@ -3,7 +3,11 @@ and hands the device over; the client answers and sends; the device is locked, t
 record cannot be reached by address, a wrong password is refused, and the clinician's password
 returns to the client's page (issue 14)."""
 
+import datetime
+import zoneinfo
+
 import pytest
+from django.utils import timezone
 
 from assessments.models import Response
 from tests.assessments.assign_helpers import cleared
@@ -53,3 +57,32 @@ def test_start_answer_lock_unlock(chromium, live_server, bob, erin):
     tablet.wait_for_url(f"**{client_page}")
     assert tablet.get_by_role("heading", name="Erin Fictional").is_visible()
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_start_lock_and_brief_fit_320_px(narrow_phone_page, bob, erin):
+    """The start page, the lock screen and Today's brief do not scroll sideways on a phone."""
+    cleared(erin.practice, "phq-9")
+    london = zoneinfo.ZoneInfo(erin.practice.time_zone)
+    today = timezone.localdate(timezone=london)
+    erin.next_session_at = datetime.datetime.combine(today, datetime.time(12), london)
+    erin.save()
+    phone = narrow_phone_page
+    sign_in(phone, bob)
+
+    def fits():
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{phone.url} scrolls sideways at 320 px ({width}px)"
+
+    phone.goto("/clients/today/")
+    assert phone.get_by_role("heading", name="Erin Fictional").is_visible()
+    fits()
+    phone.goto(f"/clients/{erin.pk}/")
+    phone.get_by_role("link", name="Start in session").click()
+    fits()
+    phone.get_by_label("Patient Health Questionnaire-9 (PHQ-9)").check()
+    phone.get_by_role("button", name="Hand the device to Erin").click()
+    fits()
+    phone.get_by_role("link", name="Stop and hand back to your clinician").click()
+    assert phone.get_by_role("heading", name="Please hand this device back").is_visible()
+    fits()
