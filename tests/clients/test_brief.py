@@ -93,6 +93,7 @@ def test_the_brief_says_what_changed_alerts_homework_and_the_plan(as_bob, erin_t
     assert "Last session 3 March 2026" in page
     assert "Patient Health Questionnaire-9 (PHQ-9)" in page
     assert "the style moved from fearful to secure" in page
+    assert "Since baseline: ECR-R: anxiety " in page  # the dashboard row's labels
     assert "Item 9 answered above 0" in page and "not yet acknowledged" in page
     assert "Limiting beliefs" in page or "limiting-beliefs" in page.lower()
     assert "Try the limiting-beliefs worksheet at home." in page
