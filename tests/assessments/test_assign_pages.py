@@ -432,8 +432,8 @@ def test_owners_set_link_validity_and_reminder_days(as_alice, practice_a):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"questionnaire_link_days": "0"}, "greater than or equal to 1"),
-        ({"questionnaire_link_days": "61"}, "less than or equal to 60"),
+        ({"questionnaire_link_days": "0"}, "Enter a whole number of days from 1 to 60."),
+        ({"questionnaire_link_days": "61"}, "Enter a whole number of days from 1 to 60."),
         ({"questionnaire_link_days": ""}, "Give the number of days a link works."),
         ({"questionnaire_reminder_days": "2, soon"}, "whole days separated by commas"),
         ({"questionnaire_reminder_days": "5, 2"}, "in increasing order"),

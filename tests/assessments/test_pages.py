@@ -78,7 +78,9 @@ def test_preview_shows_items_keys_scoring_sources_and_what_was_left_out(as_bob):
     assert "Mean of items 1, 2, 3" in page
     assert "Reverse-keyed</dt><dd>9, 11</dd>" in page
     assert "Left out because it could not be verified" in page
-    assert "No instructions are shipped" in page
+    # Instructions in Attune's own neutral words, and the file says why (issue 15).
+    assert "<strong>Instructions:</strong> The statements below are about how you feel" in page
+    assert "written by the Attune project in its own neutral words" in page
     assert "doi:10.1037/0022-3514.78.2.350" in page
     phq = as_bob.get(url("detail", "phq-9")).content.decode()
     assert "Item 9 &gt; 0" in phq
