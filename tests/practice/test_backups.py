@@ -164,3 +164,18 @@ def test_refusals(tmp_path, practice_with_history):
         call_command("restore", str(backup), replace=True)
     with pytest.raises(CommandError, match="not a backup"):
         call_command("restore", str(tmp_path))
+
+
+def test_a_restore_after_migrate_replaces_the_empty_schema(
+    tmp_path, practice_with_history, empty_installation
+):
+    """docker compose's web migrates on start: a migrated installation without people,
+    practices or audit events still counts as empty, and the backup's schema replaces its own."""
+    backup = tmp_path / "backup"
+    call_command("backup", str(backup))
+    migrated = manage(empty_installation, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    restored = manage(empty_installation, "restore", str(backup))
+    assert restored.returncode == 0, restored.stderr
+    verified = manage(empty_installation, "verify_audit")
+    assert verified.returncode == 0, verified.stderr + verified.stdout
