@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import alerts, assignments, fhir, instruments, kiosk
+from assessments.views import alerts, assignments, builder, fhir, instruments, kiosk
 
 app_name = "assessments"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", instruments.instrument_list, name="list"),
     path("upload/", instruments.instrument_upload, name="upload"),
     path("upload/fhir/", fhir.questionnaire_upload, name="upload_fhir"),
+    path("build/", builder.instrument_build, name="build"),
     path("assign/", assignments.assign_many, name="assign_many"),
     path("assign/<uuid:client_pk>/", assignments.assign, name="assign"),
     path("assignments/<id:pk>/edit/", assignments.assignment_edit, name="assignment_edit"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("<slug:code>/", instruments.instrument_detail, name="detail"),
     path("<slug:code>/acknowledge/", instruments.instrument_acknowledge, name="acknowledge"),
     path("<slug:code>/settings/", instruments.instrument_settings, name="settings"),
+    path("<slug:code>/build/", builder.instrument_rebuild, name="rebuild"),
     path("<slug:code>/discard/", instruments.instrument_discard, name="discard"),
     path("<slug:code>/fhir/", fhir.instrument_questionnaire, name="fhir_questionnaire"),
 ]

@@ -281,6 +281,9 @@ ROUTES: dict[str, Row] = {
     "assessments:acknowledge": owner_action(args=("custom_a.code",), data={"confirm": "on"}),
     "assessments:discard": owner_action(args=("custom_a.code",)),
     "assessments:upload_fhir": owner_page(),
+    # The instrument builder (issue 16): a new one, and a new version of the practice's own.
+    "assessments:build": owner_page(),
+    "assessments:rebuild": owner_object(args=("custom_a.code",)),
     "assessments:fhir_questionnaire": Row(
         args=("custom_a.code",),
         expect={"anonymous": "login", "charlie": {404}, "dana": OK, "bob": OK, "alice": OK},

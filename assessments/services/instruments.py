@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 # Page paths under /instruments/ and /api/v1/instruments/, so no instrument code may take them.
 RESERVED_CODES = {
     "upload",
+    "build",
     "in-session",
     "assign",
     "assignments",
