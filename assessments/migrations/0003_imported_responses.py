@@ -5,20 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assessments', '0002_assignments_packets_responses'),
+        ("assessments", "0002_assignments_packets_responses"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='response',
-            name='source',
-            field=models.CharField(choices=[('online', 'Online questionnaire'), ('fhir', 'FHIR import'), ('csv', 'CSV import')], default='online', max_length=12),
+            model_name="response",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("online", "Online questionnaire"),
+                    ("fhir", "FHIR import"),
+                    ("csv", "CSV import"),
+                ],
+                default="online",
+                max_length=12,
+            ),
         ),
         migrations.AlterField(
-            model_name='response',
-            name='packet_item',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='response', to='assessments.packetitem'),
+            model_name="response",
+            name="packet_item",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="response",
+                to="assessments.packetitem",
+            ),
         ),
     ]

@@ -48,9 +48,7 @@ def client_list(request):
         clients = clients.filter(primary_clinician=request.user)
     query = request.GET.get("q", "")
     clients = clients.ranked_search(query).select_related("primary_clinician")
-    page = Paginator(clients, PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record_list(request, "client", request.practice)
     return render(
         request,
