@@ -437,7 +437,7 @@ def rows_from_definition(definition: dict) -> tuple[dict, dict[str, list[dict]]]
         raise ValueError(
             "This instrument uses parts the builder does not edit (for example free-text "
             "items, an item's own scale, weighted scores, cited numbers or a classification). "
-            "Download its YAML from the library, change it and upload it instead."
+            "Change its file and upload it again instead."
         )
     return instrument, rows
 

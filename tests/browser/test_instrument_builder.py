@@ -1,0 +1,84 @@
+"""The instrument builder in real Chromium (issue 16): an owner builds a four-item instrument at
+1366 px and at 390 px, gets more item rows by pressing Preview, sees the client's form, has test
+answers scored live (HTMX on change) and saves it, and the page never scrolls sideways."""
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import Instrument
+from tests.browser.test_reflow import CULPRITS, WIDTH_SCRIPT, signed_in
+
+pytestmark = pytest.mark.browser
+
+LABELS = ["Not at all", "Sometimes", "Often", "Almost always"]
+ITEMS = ["I felt calm.", "I felt on edge.", "I found it hard to rest.", "I slept badly."]
+
+
+def fits(page, width: int) -> None:
+    scroll_width = page.evaluate(WIDTH_SCRIPT)
+    assert scroll_width <= width, page.evaluate(CULPRITS, width)
+
+
+def press(page, name: str) -> None:
+    """Leave the field being typed in, let the live preview's request it sends (HTMX, on
+    change) finish, then press the button: the test database (SQLite in memory) takes one
+    request's transaction at a time."""
+    page.locator("h1").click()
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def build_four_items(page, code: str, width: int) -> None:
+    page.goto(reverse("assessments:build"))
+    fits(page, width)
+    about = page.get_by_role("group", name="The instrument")
+    about.get_by_label("Name", exact=True).fill(f"Weekly check {width}")
+    about.get_by_label("Code", exact=True).fill(code)
+    about.get_by_label("Citation").fill("Fictional, A. (2024). A weekly check. Examples, 1, 1-2.")
+    about.get_by_label("Licence note").fill("Written for this practice; free to use.")
+    for index, label in enumerate(LABELS):
+        page.locator(f"#id_labels-{index}-label").fill(label)
+    # Two blank item rows to start with; Preview keeps them and adds two more.
+    page.locator("#id_items-0-text").fill(ITEMS[0])
+    page.locator("#id_items-0-reverse").check()
+    page.locator("#id_items-1-text").fill(ITEMS[1])
+    press(page, "Preview")
+    page.locator("#id_items-3-text").fill(ITEMS[3])
+    page.locator("#id_items-2-text").fill(ITEMS[2])
+    page.locator("#id_subscales-0-key").fill("strain")
+    page.locator("#id_subscales-0-label").fill("Strain")
+    page.locator("#id_subscales-0-items").fill("1-4")
+    press(page, "Preview")
+    preview = page.get_by_role("heading", name="Preview of the client's form")
+    preview.wait_for()
+    fits(page, width)
+    # Test answers are scored as they are chosen (HTMX), by the engine: 3 + 2 + 3 + 1 = 9.
+    for number, value in ((1, 0), (2, 2), (3, 3), (4, 1)):
+        page.locator(f"#answer-{number}-{value}").check()
+    page.get_by_text("Strain: 9").wait_for()
+    fits(page, width)
+    press(page, "Save the instrument")
+    page.get_by_role("heading", name=f"Weekly check {width}").wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_owner_builds_a_four_item_instrument_on_a_laptop_and_a_phone(
+    chromium, live_server, alice
+):
+    context, page = signed_in(chromium, live_server, alice)
+    try:
+        for width, code in ((1366, "weekly-laptop"), (390, "weekly-phone")):
+            page.set_viewport_size({"width": width, "height": 900})
+            build_four_items(page, code, width)
+            instrument = Instrument.objects.get(code=code)
+            assert [item["text"] for item in instrument.definition["items"]] == ITEMS
+            assert instrument.definition["items"][0]["reverse"] is True
+        # The smallest phone we support (test_reflow's walk): the builder and its edit page.
+        page.set_viewport_size({"width": 320, "height": 900})
+        page.goto(reverse("assessments:build"))
+        fits(page, 320)
+        page.goto(reverse("assessments:rebuild", args=["weekly-phone"]))
+        page.get_by_role("heading", name="Edit Weekly check 390").wait_for()
+        fits(page, 320)
+    finally:
+        context.close()
