@@ -86,7 +86,7 @@ def _builder_page(request, instrument):
     status = 400 if problems and action in ("save", "download") else 200
     if request.htmx:
         return render(request, PREVIEW, context, status=status)
-    forms = builder.filled(fields, rows)
+    forms = builder.filled(fields, builder.with_label_rows(fields, rows))
     return _render(request, instrument, forms, context, status)
 
 

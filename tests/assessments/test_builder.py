@@ -153,8 +153,13 @@ def test_every_problem_is_shown_at_once_in_the_builders_words(as_alice):
     assert response.status_code == 400
     problems = {(p["where"], p["message"]) for p in response.context["problems"]}
     wheres = {where for where, _ in problems}
-    assert "Name" in wheres
-    assert "Code" in wheres
+    # The schema's wording in the builder's words.
+    assert ("Name", "fill this in") in problems
+    assert (
+        "Code",
+        "use lower case letters, digits and single hyphens, starting with a letter "
+        "(for example my-check)",
+    ) in problems
     assert ("Score 1, items", "there is no item 7") in problems
     assert ("Alert 1, above", "'lots' is not a number") in problems
     assert any(where.startswith("Answer scale") for where in wheres)  # point 2 unlabelled
@@ -165,6 +170,16 @@ def test_every_problem_is_shown_at_once_in_the_builders_words(as_alice):
     assert not Instrument.objects.filter(code="not-a-code").exists()
     # The form keeps what was typed.
     assert "I felt on edge." in html
+
+
+def test_a_wider_scale_offers_a_label_row_for_each_new_point(as_alice):
+    response = as_alice.post(BUILD, four_items(action="preview", scale_max="5"))
+    assert ("Answer scale, labels", "Scale points 4 and 5 have no label") in {
+        (p["where"], p["message"]) for p in response.context["problems"]
+    }
+    labels = response.context["forms"].formsets["labels"].initial
+    assert [row["value"] for row in labels] == ["0", "1", "2", "3", "4", "5"]
+    assert [row["label"] for row in labels][3:] == ["Almost always", "", ""]
 
 
 def test_yaml_download_is_the_built_file(as_alice):
