@@ -24,7 +24,9 @@ urlpatterns = [
     path("alerts/<id:pk>/offer/", alerts.alert_offer, name="alert_offer"),
     path("responses/<id:pk>/", assignments.response_detail, name="response_detail"),
     path("in-session/start/<uuid:client_pk>/", kiosk.start, name="in_session_start"),
-    path("in-session/<id:pk>/<int:step>/", kiosk.page, name="in_session_page"),
+    # <id:>, not <int:>: a step past what a database integer holds is no page (404), not a
+    # redirect to the first page.
+    path("in-session/<id:pk>/<id:step>/", kiosk.page, name="in_session_page"),
     path("<slug:code>/", instruments.instrument_detail, name="detail"),
     path("<slug:code>/acknowledge/", instruments.instrument_acknowledge, name="acknowledge"),
     path("<slug:code>/settings/", instruments.instrument_settings, name="settings"),

@@ -15,8 +15,9 @@ def test_the_demo_clinicians_have_briefs_today(settings, monkeypatch):
     from practice.tasks import send_outbound_email
 
     monkeypatch.setattr(send_outbound_email, "delay", lambda *args: None)
-    settings.DEBUG = True
+    settings.DEBUG = True  # seed_demo refuses to run without it
     call_command("seed_demo", stdout=None)
+    settings.DEBUG = False  # as the URLconf was loaded (no development outbox link to reverse)
     browser = logged_in(User.objects.get(email="clinician@example.com"))
     page = browser.get(reverse("clients:today")).content.decode()
     assert page.count('class="card brief-client"') == 3
