@@ -1,37 +1,28 @@
 """What a client sees on the page after answering a critical item: the practice's own crisis
 wording and contacts, and the national crisis lines it chose for the client's country.
 
-The lines come from ``practice/crisis_lines.yaml``, a short shipped list whose every number is
-cited to a public source; a practice only chooses among them (``SafetySettings.crisis_lines``).
+The lines come from ``practice.crisis_lines`` (a short shipped list whose every number is cited
+to a public source); a practice only chooses among them (``SafetySettings.crisis_lines``).
 Nothing here reads or shows the client's answers.
 """
 
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
-import yaml
 
 from practice import audit
+from practice.crisis_lines import CrisisLine, country_choices, crisis_lines, line_choices
 from practice.models import AuditAction, Practice, SafetySettings
 
-LINES_FILE = Path(__file__).with_name("crisis_lines.yaml")
-
-
-@dataclass(frozen=True)
-class CrisisLine:
-    key: str
-    country: str
-    country_name: str
-    name: str
-    number: str
-    hours: str
-    source: str
-
-    @property
-    def tel(self) -> str:
-        """The number for a ``tel:`` link: digits only."""
-        return "".join(ch for ch in self.number if ch.isdigit())
+# Re-exported: the client model's migration names ``practice.crisis.country_choices``.
+__all__ = [
+    "CrisisLine",
+    "CrisisResources",
+    "chosen_lines",
+    "country_choices",
+    "crisis_lines",
+    "crisis_resources",
+    "line_choices",
+    "save_safety_settings",
+]
 
 
 @dataclass(frozen=True)
@@ -49,29 +40,6 @@ class CrisisResources:
     @property
     def phone_tel(self) -> str:
         return "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
-
-
-@cache
-def crisis_lines() -> dict[str, CrisisLine]:
-    """Every shipped line by key, in the file's order."""
-    with LINES_FILE.open(encoding="utf-8") as handle:
-        entries = yaml.safe_load(handle)
-    return {entry["key"]: CrisisLine(**entry) for entry in entries}
-
-
-def country_choices() -> list[tuple[str, str]]:
-    """The countries the shipped list covers, as (code, name), in the file's order."""
-    seen = {}
-    for line in crisis_lines().values():
-        seen.setdefault(line.country, line.country_name)
-    return list(seen.items())
-
-
-def line_choices() -> list[tuple[str, str]]:
-    return [
-        (line.key, f"{line.country_name}: {line.name}, {line.number}")
-        for line in crisis_lines().values()
-    ]
 
 
 def chosen_lines(keys, country: str = "") -> tuple[CrisisLine, ...]:

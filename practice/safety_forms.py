@@ -3,7 +3,7 @@ client after a critical answer, the national lines shown, and who hears of overd
 
 from django import forms
 
-from practice.crisis import line_choices
+from practice.crisis_lines import line_choices
 from practice.models import ESCALATION_MAX_HOURS, Membership, SafetySettings, User
 
 

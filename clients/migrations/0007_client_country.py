@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-import practice.crisis
+import practice.crisis_lines
 
 
 class Migration(migrations.Migration):
@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             name="country",
             field=models.CharField(
                 blank=True,
-                choices=practice.crisis.country_choices,
+                choices=practice.crisis_lines.country_choices,
                 help_text="Where the client lives, if you know: after a safety answer they are shown the national crisis lines your practice chose for that country.",
                 max_length=2,
             ),

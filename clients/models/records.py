@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from practice.acting import UNBOUND, bound_membership, default_memberships
-from practice.crisis import country_choices
+from practice.crisis_lines import country_choices
 from practice.models import Practice, Role, validate_time_zone
 
 # The attribute ``ClientQuerySet.get_visible`` sets on a client it returns: the id of the user it

@@ -1,0 +1,54 @@
+"""The national crisis lines Attune ships (``practice/crisis_lines.yaml``), each number cited to a
+public source; a practice only chooses among them (``SafetySettings.crisis_lines``).
+
+Plain data and no app code: the client model takes its country choices from here while Django
+loads the models, so this module imports nothing that needs the app registry (``practice.crisis``
+builds the crisis page on top of it).
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+LINES_FILE = Path(__file__).with_name("crisis_lines.yaml")
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    key: str
+    country: str
+    country_name: str
+    name: str
+    number: str
+    hours: str
+    source: str
+
+    @property
+    def tel(self) -> str:
+        """The number for a ``tel:`` link: digits only."""
+        return "".join(ch for ch in self.number if ch.isdigit())
+
+
+@cache
+def crisis_lines() -> dict[str, CrisisLine]:
+    """Every shipped line by key, in the file's order."""
+    with LINES_FILE.open(encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)
+    return {entry["key"]: CrisisLine(**entry) for entry in entries}
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The countries the shipped list covers, as (code, name), in the file's order."""
+    seen = {}
+    for line in crisis_lines().values():
+        seen.setdefault(line.country, line.country_name)
+    return list(seen.items())
+
+
+def line_choices() -> list[tuple[str, str]]:
+    return [
+        (line.key, f"{line.country_name}: {line.name}, {line.number}")
+        for line in crisis_lines().values()
+    ]
