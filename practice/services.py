@@ -27,6 +27,7 @@ from practice.models import (
     StaffInvitation,
     User,
     hash_token,
+    new_api_key,
     new_token,
 )
 
@@ -425,7 +426,7 @@ def create_api_token(
     if scope not in ApiToken.Scope.values:
         raise ValidationError("Choose read-only or read and write.")
     expires_at = token_expiry(last_day, practice) if last_day else None
-    raw, digest = new_token()
+    raw, digest = new_api_key()
     token = ApiToken.objects.create(
         user=user,
         practice=practice,

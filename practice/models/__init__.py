@@ -4,7 +4,7 @@ per subject:
 - ``users``: the people who log in;
 - ``practices``: practices and their settings (with ``validate_time_zone`` and the reminder-day
   validators that migrations name by their old path, ``practice.models.validate_time_zone``);
-- ``memberships``: roles, memberships, staff invitations, API tokens, ``hash_token``/``new_token``;
+- ``memberships``: roles, memberships, staff invitations, API tokens, ``hash_token``/``new_token``/``new_api_key``;
 - ``audit``: audit events, the chain head and the refusal tally;
 - ``emails``: outbound e-mail rows;
 - ``idempotency``: the first answers to API creates sent with an ``Idempotency-Key``;
@@ -41,6 +41,7 @@ from practice.models.memberships import (
     Role,
     StaffInvitation,
     hash_token,
+    new_api_key,
     new_token,
 )
 from practice.models.audit import (
@@ -94,6 +95,7 @@ __all__ = [
     "WebhookEvent",
     "default_reminder_days",
     "hash_token",
+    "new_api_key",
     "new_token",
     "time_zone_choices",
     "validate_reminder_days",

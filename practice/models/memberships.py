@@ -23,6 +23,17 @@ def new_token() -> tuple[str, str]:
     return raw, hash_token(raw)
 
 
+def new_api_key() -> tuple[str, str]:
+    """A fresh API key and its digest: a ``new_token`` that starts with a letter or digit.
+
+    Its first characters are how its owner names it to ``create_api_token --revoke``, and a
+    key starting with ``-`` would be read there as an option (about one draw in 32)."""
+    raw, digest = new_token()
+    while not raw[0].isalnum():
+        raw, digest = new_token()
+    return raw, digest
+
+
 class Role(models.TextChoices):
     OWNER = "owner", "Owner"
     CLINICIAN = "clinician", "Clinician"
