@@ -13,11 +13,26 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH
 
+# PostgreSQL's client tools for `manage.py backup` and `restore` (pg_dump, pg_restore) must be
+# of the server's major version or newer: pg_dump refuses a newer server. Bookworm ships 15's,
+# the compose file runs postgres:16, so they come from the PostgreSQL project's own apt
+# repository (PGDG) for bookworm, signed by its published key. Keep PG_MAJOR equal to the
+# compose file's postgres image (tests/practice/test_image_pg_client.py checks it).
+ARG PG_MAJOR=16
 # WeasyPrint lays out report PDFs with Pango and HarfBuzz; the fonts are what reports print in.
 RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && install -d /usr/share/postgresql-common/pgdg \
+    && curl -fsSL -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc \
+        https://www.postgresql.org/media/keys/ACCC4CF8.asc \
+    && echo "deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main" \
+        > /etc/apt/sources.list.d/pgdg.list \
+    && apt-get update \
     && apt-get install -y --no-install-recommends \
+        "postgresql-client-${PG_MAJOR}" \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
         fonts-dejavu-core fonts-liberation2 \
+    && apt-get purge -y --auto-remove curl \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
