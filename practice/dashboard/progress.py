@@ -184,6 +184,72 @@ def _changes_for_display(histories) -> list[dict]:
     ]
 
 
+GLANCE_POINTS = 6
+"""How many of each outcome measure's latest administrations the compact row draws."""
+
+
+def _severity(bands: list[dict], label: str, better: str) -> int | None:
+    """Where ``label`` sits among the subscale's bands, from 0 (the best band) to 4 (the
+    worst), so the chip's colour follows the instrument file's own bands and direction."""
+    labels = [band["label"] for band in sorted(bands, key=lambda band: band["min"])]
+    if label not in labels:
+        return None
+    index = labels.index(label)
+    worse = index if better == "lower" else len(labels) - 1 - index
+    return round(4 * worse / (len(labels) - 1)) if len(labels) > 1 else 0
+
+
+def _measure(history) -> dict | None:
+    """One outcome measure as the row draws it: its headline subscale (the total where there
+    is one) with the last ``GLANCE_POINTS`` scores and bands, and its reliable change."""
+    subscale = next((s for s in history.subscales if s["key"] == "total"), history.subscales[0])
+    points = []
+    for admin in history.administrations:
+        found = next((s for s in admin.scores if s.key == subscale["key"]), None)
+        if found is not None and found.score is not None:
+            points.append(
+                {"date": admin.date.isoformat(), "score": found.score, "band": found.band}
+            )
+    if not points:
+        return None
+    points = points[-GLANCE_POINTS:]
+    change = (history.since_baseline or {}).get(subscale["key"])
+    return {
+        "code": history.code,
+        "name": history.short_name,
+        "subscale": subscale["label"],
+        "range": list(subscale["range"]),
+        "points": points,
+        "band": points[-1]["band"],
+        "severity": _severity(subscale["bands"], points[-1]["band"], subscale["better"]),
+        "change": change.label if change is not None else "",
+        "count": history.responses_count,
+    }
+
+
+def _glance(histories) -> dict:
+    """``ClientProgress.glance``: the outcome measures (not attachment ones) by name, and the
+    range and split of the plane the headline attachment result sits on."""
+    measures = [
+        measure
+        for history in sorted(histories, key=lambda h: (h.short_name, h.code))
+        if not history.attachment and (measure := _measure(history)) is not None
+    ]
+    glance: dict = {"measures": measures}
+    answered = [h for h in histories if h.attachment and h.latest is not None]
+    if answered:
+        headline = max(answered, key=lambda h: (h.latest.at, h.latest.response_id))
+        keys = trajectories.plane_keys(headline)
+        ranges = {s["key"]: s["range"] for s in headline.subscales}
+        split = scoring.classification_split(headline.definition).get("split") or {}
+        if keys["anxiety"] in ranges and keys["avoidance"] in ranges:
+            glance["plane"] = {
+                name: {"range": list(ranges[keys[name]]), "split": split.get(name)}
+                for name in ("anxiety", "avoidance")
+            }
+    return glance
+
+
 class _Reads:
     """Everything the rows of a set of clients depend on, in a fixed number of queries."""
 
@@ -287,6 +353,7 @@ def _row(client_id, reads: _Reads, now) -> ClientProgress:
         **_attachment_fields(histories),
         change=_overall_change(histories),
         changes=_changes_for_display(histories),
+        glance=_glance(histories),
         baselines={str(h.instrument.pk): h.baseline.response_id for h in histories if h.baseline},
         responses=responses,
         open_alerts=alerts.get("count", 0),

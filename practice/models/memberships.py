@@ -52,6 +52,11 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLINICIAN)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    guide_dismissed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When this member closed the dashboard's first-run guide (or finished it).",
+    )
 
     objects = MembershipQuerySet.as_manager()
 

@@ -67,6 +67,12 @@ class ClientProgress(models.Model):
     baselines = models.JSONField(
         default=dict, blank=True, help_text="Instrument id to baseline response id."
     )
+    glance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the dashboard's compact row draws: per outcome measure its last few "
+        "scores with their bands (chip and sparkline), and the attachment plane's range.",
+    )
     responses = models.PositiveIntegerField(default=0)
     open_alerts = models.PositiveIntegerField(default=0)
     oldest_open_alert_at = models.DateTimeField(null=True, blank=True)

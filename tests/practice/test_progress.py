@@ -136,6 +136,41 @@ class TestRefresh:
         row = progress.refresh_client_progress(erin)
         assert (row.responses, row.change, row.last_completed_at) == (0, "", None)
         assert row.attachment_instrument is None
+        assert row.glance == {"measures": []}
+
+    def test_the_glance_keeps_each_outcome_measures_last_scores_and_bands(self, erin):
+        """What the dashboard's chips and sparklines draw, stored on the row: the last six
+        administrations of each outcome measure with their bands, the worst band 4 and the best
+        0 on the file's own bands, the reliable change; the attachment plane's range and split."""
+        cite(erin.practice, "phq-9", "total", sd=4.0)
+        for week, total in enumerate([22, 18, 16, 12, 9, 7, 3]):
+            respond(erin, "phq-9", phq9(total), day(2025, 1, 6) + datetime.timedelta(weeks=week))
+        respond(erin, "gad-7", dict.fromkeys(range(1, 8), 2), day(2025, 1, 8))
+        respond(erin, "ecr-r", ecr(6, 5), day(2025, 1, 6))
+        glance = progress.refresh_client_progress(erin).glance
+        gad, phq = glance["measures"]
+        assert (gad["name"], gad["band"], gad["severity"], gad["change"]) == (
+            "GAD-7",
+            "Moderate",
+            3,  # the third of four bands
+            "",
+        )
+        assert [p["score"] for p in gad["points"]] == [14.0]
+        assert phq["name"] == "PHQ-9" and phq["subscale"] == "Total"
+        assert [p["score"] for p in phq["points"]] == [18.0, 16.0, 12.0, 9.0, 7.0, 3.0]
+        assert [p["band"] for p in phq["points"]][:2] == ["Moderately severe", "Moderately severe"]
+        assert phq["points"][0]["date"] == "2025-01-13"
+        assert (phq["band"], phq["severity"], phq["change"], phq["count"]) == (
+            "None-minimal",
+            0,
+            scoring.IMPROVED,
+            7,
+        )
+        assert phq["range"] == [0.0, 27.0]
+        assert glance["plane"] == {
+            "anxiety": {"range": [1.0, 7.0], "split": 4.0},
+            "avoidance": {"range": [1.0, 7.0], "split": 4.0},
+        }
 
 
 class TestBaselineSample:
