@@ -34,6 +34,7 @@ class ClientForm(forms.ModelForm):
             "date_of_birth",
             "time_zone",
             "country",
+            "language",
             "primary_clinician",
             "external_reference",
             "next_session_at",
@@ -65,6 +66,8 @@ class ClientForm(forms.ModelForm):
         else:
             del self.fields["primary_clinician"]
         self.fields["email"].widget.attrs["autocomplete"] = "off"
+        # Left out of a submission (a form from before the field existed): keep what it was.
+        self.fields["language"].required = False
         # The next session is typed and shown in the client's local time, not the server's.
         zone = zoneinfo.ZoneInfo(self.instance.time_zone or practice.time_zone)
         self.fields["next_session_at"].help_text = "Date and time in the client's time zone."
@@ -80,6 +83,9 @@ class ClientForm(forms.ModelForm):
         return likely_duplicates(
             self.user, self.membership, email, exclude=self.instance if self.instance.pk else None
         )
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")

@@ -28,7 +28,7 @@ class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="The CSV (UTF-8, comma or semicolon separated; columns as in the template "
         "on the import page): full_name, preferred_name, email, date_of_birth (YYYY-MM-DD), "
-        "pronouns, time_zone, country, primary_clinician (a member's e-mail address), "
+        "pronouns, time_zone, country, language (en or es; empty: en), primary_clinician (a member's e-mail address), "
         "external_reference."
     )
     dry_run = serializers.BooleanField(
@@ -44,6 +44,7 @@ class ImportedClientSerializer(serializers.Serializer):
     pronouns = serializers.CharField()
     time_zone = serializers.CharField(help_text="Empty: the practice's time zone.")
     country = serializers.CharField(help_text="Two-letter code; empty if not known.")
+    language = serializers.CharField(help_text="en or es: the client's pages and e-mails.")
     primary_clinician = serializers.EmailField(
         source="primary_clinician.email", allow_null=True, default=None
     )

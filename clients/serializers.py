@@ -36,6 +36,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "pronouns",
             "date_of_birth",
             "time_zone",
+            "language",
             "primary_clinician",
             "status",
             "external_reference",

@@ -199,6 +199,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The languages a client's pages and e-mails come in (Client.language). No LocaleMiddleware:
+# the language follows the client's record, never the browser alone (assessments/views).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -30,6 +30,7 @@ COLUMNS = [
     "pronouns",
     "time_zone",
     "country",
+    "language",
     "primary_clinician",
     "external_reference",
 ]
@@ -43,6 +44,7 @@ EXAMPLE = [
     "they/them",
     "Europe/London",
     "GB",
+    "en",
     "",
     "A-1001",
 ]
@@ -55,6 +57,7 @@ LABELS = {
     "pronouns": "Pronouns",
     "time_zone": "Time zone",
     "country": "Country",
+    "language": "Language",
     "external_reference": "Reference",
 }
 # Messages of our own where Django's would quote the value back: the messages are kept on the
@@ -65,6 +68,7 @@ FIELD_MESSAGES = {
     "time_zone": "Time zone: not a known time zone; use a name such as Europe/London.",
     "country": "Country: use the two-letter code of a country the practice's crisis lines cover, "
     "e.g. GB.",
+    "language": "Language: use en (English) or es (Spanish), or leave it empty for English.",
 }
 NOT_YOUR_CASELOAD = (
     "Primary clinician: you can import clients into your own caseload only; leave the column "
@@ -138,6 +142,7 @@ class _Checker:
         row.errors.extend(f"{LABELS[name]} is required." for name in missing)
         fields = {name: values.get(name, "") for name in MODEL_FIELDS}
         fields["country"] = fields["country"].upper()
+        fields["language"] = fields["language"].lower() or Client.language.field.default
         try:
             fields["date_of_birth"] = _date(fields["date_of_birth"])
         except ValueError:

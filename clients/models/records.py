@@ -190,6 +190,12 @@ class Client(models.Model):
         help_text="Where the client lives, if you know: after a safety answer they are shown "
         "the national crisis lines your practice chose for that country.",
     )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the questionnaire pages and e-mails the client receives.",
+    )
     primary_clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="primary_clients"
     )
