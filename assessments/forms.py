@@ -323,6 +323,16 @@ def _option_label(value: int, labels: dict) -> str:
     return labels.get(value, "")
 
 
+def anchors_key(scale: dict) -> str:
+    """What a client reads above questions whose published scale labels only its anchors
+    (``anchors_only``): which points have words, and that any point between may be chosen."""
+    words = ", ".join(f"{label['value']} {label['label']}" for label in scale["labels"])
+    return (
+        f"Answer from {scale['min']} to {scale['max']}. Only some answers have words: {words}. "
+        "The numbers between them are answers too, in between those words."
+    )
+
+
 class QuestionnairePageForm(forms.Form):
     """One page of a questionnaire: a radio group per choice question, a text box per text
     question. Anything posted that is not one of the page's answers is ignored; an answer outside
@@ -331,6 +341,7 @@ class QuestionnairePageForm(forms.Form):
     def __init__(self, *args, questions, definition: dict, require_answers: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.questions_on_page = questions
+        self.scale_keys: list[str] = []  # one line per anchors-only scale on the page
         for question in questions:
             number = question["number"]
             required = require_answers and question.get("required", True)
@@ -363,7 +374,11 @@ class QuestionnairePageForm(forms.Form):
                         "invalid_choice": f"Choose one of the answers for question {number}.",
                     },
                 )
-                field.show_numbers = len(labels) < scale["max"] - scale["min"] + 1
+                field.show_numbers = scale.get("anchors_only") or len(labels) < (
+                    scale["max"] - scale["min"] + 1
+                )
+                if scale.get("anchors_only") and anchors_key(scale) not in self.scale_keys:
+                    self.scale_keys.append(anchors_key(scale))
             field.question = question
             self.fields[f"item-{number}"] = field
 

@@ -2,7 +2,9 @@
 every point of a scale has a label unless the scale says it labels only its anchors
 (``anchors_only: true``, as the ECR-R's published 1 to 7 scale labels 1, 4 and 7). A slip in
 hand-written YAML (a skipped number, a forgotten label) would otherwise reach clients as a
-missing question or a bare number. The shipped library keeps its files as published."""
+missing question or a bare number. The shipped library's files are held to the
+same rules by a test (every shipped scale labels each point or says ``anchors_only`` as its
+publication does), so the library and uploads agree."""
 
 from __future__ import annotations
 
