@@ -11,9 +11,16 @@ out stays possible (it ends the session). Requests authenticated by an API token
 ``unlock(request, secret)`` takes the signed-in person's password, or a current code of their
 authenticator app, at most ``UNLOCK_ATTEMPTS_ALLOWED`` wrong tries per ``UNLOCK_WINDOW`` seconds
 and account; each try is audited as an account event (``session_unlock``), never what was typed.
+
+The wrong tries are counted in the cache. When the cache cannot be reached the limit still holds:
+the count falls back on the audit log, which records every wrong try anyway (``_failures_on_record``).
+Failing closed instead would shut the clinician out of their own session for the whole outage
+(and signing in again is refused too while the cache is down, see ``practice/settings.py``);
+failing open would let a client guess passwords without limit.
 """
 
 import logging
+from datetime import timedelta
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal import auth as totp_auth
@@ -21,9 +28,10 @@ from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from practice import audit
-from practice.models import AuditAction
+from practice.models import AuditAction, AuditEvent
 
 logger = logging.getLogger(__name__)
 
@@ -51,20 +59,46 @@ def _limit_key(user) -> str:
     return f"attune:session-unlock-failures:{user.pk}"
 
 
+def _failures_on_record(user) -> int:
+    """The person's wrong tries in the audit log within the last window and since their last
+    unlock: the count used while the cache is down."""
+    events = AuditEvent.objects.filter(
+        actor=user,
+        object_type="session_unlock",
+        at__gte=timezone.now() - timedelta(seconds=UNLOCK_WINDOW),
+    )
+    last_unlock = (
+        events.filter(action=AuditAction.SIGN_IN).order_by("-at").values_list("at", flat=True)
+    ).first()
+    failures = events.filter(action=AuditAction.SIGN_IN_FAILED)
+    if last_unlock is not None:
+        failures = failures.filter(at__gt=last_unlock)
+    return failures.count()
+
+
 def attempts_left(user) -> int:
     try:
-        return max(0, UNLOCK_ATTEMPTS_ALLOWED - (cache.get(_limit_key(user)) or 0))
-    except Exception as exc:  # a cache outage must not keep the clinician out of their session
+        used = cache.get(_limit_key(user)) or 0
+    except Exception as exc:  # any cache backend's outage: count from the audit log instead
         logger.warning("session unlock limiter: cache unavailable (%s)", type(exc).__name__)
-        return UNLOCK_ATTEMPTS_ALLOWED
+        used = _failures_on_record(user)
+    return max(0, UNLOCK_ATTEMPTS_ALLOWED - used)
 
 
 def _count_failure(user) -> None:
+    """Count a wrong try in the cache; with the cache down the audit event is the count."""
     key = _limit_key(user)
     try:
         cache.add(key, 0, UNLOCK_WINDOW)
         cache.incr(key)
     except Exception as exc:
+        logger.warning("session unlock limiter: cache unavailable (%s)", type(exc).__name__)
+
+
+def _forget_failures(user) -> None:
+    try:
+        cache.delete(_limit_key(user))
+    except Exception as exc:  # the audit count restarts at the unlock anyway
         logger.warning("session unlock limiter: cache unavailable (%s)", type(exc).__name__)
 
 
@@ -91,7 +125,7 @@ def unlock(request, secret: str) -> bool:
         raise TooManyAttempts
     if secret and (user.check_password(secret) or _totp_matches(user, secret)):
         request.session.pop(SESSION_KEY, None)
-        cache.delete(_limit_key(user))
+        _forget_failures(user)
         audit.record_account_event(request, AuditAction.SIGN_IN, user, object_type="session_unlock")
         return True
     _count_failure(user)
