@@ -1,11 +1,11 @@
-"""``{% client_questionnaires client %}`` (the client page's results, assignments and links),
-``{% client_open_alerts client %}`` (its open alerts, at the top of the page) and
-``{% open_alerts_panel %}`` (the dashboard's open alerts), so the pages that show them need no
-view changes. Each reads through ``services.overview`` in a fixed number of queries."""
+"""``{% client_questionnaires page %}`` (the client page's results, assignments and links),
+``{% client_open_alerts page %}`` (its open alerts, at the top of the page) and
+``{% open_alerts_panel %}`` (the dashboard's open alerts). The client page's two format what
+its view gathered (``practice.dashboard.client_page``) and read nothing; the dashboard's panel
+reads through ``services.overview`` in one query."""
 
 from django import template
 
-from assessments.models import Occasion
 from assessments.services import overview
 from practice.dashboard.caseload import url_maker as _url_maker
 
@@ -13,16 +13,11 @@ register = template.Library()
 
 
 @register.inclusion_tag("assessments/_client_questionnaires.html", takes_context=True)
-def client_questionnaires(context, client):
-    data = overview.client_questionnaires(context["request"].user, client)
-    for assignment in data.assignments:
-        scheduled = [
-            o for o in assignment.recent_occasions if o.status == Occasion.Status.SCHEDULED
-        ]
-        assignment.next_occasion = scheduled[0] if scheduled else None
+def client_questionnaires(context, page):
+    """``page``: the ``practice.dashboard.client_page.ClientPage`` the view gathered."""
     return {
-        "client": client,
-        "data": data,
+        "client": page.client,
+        "data": page.questionnaires,
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "is_owner": context.get("is_owner"),
@@ -30,11 +25,11 @@ def client_questionnaires(context, client):
 
 
 @register.inclusion_tag("assessments/_client_alerts.html", takes_context=True)
-def client_open_alerts(context, client):
+def client_open_alerts(context, page):
     """The client's open alerts, shown first on their page so acknowledging needs no scroll."""
     return {
-        "client": client,
-        "data": {"open_alerts": list(overview.open_alerts_for(context["request"].user, client))},
+        "client": page.client,
+        "data": {"open_alerts": page.questionnaires.open_alerts},
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
     }

@@ -1,17 +1,15 @@
-"""Charts and change labels for the progress page, and ``{% client_progress_card client %}``
-(the client page's progress summary, read from the precomputed dashboard row in one query)."""
+"""Charts and change labels for the progress page, and ``{% client_progress_card page %}``
+(the client page's progress summary: the precomputed dashboard row its view read with the
+client, ``practice.dashboard.client_page``)."""
 
 import datetime
 
 from django import template
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from assessments import charts, scoring
-from assessments.models import Response
-from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative, rule_words
-from practice.models import ClientProgress
+from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative
 
 register = template.Library()
 
@@ -88,28 +86,11 @@ def get(mapping, key):
 
 
 @register.inclusion_tag("assessments/_client_progress_card.html", takes_context=True)
-def client_progress_card(context, client):
-    # The rule that classified the style shown, from the response the row names.
-    rule = Response.objects.filter(
-        client=OuterRef("client"),
-        instrument=OuterRef("attachment_instrument"),
-        submitted_at=OuterRef("attachment_at"),
-    ).values("result__style__rule")[:1]
-    row = (
-        ClientProgress.objects.filter(client=client)
-        .select_related("attachment_instrument__current_version")
-        .annotate(style_rule=Subquery(rule))
-        .first()
-    )
-    style_rule = ""
-    if row is not None and row.style and row.attachment_instrument is not None:
-        definition = row.attachment_instrument.definition
-        short = definition.get("short_name") or definition["name"]
-        style_rule = rule_words(row.style_rule, short)
+def client_progress_card(context, page):
     return {
-        "client": client,
-        "progress": row,
-        "style_rule": style_rule,
+        "client": page.client,
+        "progress": page.progress,
+        "style_rule": page.style_rule,
         "request": context.get("request"),
     }
 

@@ -1,21 +1,11 @@
-"""``{% client_reports client as reports %}`` (the client page's reports section) and
-``{% unseen_report_count as n %}`` (the header's notification), so no page view needs a change.
-Each costs one query."""
+"""``{% unseen_report_count as n %}`` (the header's notification, one query), so no page view
+needs a change. The client page's reports section shows what its view gathered."""
 
 from django import template
 
-from clients.models import Report
 from clients.reports import services
 
 register = template.Library()
-
-CLIENT_PAGE_REPORTS = 5
-
-
-@register.simple_tag
-def client_reports(client):
-    """The client's newest reports; the caller already found ``client`` in the user's scope."""
-    return list(Report.objects.filter(client=client)[:CLIENT_PAGE_REPORTS])
 
 
 @register.simple_tag(takes_context=True)

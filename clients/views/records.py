@@ -13,7 +13,7 @@ from clients import services
 from clients.forms import ClientForm, ShareForm
 from clients.models import Client, ClientShare
 from practice import audit
-from practice.dashboard import progress
+from practice.dashboard import client_page, progress
 from practice.models import AuditAction
 from practice.permissions import member_required
 from practice.views.confirm import Confirmation, ask
@@ -83,14 +83,16 @@ def client_create(request):
 
 @member_required
 def client_detail(request, pk):
-    client = visible_client(request, pk)
+    client = client_page.visible_client(request.user, pk)
     audit.record(request, AuditAction.VIEW, client)
+    page = client_page.gather(request.user, client)
     return render(
         request,
         "clients/client_detail.html",
         {
             "client": client,
-            "shares": client.shares.select_related("clinician"),
+            "page": page,
+            "shares": page.shares,
             "can_manage": services.can_manage(request.membership, client),
         },
     )
