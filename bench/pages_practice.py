@@ -1,10 +1,11 @@
-"""The fictional practice ``bench_pages.py`` measures: 5,000 clients (by default) on 10
-clinicians' caseloads, each with fortnightly ECR-R and PHQ-9 administrations along a few arcs,
+"""The fictional practice ``bench_pages.py`` measures, grown in steps (``create_practice``, then
+``add_clients``) to each size the bench compares: clients on 10 clinicians' caseloads, each with fortnightly ECR-R and PHQ-9 administrations along a few arcs,
 session notes, schedules, open and expired links and open alerts, written with ``bulk_create``
 and scored by the real engine. Imported by ``bench_pages.py`` after Django is set up."""
 
 import datetime
 import random
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -48,24 +49,29 @@ def arc(kind: str, step: int, rng: random.Random) -> tuple[int, int, int]:
     return clip(anxiety + noise, 1, 7), clip(avoidance, 1, 7), clip(total + noise, 0, 24)
 
 
-def build_practice(clients: int, administrations: int, rng: random.Random):
-    """The fictional practice: returns (owner, a clinician, one client)."""
+@dataclass
+class BenchPractice:
+    """The practice with its people, instruments and scored results, growing by ``add_clients``."""
+
+    practice: object
+    owner: object
+    clinicians: list
+    instruments: dict  # "ecr", "phq" to the shipped Instrument
+    scored: dict
+    clients: int = 0  # how many were added so far
+    first_client: object = None
+
+
+def create_practice() -> BenchPractice:
+    """The practice, its owner and clinicians, licences, cited numbers and every scored result
+    the clients' answers need; no clients yet."""
     from assessments import services as assessment_services
     from assessments.models import (
-        Alert,
-        Assignment,
         CitedValueKind,
-        ClientInstrumentSummary,
         Instrument,
         LicenceAcknowledgement,
-        Occasion,
-        Packet,
-        PacketItem,
         PracticeCitedValue,
-        Response,
     )
-    from assessments.services.responses import _summary_fields
-    from clients.models import Client, SessionNote
     from practice.models import Membership, Practice, Role, User
 
     practice = Practice.objects.create(name="Bench Practice", time_zone="Europe/London")
@@ -105,6 +111,27 @@ def build_practice(clients: int, administrations: int, rng: random.Random):
             practice, phq, phq9_answers(total)
         )
 
+    return BenchPractice(practice, owner, clinicians, {"ecr": ecr, "phq": phq}, scored)
+
+
+def add_clients(bench: BenchPractice, count: int, administrations: int, rng: random.Random):
+    """``count`` more clients with ``administrations`` each (and their notes, schedules, links
+    and alerts), numbered after those already added. Returns them."""
+    from assessments.models import (
+        Alert,
+        Assignment,
+        ClientInstrumentSummary,
+        Occasion,
+        Packet,
+        PacketItem,
+        Response,
+    )
+    from assessments.services.responses import _summary_fields
+    from clients.models import Client, SessionNote
+
+    practice, clinicians, scored = bench.practice, bench.clinicians, bench.scored
+    ecr, phq = bench.instruments["ecr"], bench.instruments["phq"]
+    offset = bench.clients
     now = timezone.now()
     people = Client.objects.bulk_create(
         (
@@ -115,7 +142,7 @@ def build_practice(clients: int, administrations: int, rng: random.Random):
                 full_name=f"Client{n:05d} Bench",
                 email=f"client{n}@bench.invalid",
             )
-            for n in range(clients)
+            for n in range(offset, offset + count)
         ),
         batch_size=1000,
     )
@@ -258,4 +285,6 @@ def build_practice(clients: int, administrations: int, rng: random.Random):
             for n, response in enumerate(latest_phq)
             if n % 37 == 3  # about one client in 37, across every caseload
         )
-    return owner, clinicians[0], people[0]
+    bench.clients += count
+    bench.first_client = bench.first_client or people[0]
+    return people
