@@ -27,6 +27,7 @@ urlpatterns = [
     # <id:>, not <int:>: a step past what a database integer holds is no page (404), not a
     # redirect to the first page.
     path("in-session/<id:pk>/<id:step>/", kiosk.page, name="in_session_page"),
+    path("in-session/<id:pk>/support/", kiosk.support, name="in_session_support"),
     path("<slug:code>/", instruments.instrument_detail, name="detail"),
     path("<slug:code>/acknowledge/", instruments.instrument_acknowledge, name="acknowledge"),
     path("<slug:code>/settings/", instruments.instrument_settings, name="settings"),

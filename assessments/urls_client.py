@@ -10,4 +10,5 @@ urlpatterns = [
     path("thanks/", client_form.thanks, name="thanks"),
     path("<str:token>/", client_form.landing, name="landing"),
     path("<str:token>/<int:step>/", client_form.page, name="page"),
+    path("<str:token>/support/", client_form.support, name="support"),
 ]

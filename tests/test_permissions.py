@@ -310,6 +310,9 @@ ROUTES: dict[str, Row] = {
     # In session (assessments/views/kiosk.py): choosing, then the page that locks the session.
     "assessments:in_session_start": client_object(),
     "assessments:in_session_page": client_object(args=("erin_in_session", "one.value")),
+    # The crisis page after an in-session submission needs the submission's signed mark: without
+    # one (as here, and the packet still open) it is 404 even to Bob.
+    "assessments:in_session_support": client_object(ok={404}, args=("erin_in_session",)),
     # Reports (clients/reports): pages, the owner's batches, the API.
     "clients:report_request": client_object(),
     "clients:report_detail": client_object(args=("erin", "erin_report")),
@@ -409,6 +412,11 @@ ROUTES: dict[str, Row] = {
     ),
     "questionnaire:page": Row(
         args=("bogus_token.value", "one.value"),
+        expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), frozenset({404})),
+    ),
+    # The crisis page after submitting: needs a submitted link and its signed mark.
+    "questionnaire:support": Row(
+        args=("bogus_token.value",),
         expect=dict.fromkeys(("anonymous", "charlie", "dana", "bob", "alice"), frozenset({404})),
     ),
     "questionnaire:thanks": public(ok={200}),

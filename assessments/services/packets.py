@@ -338,6 +338,23 @@ def find_packet(raw_token, now=None) -> Packet | None:
     return token.packet
 
 
+def find_submitted_packet(raw_token, packet_id: int) -> Packet | None:
+    """The submitted packet ``packet_id`` when ``raw_token`` is its link, else ``None``: for the
+    page a client is sent to after a submission that raised a critical alert (the caller has
+    checked the signed mark that names ``packet_id``). One query, as in ``find_packet``."""
+    well_formed = isinstance(raw_token, str) and TOKEN_PATTERN.match(raw_token)
+    token = (
+        PacketToken.objects.select_related("packet__practice", "packet__client")
+        .filter(
+            token_hash=hash_token(raw_token) if well_formed else "",
+            packet_id=packet_id,
+            packet__status=Packet.Status.COMPLETED,
+        )
+        .first()
+    )
+    return token.packet if token is not None else None
+
+
 def start_visit(packet: Packet, *, request=None, now=None) -> Packet:
     """The client pressed Start (a POST; a GET never gets here): the packet is opened."""
     now = now or timezone.now()

@@ -18,6 +18,12 @@
   Django's CSRF check refuses, and there is nothing to protect. The link's secret token is the
   only credential; a forged cross-site POST would need it, and no session or cookie is involved.
 
+A submission that raised a critical alert (PHQ-9 item 9 above 0) is answered with a redirect to
+the crisis support page (``support``), POST then GET, so reloading it shows the resources again
+rather than posting the answers twice. That page needs the link's token and a signed mark that
+only such a submission hands out, and lasts ``SUPPORT_MAX_AGE``: someone opening the link later
+learns nothing of an alert (the used link is the friendly 404, as every dead link).
+
 The pages themselves (``serve_page``) are also served on the clinician's device in session
 (``views.kiosk``), behind the session's login and CSRF instead of a token: a ``Flow`` says where
 each serving leads.
@@ -53,6 +59,8 @@ FAILED_LOOKUP_WINDOW = 15 * 60  # seconds
 ACTIONS = {"next", "back", "save", "submit"}
 THANKS_SALT = "attune.questionnaire.thanks"
 THANKS_MAX_AGE = 24 * 60 * 60  # seconds the thank-you page keeps naming the practice
+SUPPORT_SALT = "attune.questionnaire.support"
+SUPPORT_MAX_AGE = 24 * 60 * 60  # seconds the crisis support page can be reopened
 
 
 def token_page(view):
@@ -106,9 +114,14 @@ def _packet(request, token) -> tuple[Packet | None, object]:
     packet = packet_service.find_packet(token)
     if packet is not None:
         return packet, None
+    return None, _failed_lookup(request)
+
+
+def _failed_lookup(request):
+    """404 for a link that does not work, or 429 once the address has failed too often."""
     if _count_failure(request) > FAILED_LOOKUPS_ALLOWED:
-        return None, _refused(request)
-    return None, _invalid(request)
+        return _refused(request)
+    return _invalid(request)
 
 
 def _context(packet: Packet, **extra) -> dict:
@@ -184,6 +197,7 @@ class Flow:
     start: Callable[[], object]  # the response for before the first page
     saved: Callable[[object, Packet], object]  # after "save and finish later"
     done: Callable[[object, Packet], object]  # after a submission that raised no crisis
+    crisis: Callable[[object, Packet], object]  # after one that did: to the support page
     context: dict = field(default_factory=dict)  # extra for the page template
 
 
@@ -199,6 +213,9 @@ def link_flow(token) -> Flow:
             request, "assessments/client/saved.html", _context(packet, token=token)
         ),
         done=thanks,
+        crisis=lambda request, packet: redirect(
+            f"{reverse('questionnaire:support', args=[token])}?mark={support_mark(packet)}"
+        ),
         context={"token": token},
     )
 
@@ -239,15 +256,29 @@ def _submit(request, packet: Packet) -> list:
     return responses
 
 
-def _crisis(request, packet: Packet, flow: Flow):
-    """The answer to a submission that raised a critical alert: the practice's crisis contacts
-    and chosen national lines, never the answers. It is this POST's response, not a page of its
-    own, so nobody opening the link or the thank-you page later can learn an alert was raised."""
+def support_mark(packet: Packet) -> str:
+    """The signed, dated mark that opens ``packet``'s crisis support page: handed out only by a
+    submission that raised a critical alert."""
+    return signing.dumps(packet.pk, salt=SUPPORT_SALT)
+
+
+def marked_packet_id(mark: str) -> int | None:
+    """The packet id a support mark names, or None when it is missing, forged or too old."""
+    try:
+        packet_id = signing.loads(mark, salt=SUPPORT_SALT, max_age=SUPPORT_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return packet_id if type(packet_id) is int else None
+
+
+def render_crisis(request, packet: Packet, **context):
+    """The crisis support page: the practice's crisis contacts and chosen national lines for the
+    client's country, never the answers."""
     resources = crisis.crisis_resources(packet.practice, packet.client.country)
     return render(
         request,
         "assessments/client/crisis.html",
-        {"practice": packet.practice, "resources": resources, **flow.context},
+        {"practice": packet.practice, "resources": resources, **context},
     )
 
 
@@ -309,8 +340,21 @@ def serve_page(request, packet: Packet, step: int, flow: Flow):
     except packet_service.PacketClosed:
         return _invalid(request)
     if alert_service.crisis_raised(responses):
-        return _crisis(request, packet, flow)
+        return flow.crisis(request, packet)
     return flow.done(request, packet)
+
+
+@token_page
+@require_GET
+def support(request, token):
+    """The crisis support page after a submission that raised a critical alert, by the link's
+    token and the submission's signed mark, for ``SUPPORT_MAX_AGE``; a reload shows it again.
+    Anything else is the same 404 as every dead link."""
+    packet_id = marked_packet_id(request.GET.get("mark", ""))
+    packet = packet_service.find_submitted_packet(token, packet_id) if packet_id else None
+    if packet is None:
+        return _failed_lookup(request)
+    return render_crisis(request, packet, token=token)
 
 
 def _thanked_practice(mark: str) -> Practice | None:

@@ -6,7 +6,9 @@ open links (``packets.continue_in_session``), and locks the signed-in session
 (``practice.session_lock``) to that packet's pages. The client answers on the client
 questionnaire's own full-screen pages (``client_form.serve_page``: the same pages, checks,
 scoring, alerts and crisis page as an e-mailed link; the responses' source is "in session").
-On finishing, or on "hand back", the client meets the lock screen, and every other page of the
+A submission that raised a critical alert leads to the crisis support page (``support``, a GET
+under the lock, so a reload shows it again), with a link to hand back. On finishing, or on
+"hand back", the client meets the lock screen, and every other page of the
 session answers with it until the clinician's password or authenticator code unlocks it.
 """
 
@@ -19,7 +21,13 @@ from django.views.decorators.http import require_http_methods
 from assessments.forms import InSessionForm
 from assessments.models import Packet
 from assessments.services import packets as packet_service
-from assessments.views.client_form import Flow, serve_page
+from assessments.views.client_form import (
+    Flow,
+    marked_packet_id,
+    render_crisis,
+    serve_page,
+    support_mark,
+)
 from clients.models import Client
 from practice import session_lock
 from practice.permissions import member_required
@@ -91,6 +99,10 @@ def _flow(packet: Packet) -> Flow:
         start=lambda: redirect("assessments:in_session_page", pk=packet.pk, step=1),
         saved=to_lock_screen,
         done=to_lock_screen,
+        crisis=lambda request, packet: redirect(
+            f"{reverse('assessments:in_session_support', args=[packet.pk])}"
+            f"?mark={support_mark(packet)}"
+        ),
         context={"kiosk": True},
     )
 
@@ -117,3 +129,23 @@ def page(request, pk, step: int):
         raise Http404("No such questionnaire.")
     _lock(request, packet)
     return serve_page(request, packet, step, _flow(packet))
+
+
+@member_required
+@require_http_methods(["GET", "HEAD"])
+def support(request, pk):
+    """The crisis support page after an in-session submission that raised a critical alert (the
+    signed mark says so), inside the session's lock; a reload shows it again."""
+    packet = (
+        Packet.objects.filter(
+            client__in=Client.objects.visible_to(request.user),
+            in_session=True,
+            status=Packet.Status.COMPLETED,
+        )
+        .select_related("practice", "client")
+        .filter(pk=pk)
+        .first()
+    )
+    if packet is None or marked_packet_id(request.GET.get("mark", "")) != packet.pk:
+        raise Http404("No such page.")
+    return render_crisis(request, packet, kiosk=True)

@@ -1,7 +1,10 @@
 """The page a client sees after submitting a PHQ-9 with item 9 above 0: the practice's own crisis
 wording, phone, hours and out-of-hours advice, the national lines it chose for the client's
 country, never the client's answers; a clear default when the practice has set nothing; the
-ordinary thank-you page otherwise; and nothing of it for anyone opening the link later."""
+ordinary thank-you page otherwise; and nothing of it for anyone opening the link later.
+
+The crisis page is reached by a redirect (POST, redirect, GET): a reload shows it again and never
+posts the answers twice; it needs the link and the submission's signed mark, for a day."""
 
 import datetime
 
@@ -39,8 +42,8 @@ def safety(practice_a):
 
 def submit_phq9(client, item9: int, rest: int = 2, sent=SENT):
     """Answer a PHQ-9 through the real link, as a phone would: start, page 1, page 2 (submit),
-    an hour after it was sent. Returns the submitting POST's response, the token and the
-    browser."""
+    an hour after it was sent, following the submission's redirect. Returns the page shown
+    after submitting (its ``redirect_chain`` holds the redirect), the token and the browser."""
     _, packet = send_now(client, "phq-9", now=sent)
     token = token_of(packet)
     browser = Browser()
@@ -50,7 +53,7 @@ def submit_phq9(client, item9: int, rest: int = 2, sent=SENT):
         browser.post(reverse("questionnaire:page", args=[token, 1]), {**first, "action": "next"})
         second = {f"item-{n}": str(rest) for n in range(6, 9)}
         second |= {"item-9": str(item9), "action": "submit"}
-        response = browser.post(reverse("questionnaire:page", args=[token, 2]), second)
+        response = browser.post(reverse("questionnaire:page", args=[token, 2]), second, follow=True)
     return response, token, browser
 
 
@@ -74,10 +77,10 @@ def test_item_9_above_zero_shows_the_practice_number_and_nothing_of_the_answers(
 
 @pytest.mark.django_db
 def test_item_9_zero_gives_the_ordinary_thank_you_page(erin, safety):
-    response, _, browser = submit_phq9(erin, item9=0, rest=1)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("questionnaire:thanks"))
-    html = browser.get(response["Location"]).content.decode()
+    response, _, _ = submit_phq9(erin, item9=0, rest=1)
+    [(location, status)] = response.redirect_chain
+    assert status == 302 and location.startswith(reverse("questionnaire:thanks"))
+    html = response.content.decode()
     assert "Your answers have been sent" in html
     assert PHONE not in html and "Samaritans" not in html
     assert not Alert.objects.exists()
