@@ -1,22 +1,25 @@
 """The instrument builder: its forms and their conversion to and from a definition.
 
 An owner fills in plain forms (the instrument, its answer scale, items, scores with their
-bands, and alerts on single items); ``build`` turns them into the very definition a YAML upload
-holds, and ``check`` validates its YAML text with the loader's upload entry point
-(``loader.load_text(..., uploaded=True)``), so the builder, the upload and the shipped library
-share one schema and one set of rules. Every problem comes back with a plain field reference
-("Item 3, text") instead of a path. ``rows_from_definition`` starts an edit from a stored
-definition; a definition the builder cannot express in full (free-text items, weighted scores,
-classification, domains, cited numbers, ...) is refused with the reason rather than silently
-trimmed.
+bands and missing-answer rules, weighted scores as formulas, alerts on items or scores with any
+operator, and an attachment-style classification with its forced-choice tie-break); ``build``
+turns them into the very definition a YAML upload holds, and ``check`` validates its YAML text
+with the loader's upload entry point (``loader.load_text(..., uploaded=True)``), so the builder,
+the upload and the shipped library share one schema and one set of rules. Every problem comes
+back with a plain field reference ("Item 3, text") instead of a path. ``rows_from_definition``
+starts an edit from a stored definition; a definition the builder cannot express in full
+(free-text items, an item's own scale other than a forced choice's, a total, domains, cited
+numbers, codes, ...) is refused with the reason rather than silently trimmed.
 
 Every field is text, parsed here, so one list holds every problem at once: a number that is not
 a number and a band that misses the range read alike.
 
 The package is split by what its parts are about: ``forms`` (the forms and formsets),
-``definition`` (rows to a definition and back, and the loader's check), ``words`` (problems in
-the builder's words) and ``preview`` (label rows, the client's form, test answers). Import the
-names from here: ``from assessments import builder``.
+``fields`` (reading numbers and item lists), ``definition`` (rows to a definition and back, and
+the loader's check), ``rules`` (weighted formulas, missing-answer rules, alerts and the
+classification, each both ways), ``words`` (problems in the builder's words) and ``preview``
+(label rows, the client's form, test answers). Import the names from here:
+``from assessments import builder``.
 """
 
 from .definition import SOURCE, build, check, rows_from_definition, to_yaml

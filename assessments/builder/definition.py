@@ -3,64 +3,21 @@ point (``check``), and a stored definition back to rows (``rows_from_definition`
 
 from __future__ import annotations
 
-import re
-
 import yaml
 
 from assessments import loader
 
-SOURCE = "builder"
+from . import rules
+from .fields import SOURCE, Problems, item_numbers, number, show
 
-
-class _Problems:
-    def __init__(self):
-        self.found: list[loader.Problem] = []
-
-    def add(self, where: str, message: str) -> None:
-        self.found.append(loader.Problem(SOURCE, where, message))
-
-
-def _number(text: str, where: str, problems: _Problems, *, whole: bool = False):
-    text = (text or "").strip()
-    if not text:
-        problems.add(where, "enter a number")
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        problems.add(where, f"{text!r} is not a number")
-        return None
-    if whole or value == int(value):
-        if value != int(value):
-            problems.add(where, f"{text!r} is not a whole number")
-            return None
-        return int(value)
-    return value
-
-
-_RANGE = re.compile(r"^\s*(\d+)\s*(?:-|to|\u2013)\s*(\d+)\s*$")
-
-
-def _item_numbers(text: str, where: str, problems: _Problems) -> list[int]:
-    numbers: list[int] = []
-    for part in filter(None, (p.strip() for p in (text or "").split(","))):
-        span = _RANGE.match(part)
-        if span:
-            numbers.extend(range(int(span[1]), int(span[2]) + 1))
-        elif part.isdigit():
-            numbers.append(int(part))
-        else:
-            problems.add(where, f"{part!r} is not an item number or a range such as 1-4")
-    if not numbers:
-        problems.add(where, "list the items this score adds up, e.g. 1, 2, 4 or 1-4")
-    return numbers
+__all__ = ["SOURCE", "build", "check", "rows_from_definition", "to_yaml"]
 
 
 def build(instrument: dict, rows: dict[str, list[dict]]) -> tuple[dict, list[loader.Problem]]:
     """The definition the forms describe, as a YAML upload holds it, and the problems found
     while reading the fields (a number that is not one, an item in two scores). The loader's
     own rules run in ``check``."""
-    problems = _Problems()
+    problems = Problems()
     definition: dict = {
         "format_version": 1,
         "code": instrument.get("code", "").strip(),
@@ -75,14 +32,16 @@ def build(instrument: dict, rows: dict[str, list[dict]]) -> tuple[dict, list[loa
     definition["instructions"] = instrument.get("instructions", "").strip() or None
     labels = []
     for index, row in enumerate(rows.get("labels", [])):
-        value = _number(row["value"], f"scale.labels[{index}].value", problems, whole=True)
+        value = number(row["value"], f"scale.labels[{index}].value", problems, whole=True)
         if value is not None:
             labels.append({"value": value, "label": row["label"].strip()})
     definition["scale"] = {
-        "min": _number(instrument.get("scale_min"), "scale.min", problems, whole=True),
-        "max": _number(instrument.get("scale_max"), "scale.max", problems, whole=True),
+        "min": number(instrument.get("scale_min"), "scale.min", problems, whole=True),
+        "max": number(instrument.get("scale_max"), "scale.max", problems, whole=True),
         "labels": labels,
     }
+    if instrument.get("scale_anchors_only"):
+        definition["scale"]["anchors_only"] = True
     items = []
     for index, row in enumerate(rows.get("items", [])):
         item = {"number": index + 1, "text": row["text"].strip()}
@@ -101,24 +60,28 @@ def build(instrument: dict, rows: dict[str, list[dict]]) -> tuple[dict, list[loa
             "method": row["method"] or "sum",
             "better": row["better"] or "lower",
         }
-        where = f"scoring.subscales[{index}].items"
-        for number in _item_numbers(row["items"], where, problems):
-            if not 1 <= number <= len(items):
-                problems.add(where, f"there is no item {number}")
-                continue
-            taken = items[number - 1].get("subscale")
-            if taken and taken != key:
-                problems.add(where, f"item {number} already counts towards {taken!r}")
-                continue
-            items[number - 1]["subscale"] = key
+        where = f"scoring.subscales[{index}]"
+        if subscale["method"] == "weighted":
+            subscale["weights"] = rules.weights(
+                row.get("weights", ""), f"{where}.weights", problems
+            )
+            if row.get("items", "").strip():
+                problems.add(f"{where}.items", "a weighted score takes its items from the formula")
+        else:
+            _count_towards(key, row.get("items", ""), items, f"{where}.items", problems)
+            if row.get("weights", "").strip():
+                problems.add(f"{where}.weights", "a formula is read only for a weighted score")
+        rule = rules.missing(row, f"scoring.subscales[{index}].missing", problems)
+        if rule:
+            subscale["missing"] = rule
         bands = [band for band in rows.get("bands", []) if band["subscale"].strip() == key]
         if bands:
             subscale["bands"] = [
                 {
-                    "min": _number(
+                    "min": number(
                         band["min"], f"scoring.subscales[{index}].bands[{n}].min", problems
                     ),
-                    "max": _number(
+                    "max": number(
                         band["max"], f"scoring.subscales[{index}].bands[{n}].max", problems
                     ),
                     "label": band["label"].strip(),
@@ -137,22 +100,27 @@ def build(instrument: dict, rows: dict[str, list[dict]]) -> tuple[dict, list[loa
             )
     if subscales:
         definition["scoring"] = {"subscales": subscales}
-    alerts = []
-    for index, row in enumerate(rows.get("alerts", [])):
-        number = _number(row["item"], f"alerts[{index}].item", problems, whole=True)
-        alert = {
-            "key": f"item-{number if number is not None else 0}-alert-{index + 1}",
-            "item": number,
-            "operator": ">",
-            "value": _number(row["value"], f"alerts[{index}].value", problems),
-            "message": row["message"].strip(),
-        }
-        if row.get("critical"):
-            alert["critical"] = True
-        alerts.append(alert)
+    alerts = [rules.alert(row, index, problems) for index, row in enumerate(rows.get("alerts", []))]
     if alerts:
         definition["alerts"] = alerts
+    for row in rows.get("classification", [])[:1]:
+        definition["classification"] = rules.classification(
+            row, rows.get("tie_options", []), items, keys, problems
+        )
     return definition, problems.found
+
+
+def _count_towards(key: str, text: str, items: list[dict], where: str, problems: Problems):
+    """Mark the items ``text`` lists as counting towards the score ``key``."""
+    for number_ in item_numbers(text, where, problems):
+        if not 1 <= number_ <= len(items):
+            problems.add(where, f"there is no item {number_}")
+            continue
+        taken = items[number_ - 1].get("subscale")
+        if taken and taken != key:
+            problems.add(where, f"item {number_} already counts towards {taken!r}")
+            continue
+        items[number_ - 1]["subscale"] = key
 
 
 def to_yaml(definition: dict) -> str:
@@ -169,10 +137,6 @@ def check(definition: dict) -> list[dict]:
 # --- A definition back to rows ---------------------------------------------------------------
 
 
-def _show(number) -> str:
-    return "" if number is None else f"{number:g}" if isinstance(number, float) else str(number)
-
-
 def rows_from_definition(definition: dict) -> tuple[dict, dict[str, list[dict]]]:
     """The builder's rows for a stored definition. Raises ``ValueError`` naming what the
     builder cannot express, when building the rows again would not give the same definition."""
@@ -186,8 +150,9 @@ def rows_from_definition(definition: dict) -> tuple[dict, dict[str, list[dict]]]
         "instructions": definition.get("instructions") or "",
         "citation": definition["citations"][0]["text"],
         "licence_note": definition["licence"]["note"],
-        "scale_min": _show(scale.get("min")),
-        "scale_max": _show(scale.get("max")),
+        "scale_min": show(scale.get("min")),
+        "scale_max": show(scale.get("max")),
+        "scale_anchors_only": bool(scale.get("anchors_only")),
     }
     items = [
         {
@@ -207,29 +172,24 @@ def rows_from_definition(definition: dict) -> tuple[dict, dict[str, list[dict]]]
                 "method": subscale["method"],
                 "better": subscale["better"],
                 "items": ", ".join(map(str, numbers)),
+                "weights": rules.formula(subscale.get("weights", [])),
+                **rules.missing_fields(subscale.get("missing")),
                 "bands_source": subscale.get("bands_source", ""),
             }
         )
         bands += [
             {
                 "subscale": subscale["key"],
-                "min": _show(b["min"]),
-                "max": _show(b["max"]),
+                "min": show(b["min"]),
+                "max": show(b["max"]),
                 "label": b["label"],
             }
             for b in subscale.get("bands") or []
         ]
-    alerts = [
-        {
-            "item": _show(a.get("item")),
-            "value": _show(a["value"]),
-            "message": a["message"],
-            "critical": bool(a.get("critical")),
-        }
-        for a in definition.get("alerts", [])
-    ]
+    alerts = [rules.alert_fields(a) for a in definition.get("alerts", [])]
+    classification, tie_options = rules.classification_rows(definition)
     labels = [
-        {"value": _show(label["value"]), "label": label["label"]}
+        {"value": show(label["value"]), "label": label["label"]}
         for label in scale.get("labels", [])
     ]
     rows = {
@@ -238,12 +198,15 @@ def rows_from_definition(definition: dict) -> tuple[dict, dict[str, list[dict]]]
         "subscales": subscales,
         "bands": bands,
         "alerts": alerts,
+        "classification": classification,
+        "tie_options": tie_options,
     }
     rebuilt, problems = build(instrument, rows)
     if problems or _comparable(loader.normalise(rebuilt)) != _comparable(definition):
         raise ValueError(
             "This instrument uses parts the builder does not edit (for example free-text "
-            "items, an item's own scale, weighted scores, cited numbers or a classification). "
+            "items, an item's own scale other than a forced choice's, cited numbers, a total, "
+            "domains or codes). "
             "Change its file and upload it again instead."
         )
     return instrument, rows

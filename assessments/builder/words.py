@@ -33,8 +33,26 @@ FIELD_WORDS = {
     "bands": "bands",
     "bands_source": "source of the bands",
     "item": "item",
-    "value": "above",
+    "value": "value",
     "message": "message",
+    "operator": "when",
+    "critical": "safety item",
+    "anchors_only": "only some points labelled",
+    "weights": "formula",
+    "weight": "weight",
+    "missing": "missing answers",
+    "max_missing_items": "unanswered items allowed",
+    "prorate": "prorate",
+    "source": "source",
+    "classification": "Classification",
+    "dimensions": "score key for",
+    "midpoint": "split point for",
+    "on_split": "on the split point",
+    "prototypes": "rating of",
+    "on_tie": "equal highest ratings",
+    "forced_choice": "forced choice",
+    "options": "answers",
+    "style": "prototype",
 }
 
 _INDEXED = re.compile(r"^(\w+)\[(\d+)\]\.?(.*)$")
@@ -62,6 +80,9 @@ def where(path: str) -> str:
                 "alerts": "Alert",
                 "labels": "label",
                 "citations": "Citation",
+                "tie_options": "Forced-choice answer",
+                "options": "answer",
+                "weights": "formula term",
             }.get(name, _words(name))
             parts.append(f"{noun} {index + 1}" if name != "labels" else f"label {index + 1}")
             continue
@@ -85,6 +106,8 @@ _ORDER = [
     "scoring",
     "bands",
     "alerts",
+    "classification",
+    "tie_options",
 ]
 
 

@@ -2,7 +2,8 @@
 client's form, score test answers with the real engine, download the YAML, and save it through
 the upload's own service (``services.add_custom_instruments``), so licence acknowledgement and
 versions work as for an uploaded file. Editing starts from the instrument's current definition
-and saves a new version. The conversion and validation live in ``assessments/builder.py``."""
+and saves a new version. The conversion and validation live in the ``assessments.builder``
+package."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -78,6 +79,7 @@ def _builder_page(request, instrument):
         answers = builder.chosen_answers(request.POST, loaded[0])
         context["preview"] = builder.preview_rows(loaded[0], answers)
         context["instructions"] = loaded[0]["instructions"]
+        context["critical_keys"] = {a["key"] for a in loaded[0]["alerts"] if a.get("critical")}
         if answers:
             try:
                 context["result"] = scoring.score(loaded[0], answers)
@@ -92,12 +94,18 @@ def _builder_page(request, instrument):
 
 def _check(definition: dict, problems: list) -> list[dict] | None:
     """The loader's verdict on ``definition``; its problems join the builder's (``problems``
-    is extended), leaving out those about a field the builder already reported."""
+    is extended), leaving out those about a field (or its part) the builder already reported."""
     try:
         return builder.check(definition)
     except loader.InstrumentFileError as error:
         reported = {problem.path for problem in problems}
-        problems.extend(p for p in error.problems if p.path not in reported)
+        # A field the builder could not read leaves its part empty (a formula's weights): the
+        # loader's complaint about that part would only repeat it.
+        problems.extend(
+            p
+            for p in error.problems
+            if not any(path == p.path or path.startswith(f"{p.path}.") for path in reported)
+        )
         problems.sort(key=lambda problem: builder.order(problem.path))
         return None
 

@@ -161,7 +161,7 @@ def test_every_problem_is_shown_at_once_in_the_builders_words(as_alice):
         "(for example my-check)",
     ) in problems
     assert ("Score 1, items", "there is no item 7") in problems
-    assert ("Alert 1, above", "'lots' is not a number") in problems
+    assert ("Alert 1, value", "'lots' is not a number") in problems
     assert any(where.startswith("Answer scale") for where in wheres)  # point 2 unlabelled
     assert any(where.startswith("Score 1, bands") for where in wheres)  # range not covered
     html = response.content.decode()
