@@ -96,7 +96,14 @@ class AdministrationSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
     date = serializers.DateField(help_text="In the client's time zone.")
     complete = serializers.BooleanField()
-    is_baseline = serializers.BooleanField()
+    is_baseline = serializers.BooleanField(
+        help_text="The first complete administration of its episode of care."
+    )
+    episode = serializers.IntegerField(help_text="Its episode of care, counted from 1.")
+    earlier_episode = serializers.BooleanField(
+        help_text="In an episode of care before the current one: not judged against the "
+        "current baseline, and drawn grey on the charts."
+    )
     in_period = serializers.BooleanField(help_text="False only for a baseline before the period.")
     total = serializers.FloatField(allow_null=True)
     band = serializers.CharField(allow_blank=True)
@@ -140,11 +147,22 @@ class InstrumentTrajectorySerializer(serializers.Serializer):
     plane = PlaneSerializer(allow_null=True, help_text="The anxiety x avoidance plane's inputs.")
 
 
+class EpisodeSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="Counted from 1, oldest first.")
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True, help_text="Null while open.")
+    end_reason = serializers.CharField(allow_blank=True, help_text="Blank when not recorded.")
+    current = serializers.BooleanField(help_text="The latest episode: baselines are its own.")
+
+
 class ClientTrajectorySerializer(serializers.Serializer):
     client = serializers.UUIDField()
     start = serializers.DateField()
     end = serializers.DateField()
     time_zone = serializers.CharField()
+    episodes = EpisodeSerializer(
+        many=True, help_text="The client's episodes of care; each has its own baselines."
+    )
     instruments = InstrumentTrajectorySerializer(many=True)
 
 
@@ -189,6 +207,8 @@ def _administration(admin, instrument) -> dict:
         "date": admin.date,
         "complete": admin.complete,
         "is_baseline": admin.is_baseline,
+        "episode": admin.episode,
+        "earlier_episode": admin.earlier_episode,
         "in_period": admin.in_period,
         "total": admin.total,
         "band": admin.band,
@@ -273,5 +293,20 @@ def trajectory_data(result) -> dict:
         "start": result.start,
         "end": result.end,
         "time_zone": result.time_zone,
+        "episodes": episodes_data(result.episodes),
         "instruments": instruments,
     }
+
+
+def episodes_data(episodes) -> list[dict]:
+    """Plain data for ``EpisodeSerializer`` from a client's episodes, oldest first."""
+    return [
+        {
+            "number": number,
+            "started_at": episode.started_at,
+            "ended_at": episode.ended_at,
+            "end_reason": episode.end_reason,
+            "current": number == len(episodes),
+        }
+        for number, episode in enumerate(episodes, start=1)
+    ]

@@ -54,7 +54,10 @@ class ClientViewSet(
 
     def scoped_queryset(self, user):
         return (
-            Client.objects.visible_to(user).select_related("practice").order_by("full_name", "pk")
+            Client.objects.visible_to(user)
+            .select_related("practice")
+            .prefetch_related("episodes")
+            .order_by("full_name", "pk")
         )
 
     def get_object(self):

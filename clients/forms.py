@@ -5,7 +5,7 @@ import zoneinfo
 from django import forms
 from django.utils import timezone
 
-from clients.models import Client
+from clients.models import Client, EndReason
 from clients.services import (
     REFERENCE_TAKEN,
     check_date_of_birth,
@@ -148,3 +148,28 @@ class ShareForm(forms.Form):
             .exclude(pk__in=already)
             .exclude(pk__in=owners)
         )
+
+
+class DischargeForm(forms.Form):
+    """Why the client's current episode of care ends (optional: "not recorded")."""
+
+    reason = forms.ChoiceField(
+        choices=[("", "Not recorded"), *EndReason.choices],
+        required=False,
+        label="Why does this episode of care end?",
+    )
+
+
+class ReactivateForm(forms.Form):
+    """The clinician's choice on reactivation: a new episode of care, or the last one resumed."""
+
+    NEW, RESUME = "new", "resume"
+    episode = forms.ChoiceField(
+        choices=[
+            (NEW, "Start a new episode of care: baselines start again with the next answers"),
+            (RESUME, "Resume the last episode: its baselines still count"),
+        ],
+        widget=forms.RadioSelect,
+        label="Episode of care",
+        error_messages={"required": "Choose a new episode or to resume the last one."},
+    )

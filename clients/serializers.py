@@ -1,8 +1,10 @@
 """API representation of clients. Validation mirrors the page form; rules live in services."""
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessments.trajectory_serializers import EpisodeSerializer, episodes_data
 from clients.models import Client
 from clients.services import (
     REFERENCE_TAKEN,
@@ -18,6 +20,10 @@ class ClientSerializer(serializers.ModelSerializer):
     serializer_field_mapping = STRICT_FIELD_MAPPING  # text is a string, never a number
     primary_clinician = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), required=False
+    )
+    episodes = serializers.SerializerMethodField(
+        help_text="Episodes of care, oldest first: number, started_at, ended_at (null while "
+        "open), end_reason (blank when not recorded), current. Discharge ends the current one."
     )
     confirm_duplicate = serializers.BooleanField(
         write_only=True,
@@ -42,6 +48,7 @@ class ClientSerializer(serializers.ModelSerializer):
             "external_reference",
             "created_at",
             "updated_at",
+            "episodes",
             "confirm_duplicate",
         ]
         read_only_fields = ["id", "status", "created_at", "updated_at"]
@@ -52,6 +59,10 @@ class ClientSerializer(serializers.ModelSerializer):
         practice = getattr(request, "practice", None)
         if practice is not None:
             self.fields["primary_clinician"].queryset = practice_clinicians(practice)
+
+    @extend_schema_field(EpisodeSerializer(many=True))
+    def get_episodes(self, client) -> list[dict]:
+        return episodes_data(sorted(client.episodes.all(), key=lambda e: (e.started_at, e.pk)))
 
     @property
     def practice(self):

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from clients.models import Client, ClientShare
+from clients.models import Client, ClientShare, EndReason, Episode
 from practice import audit
 from practice.models import AuditAction, Membership, Practice, Role, User
 
@@ -116,6 +116,7 @@ def add_client(actor, membership, practice: Practice, *, request=None, **fields)
     client = Client(practice=practice, **fields)
     client.full_clean()
     client.save()
+    Episode.objects.create(practice=practice, client=client, started_at=client.created_at)
     audit.record(request, AuditAction.CREATE, client, fields=fields.keys(), actor=actor)
     return client
 
@@ -146,10 +147,27 @@ class Discharge:
     closed: object  # what ``close_open_work`` returned (the pages': schedules and links closed)
 
 
+def current_episode(client: Client) -> Episode | None:
+    """The client's latest episode of care (open while they are active), or ``None`` for a
+    client with none (one made outside ``add_client``, say by a fixture)."""
+    return client.episodes.order_by("-started_at", "-pk").first()
+
+
+def _current_or_first_episode(client: Client) -> Episode:
+    """The latest episode, or for a client with none, their first, from their creation."""
+    episode = current_episode(client)
+    if episode is None:
+        episode = Episode.objects.create(
+            practice_id=client.practice_id, client=client, started_at=client.created_at
+        )
+    return episode
+
+
 @transaction.atomic
-def discharge_client(request, client: Client, *, close_open_work) -> Discharge:
-    """Discharge ``client`` (an owner or the primary clinician): the record is kept, and
-    nothing more reaches the client.
+def discharge_client(request, client: Client, *, close_open_work, reason: str = "") -> Discharge:
+    """Discharge ``client`` (an owner or the primary clinician): the record is kept, nothing
+    more reaches the client, and their current episode of care ends, for ``reason`` (an
+    ``EndReason``; blank when not given).
 
     ``close_open_work(client)`` runs in the same transaction and ends whatever would still
     reach them; pages pass ``assessments.services.end_client_questionnaires`` (schedules
@@ -158,21 +176,45 @@ def discharge_client(request, client: Client, *, close_open_work) -> Discharge:
     discharged too, closing anything left open (say, by a discharge from before it existed).
     """
     _require_manager(request, client)
+    if reason and reason not in EndReason.values:
+        raise ValidationError({"reason": "Choose why the episode of care ends."})
     if client.status != Client.Status.DISCHARGED:
         client.status = Client.Status.DISCHARGED
         client.discharged_at = timezone.now()
         client.save(update_fields=["status", "discharged_at", "updated_at"])
+        episode = _current_or_first_episode(client)
+        episode.ended_at, episode.end_reason = client.discharged_at, reason
+        episode.save(update_fields=["ended_at", "end_reason"])
         audit.record(request, AuditAction.DISCHARGE, client, fields=["status"])
+        audit.record(request, AuditAction.UPDATE, episode, fields=["ended_at", "end_reason"])
     return Discharge(client=client, closed=close_open_work(client))
 
 
 @transaction.atomic
-def reactivate_client(request, client: Client) -> Client:
+def reactivate_client(request, client: Client, *, resume: bool = False) -> Client:
+    """Make a discharged ``client`` active again (an owner or the primary clinician). With
+    ``resume`` their last episode of care goes on (its end is undone, so the baselines of that
+    episode still count); otherwise a new episode starts now, and every instrument's baseline
+    starts anew with the first administration in it. A client already active is left as is."""
     _require_manager(request, client)
     if client.status != Client.Status.ACTIVE:
+        now = timezone.now()
         client.status = Client.Status.ACTIVE
         client.discharged_at = None
         client.save(update_fields=["status", "discharged_at", "updated_at"])
+        last = _current_or_first_episode(client)
+        if resume:
+            last.ended_at, last.end_reason, last.resumed_at = None, "", now
+            last.save(update_fields=["ended_at", "end_reason", "resumed_at"])
+            audit.record(request, AuditAction.UPDATE, last, fields=["ended_at", "resumed_at"])
+        else:
+            if last.ended_at is None:  # left open by a discharge from before episodes
+                last.ended_at = now
+                last.save(update_fields=["ended_at"])
+            new = Episode.objects.create(
+                practice_id=client.practice_id, client=client, started_at=now
+            )
+            audit.record(request, AuditAction.CREATE, new, fields=["started_at"])
         audit.record(request, AuditAction.REACTIVATE, client, fields=["status"])
     return client
 

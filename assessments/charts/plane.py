@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from ._earlier import draw_earlier_points, earlier_description, plane_words
 from ._svg import (
     GRID,
     INK,
@@ -91,6 +92,7 @@ class PlanePoint:
     x: float
     y: float
     label: str | None = None
+    episode: int = 0  # which earlier episode of care, for ``PlaneChart.earlier``
 
     def __post_init__(self) -> None:
         _finite("PlanePoint x/y", self.x, self.y)
@@ -101,7 +103,8 @@ class PlaneChart:
     """Everything ``plane_svg`` draws. ``path`` is drawn in date order: the first point is the
     baseline, the last the latest. ``rc_x``/``rc_y`` are the reliable-change half-widths in
     score units, drawn as an ellipse around the baseline; ``None`` draws nothing.
-    ``x_axis`` is avoidance and ``y_axis`` anxiety; only the labels come from here.
+    ``x_axis`` is avoidance and ``y_axis`` anxiety; only the labels come from here. ``earlier``
+    are the scores of earlier episodes of care, drawn small and grey under the path.
     """
 
     title: str
@@ -109,6 +112,7 @@ class PlaneChart:
     y_axis: PlaneAxis
     quadrants: Sequence[Quadrant] = ()
     path: Sequence[PlanePoint] = ()
+    earlier: Sequence[PlanePoint] = ()
     rc_x: float | None = None
     rc_y: float | None = None
     width: int = 560
@@ -172,6 +176,8 @@ def _describe(chart: PlaneChart, path: list[PlanePoint]) -> str:
             f"Reliable change margin around the baseline: {fmt_score(chart.rc_x)} {x_name}, "
             f"{fmt_score(chart.rc_y or 0)} {y_name}."
         )
+    if chart.earlier:
+        parts.append(earlier_description(len(chart.earlier)))
     return " ".join(parts)
 
 
@@ -369,6 +375,9 @@ def plane_svg(chart: PlaneChart, *, style_nonce: str | None = None) -> str:
         w.end("ellipse")
         w.end("g")
 
+    earlier = sorted(chart.earlier, key=lambda p: p.date)
+    draw_earlier_points(w, [("anxiety and avoidance", earlier)] if earlier else [],
+                        lambda p: (x_of(p.x), y_of(p.y)), plane_words)  # fmt: skip
     if len(items) > 1:
         w.start("g", {"class": "att-path"})
         w.el("polyline", {"points": " ".join(f"{num(i.x)},{num(i.y)}" for i in items), "fill": "none",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from ._earlier import draw_earlier_area, draw_earlier_points, earlier_description, score_words
 from ._svg import (
     GRID,
     INK,
@@ -89,11 +90,13 @@ class Band:
 
 @dataclass(frozen=True)
 class Point:
-    """One score on one date; ``label`` (e.g. "baseline") is added to its tooltip."""
+    """One score on one date; ``label`` (e.g. "baseline") is added to its tooltip. ``episode``
+    tells apart earlier episodes of care, whose points are not joined to one another's."""
 
     date: date
     score: float
     label: str | None = None
+    episode: int = 0
 
     def __post_init__(self) -> None:
         _finite("Point score", self.score)
@@ -120,7 +123,9 @@ class NoteMarker:
 class TrajectoryChart:
     """Everything ``trajectory_svg`` draws. Points and notes outside start..end are left out.
 
-    ``baseline`` draws a labelled vertical rule on that date. ``id_prefix`` must be unique on
+    ``baseline`` draws a labelled vertical rule on that date. ``earlier`` are the series' scores
+    from earlier episodes of care, drawn grey in a shaded area up to ``episode_start``, the
+    current episode's start (``series`` hold the current episode's). ``id_prefix`` must be unique on
     a page that shows several charts inline; by default it is derived from the content.
     ``height`` grows when the legend needs more rows than fit.
     """
@@ -133,6 +138,8 @@ class TrajectoryChart:
     bands: Sequence[Band] = ()
     baseline: date | None = None
     notes: Sequence[NoteMarker] = ()
+    earlier: Sequence[Series] = ()
+    episode_start: date | None = None
     width: int = 720
     height: int = 360
     empty_message: str = "No scores in this period."
@@ -199,9 +206,9 @@ def _direction(scale: YScale) -> str:
     return {"lower": "higher is worse", "higher": "higher is better"}.get(scale.better or "", "")
 
 
-def _visible(chart: TrajectoryChart) -> list[tuple[Series, list[Point]]]:
+def _visible(chart: TrajectoryChart, series_=None) -> list[tuple[Series, list[Point]]]:
     out = []
-    for series in chart.series:
+    for series in chart.series if series_ is None else series_:
         points = sorted(
             (p for p in series.points if chart.start <= p.date <= chart.end), key=lambda p: p.date
         )
@@ -249,6 +256,9 @@ def _describe(chart: TrajectoryChart, visible: list[tuple[Series, list[Point]]])
         parts.append(f"Shaded bands from low to high scores: {bands}.")
     if chart.baseline and chart.start <= chart.baseline <= chart.end:
         parts.append(f"Baseline {fmt_date(chart.baseline)}.")
+    earlier = sum(len(points) for _, points in _visible(chart, chart.earlier))
+    if earlier:
+        parts.append(earlier_description(earlier, chart.episode_start))
     notes = _notes_by_date(chart)
     if notes:
         parts.append(
@@ -415,6 +425,12 @@ def trajectory_svg(chart: TrajectoryChart, *, style_nonce: str | None = None) ->
         )
         w.text(box_x + 4, box_y + 12, "Baseline", size=10.5, bold=True, fill=INK)
         w.end("g")
+
+    if chart.episode_start is not None and chart.start < chart.episode_start:
+        episode_x = min(x_of(min(chart.episode_start, chart.end)), plot_right)
+        draw_earlier_area(w, plot_left, episode_x, plot_top, plot_bottom)
+    earlier = [(s.name, points) for s, points in _visible(chart, chart.earlier) if points]
+    draw_earlier_points(w, earlier, lambda p: (x_of(p.date), y_of(p.score)), score_words)
 
     if notes:
         w.text(plot_left - 7, lane_y + 4, "Notes", size=10, anchor="end", fill=MUTED)

@@ -10,11 +10,18 @@ from .history import InstrumentTrajectory
 
 
 def trajectory_charts(
-    trajectory: InstrumentTrajectory, start: datetime.date, end: datetime.date, markers=()
+    trajectory: InstrumentTrajectory,
+    start: datetime.date,
+    end: datetime.date,
+    markers=(),
+    *,
+    episode_start: datetime.date | None = None,
 ) -> list:
     """One chart per group of subscales that share a range (ECR-R's two dimensions share one;
     a total with severity bands has its own), each with the bands of a lone subscale, the
-    baseline marked and session notes on the time axis."""
+    baseline marked and session notes on the time axis. Scores of earlier episodes of care are
+    drawn grey before ``episode_start``, the current episode's first day (``None``: one
+    episode)."""
     groups: dict[tuple, list[dict]] = {}
     for subscale in trajectory.subscales:
         groups.setdefault(subscale["range"], []).append(subscale)
@@ -36,16 +43,18 @@ def trajectory_charts(
             bands = charts.contiguous_bands(
                 [(b["min"], b["max"], b["label"]) for b in members[0]["bands"]], scale
             )
-        series = []
+        series, earlier = [], []
         for style, subscale in enumerate(members):
-            points = []
+            points, before = [], []
             for admin in shown:
                 score = next(s.score for s in admin.scores if s.key == subscale["key"])
-                if score is not None:
-                    points.append(
-                        charts.Point(admin.date, score, "baseline" if admin.is_baseline else None)
-                    )
+                if score is None:
+                    continue
+                label = "baseline" if admin.is_baseline else None
+                point = charts.Point(admin.date, score, label, episode=admin.episode)
+                (before if admin.earlier_episode else points).append(point)
             series.append(charts.Series(subscale["label"], points, style=style))
+            earlier.append(charts.Series(subscale["label"], before, style=style))
         out.append(
             charts.TrajectoryChart(
                 title=f"{trajectory.short_name}: {', '.join(m['label'] for m in members)}",
@@ -56,6 +65,11 @@ def trajectory_charts(
                 bands=bands,
                 baseline=baseline_day,
                 notes=notes,
+                earlier=earlier,
+                episode_start=episode_start,
+                empty_message="No scores yet in the current episode of care."
+                if episode_start and any(s.points for s in earlier)
+                else "No scores in this period.",
                 id_prefix=f"t-{trajectory.code}-{number}",
             )
         )
@@ -90,15 +104,16 @@ def plane_chart(trajectory: InstrumentTrajectory):
     ranges = {s["key"]: s["range"] for s in trajectory.subscales}
     if keys["anxiety"] not in ranges or keys["avoidance"] not in ranges:
         return None
-    shown = list(trajectory.administrations)
+    shown = [admin for admin in trajectory.administrations if not admin.earlier_episode]
     if trajectory.baseline is not None and trajectory.baseline not in shown:
         shown.insert(0, trajectory.baseline)  # the path always starts at the baseline
-    path = []
-    for admin in shown:
+    path, earlier = [], []
+    for admin in [*shown, *(a for a in trajectory.administrations if a.earlier_episode)]:
         scores = {s.key: s.score for s in admin.scores}
         x, y = scores.get(keys["avoidance"]), scores.get(keys["anxiety"])
         if x is not None and y is not None:
-            path.append(charts.PlanePoint(admin.date, x, y, admin.style_label or None))
+            point = charts.PlanePoint(admin.date, x, y, admin.style_label or None, admin.episode)
+            (earlier if admin.earlier_episode else path).append(point)
     rc_x, rc_y = trajectory.margins.get(keys["avoidance"]), trajectory.margins.get(keys["anxiety"])
     if rc_x is None or rc_y is None:
         rc_x = rc_y = None
@@ -114,6 +129,7 @@ def plane_chart(trajectory: InstrumentTrajectory):
             charts.Quadrant("high", "high", scoring.STYLES["fearful-avoidant"]),
         ],
         path=path,
+        earlier=earlier,
         rc_x=rc_x,
         rc_y=rc_y,
         id_prefix=f"p-{trajectory.code}",

@@ -4,9 +4,10 @@ period, judged with the practice's numbers, with the inputs of its charts."""
 import datetime
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assessments.models import Response
+from clients.models import episode_starts
 
 from .chart_inputs import plane_chart, trajectory_charts
 from .history import RESPONSE_FIELDS, InstrumentTrajectory, judge_history, load_versions
@@ -26,6 +27,11 @@ class ClientTrajectory:
     instruments: list[InstrumentTrajectory]
     notes: list  # clients.notes.NoteMarker
     time_zone: str
+    episodes: list = field(default_factory=list)  # clients.models.Episode, oldest first
+
+    @property
+    def has_earlier_episodes(self) -> bool:
+        return len(self.episodes) > 1
 
 
 def _bounds(end: datetime.date, zone) -> datetime.datetime:
@@ -48,8 +54,14 @@ def client_trajectory(
 
     ``note_markers`` are the session notes to draw on the charts' time axis, oldest first, each
     with a ``date`` and a ``label``: what ``clients.notes.note_markers`` gives, read by the
-    caller (session notes sit above this layer). Those dated outside the period are left out."""
+    caller (session notes sit above this layer). Those dated outside the period are left out.
+
+    Baselines and change are judged within the client's episodes of care (one query): the
+    current episode's are the instrument's; earlier episodes' administrations are marked and
+    drawn grey on the charts."""
     zone = zoneinfo.ZoneInfo(client.effective_time_zone)
+    episodes = list(client.episodes.order_by("started_at", "pk"))
+    starts = episode_starts(episodes)
     responses = Response.objects.of_client(user, client)
     if end is not None:
         responses = responses.filter(submitted_at__lt=_bounds(end, zone))
@@ -72,6 +84,7 @@ def client_trajectory(
             Judge(numbers[instrument_id]),
             zone=zone,
             start=start,
+            episode_starts=starts,
         )
         if trajectory is not None:
             trajectories.append(trajectory)
@@ -79,8 +92,11 @@ def client_trajectory(
     first = min((row["submitted_at"].astimezone(zone).date() for row in rows), default=None)
     start_day = start or min(first or end, end)
     markers = [m for m in note_markers if (start is None or m.date >= start) and m.date <= end]
+    current_start = starts[-1].astimezone(zone).date() if len(starts) > 1 else None
     for trajectory in trajectories:
-        trajectory.charts = trajectory_charts(trajectory, start_day, end, markers)
+        trajectory.charts = trajectory_charts(
+            trajectory, start_day, end, markers, episode_start=current_start
+        )
         trajectory.plane = plane_chart(trajectory)
     return ClientTrajectory(
         client=client,
@@ -89,4 +105,5 @@ def client_trajectory(
         instruments=trajectories,
         notes=markers,
         time_zone=client.effective_time_zone,
+        episodes=episodes,
     )

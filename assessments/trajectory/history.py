@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from assessments import scoring
 from assessments.models import InstrumentVersion
 
+from .episodes import baseline_indexes, current_index, episode_indexes
 from .judging import Change, Judge, _change
 from .numbers import is_attachment, scored_subscales
 
@@ -54,8 +55,10 @@ class Administration:
     style_label: str
     style_note: str  # why there is no style (on the split point, incomplete...)
     style_rule: str = ""  # the rule that classified it: "by the ECR-R's scale midpoint"
-    is_baseline: bool = False
+    is_baseline: bool = False  # the first complete administration of its episode of care
     in_period: bool = True
+    episode: int = 1  # the episode of care it falls in, counted from 1
+    earlier_episode: bool = False  # in an episode before the current one: shown greyed
     since_baseline: dict[str, Change] | None = None
     since_previous: dict[str, Change] | None = None
     earned_security: dict | None = None
@@ -72,9 +75,9 @@ class InstrumentTrajectory:
     subscales: list[dict]  # its scored subscales: key, label, better, range, bands
     attachment: bool
     administrations: list[Administration]  # in the period, oldest first
-    baseline: Administration | None
+    baseline: Administration | None  # of the current episode of care
     previous: Administration | None
-    latest: Administration | None  # the latest in the period
+    latest: Administration | None  # the latest in the period and the current episode
     since_baseline: dict[str, Change] | None
     since_previous: dict[str, Change] | None
     earned_security: dict | None
@@ -182,29 +185,40 @@ def judge_history(
     zone=datetime.UTC,
     start: datetime.date | None = None,
     with_previous: bool = True,
+    episode_starts: Sequence[datetime.datetime] = (),
 ) -> InstrumentTrajectory | None:
     """One instrument's administrations (``rows``: response values, oldest first, none after the
     period's end) judged against the baseline and the previous one. ``None`` for an instrument
-    without scores (a free-text worksheet)."""
+    without scores (a free-text worksheet).
+
+    Each administration is judged within its episode of care (``episode_starts``, oldest
+    first; none: one episode): against that episode's baseline (its first complete
+    administration) and the previous administration in it. Baseline, latest, change and earned
+    security of the instrument are the current (latest) episode's; earlier episodes' stay in
+    ``administrations``, marked ``earlier_episode``."""
     if not rows:
         return None
     latest_version = versions[rows[-1]["instrument_version_id"]]
     definition = latest_version.definition
     if not scored_subscales(definition):
         return None
-    baseline_index = next((i for i, row in enumerate(rows) if row["status"] == "complete"), None)
+    episodes = episode_indexes(rows, sorted(episode_starts))
+    current = current_index(episode_starts)
+    baselines = baseline_indexes(rows, episodes)
     history: list[Administration] = []
     earned_since = None
     for index, row in enumerate(rows):
         version = versions[row["instrument_version_id"]]
         admin = _administration(row, version.definition, zone)
         admin.in_period = start is None or admin.date >= start
+        admin.episode, admin.earlier_episode = episodes[index] + 1, episodes[index] < current
+        baseline_index = baselines.get(episodes[index])
         admin.is_baseline = index == baseline_index
         if baseline_index is not None and index > baseline_index:
             comparison = judge.compare(rows[baseline_index], row, version)
             admin.since_baseline = _changes(comparison)
             admin.earned_security = comparison["earned_security"]
-        if with_previous and index > 0:
+        if with_previous and index > 0 and episodes[index - 1] == episodes[index]:
             admin.since_previous = _changes(judge.compare(rows[index - 1], row, version))
         # Earned security holds from the first administration of the current unbroken run.
         earned = (admin.earned_security or {}).get("status") == "earned"
@@ -212,11 +226,13 @@ def judge_history(
         history.append(admin)
 
     shown = [admin for admin in history if admin.in_period]
-    latest = shown[-1] if shown else None
+    current_shown = [admin for admin in shown if not admin.earlier_episode]
+    latest = current_shown[-1] if current_shown else None
     previous = None
     if latest is not None and history.index(latest) > 0:
-        previous = history[history.index(latest) - 1]
-    baseline = next((admin for admin in history if admin.is_baseline), None)
+        before = history[history.index(latest) - 1]
+        previous = None if before.earlier_episode else before
+    baseline = next((a for a in history if a.is_baseline and not a.earlier_episode), None)
     return InstrumentTrajectory(
         instrument=instrument,
         code=instrument.code,

@@ -5,7 +5,8 @@
 - ``notes``: session notes, their tags, versions and addenda;
 - ``reports``: PDF reports and report batches;
 - ``exports``: export jobs (a client's full record or a whole practice, as one archive);
-- ``imports``: caseload imports (an uploaded CSV of clients and how far it has got).
+- ``imports``: caseload imports (an uploaded CSV of clients and how far it has got);
+- ``episodes``: episodes of care (a client's courses of therapy, start, end and why it ended).
 
 Everything is re-exported here, so ``from clients.models import Client`` and the dotted paths
 that migrations and settings name (``clients.models.Client.Status``) keep working. ``notes`` and
@@ -13,6 +14,7 @@ that migrations and settings name (``clients.models.Client.Status``) keep workin
 before the split.
 """
 
+from clients.models.episodes import EndReason, Episode, EpisodeQuerySet, episode_starts
 from clients.models.exports import ExportJob, ExportJobQuerySet
 from clients.models.imports import ClientImport, ClientImportQuerySet
 from clients.models.notes import (
@@ -56,6 +58,9 @@ __all__ = [
     "ClientQuerySet",
     "ClientRowsQuerySet",
     "ClientShare",
+    "EndReason",
+    "Episode",
+    "EpisodeQuerySet",
     "ExportJob",
     "ExportJobQuerySet",
     "NoteAddendum",
@@ -70,5 +75,6 @@ __all__ = [
     "SessionNoteVersion",
     "_acting",
     "checked_for",
+    "episode_starts",
     "mark_checked",
 ]

@@ -20,16 +20,15 @@ import datetime
 import re
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.charts import NoteMarker
 from assessments.models import Alert, ClientInstrumentSummary, Response
 from clients import notes as note_services
-from clients.models import Client, Report, SessionNote
+from clients.models import Client, Report, SessionNote, episode_starts
 from clients.reports.figures import scored_subscales
 from clients.reports.sections import InstrumentSection, build_section
 from clients.reports.source import Administration, AlertRecord, AssessmentSource, InstrumentHistory
@@ -44,14 +43,17 @@ _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
 class StoredResponses:
     """``AssessmentSource`` over the questionnaires clients submitted (``assessments.Response``).
 
-    Three queries for the histories, however many administrations: the responses in the period
-    with their versions, the client's baselines (``ClientInstrumentSummary``), and the
-    practice's baseline sample (``PracticeBaselineScores``), from which reliable change may take
-    the practice's own SD, as on the client's pages.
+    Four queries for the histories, however many administrations: the client's episodes of care,
+    the responses in the period with their versions, the client's baselines
+    (``ClientInstrumentSummary``, or for a client readmitted in a new episode the first complete
+    responses since it started), and the practice's baseline sample (``PracticeBaselineScores``),
+    from which reliable change may take the practice's own SD, as on the client's pages.
     Unscored instruments (free-text worksheets) are left out: a report shows no free text.
     """
 
     def histories(self, client, start, end, codes):
+        starts = episode_starts(client.episodes.all())
+        current = starts[-1] if len(starts) > 1 else None  # an earlier episode exists
         responses = (
             Response.objects.filter(client=client, submitted_at__gte=start, submitted_at__lt=end)
             .select_related("instrument", "instrument_version")
@@ -60,39 +62,36 @@ class StoredResponses:
         if codes:
             responses = responses.filter(instrument__code__in=codes)
         grouped: dict[int, list] = {}
+        earlier: dict[int, list] = {}
         instruments = {}
         for response in responses:
             if not scored_subscales(response.instrument_version.definition):
                 continue
             instruments[response.instrument_id] = response.instrument
-            grouped.setdefault(response.instrument_id, []).append(
+            in_earlier = current is not None and response.submitted_at < current
+            (earlier if in_earlier else grouped).setdefault(response.instrument_id, []).append(
                 Administration(response.submitted_at, response.result, response.instrument_version)
             )
-        if not grouped:
+        if not instruments:
             return []
-        summaries = ClientInstrumentSummary.objects.filter(
-            client=client, instrument_id__in=grouped, baseline__isnull=False
-        ).select_related("baseline__instrument_version")
-        baselines = {
-            row.instrument_id: Administration(
-                row.baseline.submitted_at, row.baseline.result, row.baseline.instrument_version
-            )
-            for row in summaries
-        }
+        baselines = _baselines(client, instruments, current)
         # The practice's baseline sample, as the web pages read it (kept by practice.dashboard.progress).
         practice_baselines = dict(
             PracticeBaselineScores.objects.filter(
-                practice_id=client.practice_id, instrument_id__in=grouped
+                practice_id=client.practice_id, instrument_id__in=instruments
             ).values_list("instrument_id", "scores")
         )
         histories = [
             InstrumentHistory(
                 instrument=instruments[instrument_id],
-                administrations=administrations,
-                baseline=baselines.get(instrument_id) or _first_complete(administrations),
+                administrations=grouped.get(instrument_id, []),
+                baseline=baselines.get(instrument_id)
+                or _first_complete(grouped.get(instrument_id, [])),
                 baseline_scores=practice_baselines.get(instrument_id, {}),
+                earlier=earlier.get(instrument_id, []),
+                episode_start=current,
             )
-            for instrument_id, administrations in grouped.items()
+            for instrument_id in instruments
         ]
         return sorted(histories, key=lambda history: history.instrument.name)
 
@@ -114,6 +113,37 @@ class StoredResponses:
             )
             for alert in found
         ]
+
+
+def _baselines(client, instrument_ids, current) -> dict:
+    """Each instrument's baseline: the client's summary row's (their first complete answer), or,
+    since ``current`` (the start of a current episode of care after earlier ones), the first
+    complete answer in that episode. One query either way."""
+    if current is None:
+        summaries = ClientInstrumentSummary.objects.filter(
+            client=client, instrument_id__in=instrument_ids, baseline__isnull=False
+        ).select_related("baseline__instrument_version")
+        found = [row.baseline for row in summaries]
+    else:
+        found = []
+        for response in (
+            Response.objects.filter(
+                client=client,
+                instrument_id__in=instrument_ids,
+                status="complete",
+                submitted_at__gte=current,
+            )
+            .select_related("instrument_version")
+            .order_by("instrument_id", "submitted_at", "pk")
+        ):
+            if not found or found[-1].instrument_id != response.instrument_id:
+                found.append(response)
+    return {
+        response.instrument_id: Administration(
+            response.submitted_at, response.result, response.instrument_version
+        )
+        for response in found
+    }
 
 
 def _first_complete(administrations) -> Administration | None:
@@ -150,6 +180,12 @@ class ReportContent:
     alerts: list[AlertRecord]
     notes: list[NoteSummary]
     notes_requested: bool
+    episodes: list = field(default_factory=list)  # the client's episodes of care, oldest first
+
+    @property
+    def current_episode(self):
+        """The current episode when the client has had several (the report says so), else None."""
+        return self.episodes[-1] if len(self.episodes) > 1 else None
 
 
 class ReportNotAllowed(Exception):
@@ -225,20 +261,16 @@ def gather(
         alerts=source.alerts(client, start, end) if clinical else [],
         notes=notes,
         notes_requested=clinical and report.include_notes,
+        episodes=list(client.episodes.order_by("started_at", "pk")),
     )
-
-
-STYLESHEET = "css/attune.css"
 
 
 def render_html(content: ReportContent) -> str:
-    """The report as HTML for ``pdf.render_pdf``. The stylesheet is named without the hash
-    ``{% static %}`` would add: the fetcher reads it from the finders or ``STATIC_ROOT`` (where
-    collectstatic keeps the original too), so rendering never depends on the manifest."""
-    return render_to_string(
-        "clients/reports/pdf/report.html",
-        {"content": content, "stylesheet": settings.STATIC_URL + STYLESHEET},
-    )
+    """The report as HTML for ``pdf.render_pdf``: one self-contained document. Its print
+    stylesheet (``clients/reports/pdf/report.css``) is inlined and the site's screen stylesheet
+    is not loaded (WeasyPrint spent about a tenth of a report matching its rules); the charts
+    are ``data:`` URIs. So the document loads nothing, and any renderer prints it alike."""
+    return render_to_string("clients/reports/pdf/report.html", {"content": content})
 
 
 def note_summaries(user, client: Client, start: datetime.date, end: datetime.date):

@@ -23,12 +23,16 @@ from assessments.charts import (
     plane_svg,
     trajectory_svg,
 )
+from assessments.charts.printable import printable
 
 MINIMUM_SPAN = datetime.timedelta(days=56)
 
 
 def svg_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    """``svg`` as paper draws it (``printable``: no focus rings, tooltips or their rules), as a
+    ``data:`` URI."""
+    data = printable(svg).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
 
 
 def local_date(at: datetime.datetime, zone) -> datetime.date:
@@ -54,13 +58,25 @@ def time_axis(
 
 
 def charts_for(
-    definition, shown, period_start, period_end, zone, margins, markers, quadrant_labels=None
+    definition,
+    shown,
+    period_start,
+    period_end,
+    zone,
+    margins,
+    markers,
+    quadrant_labels=None,
+    *,
+    earlier=(),
+    episode_start=None,
 ) -> list[dict]:
     """Trajectory charts (subscales sharing a range share a chart) and, for attachment
     instruments, the anxiety x avoidance plane with ``margins`` (reliable-change margins by
     subscale key, ``scoring.reliable_change_margins``) around the baseline. Both from
     ``assessments.charts``. ``quadrant_labels`` (quadrant key to text) replaces the style names
-    on the plane, and then its points carry no style name either (the client's version)."""
+    on the plane, and then its points carry no style name either (the client's version).
+    ``earlier`` are administrations of earlier episodes of care, drawn grey before
+    ``episode_start`` (the current episode's first day); ``shown`` are the current episode's."""
     charts = []
     subscales = scored_subscales(definition)
     groups: dict[tuple, list[dict]] = {}
@@ -69,7 +85,8 @@ def charts_for(
         low, high = scoring.subscale_range(definition, subscale)
         ranges[subscale["key"]] = (float(low), float(high))
         groups.setdefault(ranges[subscale["key"]], []).append(subscale)
-    start, end = time_axis([local_date(a.at, zone) for a in shown], period_start, period_end)
+    days = [local_date(a.at, zone) for a in [*earlier, *shown]]
+    start, end = time_axis(days, period_start, period_end)
     baseline_day = local_date(shown[0].at, zone) if shown else None
     short = definition.get("short_name") or definition["name"]
     for (low, high), members in groups.items():
@@ -85,17 +102,12 @@ def charts_for(
             bands = contiguous_bands(
                 [(b["min"], b["max"], b["label"]) for b in members[0]["bands"]], scale
             )
-        series = [
-            Series(
-                subscale["label"],
-                [
-                    Point(local_date(a.at, zone), a.result["subscales"][subscale["key"]]["score"])
-                    for a in shown
-                    if (a.result["subscales"].get(subscale["key"]) or {}).get("score") is not None
-                ],
-                style=index,
-            )
-            for index, subscale in enumerate(members)
+        series, before = [
+            [
+                Series(subscale["label"], _points(admins, subscale["key"], zone), style=index)
+                for index, subscale in enumerate(members)
+            ]
+            for admins in (shown, earlier)
         ]
         chart = TrajectoryChart(
             title=f"{short}: {', '.join(m['label'] for m in members)}",
@@ -106,17 +118,29 @@ def charts_for(
             bands=bands,
             baseline=baseline_day,
             notes=[m for m in markers if start <= m.date <= end],
+            earlier=before if episode_start else (),
+            episode_start=episode_start,
             width=720,
             height=320,
         )
         charts.append({"uri": svg_uri(trajectory_svg(chart)), "kind": "trajectory"})
-    plane = _plane(definition, shown, zone, ranges, margins, short, quadrant_labels)
+    plane = _plane(definition, shown, zone, ranges, margins, short, quadrant_labels, earlier)
     if plane is not None:
         charts.append({"uri": svg_uri(plane_svg(plane)), "kind": "plane"})
     return charts
 
 
-def _plane(definition, shown, zone, ranges, margins, short, labels=None) -> PlaneChart | None:
+def _points(administrations, key: str, zone) -> list[Point]:
+    return [
+        Point(local_date(a.at, zone), a.result["subscales"][key]["score"])
+        for a in administrations
+        if (a.result["subscales"].get(key) or {}).get("score") is not None
+    ]
+
+
+def _plane(
+    definition, shown, zone, ranges, margins, short, labels=None, earlier=()
+) -> PlaneChart | None:
     classification = definition.get("classification")
     if not classification or classification.get("method") != "quadrant":
         return None
@@ -129,14 +153,15 @@ def _plane(definition, shown, zone, ranges, margins, short, labels=None) -> Plan
             break
     if not split:
         return None
-    path = []
-    for admin in shown:
+    path, before = [], []
+    for admin in [*shown, *earlier]:
         scores = admin.result["subscales"]
         x = (scores.get(keys["avoidance"]) or {}).get("score")
         y = (scores.get(keys["anxiety"]) or {}).get("score")
         if x is not None and y is not None:
             label = None if labels else (admin.result.get("style") or {}).get("label")
-            path.append(PlanePoint(local_date(admin.at, zone), x, y, label))
+            point = PlanePoint(local_date(admin.at, zone), x, y, label)
+            (path if admin in shown else before).append(point)
     rc_x, rc_y = margins.get(keys["avoidance"]), margins.get(keys["anxiety"])
     has_margins = rc_x is not None and rc_y is not None
     x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
@@ -152,6 +177,7 @@ def _plane(definition, shown, zone, ranges, margins, short, labels=None) -> Plan
             Quadrant("high", "high", names["fearful-avoidant"]),
         ],
         path=path,
+        earlier=before,
         rc_x=rc_x if has_margins else None,
         rc_y=rc_y if has_margins else None,
         width=520,

@@ -38,7 +38,7 @@ class Column:
 @dataclass
 class ScoreRow:
     date: str
-    note: str  # "Baseline", "Baseline (before this period)", "Latest"
+    note: str  # "Baseline", "Baseline (before this period)", "Latest", "Earlier episode"
     cells: list[str]  # one per column: "14 · Moderate"
     style: str = ""
     change: str = ""  # since baseline, per subscale
@@ -129,7 +129,8 @@ def build_section(
     """The section for one instrument: citations, charts, score table, change, style."""
     administrations = list(history.administrations)
     latest = administrations[-1] if administrations else None
-    definition = (latest or history.baseline).version.definition
+    earlier = list(history.earlier)  # earlier episodes of care: shown, never judged
+    definition = (latest or history.baseline or earlier[-1]).version.definition
     subscales = scored_subscales(definition)
     columns = [Column(s["key"], s["label"]) for s in subscales]
     judge = _Judge(practice, history)
@@ -138,7 +139,15 @@ def build_section(
     shown = list(administrations)
     if baseline is not None and all(a.at != baseline.at for a in shown):
         shown.insert(0, baseline)
-    rows = []
+    rows = [
+        ScoreRow(
+            date=format_date(local_date(admin.at, zone)),
+            note="Earlier episode",
+            cells=[_cell(admin.result, column.key) for column in columns],
+            style=_row_style(admin.result, clinical, judge.pattern_names),
+        )
+        for admin in earlier
+    ]
     for admin in shown:
         is_baseline = baseline is not None and admin.at == baseline.at
         note = ""
@@ -180,6 +189,10 @@ def build_section(
             judge.margins(definition),
             markers,
             quadrant_labels=None if clinical else _chart_labels(),
+            earlier=earlier,
+            episode_start=local_date(history.episode_start, zone)
+            if history.episode_start
+            else None,
         ),
         summary=_summary(definition, subscales, baseline, latest, comparison, clinical),
     )

@@ -28,7 +28,8 @@ class Administration:
 @dataclass(frozen=True)
 class InstrumentHistory:
     """One instrument for one client: administrations in the period (oldest first), and the
-    client's baseline, the first complete administration ever, which may predate the period.
+    client's baseline, the first complete administration of the current episode of care, which
+    may predate the period.
 
     ``baseline_scores`` maps subscale keys to the practice's baseline scores, from which
     reliable change may take the practice's own SD.
@@ -38,6 +39,11 @@ class InstrumentHistory:
     administrations: Sequence[Administration]
     baseline: Administration | None = None
     baseline_scores: dict = field(default_factory=dict)
+    # Episodes of care: with more than one, ``administrations`` and ``baseline`` are the current
+    # episode's, from ``episode_start``; ``earlier`` holds the period's administrations of
+    # earlier episodes, shown grey and never compared with the current baseline.
+    earlier: Sequence[Administration] = ()
+    episode_start: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)

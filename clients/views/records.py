@@ -6,11 +6,10 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from assessments import services as questionnaires
 from clients import services
-from clients.forms import ClientForm, ShareForm
+from clients.forms import ClientForm, DischargeForm, ReactivateForm, ShareForm
 from clients.models import Client, ClientShare
 from practice import audit
 from practice.dashboard import client_page, progress
@@ -145,30 +144,51 @@ def _close_open_work(request, client):
 
 @member_required
 def client_discharge(request, pk):
-    """GET asks (saying what will end), POST discharges: schedules ended, links revoked."""
+    """GET asks (saying what will end, and why the episode of care ends), POST discharges:
+    schedules ended, links revoked, the current episode of care ended."""
     client = visible_client(request, pk)
     if not services.can_manage(request.membership, client):
         raise PermissionDenied("Only the client's primary clinician or an owner can discharge.")
-    if request.method != "POST":
+    form = DischargeForm(request.POST if request.method == "POST" else None)
+    if not form.is_valid():
         return render(
             request,
             "clients/client_discharge.html",
-            {"client": client, "open_work": questionnaires.open_work(client)},
+            {"client": client, "open_work": questionnaires.open_work(client), "form": form},
+            status=400 if form.errors else 200,
         )
     discharge = services.discharge_client(
         request,
         client,
         close_open_work=lambda client: _close_open_work(request, client),
+        reason=form.cleaned_data["reason"],
     )
     messages.success(request, _discharged_message(client, discharge.closed))
     return redirect("clients:detail", pk=client.pk)
 
 
 @member_required
-@require_POST
 def client_reactivate(request, pk):
-    client = services.reactivate_client(request, visible_client(request, pk))
-    messages.success(request, f"{client.preferred_name} is active again.")
+    """GET asks whether a new episode of care starts or the last one resumes; POST
+    reactivates as chosen. An active client has nothing to reactivate: back to their page."""
+    client = visible_client(request, pk)
+    if not services.can_manage(request.membership, client):
+        raise PermissionDenied("Only the client's primary clinician or an owner can reactivate.")
+    if client.is_active:
+        return redirect("clients:detail", pk=client.pk)
+    form = ReactivateForm(request.POST if request.method == "POST" else None)
+    if not form.is_valid():
+        return render(
+            request,
+            "clients/client_reactivate.html",
+            {"client": client, "form": form, "last": services.current_episode(client)},
+            status=400 if form.errors else 200,
+        )
+    resume = form.cleaned_data["episode"] == ReactivateForm.RESUME
+    services.reactivate_client(request, client, resume=resume)
+    progress.refresh_client_progress(client)  # a new episode starts the baselines anew
+    episode = "their last episode of care resumed" if resume else "in a new episode of care"
+    messages.success(request, f"{client.preferred_name} is active again, {episode}.")
     return redirect("clients:detail", pk=client.pk)
 
 

@@ -10,7 +10,7 @@ already read, so it orders entries exactly as the timeline page does.
 """
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import attrgetter
 
 from django.core.exceptions import ValidationError
@@ -41,6 +41,7 @@ class ClientPage:
     timeline: list[notes.TimelineEntry]
     more_timeline: bool
     reports: list
+    episodes: list = field(default_factory=list)  # of care, oldest first; the last is current
 
 
 def visible_client(user, pk) -> Client:
@@ -131,6 +132,7 @@ def gather(user, client: Client) -> ClientPage:
         timeline=entries,
         more_timeline=more,
         reports=reports[:REPORTS],
+        episodes=list(client.episodes.order_by("started_at", "pk")),
     )
 
 

@@ -44,7 +44,7 @@ from assessments.models import (
     Packet,
     Response,
 )
-from clients.models import Client, SessionNote
+from clients.models import Client, Episode, SessionNote
 from practice.models import ClientProgress, Practice, PracticeBaselineScores, ProgressChange
 from practice.queue import enqueue_on_commit
 
@@ -305,6 +305,13 @@ class _Reads:
             client_id__in=client_ids, status=Packet.Status.EXPIRED
         ).values_list("client_id", "expires_at"):
             self.expired[client_id].append(expires_at)
+        self.episode_starts: dict = defaultdict(list)  # oldest first: change is judged within
+        for client_id, started_at in (  # the current episode of care
+            Episode.objects.filter(client_id__in=client_ids)
+            .order_by("client_id", "started_at", "pk")
+            .values_list("client_id", "started_at")
+        ):
+            self.episode_starts[client_id].append(started_at)
         self.sessions = dict(
             SessionNote.objects.filter(client_id__in=client_ids)
             .values("client_id")
@@ -336,7 +343,12 @@ def _row(client_id, reads: _Reads, now) -> ClientProgress:
         instrument = reads.versions[rows[-1]["instrument_version_id"]].instrument
         judge = trajectories.Judge(reads.numbers[(practice_id, instrument_id)])
         history = trajectories.judge_history(
-            instrument, rows, reads.versions, judge, with_previous=False
+            instrument,
+            rows,
+            reads.versions,
+            judge,
+            with_previous=False,
+            episode_starts=reads.episode_starts.get(client_id, ()),
         )
         if history is not None:
             histories.append(history)
@@ -403,8 +415,9 @@ def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
         return None
     practice_id = reads.practices[client_id]
     changed = []
+    starts = reads.episode_starts.get(client_id, ())
     for instrument_id, rows in reads.responses.get(client_id, {}).items():
-        baseline = next((row["pk"] for row in rows if row["status"] == "complete"), None)
+        baseline = trajectories.current_baseline(rows, starts)  # the current episode's
         if baseline is not None and known.get(str(instrument_id)) != baseline:
             changed.append(instrument_id)
     if changed:

@@ -134,7 +134,7 @@ class TestDischargeAndShare:
         assert as_bob.post(reverse("clients:discharge", args=[erin.pk])).status_code == 302
         erin.refresh_from_db()
         assert erin.status == Client.Status.DISCHARGED and erin.discharged_at
-        as_bob.post(reverse("clients:reactivate", args=[erin.pk]))
+        as_bob.post(reverse("clients:reactivate", args=[erin.pk]), {"episode": "new"})
         erin.refresh_from_db()
         assert erin.status == Client.Status.ACTIVE and erin.discharged_at is None
         actions = set(AuditEvent.objects.filter(client_id=erin.pk).values_list("action", flat=True))
