@@ -247,6 +247,12 @@ def classification(
         },
         "on_tie": row.get("on_tie") or "unclassified",
     }
+    if rule["on_tie"] != "forced_choice" and (tie_rows or (row.get("tie_item") or "").strip()):
+        problems.add(
+            f"{where}.on_tie",
+            "the forced-choice item and its answers are read only when equal highest ratings "
+            "are decided by a forced-choice item",
+        )
     if rule["on_tie"] == "forced_choice":
         item = number(row.get("tie_item"), f"{where}.forced_choice.item", problems, whole=True)
         options, labels = [], []

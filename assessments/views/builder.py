@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from assessments import builder, loader, scoring, services
+from assessments.forms import QuestionnairePageForm
 from assessments.models import Instrument
 from practice.permissions import owner_required
 
@@ -80,6 +81,10 @@ def _builder_page(request, instrument):
         context["preview"] = builder.preview_rows(loaded[0], answers)
         context["instructions"] = loaded[0]["instructions"]
         context["critical_keys"] = {a["key"] for a in loaded[0]["alerts"] if a.get("critical")}
+        # What the client's page says above questions on a scale labelled at its anchors.
+        context["scale_keys"] = QuestionnairePageForm(
+            questions=loaded[0]["items"], definition=loaded[0], require_answers=False
+        ).scale_keys
         if answers:
             try:
                 context["result"] = scoring.score(loaded[0], answers)

@@ -350,6 +350,18 @@ def test_preview_shows_the_style_and_the_tie_break(as_alice):
     assert "Model of self: <strong>2</strong>" in html
     assert "<strong>Anxious-preoccupied</strong> (equal highest ratings, decided by item 1)" in html
     assert html.count('name="answer-1"') == 4  # the forced choice offers its own A to D
+    # The rating scale is labelled at its anchors: the client's key line, as on their page.
+    assert "Only some answers have words: 1 Not at all like me, 4 Somewhat like me" in html
+
+
+def test_forced_choice_answers_without_a_forced_choice_tie_break_are_pointed_out(as_alice):
+    data = rq_like()
+    data["classification-on_tie"] = "unclassified"
+    problems = problems_of(as_alice, data)
+    assert any(
+        where == "Classification, equal highest ratings" and "read only when" in message
+        for where, message in problems
+    )
 
 
 def test_a_built_instrument_with_every_part_is_edited_in_the_builder(as_alice):
