@@ -98,6 +98,22 @@ def signed_in(chromium, live_server, user):
     return context, page
 
 
+def walk(chromium, live_server, world, contexts: dict):
+    """(actor, path, page) with ``page`` showing ``path`` as ``actor``, for every page of
+    ``pages(world)`` that is a page (files, JSON and redirects are left out). Each person's
+    signed-in context is made once and kept in ``contexts`` for the caller to close."""
+    for actor, path in pages(world):
+        if actor not in contexts:
+            user = None if actor == "anonymous" else world[actor]
+            contexts[actor] = signed_in(chromium, live_server, user)
+        page = contexts[actor][1]
+        head = page.request.get(path, max_redirects=0)
+        if "text/html" not in head.headers.get("content-type", "") or head.status >= 300:
+            continue  # a file, JSON or a redirect, not a page
+        page.goto(path)
+        yield actor, path, page
+
+
 def too_wide(page) -> list[str]:
     problems = []
     for width in WIDTHS:
@@ -117,16 +133,13 @@ def test_no_page_scrolls_sideways_at_320_or_390_px(chromium, live_server, world)
     contexts = {}
     failures = []
     try:
-        for actor, path in [*pages(world), ("anonymous", link)]:
-            if actor not in contexts:
-                user = None if actor == "anonymous" else world[actor]
-                contexts[actor] = signed_in(chromium, live_server, user)
-            page = contexts[actor][1]
-            head = page.request.get(path, max_redirects=0)
-            if "text/html" not in head.headers.get("content-type", "") or head.status >= 300:
-                continue  # a file, JSON or a redirect, not a page
-            page.goto(path)
+        for actor, path, page in walk(chromium, live_server, world, contexts):
             failures += [f"{path} as {actor} at {p}" for p in too_wide(page)]
+        if "anonymous" not in contexts:
+            contexts["anonymous"] = signed_in(chromium, live_server, None)
+        page = contexts["anonymous"][1]
+        page.goto(link)
+        failures += [f"{link} as anonymous at {p}" for p in too_wide(page)]
         # On a phone the client's latest scores show without scrolling their table.
         page = contexts["bob"][1]
         page.set_viewport_size({"width": 390, "height": 800})
