@@ -81,5 +81,9 @@ lock: ## Re-resolve dependencies from pyproject.toml into the two lock files
 bench: $(STAMP) ## Run the benchmarks in bench/ and rewrite BENCHMARKS.md
 	$(BIN)/python bench/run.py
 
+.PHONY: screenshots
+screenshots: $(STAMP) ## Seed the demo into a throwaway database and capture the README's docs/screenshots/ (Chromium, pdftoppm)
+	$(BIN)/python scripts/screenshots.py
+
 clean: ## Remove the virtualenv and local data under var/ (keeps .env)
 	rm -rf $(VENV) var
