@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format check audit migrate seed lock bench compose-check clean
+.PHONY: help run test test-fast lint format check audit migrate seed lock bench compose-check clean messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,12 @@ AUDIT_IGNORE :=
 audit: $(STAMP) ## Check both lock files for known vulnerabilities (PyPI's advisory data; needs network)
 	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off $(AUDIT_IGNORE) \
 	  -r requirements.lock -r requirements-dev.lock
+
+# The compiled catalogue (locale/*/LC_MESSAGES/django.mo) is committed, so running Attune needs only
+# Python; this target is for whoever changes a marked string or a translation (GNU gettext).
+messages: $(STAMP) ## Update locale/es's catalogue from the marked strings and compile it (needs GNU gettext)
+	DEBUG=true $(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=tests --ignore=var --add-location=file
+	DEBUG=true $(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 compose-check: ## Validate docker-compose.yml (needs the docker-compose command)
 	docker-compose -f docker-compose.yml config -q

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
 
 from assessments import scoring
 from assessments.loader import MAX_FILE_BYTES
@@ -352,9 +353,12 @@ class QuestionnairePageForm(forms.Form):
                     max_length=limit,
                     widget=forms.Textarea(attrs={"rows": 6, "maxlength": limit}),
                     error_messages={
-                        "required": f"Answer question {number}.",
-                        "max_length": f"Keep your answer to question {number} to {limit} "
-                        "characters or fewer.",
+                        "required": gettext("Answer question %(number)s.") % {"number": number},
+                        "max_length": gettext(
+                            "Keep your answer to question %(number)s to %(limit)s characters "
+                            "or fewer."
+                        )
+                        % {"number": number, "limit": limit},
                     },
                 )
             else:
@@ -370,8 +374,12 @@ class QuestionnairePageForm(forms.Form):
                     ],
                     widget=forms.RadioSelect,
                     error_messages={
-                        "required": f"Choose an answer for question {number}.",
-                        "invalid_choice": f"Choose one of the answers for question {number}.",
+                        "required": gettext("Choose an answer for question %(number)s.")
+                        % {"number": number},
+                        "invalid_choice": gettext(
+                            "Choose one of the answers for question %(number)s."
+                        )
+                        % {"number": number},
                     },
                 )
                 field.show_numbers = scale.get("anchors_only") or len(labels) < (

@@ -8,6 +8,8 @@ Nothing here reads or shows the client's answers.
 
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
+
 from practice import audit
 from practice.crisis_lines import CrisisLine, country_choices, crisis_lines, line_choices
 from practice.models import AuditAction, Practice, SafetySettings
@@ -45,8 +47,12 @@ class CrisisResources:
 def chosen_lines(keys, country: str = "") -> tuple[CrisisLine, ...]:
     """The lines the practice chose (unknown keys skipped): only those of the client's country
     when it is known (none, if the practice chose none there: another country's number would not
-    help), every chosen line when it is not."""
-    lines = [crisis_lines()[key] for key in keys or () if key in crisis_lines()]
+    help), every chosen line when it is not. Their words are in the active language where the
+    shipped file translates them."""
+    language = get_language()
+    lines = [
+        crisis_lines()[key].in_language(language) for key in keys or () if key in crisis_lines()
+    ]
     return tuple(line for line in lines if not country or line.country == country)
 
 

@@ -1,18 +1,21 @@
 """The national crisis lines Attune ships (``practice/crisis_lines.yaml``), each number cited to a
-public source; a practice only chooses among them (``SafetySettings.crisis_lines``).
+public source; a practice only chooses among them (``SafetySettings.crisis_lines``). A line's
+words (name, country, hours) may carry a translation per language (``translations``), which the
+crisis page shows in that language (``CrisisLine.in_language``).
 
 Plain data and no app code: the client model takes its country choices from here while Django
 loads the models, so this module imports nothing that needs the app registry (``practice.crisis``
 builds the crisis page on top of it).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
 import yaml
 
 LINES_FILE = Path(__file__).with_name("crisis_lines.yaml")
+TRANSLATED = ("name", "country_name", "hours")
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,17 @@ class CrisisLine:
     number: str
     hours: str
     source: str
+    translations: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def tel(self) -> str:
         """The number for a ``tel:`` link: digits only."""
         return "".join(ch for ch in self.number if ch.isdigit())
+
+    def in_language(self, language: str | None) -> "CrisisLine":
+        """The line with its words in ``language`` where the file translates them."""
+        words = self.translations.get((language or "")[:2], {})
+        return replace(self, **{key: words[key] for key in TRANSLATED if key in words})
 
 
 @cache

@@ -9,7 +9,7 @@ not past ``expires_at``.
 
 E-mails go through ``practice.emails.queue_email`` (a row first, sent by Celery, retried), and
 name the practice, the clinician and the client's preferred name only: never an instrument or
-anything clinical.
+anything clinical. They are written in the client's language (``Client.language``).
 
 The dashboard sits above this layer, so nothing here refreshes its rows: the pages and the API
 that resend or revoke refresh the client's row afterwards, in the request's transaction, and the
@@ -28,7 +28,9 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS, WEEKDAYS
+from django.utils.translation import gettext as _
 
 from assessments.models import Packet, PacketItem, PacketToken
 from assessments.models.questionnaires import REMINDER_KIND
@@ -73,29 +75,38 @@ def _new_link(packet: Packet, purpose: str, now) -> str:
 
 
 def local_day_text(moment: datetime.datetime, time_zone: str) -> str:
-    """``Tuesday 11 March`` in the client's zone, for e-mails and pages."""
+    """``Tuesday 11 March`` in the client's zone, for e-mails and pages, in the active language
+    (``martes 11 de marzo``)."""
     local = moment.astimezone(zoneinfo.ZoneInfo(time_zone))
-    return f"{local:%A} {local.day} {local:%B}"
+    return _("%(weekday)s %(day)s %(month)s") % {
+        "weekday": WEEKDAYS[local.weekday()],
+        "day": local.day,
+        "month": MONTHS[local.month],
+    }
 
 
 def _email_link(packet: Packet, raw_token: str, *, reminder: bool) -> OutboundEmail:
-    """Queue the e-mail carrying ``raw_token``'s link (sent when the transaction commits)."""
+    """Queue the e-mail carrying ``raw_token``'s link (sent when the transaction commits), in
+    the client's language."""
     client = packet.client
     url = link_url(raw_token)
-    return emails.queue_email(
-        practice=packet.practice,
-        to=client.email,
-        template="emails/questionnaire_reminder" if reminder else "emails/questionnaire_invitation",
-        context={
-            "first_name": client.preferred_name,
-            "clinician_name": client.primary_clinician.get_full_name(),
-            "url": url,
-            "action_url": url,
-            "action_label": "Open your questionnaires",
-            "expires_on": local_day_text(packet.expires_at, client.effective_time_zone),
-        },
-        kind=REMINDER_KIND if reminder else "questionnaire_invitation",
-    )
+    with translation.override(client.language):
+        return emails.queue_email(
+            practice=packet.practice,
+            to=client.email,
+            template=(
+                "emails/questionnaire_reminder" if reminder else "emails/questionnaire_invitation"
+            ),
+            context={
+                "first_name": client.preferred_name,
+                "clinician_name": client.primary_clinician.get_full_name(),
+                "url": url,
+                "action_url": url,
+                "action_label": _("Open your questionnaires"),
+                "expires_on": local_day_text(packet.expires_at, client.effective_time_zone),
+            },
+            kind=REMINDER_KIND if reminder else "questionnaire_invitation",
+        )
 
 
 def _next_reminder(packet: Packet, after) -> datetime.datetime | None:

@@ -19,6 +19,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from assessments import scoring
 from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
@@ -60,9 +61,12 @@ def _answers(item: PacketItem) -> dict[int, object]:
 
 def _unanswered(definition: dict, answers: dict) -> list[tuple[int | None, str]]:
     if not answers:
-        return [(None, "This questionnaire has no answers yet.")]
+        return [(None, _("This questionnaire has no answers yet."))]
     return [
-        (question["number"], f"Question {question['number']} is not answered.")
+        (
+            question["number"],
+            _("Question %(number)s is not answered.") % {"number": question["number"]},
+        )
         for question in definition["items"]
         if question.get("required", True) and question["number"] not in answers
     ]
@@ -88,7 +92,9 @@ def check_answers(items: list[PacketItem]) -> list[Problem]:
             scoring.normalise_answers(definition, answers)
         except scoring.AnswerError:
             problems.append(
-                Problem(item.position, None, "Some answers could not be read; please check them.")
+                Problem(
+                    item.position, None, _("Some answers could not be read; please check them.")
+                )
             )
             continue
         problems.extend(

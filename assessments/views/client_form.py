@@ -18,6 +18,9 @@
   Django's CSRF check refuses, and there is nothing to protect. The link's secret token is the
   only credential; a forged cross-site POST would need it, and no session or cookie is involved.
 
+Every page comes in the client's language, or the one they picked on the page
+(``views.client_language``: a ``?lang=`` flag carried from page to page).
+
 A submission that raised a critical alert (PHQ-9 item 9 above 0) is answered with a redirect to
 the crisis support page (``support``), POST then GET, so reloading it shows the resources again
 rather than posting the answers twice. That page needs the link's token and a signed mark that
@@ -38,6 +41,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -46,6 +51,11 @@ from assessments.models import Packet
 from assessments.services import alerts as alert_service
 from assessments.services import packets as packet_service
 from assessments.services import responses as response_service
+from assessments.views.client_language import (
+    in_client_language,
+    language_query,
+    speaks_chosen_language,
+)
 from practice import crisis
 from practice.audit import client_ip
 from practice.dashboard import progress
@@ -137,23 +147,31 @@ def _context(packet: Packet, **extra) -> dict:
 
 @csrf_exempt
 @token_page
+@speaks_chosen_language
 @require_http_methods(["GET", "HEAD", "POST"])
 def landing(request, token):
     """What the e-mail links to. Shows who asks and how much; the button POSTs to start."""
     packet, refusal = _packet(request, token)
     if refusal:
         return refusal
+    return _landing(request, packet, token)
+
+
+@in_client_language
+def _landing(request, packet: Packet, token):
     items = packet_service.packet_items(packet)
     pages = packet_service.form_pages(items)
     if request.method == "POST":
         packet_service.start_visit(packet, request=request)
-        return redirect("questionnaire:page", token=token, step=packet_service.resume_step(pages))
+        step = packet_service.resume_step(pages)
+        return redirect(reverse("questionnaire:page", args=[token, step]) + language_query(request))
     return render(
         request,
         "assessments/client/landing.html",
         _context(
             packet,
             token=token,
+            lang_query=language_query(request),
             questionnaires=len(items),
             questions=sum(len(item.definition["items"]) for item in items),
             started=packet.status != Packet.Status.SENT,
@@ -180,7 +198,8 @@ def _problem_links(page_url, pages, problems) -> list[dict]:
         anchor = f"#q-{problem.number}" if problem.number else ""
         links.append(
             {
-                "message": f"Questionnaire {problem.position}: {problem.message}",
+                "message": _("Questionnaire %(number)s: %(problem)s")
+                % {"number": problem.position, "problem": problem.message},
                 "href": page_url(target.step) + anchor,
             }
         )
@@ -201,16 +220,22 @@ class Flow:
     context: dict = field(default_factory=dict)  # extra for the page template
 
 
-def link_flow(token) -> Flow:
+def link_flow(token, query: str = "") -> Flow:
+    """``query``: the page's ``?lang=`` flag (``language_query``), kept on every address."""
+
     def thanks(request, packet):
+        # The thank-you page knows no client: it is told the language the pages were in.
         practice_mark = signing.dumps(packet.practice_id, salt=THANKS_SALT)
-        return redirect(f"{reverse('questionnaire:thanks')}?from={practice_mark}")
+        language = translation.get_language()
+        return redirect(f"{reverse('questionnaire:thanks')}?from={practice_mark}&lang={language}")
 
     return Flow(
-        page_url=lambda step: reverse("questionnaire:page", args=[token, step]),
-        start=lambda: redirect("questionnaire:landing", token=token),
+        page_url=lambda step: reverse("questionnaire:page", args=[token, step]) + query,
+        start=lambda: redirect(reverse("questionnaire:landing", args=[token]) + query),
         saved=lambda request, packet: render(
-            request, "assessments/client/saved.html", _context(packet, token=token)
+            request,
+            "assessments/client/saved.html",
+            _context(packet, token=token, lang_query=query),
         ),
         done=thanks,
         crisis=lambda request, packet: redirect(
@@ -241,6 +266,8 @@ def _render_page(request, packet, flow: Flow, pages, page, form, *, problems=(),
             errors=errors,
             title=definition.get("name", page.item.instrument.name),
             instructions=definition.get("instructions") if page.page == 1 else None,
+            # No instrument ships a validated translation: its words stay in their own language.
+            in_english=definition.get("language", "en") != translation.get_language()[:2],
             scale_keys=form.scale_keys,
             attribution=(definition.get("licence") or {}).get("attribution"),
         ),
@@ -284,6 +311,7 @@ def render_crisis(request, packet: Packet, **context):
 
 @csrf_exempt
 @token_page
+@speaks_chosen_language
 @require_http_methods(["GET", "HEAD", "POST"])
 def page(request, token, step: int):
     """One page of questions. GET shows it with the answers saved so far; POST saves it, then
@@ -293,9 +321,10 @@ def page(request, token, step: int):
         return refusal
     if packet.status == Packet.Status.SENT:
         return redirect("questionnaire:landing", token=token)  # only the POST there starts
-    return serve_page(request, packet, step, link_flow(token))
+    return serve_page(request, packet, step, link_flow(token, language_query(request)))
 
 
+@in_client_language
 def serve_page(request, packet: Packet, step: int, flow: Flow):
     """Page ``step`` of the open ``packet``'s form, shown (GET) or saved (POST), then moving on
     (next, back), stopping for now (save) or submitting the packet (on the last page)."""
@@ -345,6 +374,7 @@ def serve_page(request, packet: Packet, step: int, flow: Flow):
 
 
 @token_page
+@speaks_chosen_language
 @require_GET
 def support(request, token):
     """The crisis support page after a submission that raised a critical alert, by the link's
@@ -371,5 +401,10 @@ def _thanked_practice(mark: str) -> Practice | None:
 def thanks(request):
     """After submitting. Carries no token, only a signed mark of the practice the answers went
     to (so the page can name it), so it says nothing about anyone."""
-    practice = _thanked_practice(request.GET.get("from", ""))
-    return render(request, "assessments/client/thanks.html", {"practice": practice})
+    mark = request.GET.get("from", "")
+    practice = _thanked_practice(mark)
+    return render(
+        request,
+        "assessments/client/thanks.html",
+        {"practice": practice, "practice_mark": mark if practice else ""},
+    )
