@@ -91,3 +91,14 @@ class IsPracticeMember(permissions.BasePermission):
         if membership is not None:
             timezone.activate(zoneinfo.ZoneInfo(membership.practice.time_zone))
         return membership is not None
+
+
+class IsPracticeOwner(permissions.BasePermission):
+    """An owner of the practice the request acts in (after ``IsPracticeMember``). Views name
+    what the owners alone may do in a subclass's ``message``."""
+
+    message = "Only the practice's owners can do this."
+
+    def has_permission(self, request, view) -> bool:
+        membership = getattr(request._request, "membership", None)
+        return membership is not None and membership.is_owner

@@ -17,6 +17,7 @@ from clients.export_api import ExportViewSet
 from clients.import_api import ClientImportDetailView, ClientImportView
 from clients.note_api import NoteTagViewSet, SessionNoteViewSet
 from clients.report_api import ReportViewSet
+from practice.safety_api import SafetySettingsView
 from practice.webhook_api import WebhookEndpointViewSet
 
 router = DefaultRouter()
@@ -49,5 +50,6 @@ urlpatterns = [
         InstrumentQuestionnaireView.as_view(),
         name="instrument-fhir-questionnaire",
     ),
+    path("safety-settings/", SafetySettingsView.as_view(), name="safety-settings"),
     *router.urls,
 ]

@@ -3,25 +3,19 @@ and "send again". The secret is in the answer to a create and to ``POST …/secr
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from practice import webhooks
+from practice import api_auth, webhooks
 from practice.api import ScopedViewSetMixin
 from practice.api_schema import STRICT_FIELD_MAPPING
 from practice.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
-class IsPracticeOwner(permissions.BasePermission):
-    """An owner of the practice the request acts in (after ``IsPracticeMember``)."""
-
+class IsPracticeOwner(api_auth.IsPracticeOwner):
     message = "Only the practice's owners can manage webhooks."
-
-    def has_permission(self, request, view) -> bool:
-        membership = getattr(request._request, "membership", None)
-        return membership is not None and membership.is_owner
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):

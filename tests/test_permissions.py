@@ -160,6 +160,21 @@ def api_owner_object(method="get", ok=frozenset({200}), args=()):
     )
 
 
+def api_owner_page():
+    """An API route about the acting practice as a whole, for its owners: Charlie reads B's."""
+    return Row(
+        api=True,
+        expect={
+            "anonymous": {401, 403},
+            "charlie": frozenset({200}),
+            "dana": {403},
+            "bob": {403},
+            "alice": frozenset({200}),
+            "alice_in_b": {403},
+        },
+    )
+
+
 def note_author_only(method="get", ok=OK, api=False, args=("erin", "erin_note")):
     """A change to Bob's draft note about Erin: only Bob, its author; Alice sees it but may not."""
     return Row(
@@ -471,17 +486,10 @@ ROUTES: dict[str, Row] = {
     ),
     "practice_webhook_delete": owner_action(args=("a_webhook",)),
     "practice_webhook_send_again": owner_action(args=("a_webhook", "a_webhook_delivery")),
-    "webhook-list": Row(
-        api=True,
-        expect={
-            "anonymous": {401, 403},
-            "charlie": frozenset({200}),
-            "dana": {403},
-            "bob": {403},
-            "alice": frozenset({200}),
-            "alice_in_b": {403},
-        },
-    ),
+    "webhook-list": api_owner_page(),
+    # The acting practice's safety settings (practice/safety_api.py): owners only; Charlie, the
+    # owner of B, reads B's (one set per practice, so none of A's can be named).
+    "safety-settings": api_owner_page(),
     "webhook-detail": api_owner_object(args=("a_webhook",)),
     "webhook-deliveries": api_owner_object(args=("a_webhook",)),
     "webhook-secret": api_owner_object(method="post", args=("a_webhook",)),
