@@ -212,6 +212,22 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The caseload dashboard's "who needs attention" order, kept by practice.dashboard.attention
+    # with the client's progress row, so the dashboard's first page is read from an index
+    # (below) instead of sorting the whole caseload on every request.
+    attention = models.PositiveSmallIntegerField(
+        default=10000,
+        editable=False,
+        help_text="Sort key: open alerts, then overdue, then change since baseline (lowest "
+        "first); 10000 while the client has no progress row.",
+    )
+    attention_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an open link expires and the client becomes overdue: the key is "
+        "brought up to date then.",
+    )
 
     objects = ClientQuerySet.as_manager()
 
@@ -220,6 +236,19 @@ class Client(models.Model):
         indexes = [
             models.Index(fields=["practice", "status", "full_name"]),
             models.Index(fields=["primary_clinician", "status"]),
+            models.Index(
+                fields=["practice", "status", "attention", "full_name", "id"],
+                name="client_attention_practice",
+            ),
+            models.Index(
+                fields=["practice", "primary_clinician", "status", "attention", "full_name", "id"],
+                name="client_attention_clinician",
+            ),
+            models.Index(
+                fields=["practice", "attention_until"],
+                condition=Q(attention_until__isnull=False),
+                name="client_attention_until",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -11,7 +11,6 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
@@ -22,7 +21,6 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
@@ -40,6 +38,7 @@ from assessments.trajectory import (
 )
 from clients.models import Client
 from practice.converters import LARGEST_ID
+from practice.dashboard.attention import catch_up_attention
 from practice.dashboard.progress import overdue_q
 from practice.models import ProgressChange
 
@@ -102,7 +101,7 @@ _SORTS = {
     "completed": ("progress__last_completed_at",),
     "session": ("progress__last_session_at",),
 }
-_ANNOTATED = {"overdue", "change_rank", "earned_rank", "style_or_null"}
+_ANNOTATED = {"change_rank", "earned_rank", "style_or_null"}
 # Columns whose natural first click is "most first" rather than "A to Z".
 _DESCENDING_FIRST = {"alerts", "completed", "session"}
 
@@ -148,14 +147,8 @@ def _ordering(sort: str) -> tuple[list, dict]:
     """The ORDER BY for ``sort`` and the annotations it needs (only those: each costs)."""
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    if key not in _SORTS:  # who needs attention first
-        return [
-            F("progress__open_alerts").desc(nulls_last=True),
-            F("overdue").desc(),
-            "change_rank",
-            "full_name",
-            "pk",
-        ], {"overdue", "change_rank"}
+    if key not in _SORTS:  # who needs attention first: the stored key, read from an index
+        return ["attention", "full_name", "pk"], set()
     fields = [
         F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
         for name in _SORTS[key]
@@ -163,20 +156,36 @@ def _ordering(sort: str) -> tuple[list, dict]:
     return [*fields, "full_name", "pk"], set(_SORTS[key]) & _ANNOTATED
 
 
-class _PageOfIds:
-    """What ``Paginator`` needs of a page whose ids and total came in one query."""
+@dataclass
+class CaseloadPage:
+    """One page of the caseload, numbered but not counted: whether a next page exists is
+    known from one row more than the page, so no request counts the whole caseload."""
 
-    def __init__(self, total: int, ids: list):
-        self.total, self.ids = total, ids
+    object_list: list
+    number: int
+    has_next: bool
 
-    def count(self) -> int:
-        return self.total
+    def __iter__(self):
+        return iter(self.object_list)
 
     def __len__(self) -> int:
-        return self.total
+        return len(self.object_list)
 
-    def __getitem__(self, item):
-        return self.ids  # the paginator only ever asks for the page that was fetched
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.object_list)
 
 
 def _page_number(value) -> int:
@@ -188,16 +197,20 @@ def _page_number(value) -> int:
         return 1
 
 
-def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None) -> Page:
-    """One page of the active clients ``user`` may see, with their progress rows. Two queries
-    whatever the caseload's size: the page's ids in order with the total (a narrow sort over the
-    caseload), then those clients with their clinicians and progress rows. A page past the end
-    shows the last one, as ``Paginator.get_page`` does."""
+def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None) -> CaseloadPage:
+    """One page of the active clients ``user`` may see, with their progress rows, in a fixed
+    number of queries whatever the caseload's size: the keys that went stale as links expired
+    brought up to date (``catch_up_attention``, one indexed query), the page's ids in order
+    (who needs attention first is read from an index over ``Client.attention``, LIMIT one row
+    more than the page), then those clients with their clinicians and progress rows. Nothing
+    counts the caseload, except a page past the end, which shows the last one (as
+    ``Paginator.get_page`` does)."""
     now = now or timezone.now()
     clients = _shown(_scoped(user, membership, query), query.show, now).search(query.q)
     ordering, needed = _ordering(query.sort)
+    if not query.sort:
+        catch_up_attention(membership.practice_id, now)
     annotations = {
-        "overdue": lambda: _overdue(now),
         "change_rank": lambda: _CHANGE_RANK,
         "earned_rank": lambda: _EARNED_RANK,
         "style_or_null": lambda: NullIf("progress__style", Value("")),
@@ -207,22 +220,14 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
 
     def fetch(number: int) -> list:
         first = (number - 1) * PAGE_SIZE
-        return list(
-            ordered.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
-                first : first + PAGE_SIZE
-            ]
-        )
+        return list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
 
-    rows = fetch(number)
-    if rows:
-        total = rows[0][1]
-    else:
-        total = clients.count()
-        if number > 1:  # past the end: the last page, or the first when nothing is shown
-            number = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-            rows = fetch(number) if total else []
-    ids = [pk for pk, _ in rows]
-    page = Paginator(_PageOfIds(total, ids), PAGE_SIZE, allow_empty_first_page=True).page(number)
+    ids = fetch(number)
+    if not ids and number > 1:  # past the end: the last page, or the first when nothing is shown
+        number = max(1, (clients.count() + PAGE_SIZE - 1) // PAGE_SIZE)
+        ids = fetch(number)
+    page = CaseloadPage(object_list=[], number=number, has_next=len(ids) > PAGE_SIZE)
+    ids = ids[:PAGE_SIZE]
     # The rule that classified the style shown, from the response the row names.
     style_rule = Response.objects.filter(
         client=OuterRef("pk"),
@@ -341,10 +346,6 @@ def url_maker(name: str):
         sample = str(_SAMPLE_INT)
         pattern = reverse(name, args=[_SAMPLE_INT])
     return lambda pk: pattern.replace(sample, str(pk))
-
-
-def _overdue(now):
-    return Case(When(overdue_q(now), then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
 def sort_link(current: str, column: str) -> str:

@@ -45,6 +45,7 @@ from assessments.models import (
     Response,
 )
 from clients.models import Client, Episode, SessionNote
+from practice.dashboard.attention import store_rows_attention
 from practice.models import ClientProgress, Practice, PracticeBaselineScores, ProgressChange
 from practice.queue import enqueue_on_commit
 
@@ -380,13 +381,14 @@ def _row(client_id, reads: _Reads, now) -> ClientProgress:
     )
 
 
-def _save(rows: list[ClientProgress]) -> None:
+def _save(rows: list[ClientProgress], now) -> None:
     ClientProgress.objects.bulk_create(
         rows,
         update_conflicts=True,
         unique_fields=["client"],
         update_fields=["practice", *_FIELDS, "updated_at"],
     )
+    store_rows_attention(rows, now)
 
 
 def _compute(client_ids: list, versions: dict, numbers: dict, now) -> list[ClientProgress]:
@@ -430,7 +432,7 @@ def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
         ):
             request_practice_rebuild(practice_id)
     row = _row(client_id, reads, now)
-    _save([row])
+    _save([row], now)
     return row
 
 
@@ -458,7 +460,7 @@ def rebuild_progress(
     for first in range(0, len(ids), chunk):
         with transaction.atomic():
             rows = _compute(ids[first : first + chunk], versions, numbers, now)
-            _save(rows)
+            _save(rows, now)
         written += len(rows)
     return written
 

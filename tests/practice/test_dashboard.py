@@ -10,14 +10,16 @@ from django.urls import reverse
 
 from assessments.models import Instrument
 from clients.models import Client, ClientShare
-from practice.dashboard import progress
-from practice.models import AuditEvent, ClientProgress
+from practice.dashboard import attention, progress
+from practice.dashboard import caseload as dashboard
+from practice.models import AuditEvent, ClientProgress, Membership
 from tests.factories import ClientFactory
 from tests.practice.progress_helpers import cite_ecr, day, ecr, respond
 
 pytestmark = pytest.mark.django_db
 NOW = day(2025, 6, 2, 9)
 DASHBOARD = reverse("dashboard")
+LATER = day(2025, 6, 7, 9)  # after Jon's open link expired
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +33,7 @@ def row(client, **fields) -> ClientProgress:
     progress_row, _ = ClientProgress.objects.update_or_create(
         client=client, defaults={"practice": client.practice, **fields}
     )
+    attention.store_attention([client.pk])  # as refresh_client_progress keeps it
     return progress_row
 
 
@@ -64,6 +67,7 @@ def caseload(practice_a, bob, erin):
     ClientProgress.objects.filter(client=hana).update(
         open_alerts=2, oldest_open_alert_at=day(2025, 5, 5)
     )
+    attention.store_attention([hana.pk])
     ivan = client_of(practice_a, bob, "Ivan Fictional")
     row(
         ivan,
@@ -126,9 +130,29 @@ class TestWhatItShows:
         ClientProgress.objects.filter(client=caseload["jon"]).update(
             link_expires_at=day(2025, 6, 1)
         )
+        attention.store_attention([caseload["jon"].pk])
         response = as_bob.get(DASHBOARD, {"show": "overdue"})
         assert names(response) == ["Jon Fictional", "Ivan Fictional"]  # Jon improved
         assert "since 1 Jun 2025" in response.content.decode()
+
+    def test_who_needs_attention_moves_a_client_up_when_their_link_expires(
+        self, bob, practice_a, caseload
+    ):
+        # Jon's open link expires on 6 Jun; the next day, before the expiry sweep refreshes his
+        # row, he is overdue in the order too (his stored key caught up), ahead of Erin.
+        membership = Membership.objects.get(user=bob, practice=practice_a)
+        page = dashboard.caseload(bob, membership, dashboard.CaseloadQuery(), now=LATER)
+        assert [client.full_name for client in page] == [
+            "Hana Fictional",
+            "Jon Fictional",  # overdue and improved
+            "Ivan Fictional",  # overdue, nothing to compare
+            "Erin Fictional",
+            "Kim Fictional",
+        ]
+        jon = Client.objects.get(pk=caseload["jon"].pk)
+        later = attention.attention_key(jon.progress, LATER)
+        assert (jon.attention, jon.attention_until) == later
+        assert later[0] == attention.attention_key(jon.progress, NOW)[0] - 5  # only "overdue" moved
 
     def test_open_alerts_panel_stays(self, as_bob, caseload, bob):
         from assessments.models import Alert, Response
@@ -321,6 +345,6 @@ class TestSpeed:
         assert len(names(second)) == 5
         # Past the end or not a number: the last or the first page, as Django's paginator does.
         past = as_alice.get(DASHBOARD, {"scope": "practice", "show": "improved", "page": 9})
-        assert names(past) == names(second) and "Page 2 of 2" in past.content.decode()
+        assert names(past) == names(second) and "<span>Page 2</span>" in past.content.decode()
         odd = as_alice.get(DASHBOARD, {"scope": "practice", "show": "improved", "page": "x"})
         assert names(odd) == names(first)

@@ -1,0 +1,76 @@
+"""Who needs attention first on the caseload dashboard, as one stored number per client.
+
+``Client.attention`` is the dashboard's default order (most open alerts, then overdue, then the
+change since baseline), lowest first, so the first page is read from an index that leads with
+the practice (and the clinician) instead of sorting the whole caseload on every request. It is
+written with each progress row (``practice.dashboard.progress`` calls ``store_rows_attention``
+in the same transaction); clients without a row keep the field's default, ``NO_ROW``, last.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from clients.models import Client
+from practice.models import ClientProgress, ProgressChange
+
+# ``Client.attention``: the dashboard's default order as one number, lowest first, so the first
+# page comes from an index instead of a sort of the whole caseload. Most open alerts first (up
+# to ALERTS_RANKED: more than that rank together), then overdue, then the change since baseline
+# by _CHANGE_RANK, and clients without a progress row last (the model field's default).
+ALERTS_RANKED = 999
+NO_ROW = 10 * (ALERTS_RANKED + 1)
+_CHANGE_RANK = {
+    ProgressChange.DETERIORATED: 0,
+    ProgressChange.IMPROVED: 1,
+    ProgressChange.NO_CHANGE: 2,
+    ProgressChange.NOT_AVAILABLE: 3,
+}
+_NOT_OVERDUE = 5  # added to the key while the client is not overdue
+
+
+def attention_key(row: ClientProgress, now) -> tuple[int, datetime.datetime | None]:
+    """``row``'s attention key at ``now``, and when it changes by itself (an open link expiring
+    makes the client overdue; ``catch_up_attention`` applies it), else None."""
+    overdue = row.missed_since is not None or (
+        row.link_expires_at is not None and row.link_expires_at <= now
+    )
+    key = 10 * (ALERTS_RANKED - min(row.open_alerts, ALERTS_RANKED))
+    key += 0 if overdue else _NOT_OVERDUE
+    key += _CHANGE_RANK.get(row.change, 4)
+    return key, None if overdue else row.link_expires_at
+
+
+def store_rows_attention(rows: list[ClientProgress], now) -> None:
+    """Write the rows' attention keys on their clients, in the caller's transaction."""
+    if len(rows) == 1:
+        key, until = attention_key(rows[0], now)
+        Client.objects.filter(pk=rows[0].client_id).update(attention=key, attention_until=until)
+        return
+    clients = []
+    for row in rows:
+        key, until = attention_key(row, now)
+        clients.append(Client(pk=row.client_id, attention=key, attention_until=until))
+    Client.objects.bulk_update(clients, ["attention", "attention_until"], batch_size=500)
+
+
+def store_attention(client_ids: Iterable, *, now=None) -> int:
+    """Recompute the attention keys of ``client_ids`` from their stored progress rows (for rows
+    written without ``refresh_client_progress``, such as tests' fixtures). Returns how many."""
+    rows = list(ClientProgress.objects.filter(client_id__in=list(client_ids)))
+    if rows:
+        store_rows_attention(rows, now or timezone.now())
+    return len(rows)
+
+
+def catch_up_attention(practice_id, now) -> int:
+    """Make the keys of the practice's clients whose open link has expired since their row was
+    written count them as overdue (the expiry sweep refreshes their rows later). One indexed
+    query when there are none, as on almost every request."""
+    due = list(
+        Client.objects.filter(practice_id=practice_id, attention_until__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    return store_attention(due, now=now) if due else 0
