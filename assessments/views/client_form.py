@@ -298,6 +298,7 @@ def marked_packet_id(mark: str) -> int | None:
     return packet_id if type(packet_id) is int else None
 
 
+@in_client_language
 def render_crisis(request, packet: Packet, **context):
     """The crisis support page: the practice's crisis contacts and chosen national lines for the
     client's country, never the answers."""
@@ -397,6 +398,7 @@ def _thanked_practice(mark: str) -> Practice | None:
 
 
 @token_page
+@speaks_chosen_language
 @require_GET
 def thanks(request):
     """After submitting. Carries no token, only a signed mark of the practice the answers went
