@@ -32,6 +32,8 @@ def build(instrument: dict, rows: dict[str, list[dict]]) -> tuple[dict, list[loa
     definition["instructions"] = instrument.get("instructions", "").strip() or None
     labels = []
     for index, row in enumerate(rows.get("labels", [])):
+        if not row["label"].strip():
+            continue  # a point left unlabelled: the loader names the points a scale needs
         value = number(row["value"], f"scale.labels[{index}].value", problems, whole=True)
         if value is not None:
             labels.append({"value": value, "label": row["label"].strip()})

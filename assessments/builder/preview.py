@@ -13,7 +13,12 @@ def with_label_rows(fields: dict, rows: dict[str, list[dict]]) -> dict[str, list
         return rows
     if not 0 <= high - low <= 100:
         return rows
-    labels = list(rows.get("labels", []))
+    # Rows left blank for points no longer on the scale go; labelled ones stay, to be refused.
+    labels = [
+        row
+        for row in rows.get("labels", [])
+        if row["label"].strip() or _on_scale(row["value"], low, high)
+    ]
     given = {label["value"].strip() for label in labels}
     labels += [
         {"value": str(value), "label": ""}
@@ -24,6 +29,11 @@ def with_label_rows(fields: dict, rows: dict[str, list[dict]]) -> dict[str, list
         key=lambda row: int(row["value"]) if row["value"].strip().lstrip("-").isdigit() else 0
     )
     return {**rows, "labels": labels}
+
+
+def _on_scale(value: str, low: int, high: int) -> bool:
+    value = value.strip()
+    return value.lstrip("-").isdigit() and low <= int(value) <= high
 
 
 def chosen_answers(data, definition: dict) -> dict[int, int]:

@@ -377,3 +377,22 @@ def test_a_built_instrument_with_every_part_is_edited_in_the_builder(as_alice):
     html = page.content.decode()
     assert 'value="(2 + 5) - (4 + 3)"' in html
     assert 'name="classification-tie_item" value="1"' in html
+
+
+def test_a_scale_labelled_at_its_anchors_leaves_the_other_rows_blank(as_alice):
+    """Widening 0-3 to 1-7 offers a row per point; with anchors only, the rows left blank are
+    no problem, and the blank row for 0, now off the scale, goes."""
+    data = rq_like()
+    data = {key: value for key, value in data.items() if not key.startswith("labels-")}
+    data.update({f"labels-{v}-value": str(v) for v in range(4)})
+    data.update({"labels-TOTAL_FORMS": "4", "labels-INITIAL_FORMS": "0"})
+    data.update({"labels-1-label": "Not at all like me", "labels-3-label": "Somewhat like me"})
+    response = as_alice.post(BUILD, {**data, "action": "preview"})
+    assert response.context["problems"] == []
+    labels = response.context["forms"].formsets["labels"].initial
+    assert [row["value"] for row in labels] == [str(v) for v in range(1, 8)]
+    definition = built(data)
+    assert definition["scale"]["labels"] == [
+        {"value": 1, "label": "Not at all like me"},
+        {"value": 3, "label": "Somewhat like me"},
+    ]
