@@ -1,9 +1,11 @@
 """In real Chromium on a 320-pixel-wide phone: a client answers PHQ-9 item 9 with "Several
 days", sends their answers and sees the practice's crisis number at once, as a link they can
-tap, with nothing of their answers shown back and nothing scrolling sideways."""
+tap, with nothing of their answers shown back and nothing scrolling sideways; reloading the page
+shows the number again (the page is a GET after a redirect, never the answers posted twice)."""
 
 import pytest
 
+from assessments.models import Response
 from practice.models import OutboundEmail, SafetySettings
 from tests.assessments.assign_helpers import LINK, send_now
 from tests.browser.test_questionnaire_journey import answer_page
@@ -42,3 +44,8 @@ def test_item_9_on_a_phone_shows_the_practice_number(narrow_phone_page, erin, mo
     assert "Several days" not in text and "PHQ" not in text
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"the crisis page scrolls sideways on a small phone ({width}px)"
+
+    assert "/support/?mark=" in phone.url
+    phone.reload()
+    assert phone.get_by_role("link", name="01632 960 000").is_visible()
+    assert Response.objects.count() == 1
