@@ -60,7 +60,7 @@ def client_trajectory(
     current episode's are the instrument's; earlier episodes' administrations are marked and
     drawn grey on the charts."""
     zone = zoneinfo.ZoneInfo(client.effective_time_zone)
-    episodes = list(client.episodes.order_by("started_at", "pk"))
+    episodes = sorted(client.episodes.all(), key=lambda e: (e.started_at, e.pk))  # prefetched?
     starts = episode_starts(episodes)
     responses = Response.objects.of_client(user, client)
     if end is not None:

@@ -4,7 +4,8 @@ answers and scores, spreadsheet-safe) and the PDFs of the reports still kept.
 
 A client's record (the member names inside its folder):
 
-- ``client.json``: the client's details, shares and the people named in the record;
+- ``client.json``: the client's details, shares, episodes of care and the people named in the
+  record;
 - ``administrations.json``: every submitted questionnaire with its raw answers, each question's
   text and answer label, and the scoring engine's stored result;
 - ``answers.csv`` and ``scores.csv``: the same answers one row per question, and the scores with
@@ -75,7 +76,8 @@ README = """Attune export
 JSON files hold every stored field of the rows they name ("model", "pk", "fields"), dates in
 ISO 8601 (UTC). CSV files are UTF-8 with a header row; text cells that a spreadsheet would read
 as a formula start with an apostrophe. scores.csv has one row per administration and subscale
-with the reliable-change numbers Attune showed (baseline, change, RCI, critical value, margin).
+with the reliable-change numbers Attune showed (baseline, change, RCI, critical value, margin),
+judged within each episode of care (the episode column counts them from 1).
 People are named by id in the rows; client.json and practice.json list who each id is.
 """
 
@@ -121,6 +123,7 @@ def write_client(archive: zipfile.ZipFile, user, client: Client, prefix: str = "
             {
                 "client": _rows([client])[0],
                 "shares": _rows(shares),
+                "episodes": _rows(client.episodes.order_by("started_at", "pk")),
                 "people": _people(people),
             }
         ),

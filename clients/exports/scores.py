@@ -1,11 +1,12 @@
 """Score rows for CSV: one row per administration and subscale, with the band, the style and the
 reliable-change label and the numbers behind it (baseline, change, RCI, critical value, margin),
 exactly as the client's trajectory judges them (``assessments.trajectory.judge_history``), never
-recomputed here.
+recomputed here: within each episode of care, against that episode's baseline (``episode``
+counts a client's episodes from 1).
 
 Clients are read in chunks, so a practice of thousands streams in steady memory: per chunk one
-query for the clients, one for their responses, the practice's numbers (three) and the instrument
-versions not seen yet.
+query for the clients, one for their responses, one for their episodes of care, the practice's
+numbers (three) and the instrument versions not seen yet.
 """
 
 import zoneinfo
@@ -23,7 +24,7 @@ from assessments.trajectory import (
     load_versions,
     practice_numbers,
 )
-from clients.models import Client
+from clients.models import Client, Episode
 
 CHUNK = 200
 COLUMNS = (
@@ -55,6 +56,7 @@ COLUMNS = (
     "rci_since_previous",
     "reliable_change_since_previous",
     "earned_security",
+    "episode",
 )
 
 
@@ -80,7 +82,10 @@ def _change_cells(change: Change | None) -> list:
 def _admin_rows(
     client: Client, trajectory: InstrumentTrajectory, admin: Administration, version: str
 ) -> Iterator[list]:
-    baseline = trajectory.baseline
+    baseline = next(  # the baseline of the administration's own episode of care
+        (a for a in trajectory.administrations if a.is_baseline and a.episode == admin.episode),
+        None,
+    )
     baseline_scores = {s.key: s.score for s in baseline.scores} if baseline else {}
     style = admin.style_label or admin.style_note
     earned = (admin.earned_security or {}).get("status", "")
@@ -117,6 +122,7 @@ def _admin_rows(
             since_previous.rci if since_previous is not None else None,
             since_previous.label if since_previous is not None else "",
             earned,
+            admin.episode,
         ]
 
 
@@ -150,10 +156,19 @@ def score_rows(
             .order_by("client_id", "instrument_id", "submitted_at", "pk")
             .values(*RESPONSE_FIELDS, "result__style", "instrument_version__label")
         )
-        yield from _chunk_rows(chunk_clients, responses, versions, only)
+        starts: dict = {}
+        for client_id, started_at in (
+            Episode.objects.filter(client_id__in=chunk)
+            .order_by("client_id", "started_at", "pk")
+            .values_list("client_id", "started_at")
+        ):
+            starts.setdefault(client_id, []).append(started_at)
+        yield from _chunk_rows(chunk_clients, responses, versions, only, starts)
 
 
-def _chunk_rows(clients: list[Client], responses: list[dict], versions: dict, only) -> Iterator:
+def _chunk_rows(
+    clients: list[Client], responses: list[dict], versions: dict, only, starts: dict
+) -> Iterator:
     load_versions({row["instrument_version_id"] for row in responses}, versions)
     labels = {row["pk"]: f"{row['instrument_version__label']}" for row in responses}
     numbers_by_practice: dict = {}
@@ -172,7 +187,12 @@ def _chunk_rows(clients: list[Client], responses: list[dict], versions: dict, on
         for instrument_id, rows in instruments.items():
             instrument = versions[rows[-1]["instrument_version_id"]].instrument
             trajectory = judge_history(
-                instrument, rows, versions, Judge(numbers[instrument_id]), zone=zone
+                instrument,
+                rows,
+                versions,
+                Judge(numbers[instrument_id]),
+                zone=zone,
+                episode_starts=starts.get(client.pk, ()),
             )
             if trajectory is not None:
                 trajectories.append(trajectory)

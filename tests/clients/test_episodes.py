@@ -346,3 +346,39 @@ class TestProgressPage:
         assert "Earlier episodes (1 Jan 2025 to 1 Mar 2025)" in page
         assert page.count("(earlier episode 1)") == 2
         assert page.count('class="muted earlier-episode"') == 2
+
+
+class TestExport:
+    def test_scores_csv_judges_within_each_episode(self, bob, readmitted):
+        from clients.exports import scores
+
+        clients = type(readmitted).objects.visible_to(bob).filter(pk=readmitted.pk)
+        rows = [
+            dict(zip(scores.COLUMNS, row, strict=True)) for row in scores.score_rows(bob, clients)
+        ]
+        assert [
+            (r["episode"], r["score"], r["baseline_score"], r["is_baseline"]) for r in rows
+        ] == [
+            (1, 20, 20, True),
+            (1, 8, 20, False),
+            (2, 15, 15, True),
+            (2, 14, 15, False),
+        ]
+        assert rows[3]["change_since_baseline"] == -1
+
+    def test_the_archive_keeps_the_episodes(self, bob, readmitted):
+        import io
+        import json
+        import zipfile
+
+        from clients.exports import archive
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as written:
+            archive.write_client(written, bob, readmitted)
+        record = json.loads(zipfile.ZipFile(buffer).read("client.json"))
+        episodes = [e["fields"] for e in record["episodes"]]
+        assert [(e["end_reason"], e["ended_at"] is None) for e in episodes] == [
+            ("completed", False),
+            ("", True),
+        ]
