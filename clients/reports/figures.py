@@ -23,12 +23,16 @@ from assessments.charts import (
     plane_svg,
     trajectory_svg,
 )
+from assessments.charts.printable import printable
 
 MINIMUM_SPAN = datetime.timedelta(days=56)
 
 
 def svg_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    """``svg`` as paper draws it (``printable``: no focus rings, tooltips or their rules), as a
+    ``data:`` URI."""
+    data = printable(svg).encode("utf-8")
+    return "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
 
 
 def local_date(at: datetime.datetime, zone) -> datetime.date:

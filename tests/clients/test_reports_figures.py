@@ -35,7 +35,7 @@ def point_positions(svg: str) -> list[float]:
     """Each data point's x as a fraction of the plot's width (0 left edge, 1 right edge)."""
     plot = re.search(r'<rect class="att-plot" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', svg)
     left, width = float(plot.group(1)), float(plot.group(2))
-    points = re.findall(r'class="att-focus att-point[^"]*".*?<circle cx="([\d.]+)"', svg, re.S)
+    points = re.findall(r'class="att-focus att-point[^"]*">\s*<circle[^>]* cx="([\d.]+)"', svg)
     return [(float(x) - left) / width for x in points]
 
 

@@ -1,0 +1,96 @@
+"""A report is one self-contained print document (issue 17): its own print stylesheet, never the
+site's screen stylesheet, and charts drawn for paper (no focus rings, tooltips or their rules)
+that still carry every point, the reliable-change margin, the bands and the labels."""
+
+import base64
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from clients.reports import content, pdf, sections, services
+from tests.clients.reports_helpers import (
+    FakeSource,
+    ecr_history,
+    make_report,
+    media,  # noqa: F401 - fixture
+    pdf_reader,
+    phq9_history,
+)
+from tests.clients.test_reports_content import PHQ9_TOTALS, numbers  # noqa: F401 - fixture
+from tests.clients.test_reports_figures import ZONE
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media", "numbers")]
+
+MONTHLY_ECR = [(6, 6), (6, 5), (5, 5), (5, 4), (5, 3), (3, 3), (3, 2), (2, 2)]
+
+
+@pytest.fixture
+def histories(practice_a):
+    return [phq9_history(practice_a, PHQ9_TOTALS), ecr_history(practice_a, MONTHLY_ECR)]
+
+
+def report_html(erin, bob, histories) -> str:
+    report = make_report(erin, bob)
+    return content.render_html(content.gather(report, FakeSource(histories)))
+
+
+def test_the_report_loads_no_screen_stylesheet(erin, bob, histories, tmp_path, monkeypatch):
+    html = report_html(erin, bob, histories)
+    assert not re.search(r"<link[^>]*stylesheet", html) and "css/attune.css" not in html
+    assert "@page" in html and "string-set: client" in html  # its own print rules, inline
+    fetched = []
+    fetcher = pdf.static_only_fetcher()
+    original = fetcher.fetch
+
+    def recording(url, headers=None):
+        fetched.append(url)
+        return original(url, headers)
+
+    monkeypatch.setattr(fetcher, "fetch", recording)
+    monkeypatch.setattr(pdf, "static_only_fetcher", lambda: fetcher)
+    pages = pdf._write_pdf(html, tmp_path / "report.pdf")
+    assert pages > 1
+    assert fetched and all(url.startswith("data:image/svg+xml") for url in fetched), fetched
+
+
+def test_the_printed_report_keeps_its_running_headers_and_content(erin, bob, histories):
+    report = make_report(erin, bob)
+    services.render(report.pk, source=FakeSource(histories))
+    pages = [" ".join(p.extract_text().split()) for p in pdf_reader(report).pages]
+    assert len(pages) > 1
+    for text in pages[1:]:
+        assert erin.full_name in text and erin.practice.name in text  # the running headers
+    whole = " ".join(pages)
+    assert "PHQ-9 score (0-27)" in whole and "ECR-R scores (1-7)" in whole
+    assert "Reliable change margin" in whole
+
+
+def chart_svgs(practice, history) -> dict[str, str]:
+    today = timezone.localdate()
+    section = sections.build_section(
+        practice, history, today - datetime.timedelta(days=365), today, ZONE, clinical=True
+    )
+    return {
+        chart["kind"]: base64.b64decode(chart["uri"].split(",", 1)[1]).decode()
+        for chart in section.charts
+    }
+
+
+def test_the_charts_keep_their_data_without_what_only_a_screen_uses(practice_a):
+    charts = chart_svgs(practice_a, ecr_history(practice_a, MONTHLY_ECR))
+    trajectory, plane = charts["trajectory"], charts["plane"]
+    for svg in (trajectory, plane):
+        assert "<style" not in svg and "att-tip" not in svg and "att-ring" not in svg
+        assert "tabindex" not in svg
+    # Every administration's point: anxiety and avoidance over time, and the path on the plane.
+    assert len(re.findall(r'class="att-focus att-point att-s0"', trajectory)) == len(MONTHLY_ECR)
+    assert len(re.findall(r'class="att-focus att-point att-s1"', trajectory)) == len(MONTHLY_ECR)
+    assert len(re.findall(r'class="att-focus att-point', plane)) == len(MONTHLY_ECR)
+    # The reliable-change margin around the baseline, the baseline rule and the labels.
+    assert 'class="att-rc-margin"' in plane and "Reliable change margin" in plane
+    assert "Baseline" in trajectory
+    assert "ECR-R scores (1-7)" in trajectory
+    for label in ("Secure", "Fearful-avoidant"):
+        assert label in plane
