@@ -1,6 +1,8 @@
 """The instrument builder in real Chromium (issue 16): an owner builds a four-item instrument at
 1366 px and at 390 px, gets more item rows by pressing Preview, sees the client's form, has test
-answers scored live (HTMX on change) and saves it, and the page never scrolls sideways."""
+answers scored live (HTMX on change) and saves it, and the page never scrolls sideways; and
+builds an instrument with a weighted score, prototype ratings and a forced-choice tie-break on a
+scale labelled at its anchors."""
 
 import pytest
 from django.urls import reverse
