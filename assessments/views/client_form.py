@@ -240,6 +240,7 @@ def link_flow(token, query: str = "") -> Flow:
         done=thanks,
         crisis=lambda request, packet: redirect(
             f"{reverse('questionnaire:support', args=[token])}?mark={support_mark(packet)}"
+            + query.replace("?", "&")  # the language the client picked, if they did
         ),
         context={"token": token},
     )
@@ -385,7 +386,8 @@ def support(request, token):
     packet = packet_service.find_submitted_packet(token, packet_id) if packet_id else None
     if packet is None:
         return _failed_lookup(request)
-    return render_crisis(request, packet, token=token)
+    # The page's language links keep the mark, so switching language keeps the page.
+    return render_crisis(request, packet, token=token, support_mark=request.GET["mark"])
 
 
 def _thanked_practice(mark: str) -> Practice | None:

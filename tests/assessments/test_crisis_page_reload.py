@@ -5,6 +5,9 @@ day; without either, or later, it is the same 404 as every dead link. The same o
 device in session, inside the session's lock."""
 
 import datetime
+import re
+from html import unescape
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -14,6 +17,7 @@ from django.urls import reverse
 
 from assessments.models import Alert, Packet, Response
 from assessments.views.client_form import SUPPORT_SALT
+from tests.assessments.assign_helpers import send_now, token_of
 from tests.assessments.test_crisis_page import PHONE, SENT, safety, submit_phq9  # noqa: F401
 from tests.assessments.test_in_session import answer_phq9, kiosk_url, start_phq9
 from tests.conftest import logged_in
@@ -118,3 +122,41 @@ def test_in_session_no_crisis_still_goes_to_the_lock_screen(erin, bob):
     packet = start_phq9(browser, erin)
     done = answer_phq9(browser, kiosk_url(packet), item9=0)
     assert done.status_code == 302 and done["Location"] == reverse("session_unlock")
+
+
+def answer_phq9_by_link(client, query: str):
+    """Answer a PHQ-9 through its link with ``query`` (a ``?lang=`` flag) on every address, an
+    hour after it was sent; the page shown after submitting (its redirect chain included)."""
+    _, packet = send_now(client, "phq-9", now=SENT)
+    token = token_of(packet)
+    browser = Browser()
+    with time_machine.travel(SUBMITTED, tick=False):
+        browser.post(reverse("questionnaire:landing", args=[token]) + query)
+        first = {f"item-{n}": "2" for n in range(1, 6)}
+        page_1 = reverse("questionnaire:page", args=[token, 1]) + query
+        browser.post(page_1, {**first, "action": "next"})
+        last = {**{f"item-{n}": "2" for n in range(6, 9)}, "item-9": "1", "action": "submit"}
+        page_2 = reverse("questionnaire:page", args=[token, 2]) + query
+        return browser.post(page_2, last, follow=True), browser
+
+
+@pytest.mark.django_db
+def test_the_language_the_client_picked_holds_on_the_crisis_page(erin):
+    response, _ = answer_phq9_by_link(erin, "?lang=es")  # Erin reads English by default
+    assert support_url(response).endswith("&lang=es")
+    html = response.content.decode()
+    assert '<html lang="es">' in html and PHONE in html
+
+
+@pytest.mark.django_db
+def test_switching_language_on_the_crisis_page_keeps_the_page(erin):
+    response, browser = answer_phq9_by_link(erin, "")
+    html = response.content.decode()
+    mark = support_url(response).split("?mark=")[1]
+    switch = re.search(r'<a href="([^"]*)" lang="es"', html)
+    assert switch, "no switch to Spanish on the crisis page"
+    assert f"mark={mark}&lang=es" in unquote(unescape(switch[1]))
+    with time_machine.travel(SUBMITTED + MINUTE, tick=False):
+        spanish = browser.get(unescape(switch[1]))
+    assert spanish.status_code == 200
+    assert '<html lang="es">' in spanish.content.decode() and PHONE in spanish.content.decode()
