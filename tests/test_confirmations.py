@@ -37,6 +37,12 @@ def _share(w):
     return reverse("clients:unshare", args=[w["erin"].pk, w["dana"].pk])
 
 
+def _discharged(w):
+    """Erin discharged, so her page offers reactivation."""
+    type(w["erin"]).objects.filter(pk=w["erin"].pk).update(status="discharged")
+    return reverse("clients:reactivate", args=[w["erin"].pk])
+
+
 def _uploaded(w):
     """Practice A's uploaded instrument that nobody has been cleared to use yet."""
     instrument = w["custom_a"]
@@ -51,6 +57,13 @@ ACTIONS = {
         lambda w: reverse("clients:detail", args=[w["erin"].pk]),
         "Discharge Erin Fictional?",
         lambda w: not type(w["erin"]).objects.get(pk=w["erin"].pk).is_active,
+    ),
+    "reactivate a client": Action(
+        "bob",
+        _discharged,
+        lambda w: reverse("clients:detail", args=[w["erin"].pk]),
+        "Start a new episode of care",
+        lambda w: type(w["erin"]).objects.get(pk=w["erin"].pk).is_active,
     ),
     "deactivate a member": Action(
         "alice",
@@ -139,6 +152,8 @@ def test_a_get_asks_and_only_the_post_acts(world, name):
     data = {}
     if name == "deactivate a member":  # the owner chooses who takes over Bob's clients
         data = {"successor": page.context["form"].fields["successor"].queryset.first().pk}
+    if name == "reactivate a client":  # a new episode of care, or the last resumed
+        data = {"episode": "new"}
     answer = browser.post(url, data)
     assert answer.status_code == 302
     assert action.done(world)
