@@ -328,10 +328,10 @@ def anchors_key(scale: dict) -> str:
     """What a client reads above questions whose published scale labels only its anchors
     (``anchors_only``): which points have words, and that any point between may be chosen."""
     words = ", ".join(f"{label['value']} {label['label']}" for label in scale["labels"])
-    return (
-        f"Answer from {scale['min']} to {scale['max']}. Only some answers have words: {words}. "
-        "The numbers between them are answers too, in between those words."
-    )
+    return gettext(
+        "Answer from %(min)s to %(max)s. Only some answers have words: %(words)s. The numbers "
+        "between them are answers too, in between those words."
+    ) % {"min": scale["min"], "max": scale["max"], "words": words}
 
 
 class QuestionnairePageForm(forms.Form):

@@ -216,3 +216,12 @@ def test_the_crisis_page_is_in_spanish(rosa, practice_a):
     assert "Las 24 horas, todos los días; gratuito desde teléfonos fijos y móviles" in html
     assert "116 123" in html
     assert "Talk to someone now" not in html
+
+
+@pytest.mark.django_db
+def test_the_key_to_an_anchors_only_scale_is_in_spanish_its_words_as_published(rosa):
+    token, browser, _ = start(rosa, "ecr-r")
+    with time_machine.travel(LATER, tick=False):
+        html = browser.get(page(token, 1)).content.decode()
+    assert "Responda de 1 a 7. Solo algunas respuestas tienen palabras: 1 " in html
+    assert NOTE in html
