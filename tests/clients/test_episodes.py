@@ -382,3 +382,24 @@ class TestExport:
             ("completed", False),
             ("", True),
         ]
+
+    @pytest.mark.usefixtures("media")
+    @pytest.mark.parametrize("audience", ["clinical", "client"])
+    def test_a_report_with_only_earlier_answers_in_its_period(self, rf, bob, erin, audience):
+        cite_ecr(erin.practice)
+        respond(erin, "ecr-r", ecr(6, 6), day(2025, 1, 6))
+        respond(erin, "phq-9", phq9(20), day(2025, 1, 6))
+        readmit(rf, bob, erin)
+        report = make_report(
+            erin,
+            bob,
+            audience=audience,
+            period_start=datetime.date(2025, 1, 1),
+            period_end=datetime.date(2025, 12, 31),
+        )
+        reports.render(report.pk)
+        text = pdf_text(report)
+        assert "Episode of care 2 of 2, since 2 Jun 2025." in text
+        assert "6 Jan 2025 Earlier episode 20" in text
+        if audience == "client":
+            assert "Change is counted from the start of this course of therapy" in text
