@@ -25,17 +25,26 @@ def full_url(identifier: str) -> str:
     return f"urn:uuid:{identifier}"
 
 
-def build_patient(client_id, reference: str = "") -> dict:
-    """The client as a minimal Patient: identifiers only (Attune's id for the client and the
-    practice's own reference when it has one); no name, e-mail or date of birth."""
+def build_patient(client_id, reference: str = "", language: str = "") -> dict:
+    """The client as a minimal Patient: identifiers (Attune's id for the client and the
+    practice's own reference when it has one) and, when given, the language they read their
+    questionnaires in (``communication``, a BCP 47 code); no name, e-mail or date of birth."""
     identifiers = [{"system": codes.CLIENTS_SYSTEM, "value": str(client_id)}]
     if reference:
         identifiers.append({"system": codes.CLIENT_REFERENCES_SYSTEM, "value": reference})
-    return {
+    patient = {
         "resourceType": "Patient",
         "id": resource_id("patient", client_id),
         "identifier": identifiers,
     }
+    if language:
+        patient["communication"] = [
+            {
+                "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": language}]},
+                "preferred": True,
+            }
+        ]
+    return patient
 
 
 def build_bundle(resources: list[dict], *, bundle_id: str, timestamp: str) -> dict:

@@ -60,7 +60,7 @@ def client_bundle(request, client) -> dict:
         .select_related("instrument", "instrument_version")
         .order_by("submitted_at", "pk")
     )
-    patient = bundles.build_patient(client.pk, client.external_reference)
+    patient = bundles.build_patient(client.pk, client.external_reference, client.language)
     subject = bundles.full_url(patient["id"])
     questionnaires: dict[int, dict] = {}
     records: list[dict] = []

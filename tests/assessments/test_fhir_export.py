@@ -230,8 +230,12 @@ def test_the_patient_is_minimal_and_answers_carry_loinc_codes(bob, erin_history)
     bundle = api(bob).get(reverse("client-fhir-bundle", args=[erin_history.pk])).json()
     patient = bundle["entry"][0]["resource"]
     assert patient["resourceType"] == "Patient"
-    assert set(patient) == {"resourceType", "id", "identifier"}
+    assert set(patient) == {"resourceType", "id", "identifier", "communication"}
     assert {"system": codes.CLIENT_REFERENCES_SYSTEM, "value": "HT-0042"} in patient["identifier"]
+    # The language the client reads their questionnaires in (issue 15), as a BCP 47 code.
+    assert patient["communication"] == [
+        {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "en"}]}, "preferred": True}
+    ]
     text = json.dumps(bundle)
     for personal in ("Erin", "Fictional", erin_history.email):
         assert personal not in text
