@@ -225,3 +225,17 @@ def test_the_key_to_an_anchors_only_scale_is_in_spanish_its_words_as_published(r
         html = browser.get(page(token, 1)).content.decode()
     assert "Responda de 1 a 7. Solo algunas respuestas tienen palabras: 1 " in html
     assert NOTE in html
+
+
+@pytest.mark.django_db
+def test_in_session_the_pages_are_in_the_clients_language_without_a_switch(rosa, bob):
+    from tests.assessments.test_in_session import kiosk_url, start_phq9
+    from tests.conftest import logged_in
+
+    browser = logged_in(bob)
+    packet = start_phq9(browser, rosa)
+    html = browser.get(kiosk_url(packet)(1)).content.decode()
+    assert ">Guardar y continuar</button>" in html
+    assert "Parar y devolver el dispositivo a su terapeuta" in html
+    assert "language-switch" not in html
+    assert translation.get_language() != "es"
