@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from practice import audit
 from practice.crisis_lines import CrisisLine, country_choices, crisis_lines, line_choices
 from practice.models import AuditAction, Practice, SafetySettings
+from practice.models.safety import phone_digits
 
 # Re-exported: the client model's migration names ``practice.crisis.country_choices``.
 __all__ = [
@@ -41,7 +42,9 @@ class CrisisResources:
 
     @property
     def phone_tel(self) -> str:
-        return "".join(ch for ch in self.phone if ch.isdigit() or ch == "+")
+        """The ``tel:`` link's number, or "" for a phone one cannot dial (saved before the rule
+        in ``SafetySettings.clean``): then the page shows it without a link."""
+        return phone_digits(self.phone)
 
 
 def chosen_lines(keys, country: str = "") -> tuple[CrisisLine, ...]:

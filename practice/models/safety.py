@@ -6,13 +6,28 @@ left unacknowledged too long (``escalation_hours``; the safety lead, else the ow
 One row per practice, made when an owner first saves the safety settings; until then
 ``SafetySettings.for_practice`` gives the defaults, unsaved."""
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from practice.models.practices import Practice
 
 ESCALATION_MAX_HOURS = 168
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()./-]+$")
+PHONE_REFUSED = (
+    "Enter the phone number only, in digits (for example 01632 960 000 or +44 1632 960000): "
+    "a client taps it to call. Say when it is answered under its hours."
+)
+
+
+def phone_digits(phone: str) -> str:
+    """What a ``tel:`` link dials: the digits and a leading plus, or "" when ``phone`` is not a
+    number one can dial (so no link is offered)."""
+    dialled = "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+    return dialled if PHONE_CHARACTERS.match(phone.strip()) and len(dialled) >= 3 else ""
 
 
 class SafetySettings(models.Model):
@@ -61,6 +76,12 @@ class SafetySettings(models.Model):
 
     def __str__(self) -> str:
         return f"Safety settings of practice {self.practice_id}"
+
+    def clean(self) -> None:
+        """The phone is a number a client's phone can dial from the crisis page's link."""
+        super().clean()
+        if self.phone.strip() and not phone_digits(self.phone):
+            raise ValidationError({"phone": PHONE_REFUSED})
 
     @classmethod
     def for_practice(cls, practice: Practice) -> "SafetySettings":

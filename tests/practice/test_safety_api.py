@@ -92,6 +92,8 @@ def test_patch_changes_only_what_it_names_and_audits_only_that(alice, practice_a
         ({"crisis_lines": "gb-samaritans"}, "crisis_lines", "list"),
         ({"phone": "0" * 41}, "phone", "no more than 40"),
         ({"phone": 1632960000}, "phone", "valid string"),
+        ({"phone": "Ask at reception"}, "phone", "Enter the phone number only"),
+        ({"phone": "01632 960 000 ext 4"}, "phone", "Enter the phone number only"),
         ({"crisis_wording": "x" * 2001}, "crisis_wording", "no more than 2000"),
         ({"safety_lead": 999999}, "safety_lead", SAFETY_LEAD_REFUSED),
         ({"safety_lead": "1"}, "safety_lead", SAFETY_LEAD_REFUSED),
