@@ -29,6 +29,7 @@ handler404 = "practice.views.errors.page_not_found"
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/guide/close/", dashboard.dismiss_guide, name="dashboard_guide_dismiss"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.healthz, name="readyz"),
     path("livez", health.livez, name="livez"),

@@ -212,6 +212,8 @@ ROUTES: dict[str, Row] = {
     # Without METRICS_TOKEN (as here) /metrics is off: 404 for everyone; tests/practice/test_metrics.py.
     "metrics": public(ok={404}),
     "dashboard": member_page(),
+    # Closing one's own first-run guide (practice/dashboard/guide.py).
+    "dashboard_guide_dismiss": member_page(method="post", ok={302}),
     "clients:list": member_page(),
     "clients:create": member_page(),
     "clients:detail": client_object(),

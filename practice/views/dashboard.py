@@ -4,10 +4,11 @@ from precomputed rows (``practice.dashboard.caseload``); for owners, the practic
 
 from django import forms
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from clients.services import caseload_holders
 from practice import audit
-from practice.dashboard import caseload
+from practice.dashboard import caseload, glance, guide
 from practice.permissions import member_required
 
 
@@ -35,8 +36,8 @@ class CaseloadForm(forms.Form):
         label="Sort",
         required=False,
         choices=[("", "Who needs attention")]
-        + [(key, key) for key in caseload.COLUMNS]
-        + [(f"-{key}", f"-{key}") for key in caseload.COLUMNS],
+        + [(key, label) for key, label in caseload.COLUMNS.items()]
+        + [(f"-{key}", f"{label}, reversed") for key, label in caseload.COLUMNS.items()],
     )
     period = forms.ChoiceField(
         label="Overview period",
@@ -87,8 +88,6 @@ class CaseloadForm(forms.Form):
         one, errors): cheaper to lay out than rendering each widget's templates."""
         controls = []
         for bound in self:
-            if bound.name == "sort":
-                continue
             field = bound.field
             value = bound.value()
             options = None
@@ -133,8 +132,10 @@ def dashboard(request):
     query = form.query()
     page = caseload.caseload(request.user, request.membership, query, request.GET.get("page"))
     audit.record_list(request, "client", request.practice)
-    columns = [
-        {
+    glance.add_glance(page.object_list)
+    # The compact row's sortable headings; every column sorts from the "Sort" field too.
+    sorts = {
+        key: {
             "key": key,
             "label": label,
             "sort": caseload.sort_link(query.sort, key),
@@ -142,8 +143,7 @@ def dashboard(request):
             "descending": query.sort.startswith("-"),
         }
         for key, label in caseload.COLUMNS.items()
-        if key != "clinician" or query.scope != "mine"
-    ]
+    }
     return render(
         request,
         "practice/dashboard.html",
@@ -152,7 +152,9 @@ def dashboard(request):
             "controls": form.controls(),
             "query": query,
             "page_obj": page,
-            "columns": columns,
+            "sorts": sorts,
+            "guide": guide.first_run_steps(request.membership),
+            "questionnaires_started": glance.questionnaires_started(page.object_list),
             "scope": query.scope,
             "overview": caseload.overview(
                 request.user, request.membership, form.overview_period(), query
@@ -174,3 +176,11 @@ def dashboard(request):
         },
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@member_required
+def dismiss_guide(request):
+    """Close the dashboard's first-run guide for this member, for good."""
+    guide.dismiss_guide(request.membership)
+    return redirect("dashboard")
