@@ -144,7 +144,9 @@ def test_scores_and_alerts_are_those_of_an_emailed_link(erin, frank, bob, dana):
     """The same answers, once in session, once by link: the same result and the same alert."""
     browser = logged_in(bob)
     packet = start_phq9(browser, erin)
-    crisis = answer_phq9(browser, kiosk_url(packet), item9=1)
+    submitted = answer_phq9(browser, kiosk_url(packet), item9=1)
+    assert submitted.status_code == 302  # to the crisis page, a GET that survives a reload
+    crisis = browser.get(submitted["Location"])
     assert crisis.status_code == 200
     assert "Hand back to your clinician" in crisis.content.decode()
 
