@@ -396,3 +396,39 @@ def test_a_scale_labelled_at_its_anchors_leaves_the_other_rows_blank(as_alice):
         {"value": 1, "label": "Not at all like me"},
         {"value": 3, "label": "Somewhat like me"},
     ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        rq_like(),
+        ecr_rs_like(),
+        phq_9_like(
+            [
+                {
+                    "item": "9",
+                    "operator": ">",
+                    "value": "0",
+                    "message": "Item 9.",
+                    "critical": "on",
+                },
+                {"subscale": "total", "operator": "<=", "value": "4", "message": "Minimal."},
+            ]
+        ),
+        {
+            **phq_9_like([]),
+            "subscales-0-max_missing": "2",
+            "subscales-0-prorate": "on",
+            "subscales-0-missing_source": "Test rule, not any instrument's.",
+        },
+    ],
+    ids=["prototype-weighted", "quadrant", "alerts", "missing"],
+)
+def test_every_part_reads_back_into_the_builder_unchanged(data):
+    """Editing starts from the stored definition: its rows build the same definition again."""
+    definition = built(data)
+    fields, rows = builder.rows_from_definition(definition)
+    rebuilt, problems = builder.build(fields, rows)
+    assert problems == []
+    (again,) = builder.check(rebuilt)
+    assert again == definition
