@@ -110,6 +110,7 @@ class TestPages:
         assert "le pide que responda 2 cuestionarios (18 preguntas en total)." in html
         assert ">Empezar</button>" in html
         assert "Sus respuestas solo llegan a" in html
+        assert '<a class="skip-link" href="#main">Saltar al contenido</a>' in html
         assert "Start" not in html
 
     def test_a_spanish_clients_pages_are_in_spanish_with_the_questions_in_english(self, rosa):

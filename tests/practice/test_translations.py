@@ -21,6 +21,7 @@ LOCALE = ROOT / "locale"
 LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
 
 CLIENT_TEMPLATES = [
+    ROOT / "templates/base.html",  # the skip link of every page, and the clinicians' navigation
     *sorted((ROOT / "templates/assessments/client").glob("*.html")),
     ROOT / "templates/emails/base_email.html",
     *sorted((ROOT / "templates/emails").glob("questionnaire_*")),
