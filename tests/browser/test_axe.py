@@ -4,10 +4,11 @@ violation, on a desktop (1366 x 900) and on a phone (390 x 844).
 The pages are the reflow walk's (tests/browser/test_reflow.py): each GET route of the permission
 walk as the clinician and as the owner where each may open it, so a new page is covered the day
 it gets its row there, the owner's whole-practice dashboard and every instrument's page; the
-client's page with a trajectory chart and its progress page are among them. Then the client's
+client's progress page, with its trajectory charts, is among them. Then the client's
 questionnaire as a client meets it: the landing page, a page of questions (and the same page
 listing what is missing), "save and finish later", the thank-you page, the crisis page after an
-answer that raises a critical alert, and a link that does not work.
+answer that raises a critical alert, and a link that does not work; and the questionnaire
+answered in session on the clinician's device with its lock screen.
 
 axe-core comes from the axe-playwright-python package (its bundled ``axe.min.js``), injected
 with Playwright's ``evaluate`` so the pages' Content-Security-Policy stays as it is. One browser;
@@ -17,9 +18,10 @@ import re
 from importlib import resources
 
 import pytest
+from django.urls import reverse
 
 from practice.models import SafetySettings
-from tests.assessments.assign_helpers import send_now, token_of
+from tests.assessments.assign_helpers import cleared, send_now, token_of
 from tests.browser.test_questionnaire_journey import answer_page
 
 # The permission walk's world and the fixtures it is built from, as test_reflow has them.
@@ -102,6 +104,22 @@ def questionnaire_violations(page, erin) -> list[str]:
     return found
 
 
+def in_session_violations(page, erin) -> list[str]:
+    """The questionnaire answered on the clinician's device, and the lock screen after it (the
+    walk leaves them out: they lock the clinician's session)."""
+    cleared(erin.practice, "phq-9")
+    page.goto(reverse("clients:detail", args=[erin.pk]))
+    page.get_by_role("link", name="Start in session").click()
+    found = violations(page, "in-session start")
+    page.get_by_role("checkbox", name="Patient Health Questionnaire-9 (PHQ-9)").check()
+    page.get_by_role("button", name=re.compile("^Hand the device to")).click()
+    page.get_by_text("page 1 of").wait_for()
+    found += violations(page, "in-session questionnaire page")
+    page.get_by_role("link", name="Stop and hand back to your clinician").click()
+    page.get_by_role("heading", name="Please hand this device back").wait_for()
+    return found + violations(page, "in-session lock screen")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_axe_finds_no_wcag_a_or_aa_violation_on_any_page(chromium, live_server, world):  # noqa: F811
     long_strings(world)
@@ -114,6 +132,8 @@ def test_axe_finds_no_wcag_a_or_aa_violation_on_any_page(chromium, live_server, 
             failures += violations(page, f"{path} as {actor}")
         contexts["client"] = signed_in(chromium, live_server, None)
         failures += questionnaire_violations(contexts["client"][1], world["erin"])
+        contexts["in session"] = signed_in(chromium, live_server, world["bob"])
+        failures += in_session_violations(contexts["in session"][1], world["erin"])
     finally:
         for context, _ in contexts.values():
             context.close()
