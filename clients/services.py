@@ -163,6 +163,24 @@ def _current_or_first_episode(client: Client) -> Episode:
     return episode
 
 
+def open_first_episodes(clients, first_answers: dict) -> int:
+    """One episode of care for each of ``clients`` that has none, as migration 0011 gave the
+    clients of its day: from their creation or their first administration
+    (``first_answers[client.pk]``, read by the caller: questionnaires sit above this layer),
+    whichever is earlier, ended when they were discharged. Returns how many were opened."""
+    episodes = [
+        Episode(
+            practice_id=client.practice_id,
+            client=client,
+            started_at=min(client.created_at, first_answers.get(client.pk) or client.created_at),
+            ended_at=(client.discharged_at or client.updated_at) if not client.is_active else None,
+        )
+        for client in clients.filter(episodes__isnull=True)
+    ]
+    Episode.objects.bulk_create(episodes)
+    return len(episodes)
+
+
 @transaction.atomic
 def discharge_client(request, client: Client, *, close_open_work, reason: str = "") -> Discharge:
     """Discharge ``client`` (an owner or the primary clinician): the record is kept, nothing

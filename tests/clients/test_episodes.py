@@ -403,3 +403,35 @@ class TestExport:
         assert "6 Jan 2025 Earlier episode 20" in text
         if audience == "client":
             assert "Change is counted from the start of this course of therapy" in text
+
+
+class TestFirstEpisodes:
+    def test_open_first_episodes_as_the_migration_did(self, practice_a, bob, erin):
+        with time_machine.travel(day(2024, 1, 2), tick=False):
+            gone = ClientFactory(practice=practice_a, primary_clinician=bob, status="discharged")
+        clients = type(erin).objects.filter(pk__in=[erin.pk, gone.pk])
+        assert services.open_first_episodes(clients, {erin.pk: day(2020, 5, 4)}) == 2
+        assert services.open_first_episodes(clients, {}) == 0  # once only
+        assert erin.episodes.get().started_at == day(2020, 5, 4)
+        assert (gone.episodes.get().started_at, gone.episodes.get().ended_at) == (
+            day(2024, 1, 2),
+            day(2024, 1, 2),
+        )
+
+    @pytest.mark.slow
+    def test_the_demo_clients_have_their_episode(self, settings, monkeypatch):
+        from django.core.management import call_command
+
+        from assessments.models import Response
+        from clients.models import Client
+        from practice.tasks import send_outbound_email
+
+        monkeypatch.setattr(send_outbound_email, "delay", lambda *args: None)
+        settings.DEBUG = True
+        call_command("seed_demo", stdout=None)
+        settings.DEBUG = False
+        for client in Client.objects.all():
+            (episode,) = client.episodes.all()
+            first = Response.objects.filter(client=client).order_by("submitted_at").first()
+            assert first is None or episode.started_at <= first.submitted_at
+            assert (episode.ended_at is None) == client.is_active

@@ -11,11 +11,13 @@ import zoneinfo
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from assessments import demo as demo_questionnaires
-from assessments.models import Instrument, LicenceAcknowledgement, Packet
+from assessments.models import Instrument, LicenceAcknowledgement, Packet, Response
 from clients import notes
+from clients import services as client_services
 from clients.models import Client, ClientShare, SessionNote
 from practice.dashboard.progress import rebuild_progress
 from practice.models import Membership, Practice, Role, SafetySettings, User
@@ -85,6 +87,7 @@ class Command(BaseCommand):
                 self._session_notes(practice)
             # Months of questionnaires through the real services (assessments/demo.py).
             demo_questionnaires.seed_questionnaires(practice, users[0], DEMO_ARCS)
+            self._episodes(practice)
             # The dashboard's rows from everything above (the questionnaire and notes services leave
             # them to their callers, as the pages and tasks do, and the demo also enters the
             # practice's numbers directly).
@@ -154,6 +157,18 @@ class Command(BaseCommand):
                 ClientShare.objects.create(
                     client=client, clinician=jordan if clinician == casey else casey
                 )
+
+    def _episodes(self, practice) -> None:
+        """Each demo client's episode of care, from their first answer (made before the
+        clients existed in this run's history), as the episodes migration gives real ones."""
+        first = dict(
+            Response.objects.filter(practice=practice)
+            .order_by()
+            .values("client_id")
+            .annotate(first=Min("submitted_at"))
+            .values_list("client_id", "first")
+        )
+        client_services.open_first_episodes(practice.clients.all(), first)
 
     def _sessions_today(self, practice, users) -> None:
         """Three of each clinician's active clients have their next session today (every run
