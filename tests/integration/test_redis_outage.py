@@ -202,7 +202,9 @@ def test_a_redis_outage_fails_no_request_and_loses_no_work(
         if last:
             break
         assert status == 302, site.statuses[-1]
-    # Item 9 above 0: the answer to the submission is the crisis page itself.
+    # Item 9 above 0: the submission redirects to the crisis page, a GET.
+    assert status == 302 and "/support/?mark=" in location, site.statuses[-1]
+    status, page, _ = site.request("GET", location)
     assert status == 200 and "Call your local emergency number now" in page, site.statuses[-1]
     assert site.request("GET", f"/q/{'G' * 43}/")[0] == 404  # a guess: the limiter degrades
 

@@ -158,8 +158,9 @@ def test_a_clients_submission_is_saved_scored_and_its_alert_email_swept(
     names = set(re.findall(r'name="(item-\d+)"', browser.get(last).content.decode()))
     answers = {name: "2" if name == "item-9" else "1" for name in names}
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post(last, {**answers, "action": "submit"})
-    assert response.status_code == 200  # item 9 above 0: the answer is the crisis page itself
+        response = browser.post(last, {**answers, "action": "submit"}, follow=True)
+    # Item 9 above 0: the submission redirects to the crisis page.
+    assert response.status_code == 200 and "/support/" in response.redirect_chain[-1][0]
     assert "Call your local emergency number now" in response.content.decode()
     saved = Response.objects.get(client=erin)
     assert saved.status == "complete" and saved.total is not None  # stored and scored

@@ -63,8 +63,9 @@ def test_the_questionnaire_page_refreshes_the_row_on_submit(erin, bob):
     browser.post(reverse("questionnaire:landing", args=[token]))
     answer_everything(packet, overrides=phq9_answers(2), now=NOW)
     last = {f"item-{n}": "1" for n in range(6, 11)} | {"item-9": "2", "action": "submit"}
-    response = browser.post(reverse("questionnaire:page", args=[token, 2]), last)
-    assert response.status_code == 200  # item 9 above 0: the answer is the crisis page itself
+    response = browser.post(reverse("questionnaire:page", args=[token, 2]), last, follow=True)
+    # Item 9 above 0: the submission redirects to the crisis page.
+    assert response.status_code == 200 and "/support/" in response.redirect_chain[-1][0]
     assert "Call your local emergency number now" in response.content.decode()
     row = assert_current(erin)
     assert (row["responses"], row["open_alerts"], row["awaiting_since"]) == (1, 1, None)
