@@ -123,6 +123,7 @@ class TestPages:
         assert ">Guardar y terminar más tarde</button>" in html
         assert NOTE in html
         assert '<span lang="en">Little interest or pleasure in doing things' in html
+        assert '<p class="q-attribution muted" lang="en">Developed by' in html
 
     def test_errors_are_in_spanish(self, rosa):
         token, browser, _ = start(rosa)
