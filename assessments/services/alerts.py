@@ -6,6 +6,7 @@ acknowledging one with the action taken, and each alert's history (``AlertEvent`
 - ``escalate_overdue_alerts`` (the beat task ``escalate-overdue-alerts``) e-mails the practice's
   safety lead, else its owners, about each alert still open past the practice's escalation time
   (default 24 hours), once: the alert is claimed with a compare-and-set on ``escalated_at``.
+  With no one active to tell, the alert is still marked overdue and the log says so (an error).
 - ``acknowledge_alert`` records who acknowledged, when, and the action taken.
 
 E-mails carry a first name and a link only: no client name, no score, no item text. Each
@@ -161,7 +162,10 @@ def escalate_overdue_alerts(now=None) -> list[int]:
             if not claimed:
                 continue
             audit.record(None, AuditAction.UPDATE, alert, fields=["escalated_at"])
-            for user in escalation_recipients(alert.practice):
+            recipients = escalation_recipients(alert.practice)
+            if not recipients:  # every owner's account switched off: say so, loudly
+                logger.error("overdue alert %s: no active safety lead or owner to tell", alert.pk)
+            for user in recipients:
                 _send(
                     alert,
                     user,

@@ -78,3 +78,14 @@ def test_every_active_owner_is_told_and_a_deactivated_owner_is_not(alert, practi
     gone = UserFactory(email="gone@example.com", full_name="Gone Owner")
     MembershipFactory(user=gone, practice=practice_a, role=Role.OWNER, is_active=False)
     assert escalated_to(alert) == [alice.email, second.email]
+
+
+@pytest.mark.django_db
+def test_with_no_one_left_to_tell_the_log_says_so(alert, alice, caplog):
+    alice.is_active = False  # the only owner's account switched off (the membership stays)
+    alice.save()
+    assert escalated_to(alert) == []
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert (
+        record.getMessage() == f"overdue alert {alert.pk}: no active safety lead or owner to tell"
+    )
