@@ -347,6 +347,13 @@ class TestProgressPage:
         assert page.count("(earlier episode 1)") == 2
         assert page.count('class="muted earlier-episode"') == 2
 
+    def test_just_readmitted_the_page_says_nothing_is_judged_yet(self, as_bob, rf, bob, erin):
+        respond(erin, "phq-9", phq9(20), day(2025, 1, 6))
+        readmit(rf, bob, erin)
+        page = as_bob.get(reverse("clients:progress", args=[erin.pk])).content.decode()
+        assert "No administrations yet in the current episode of care" in page
+        assert "(earlier episode 1)" in page
+
 
 class TestExport:
     def test_scores_csv_judges_within_each_episode(self, bob, readmitted):
