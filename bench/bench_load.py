@@ -217,9 +217,11 @@ def main() -> None:
         add_clients(bench, clients, per_client, random.Random(17))  # noqa: S311 (fictional)
         rebuild_progress()
         tokens = open_links(bench, 60 * users * seconds // 10 + 50)
-        browser = Browser()
-        browser.force_login(bench.owner)
-        session = browser.cookies[settings.SESSION_COOKIE_NAME].value
+        sessions = []
+        for _ in range(users):  # each load client signs in with a session of its own
+            browser = Browser()
+            browser.force_login(bench.owner)
+            sessions.append(browser.cookies[settings.SESSION_COOKIE_NAME].value)
         client = bench.first_client
         connection.close()  # gunicorn's workers take over the database
         port = free_port()
@@ -228,7 +230,8 @@ def main() -> None:
             "host": f"http://127.0.0.1:{port}",
             "users": users,
             "seconds": seconds,
-            "session": session,
+            "sessions": sessions,
+            "cookie": settings.SESSION_COOKIE_NAME,
             "tokens": tokens,
             "phases": [
                 {"name": "Trivial view (`ok`)", "path": "/bench/trivial/"},
@@ -251,11 +254,13 @@ def main() -> None:
                 [sys.executable, str(BENCH / "load_users.py"), handle.name],
                 capture_output=True,
                 text=True,
-                check=True,
+                check=False,
                 timeout=len(plan["phases"]) * (seconds + 60),
             )
         finally:
             os.unlink(handle.name)
+        if ran.returncode:
+            sys.exit(f"the load clients failed:\n{ran.stderr[-3000:]}")
         phases = [json.loads(line) for line in ran.stdout.splitlines() if line.startswith("{")]
         for phase in phases:
             print(

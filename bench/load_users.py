@@ -4,15 +4,17 @@ the standard library with gevent on import, so no Django code runs here).
     .venv/bin/python bench/load_users.py PLAN.json
 
 PLAN names the server, the number of concurrent users, the seconds per phase, the signed-in
-session cookie, the phases (a name and a path, or ``"questionnaire"``) and the questionnaire
+sessions (one per user) and their cookie's name, the phases (a name and a path, or ``"questionnaire"``) and the questionnaire
 links to answer. Each phase runs alone: ``users`` clients request it back to back (no wait) for
 ``seconds``. Prints one JSON object per phase: requests, failures, requests per second and the
 50th, 95th and 99th percentile response times in milliseconds.
 """
 
+import itertools
 import json
 import re
 import sys
+from urllib.request import urlopen
 
 import gevent
 from locust import HttpUser, constant, task
@@ -39,14 +41,14 @@ def answers(html: str) -> dict:
 
 
 def phase_user(plan: dict, phase: dict, tokens: list) -> type:
-    cookie = {"sessionid": plan["session"]}
+    sessions = itertools.cycle(plan["sessions"])  # one signed-in session per user
 
     class PageUser(HttpUser):
         host = plan["host"]
         wait_time = constant(0)
 
         def on_start(self):
-            self.client.cookies.update(cookie)
+            self.client.cookies.set(plan["cookie"], next(sessions))
 
         @task
         def one(self):
@@ -93,6 +95,9 @@ def run_phase(plan: dict, phase: dict, tokens: list) -> dict:
     runner.start(plan["users"], spawn_rate=plan["users"])
     gevent.spawn_later(plan["seconds"], runner.quit)
     runner.greenlet.join()
+    # Requests still queued at the server when the phase stopped would be served during the
+    # next phase: wait for them (this one is answered after them) before measuring again.
+    urlopen(plan["host"] + "/livez", timeout=600).read()  # noqa: S310 (loopback)
     total = env.stats.total
     rows = {
         name: {
