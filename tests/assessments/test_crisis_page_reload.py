@@ -16,6 +16,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from assessments.models import Alert, Packet, Response
+from assessments.views import client_form
 from assessments.views.client_form import SUPPORT_SALT
 from tests.assessments.assign_helpers import send_now, token_of
 from tests.assessments.test_crisis_page import PHONE, SENT, safety, submit_phq9  # noqa: F401
@@ -160,3 +161,16 @@ def test_switching_language_on_the_crisis_page_keeps_the_page(erin):
         spanish = browser.get(unescape(switch[1]))
     assert spanish.status_code == 200
     assert '<html lang="es">' in spanish.content.decode() and PHONE in spanish.content.decode()
+
+
+@pytest.mark.django_db
+def test_guessing_support_addresses_counts_toward_the_link_limit(erin):
+    response, token, _ = submit_phq9(erin, item9=1)
+    url = support_url(response)
+    guesser = Browser(REMOTE_ADDR="203.0.113.9")
+    base = reverse("questionnaire:support", args=[token])
+    with time_machine.travel(SUBMITTED + MINUTE, tick=False):
+        for attempt in range(client_form.FAILED_LOOKUPS_ALLOWED):
+            assert guesser.get(f"{base}?mark={attempt}").status_code == 404
+        assert guesser.get(f"{base}?mark=one-more").status_code == 429
+        assert guesser.get(url).status_code == 200  # the page itself still opens
