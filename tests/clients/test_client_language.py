@@ -3,6 +3,7 @@ CSV import, and written to the export; their questionnaire pages and e-mails fol
 (tests/assessments/test_client_language_pages.py)."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -83,3 +84,12 @@ class TestImportAndExport:
         assert "language" in archive.CLIENT_COLUMNS
         row = dict(zip(archive.CLIENT_COLUMNS, archive._client_row(erin), strict=True))
         assert row["language"] == "es"
+
+
+@pytest.mark.django_db
+def test_the_demo_has_a_client_who_reads_spanish(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=None)
+    spanish = Client.objects.filter(language="es")
+    assert list(spanish.values_list("full_name", flat=True)) == ["Rosa Emberly"]
+    assert Client.objects.filter(language="en").count() == Client.objects.count() - 1

@@ -62,6 +62,7 @@ DEMO_CLIENTS = [
     ("Yara", "Brookhaven", "she/her"),
     ("Zeke", "Amberlyn", "he/him"),
 ]
+DEMO_SPANISH = {"Rosa"}  # reads her questionnaires and e-mails in Spanish (Client.language)
 
 
 class Command(BaseCommand):
@@ -148,6 +149,7 @@ class Command(BaseCommand):
                 full_name=f"{first} {surname}",
                 email=f"{first.lower()}.{surname.lower()}@client.example",
                 pronouns=pronouns,
+                language="es" if first in DEMO_SPANISH else "en",
                 primary_clinician=clinician,
                 external_reference=f"WL-{1001 + index}",
                 date_of_birth=None if index % 5 == 0 else _birthday(rng),
