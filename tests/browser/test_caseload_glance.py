@@ -23,9 +23,9 @@ ROWS_ABOVE_THE_FOLD = """() => [...document.querySelectorAll('.caseload-table tb
                    return box.top >= 0 && box.bottom <= window.innerHeight; }).length"""
 
 
-def shot(page, name):
+def shot(page, name, full_page=False):
     if SCREENSHOTS:
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"))
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_twelve_clients_above_the_fold_and_cards_on_a_phone(demo, page):
         first = rows.first.bounding_box()
         assert first["width"] <= width and first["height"] > 80
         assert rows.first.locator("td[data-label='Change']").is_visible()
-        shot(page, f"caseload-{width}")
+        shot(page, f"caseload-{width}", full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)
