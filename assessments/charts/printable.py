@@ -8,38 +8,40 @@ axes, lines, each point's marker, the reliable-change margin, earlier episodes, 
 and the chart's title and description, and drops the rest. Pure: no Django.
 """
 
-from xml.etree import ElementTree as ET
+from xml.dom import minidom
 
-from assessments.charts._svg import SVG_NS
-
-ET.register_namespace("", SVG_NS)
-_G, _STYLE, _TITLE = f"{{{SVG_NS}}}g", f"{{{SVG_NS}}}style", f"{{{SVG_NS}}}title"
 _HIDDEN = {"att-tip", "att-ring"}  # hidden until hover or focus: never seen on paper
 _FOCUS_ATTRIBUTES = ("id", "tabindex", "role", "aria-label")
 
 
 def printable(svg: str) -> str:
     """``svg`` (from ``trajectory_svg`` or ``plane_svg``) without its interactive parts. Each
-    point keeps its group, whose classes name its series or role, around its bare marker."""
-    root = ET.fromstring(svg)  # noqa: S314 - our own renderer's output, never user input
-    _simplify(root)
-    return ET.tostring(root, encoding="unicode")
+    point keeps its group, whose classes name its series or role, around its bare marker.
+
+    Written back as it was read (minidom keeps the source's names; ElementTree would prefix
+    them as its global registry says, which WeasyPrint changes)."""
+    document = minidom.parseString(svg)  # noqa: S318 - our own renderer's output, never input
+    _simplify(document.documentElement)
+    return document.documentElement.toxml()
 
 
-def _simplify(parent: ET.Element) -> None:
-    focus = parent.tag == _G and "att-focus" in parent.get("class", "").split()
-    for child in list(parent):
-        classes = set(child.get("class", "").split())
+def _simplify(parent) -> None:
+    focus = parent.tagName == "g" and "att-focus" in parent.getAttribute("class").split()
+    for child in list(parent.childNodes):
+        if child.nodeType != child.ELEMENT_NODE:
+            continue
+        classes = set(child.getAttribute("class").split())
         if (
-            child.tag == _STYLE
-            or (child.tag == _G and classes & _HIDDEN)
-            or (focus and child.tag == _TITLE)  # the point's label: its tooltip's text
+            child.tagName == "style"
+            or (child.tagName == "g" and classes & _HIDDEN)
+            or (focus and child.tagName == "title")  # the point's label: its tooltip's text
         ):
-            parent.remove(child)
+            parent.removeChild(child).unlink()
         else:
             _simplify(child)
-            if focus:
-                child.attrib.pop("class", None)  # the group's classes say what it is
+            if focus and child.hasAttribute("class"):
+                child.removeAttribute("class")  # the group's classes say what it is
     if focus:
         for name in _FOCUS_ATTRIBUTES:
-            parent.attrib.pop(name, None)
+            if parent.hasAttribute(name):
+                parent.removeAttribute(name)
