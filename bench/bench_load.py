@@ -150,7 +150,9 @@ def markdown(phases: list[dict], common: dict) -> str:
         f"practice: {common['clients']:,} clients with {common['per_client']} administrations "
         f"each. {common['users']} concurrent clients request each URL alone, back to back "
         f"without waiting, for {common['seconds']} s; the questionnaire phase opens a link, "
-        "starts, answers every question and submits (three requests, each a new link).",
+        "starts, answers every question and submits: three timed requests (the landing page; "
+        "starting, with its redirect to the questions; submitting, with its redirect to the "
+        "thank-you page), each flow on a new link.",
         "",
         "| Phase | Requests | Errors | Requests/s | / trivial view | p50 | p95 | p99 |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

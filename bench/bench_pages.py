@@ -280,7 +280,7 @@ def growth(runs: list[dict]) -> list[dict]:
 # How to read the tables, and what keeps the pages flat: kept with the script so each run
 # writes it again. Numbers belong in the tables above, measured in the same run.
 FINDINGS = [
-    "How the pages stay flat as the practice grows (issue 17):",
+    "What keeps the pages from growing with the practice, and what does not yet (issue 17):",
     "",
     "- The dashboard reads precomputed rows (`ClientProgress`, written by "
     "`refresh_client_progress` in the same transaction as each event, rebuilt by "
@@ -292,7 +292,7 @@ FINDINGS = [
     "the caseload. A link that expires makes its client overdue by itself: the key records "
     "when (`attention_until`), and the page brings such keys up to date first (one indexed "
     "query that finds none on almost every request).",
-    "- No page counts the caseload: the dashboard fetches one row more than a page to know "
+    "- The dashboard's list counts nobody: it fetches one row more than a page to know "
     'whether there is a next one, and says which clients it shows ("Clients 26-50") with '
     "Previous and Next links instead of a total and page count. Only a page number past the "
     "end counts, to show the last page.",
