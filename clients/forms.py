@@ -66,8 +66,15 @@ class ClientForm(forms.ModelForm):
         else:
             del self.fields["primary_clinician"]
         self.fields["email"].widget.attrs["autocomplete"] = "off"
-        # Left out of a submission (a form from before the field existed): keep what it was.
-        self.fields["language"].required = False
+        # A new client starts in the practice's language. Left out of a post (a form from before
+        # the field existed): the client's language as it was (the practice's for a new one).
+        adding = self.instance._state.adding  # a new client already has its UUID as pk
+        language = practice.language if adding else self.instance.language
+        if adding:
+            self.initial["language"] = language
+        if self.is_bound and self.add_prefix("language") not in self.data:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("language")] = language
         # The next session is typed and shown in the client's local time, not the server's.
         zone = zoneinfo.ZoneInfo(self.instance.time_zone or practice.time_zone)
         self.fields["next_session_at"].help_text = "Date and time in the client's time zone."
@@ -83,9 +90,6 @@ class ClientForm(forms.ModelForm):
         return likely_duplicates(
             self.user, self.membership, email, exclude=self.instance if self.instance.pk else None
         )
-
-    def clean_language(self):
-        return self.cleaned_data.get("language") or self.instance.language
 
     def clean_date_of_birth(self):
         value = self.cleaned_data.get("date_of_birth")

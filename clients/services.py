@@ -112,6 +112,7 @@ def add_client(actor, membership, practice: Practice, *, request=None, **fields)
     form and API through ``create_client``, a background import without a request. The primary
     clinician defaults to ``actor``; only an owner may name another."""
     fields.setdefault("primary_clinician", actor)
+    fields.setdefault("language", practice.language)
     _check_primary_clinician(membership, practice, fields["primary_clinician"], actor.pk)
     client = Client(practice=practice, **fields)
     client.full_clean()

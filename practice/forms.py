@@ -262,6 +262,7 @@ class PracticeSettingsForm(forms.ModelForm):
         fields = [
             "name",
             "time_zone",
+            "language",
             "report_letterhead",
             "brand_colour",
             "paper_size",
@@ -272,6 +273,7 @@ class PracticeSettingsForm(forms.ModelForm):
         ]
         labels = {
             "name": "Practice name",
+            "language": "Clients' language",
             "brand_colour": "Brand colour",
             "paper_size": "Paper size for reports",
             "require_mfa": "Require two-factor authentication for every member",
@@ -280,6 +282,13 @@ class PracticeSettingsForm(forms.ModelForm):
             "report_letterhead": forms.Textarea(attrs={"rows": 4}),
             "brand_colour": forms.TextInput(attrs={"type": "color"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.add_prefix("language")
+        if self.is_bound and name not in self.data:  # left out of a post: kept, not a change
+            self.data = self.data.copy()
+            self.data[name] = self.instance.language
 
     def clean_questionnaire_link_days(self):
         value = self.cleaned_data.get("questionnaire_link_days")

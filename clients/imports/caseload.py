@@ -68,7 +68,8 @@ FIELD_MESSAGES = {
     "time_zone": "Time zone: not a known time zone; use a name such as Europe/London.",
     "country": "Country: use the two-letter code of a country the practice's crisis lines cover, "
     "e.g. GB.",
-    "language": "Language: use en (English) or es (Spanish), or leave it empty for English.",
+    "language": "Language: use en (English) or es (Spanish), or leave it empty for the "
+    "practice's language.",
 }
 NOT_YOUR_CASELOAD = (
     "Primary clinician: you can import clients into your own caseload only; leave the column "
@@ -142,7 +143,7 @@ class _Checker:
         row.errors.extend(f"{LABELS[name]} is required." for name in missing)
         fields = {name: values.get(name, "") for name in MODEL_FIELDS}
         fields["country"] = fields["country"].upper()
-        fields["language"] = fields["language"].lower() or Client.language.field.default
+        fields["language"] = fields["language"].lower() or self.practice.language
         try:
             fields["date_of_birth"] = _date(fields["date_of_birth"])
         except ValueError:

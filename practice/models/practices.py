@@ -5,6 +5,7 @@ import zoneinfo
 from importlib import resources
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -97,6 +98,13 @@ class Practice(models.Model):
     name = models.CharField(max_length=200)
     time_zone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language new clients get: their questionnaire pages and e-mails are in it "
+        "unless you choose another for a client.",
     )
     report_letterhead = models.TextField(
         blank=True, max_length=1000, help_text="Address and contact lines printed on reports."

@@ -93,3 +93,41 @@ def test_the_demo_has_a_client_who_reads_spanish(settings):
     spanish = Client.objects.filter(language="es")
     assert list(spanish.values_list("full_name", flat=True)) == ["Rosa Emberly"]
     assert Client.objects.filter(language="en").count() == Client.objects.count() - 1
+
+
+@pytest.fixture
+def spanish_practice(practice_a):
+    practice_a.language = "es"
+    practice_a.save(update_fields=["language"])
+    return practice_a
+
+
+@pytest.mark.django_db
+class TestThePracticesLanguage:
+    """New clients get the practice's language unless one is chosen for them."""
+
+    def test_the_owner_sets_it_in_the_practice_settings(self, as_alice, practice_a):
+        from tests.assessments.test_assign_pages import _settings
+
+        response = as_alice.post(reverse("practice_settings"), _settings(practice_a, language="es"))
+        assert response.status_code == 302
+        practice_a.refresh_from_db()
+        assert practice_a.language == "es"
+        as_alice.post(reverse("practice_settings"), _settings(practice_a))  # left out: kept
+        practice_a.refresh_from_db()
+        assert practice_a.language == "es"
+
+    def test_the_form_offers_and_saves_it_for_a_new_client(self, as_bob, spanish_practice):
+        page = as_bob.get(reverse("clients:create")).content.decode()
+        assert '<option value="es" selected>' in page
+        as_bob.post(reverse("clients:create"), FORM)
+        assert Client.objects.get().language == "es"
+
+    def test_the_api_and_the_import_default_to_it(self, bob, spanish_practice):
+        api = APIClient()
+        api.force_authenticate(bob)
+        created = api.post("/api/v1/clients/", {"preferred_name": "Ana", "full_name": "Ana Uno"})
+        assert created.status_code == 201 and created.json()["language"] == "es"
+        text = "full_name,preferred_name,language\r\nBen Dos,Ben,\r\nCy Tres,Cy,en\r\n"
+        rows = caseload.check_rows(caseload.parse(text.encode()), bob, bob.memberships.get())
+        assert [row.fields["language"] for row in rows] == ["es", "en"]
