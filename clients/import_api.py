@@ -28,7 +28,7 @@ class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="The CSV (UTF-8, comma or semicolon separated; columns as in the template "
         "on the import page): full_name, preferred_name, email, date_of_birth (YYYY-MM-DD), "
-        "pronouns, time_zone, country, language (en or es; empty: en), primary_clinician (a member's e-mail address), "
+        "pronouns, time_zone, country, language (en or es; empty: the practice's), primary_clinician (a member's e-mail address), "
         "external_reference."
     )
     dry_run = serializers.BooleanField(
