@@ -91,6 +91,8 @@ def test_a_new_owner_closes_the_guide_by_keyboard(page, alice):
     assert page.get_by_role("heading", name="Getting started").is_visible()
     assert page.get_by_role("heading", name="No clients yet").is_visible()
     assert violations(page, "first-run guide") == []
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
     page.set_viewport_size(DESKTOP)
     shot(page, "first-run")
     close = page.get_by_role("button", name="Close the guide")
