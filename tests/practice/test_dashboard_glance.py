@@ -89,6 +89,18 @@ class TestTheCompactRow:
         assert "<li>27 Jan 2025: 7 (Mild)</li>" in details
         assert "Last completed 3 Mar 2025" in details
 
+    def test_the_rule_beside_the_style_and_not_earned_in_the_numbers(self, as_bob, erin):
+        cite_ecr(erin.practice)
+        respond(erin, "ecr-r", ecr(2, 2), day(2025, 1, 6))
+        respond(erin, "ecr-r", ecr(6, 6), day(2025, 3, 3))
+        progress.refresh_client_progress(erin)
+        row = row_html(as_bob.get(DASHBOARD).content.decode(), "Erin Fictional")
+        cell, details = row.split("<details>")
+        assert '<strong>Fearful-avoidant</strong> <span class="muted">by the ECR-R' in cell
+        assert "Not earned security" not in cell
+        assert "<p>Not earned security.</p>" in details
+        assert "No outcome measure yet" not in cell and "Attachment only" in cell
+
     def test_one_row_per_client(self, as_bob, erin_scored, practice_a, bob):
         for n in range(3):
             ClientFactory(practice=practice_a, primary_clinician=bob, full_name=f"Client{n} X")
