@@ -6,7 +6,7 @@ so a page can never show a row of a client the user may not see.
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from assessments.models import (
     Alert,
@@ -109,7 +109,10 @@ def open_alerts(user, membership, limit: int = 20, clients=None):
     of clients, such as the dashboard's chosen caseload) when it is given."""
     alerts = Alert.objects.visible_in(user, membership)
     if clients is not None:
-        alerts = alerts.filter(client__in=clients.values("pk"))
+        # A correlated EXISTS per open alert rather than IN (the caseload): the database then
+        # checks the few open alerts' clients one by one instead of reading every client of
+        # the caseload on each dashboard request (issue 17).
+        alerts = alerts.filter(Exists(clients.filter(pk=OuterRef("client_id"))))
     return list(
         alerts.open()
         .select_related("client", "response__instrument")
