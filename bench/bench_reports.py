@@ -60,7 +60,7 @@ django.setup()
 
 import weasyprint  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -243,11 +243,7 @@ def bare_weasyprint(html: str):
     from clients.reports import pdf
 
     target = Path(tempfile.gettempdir()) / f"attune-bench-bare-{os.getpid()}.pdf"
-
-    def run():
-        pdf._write_pdf(html, target)
-
-    return run
+    return lambda: pdf._write_pdf(html, target)
 
 
 def chromium_print(html: str):
@@ -267,10 +263,7 @@ def chromium_print(html: str):
 
         def serve(route):
             path = pdf.static_path_for(route.request.url)
-            if path is None:
-                route.abort()
-            else:
-                route.fulfill(path=str(path))
+            route.abort() if path is None else route.fulfill(path=str(path))
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -319,6 +312,9 @@ def measure_render(client, owner, repeat: int) -> dict:
                 started = time.perf_counter()
                 run()
                 times[name].append(time.perf_counter() - started)
+        # Inside Playwright's event loop Django opened a connection of that context; close it,
+        # or the bench's database cannot be dropped at the end.
+        connections.close_all()
     last = Report.objects.get(pk=reports[-1])
     assert last.status == Report.Status.READY, last.error_message
     result = {name: statistics.median(values) for name, values in times.items()}
