@@ -1,9 +1,10 @@
-"""``/api/v1/clients/``: list, create, retrieve, update, and each client's trajectory; scoped and
-audited like the pages."""
+"""``/api/v1/clients/``: list, create, retrieve, update, discharge and reactivate, and each
+client's trajectory; scoped and audited like the pages."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -15,9 +16,11 @@ from assessments.trajectory_serializers import (
 )
 from clients import services
 from clients.models import Client, mark_checked
-from clients.serializers import ClientSerializer
+from clients.serializers import ClientSerializer, DischargeSerializer, ReactivateSerializer
+from clients.views.records import close_open_work
 from practice import audit
 from practice.api import ScopedViewSetMixin
+from practice.dashboard import progress
 from practice.models import AuditAction, User
 
 
@@ -109,3 +112,55 @@ class ClientViewSet(
         )
         audit.record(request, AuditAction.VIEW, client)
         return Response(ClientTrajectorySerializer(trajectory_data(result)).data)
+
+    def _managed_client(self) -> Client:
+        client = self.get_object()
+        if not services.can_manage(self.request.membership, client):
+            raise PermissionDenied("Only the client's primary clinician or an owner can do this.")
+        return client
+
+    @extend_schema(
+        request=DischargeSerializer,
+        responses={200: ClientSerializer},
+        description="Discharge the client (their primary clinician or an owner): their "
+        "schedules end, their open questionnaire links are revoked and their current episode "
+        "of care ends, for `reason`. The record is kept. A client already discharged stays so "
+        "(anything still open is closed). Audited.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def discharge(self, request, pk=None):
+        client = self._managed_client()
+        body = DischargeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.discharge_client(
+            request,
+            client,
+            close_open_work=lambda client: close_open_work(request, client),
+            reason=body.validated_data["reason"],
+        )
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        request=ReactivateSerializer,
+        responses={
+            200: ClientSerializer,
+            409: OpenApiResponse(description="The client is active: nothing to reactivate."),
+        },
+        description="Make a discharged client active again (their primary clinician or an "
+        "owner), in a new episode of care (`episode: new`, baselines start again) or their "
+        "last one resumed (`episode: resume`). Audited.",
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def reactivate(self, request, pk=None):
+        client = self._managed_client()
+        body = ReactivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if client.is_active:
+            return Response(
+                {"detail": "The client is active: nothing to reactivate."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        resume = body.validated_data["episode"] == ReactivateSerializer.RESUME
+        services.reactivate_client(request, client, resume=resume)
+        progress.refresh_client_progress(client)  # a new episode starts the baselines anew
+        return Response(self.get_serializer(self.get_object()).data)

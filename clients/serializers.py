@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.trajectory_serializers import EpisodeSerializer, episodes_data
-from clients.models import Client
+from clients.models import Client, EndReason
 from clients.services import (
     REFERENCE_TAKEN,
     likely_duplicates,
@@ -107,3 +107,22 @@ class ClientSerializer(serializers.ModelSerializer):
         attrs.pop("confirm_duplicate", None)
         # Who may change primary_clinician is decided by services.update_client (403).
         return attrs
+
+
+class DischargeSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=EndReason.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the current episode of care ends; blank or left out when not recorded.",
+    )
+
+
+class ReactivateSerializer(serializers.Serializer):
+    NEW, RESUME = "new", "resume"
+    episode = serializers.ChoiceField(
+        choices=[(NEW, "A new episode of care"), (RESUME, "The last episode resumed")],
+        help_text="new: a new episode of care starts now, and baselines start again with the "
+        "next answers; resume: the last episode goes on, and its baselines still count.",
+    )

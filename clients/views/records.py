@@ -132,7 +132,7 @@ def _discharged_message(client, closed) -> str:
     return f"{client.preferred_name} was discharged{done}. The record is kept."
 
 
-def _close_open_work(request, client):
+def close_open_work(request, client):
     """Discharge's closing step: end the client's schedules and revoke their open links, then,
     when anything was closed, refresh the client's dashboard row (the dashboard sits above the
     questionnaire services), in the discharge's transaction."""
@@ -160,7 +160,7 @@ def client_discharge(request, pk):
     discharge = services.discharge_client(
         request,
         client,
-        close_open_work=lambda client: _close_open_work(request, client),
+        close_open_work=lambda client: close_open_work(request, client),
         reason=form.cleaned_data["reason"],
     )
     messages.success(request, _discharged_message(client, discharge.closed))
