@@ -2,8 +2,8 @@
 
 Every entry's ``fullUrl`` is ``urn:uuid:<id>`` and its resource's ``id`` is the same UUID,
 derived from what the resource is about (``resource_id("response", 42)``), so exporting the same
-record twice gives the same ids. References between entries (subject, derivedFrom) use those
-``urn:uuid`` URLs; a QuestionnaireResponse names its Questionnaire by canonical URL and version,
+record twice gives the same ids. References between entries (subject, patient, derivedFrom, an
+Observation's episode of care) use those ``urn:uuid`` URLs; a QuestionnaireResponse names its Questionnaire by canonical URL and version,
 and that Questionnaire is in the Bundle too.
 """
 
@@ -45,6 +45,20 @@ def build_patient(client_id, reference: str = "", language: str = "") -> dict:
             }
         ]
     return patient
+
+
+def build_episode_of_care(episode_id, *, patient: str, start: str, end: str | None) -> dict:
+    """One episode of care of the Patient ``patient`` (a reference): ``finished`` with an
+    ``end``, ``active`` while open. Why it ended has no element in R4's EpisodeOfCare and is
+    left out."""
+    period = {"start": start, **({"end": end} if end else {})}
+    return {
+        "resourceType": "EpisodeOfCare",
+        "id": resource_id("episode", episode_id),
+        "status": "finished" if end else "active",
+        "patient": {"reference": patient},
+        "period": period,
+    }
 
 
 def build_bundle(resources: list[dict], *, bundle_id: str, timestamp: str) -> dict:

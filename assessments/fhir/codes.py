@@ -34,6 +34,11 @@ CITATION_EXTENSION = f"{BASE}/StructureDefinition/citation"  # valueString
 # HL7's extensions and code systems.
 ORDINAL_VALUE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_WEIGHT_EXTENSION = "http://hl7.org/fhir/StructureDefinition/itemWeight"  # older name
+# The core extension for "the episode(s) of care that establish the context": R4 defines
+# Observation.encounter but no episodeOfCare element, and lists Observation among this
+# extension's contexts. A QuestionnaireResponse gets none (not among its R4 contexts); it is
+# tied to its episode through the Observations derived from it.
+EPISODE_OF_CARE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/workflow-episodeOfCare"
 OBSERVATION_CATEGORY_SYSTEM = "http://terminology.hl7.org/CodeSystem/observation-category"
 UCUM = "http://unitsofmeasure.org"
 

@@ -99,9 +99,11 @@ def build_observations(
     subject: str,
     derived_from: str,
     effective: str,
+    episode: str = "",
 ) -> list[dict]:
     """One Observation per subscale the engine scored (an incomplete subscale has no score and
-    no Observation), derived from the QuestionnaireResponse ``derived_from``."""
+    no Observation), derived from the QuestionnaireResponse ``derived_from``, in the episode of
+    care ``episode`` (a reference) when given."""
     scored = (result or {}).get("subscales") or {}
     observations = []
     for subscale in definition.get("scoring", {}).get("subscales", []):
@@ -136,6 +138,10 @@ def build_observations(
         }
         if entry.get("band"):
             observation["interpretation"] = [{"text": entry["band"]}]
+        if episode:
+            observation["extension"] = [
+                {"url": codes.EPISODE_OF_CARE_EXTENSION, "valueReference": {"reference": episode}}
+            ]
         observations.append(observation)
     return observations
 

@@ -31,6 +31,8 @@ from assessments.fhir.responses import (
 from assessments.fhir.validation import FhirProblem
 from assessments.models import Instrument, InstrumentVersion, Response
 from assessments.services.responses import IncompleteSubmission
+from assessments.trajectory.episodes import episode_indexes
+from clients.models import Episode, episode_starts
 from practice import audit
 from practice.models import AuditAction
 
@@ -50,11 +52,21 @@ def version_questionnaire(instrument: Instrument, version: InstrumentVersion) ->
     )
 
 
+def _episode_of_care(episode, subject: str) -> dict:
+    return bundles.build_episode_of_care(
+        episode.pk,
+        patient=subject,
+        start=_instant(episode.started_at),
+        end=_instant(episode.ended_at) if episode.ended_at else None,
+    )
+
+
 def client_bundle(request, client) -> dict:
     """Every response of ``client`` (loaded through ``visible_to``) as a collection Bundle: the
-    Patient, a Questionnaire per instrument version answered, a QuestionnaireResponse per
-    administration and an Observation per score. Validated before it leaves; audited as a view
-    of the client's record."""
+    Patient, their episodes of care, a Questionnaire per instrument version answered, a
+    QuestionnaireResponse per administration and an Observation per score, which names its
+    episode of care (``codes.EPISODE_OF_CARE_EXTENSION``; the episode it falls in as the
+    trajectories judge it). Validated before it leaves; audited as a view of the record."""
     responses = list(
         Response.objects.of_client(request.user, client)
         .select_related("instrument", "instrument_version")
@@ -62,9 +74,15 @@ def client_bundle(request, client) -> dict:
     )
     patient = bundles.build_patient(client.pk, client.external_reference, client.language)
     subject = bundles.full_url(patient["id"])
+    rows = list(Episode.objects.filter(client=client).order_by("started_at", "pk"))
+    episodes = [_episode_of_care(episode, subject) for episode in rows]
+    in_episode = episode_indexes(
+        [{"submitted_at": response.submitted_at} for response in responses],
+        episode_starts(rows),
+    )
     questionnaires: dict[int, dict] = {}
     records: list[dict] = []
-    for response in responses:
+    for response, index in zip(responses, in_episode, strict=True):
         version = response.instrument_version
         if version.pk not in questionnaires:
             questionnaires[version.pk] = version_questionnaire(response.instrument, version)
@@ -88,11 +106,12 @@ def client_bundle(request, client) -> dict:
                 subject=subject,
                 derived_from=bundles.full_url(answered["id"]),
                 effective=_instant(response.submitted_at),
+                episode=bundles.full_url(episodes[index]["id"]) if episodes else "",
             )
         )
     now = timezone.now()
     bundle = bundles.build_bundle(
-        [patient, *questionnaires.values(), *records],
+        [patient, *episodes, *questionnaires.values(), *records],
         bundle_id=bundles.resource_id("bundle", client.pk, now.isoformat()),
         timestamp=_instant(now),
     )
