@@ -437,8 +437,24 @@ class TestFirstEpisodes:
         settings.DEBUG = True
         call_command("seed_demo", stdout=None)
         settings.DEBUG = False
-        for client in Client.objects.all():
+        for client in Client.objects.exclude(external_reference="WL-1009"):
             (episode,) = client.episodes.all()
             first = Response.objects.filter(client=client).order_by("submitted_at").first()
             assert first is None or episode.started_at <= first.submitted_at
             assert (episode.ended_at is None) == client.is_active
+        # One readmission, so the demo shows an earlier episode greyed: Isla's first three
+        # administrations in an episode she ended, the rest in her current one.
+        isla = Client.objects.get(external_reference="WL-1009")
+        earlier, current = isla.episodes.order_by("started_at")
+        assert earlier.end_reason == EndReason.CLIENT_ENDED
+        assert earlier.ended_at <= current.started_at and current.ended_at is None
+        phq = Response.objects.filter(client=isla, instrument__code="phq-9")
+        assert phq.filter(submitted_at__lt=earlier.ended_at).count() == 3
+        assert phq.filter(submitted_at__gte=current.started_at).count() >= 2
+        phq_trajectory = by_code(service.client_trajectory(isla.primary_clinician, isla), "phq-9")
+        assert [a.earlier_episode for a in phq_trajectory.administrations][:4] == [
+            *(True, True, True),
+            False,
+        ]
+        svg = charts.trajectory_svg(phq_trajectory.charts[0])
+        assert svg.count('class="att-earlier-point"') == 3

@@ -18,7 +18,7 @@ from assessments import demo as demo_questionnaires
 from assessments.models import Instrument, LicenceAcknowledgement, Packet, Response
 from clients import notes
 from clients import services as client_services
-from clients.models import Client, ClientShare, SessionNote
+from clients.models import Client, ClientShare, EndReason, Episode, SessionNote
 from practice.dashboard.progress import rebuild_progress
 from practice.models import Membership, Practice, Role, SafetySettings, User
 
@@ -63,6 +63,9 @@ DEMO_CLIENTS = [
     ("Zeke", "Amberlyn", "he/him"),
 ]
 DEMO_SPANISH = {"Rosa"}  # reads her questionnaires and e-mails in Spanish (Client.language)
+# Readmitted: her first three administrations fall in an earlier episode of care, which she
+# ended; a month later she came back in a new one (the charts grey the earlier episode).
+DEMO_READMITTED = "WL-1009"  # Isla
 
 
 class Command(BaseCommand):
@@ -162,7 +165,8 @@ class Command(BaseCommand):
 
     def _episodes(self, practice) -> None:
         """Each demo client's episode of care, from their first answer (made before the
-        clients existed in this run's history), as the episodes migration gives real ones."""
+        clients existed in this run's history), as the episodes migration gives real ones; and
+        ``DEMO_READMITTED``'s readmission, the first time."""
         first = dict(
             Response.objects.filter(practice=practice)
             .order_by()
@@ -170,7 +174,36 @@ class Command(BaseCommand):
             .annotate(first=Min("submitted_at"))
             .values_list("client_id", "first")
         )
+        readmitted = practice.clients.filter(
+            external_reference=DEMO_READMITTED,
+            status=Client.Status.ACTIVE,
+            episodes__isnull=True,
+        ).first()
         client_services.open_first_episodes(practice.clients.all(), first)
+        if readmitted is not None:
+            self._readmission(readmitted)
+
+    def _readmission(self, client) -> None:
+        """Split ``client``'s one episode as a readmission would have: her first three
+        administrations in an earlier episode she ended two days after the third, and a new
+        episode from a few days before the fourth. History is written directly, like the rest
+        of the demo's past; the discharge and reactivation services act now, not back then."""
+        answered = sorted(  # one PHQ-9 per administration (worksheets come on other days)
+            Response.objects.filter(client=client, instrument__code="phq-9").values_list(
+                "submitted_at", flat=True
+            )
+        )
+        if len(answered) < 5:
+            return
+        earlier = client.episodes.get()
+        earlier.ended_at = answered[2] + datetime.timedelta(days=2)
+        earlier.end_reason = EndReason.CLIENT_ENDED
+        earlier.save(update_fields=["ended_at", "end_reason"])
+        Episode.objects.create(
+            practice=client.practice,
+            client=client,
+            started_at=max(answered[3] - datetime.timedelta(days=3), earlier.ended_at),
+        )
 
     def _sessions_today(self, practice, users) -> None:
         """Three of each clinician's active clients have their next session today (every run
