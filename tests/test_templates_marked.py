@@ -18,7 +18,7 @@ from django.template.base import DebugLexer, TokenType
 
 ROOT = Path(__file__).resolve().parent.parent
 MARKED_DIRS = (
-    "templates/assessments/client",
+    "templates/assessments",
     # The e-mails to clients; a single file may stand for itself until its directory passes.
     "templates/emails/base_email.html",
     "templates/emails/questionnaire_invitation.html",
