@@ -20,7 +20,7 @@ from clients.serializers import ClientSerializer, DischargeSerializer, Reactivat
 from clients.views.records import close_open_work
 from practice import audit
 from practice.api import ScopedViewSetMixin
-from practice.dashboard import progress
+from practice.dashboard import overview_counts, progress
 from practice.models import AuditAction, User
 
 
@@ -90,6 +90,7 @@ class ClientViewSet(
         for name, value in serializer.validated_data.items():
             setattr(client, name, value)
         services.update_client(self.request, client, changed)
+        overview_counts.sync_overview([client.pk])  # counted under a new primary clinician
 
     @extend_schema(
         parameters=[TrajectoryQuerySerializer],

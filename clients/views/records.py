@@ -12,7 +12,7 @@ from clients import services
 from clients.forms import ClientForm, DischargeForm, ReactivateForm, ShareForm
 from clients.models import Client, ClientShare
 from practice import audit
-from practice.dashboard import client_page, progress
+from practice.dashboard import client_page, overview_counts, progress
 from practice.models import AuditAction
 from practice.permissions import member_required
 from practice.views.confirm import Confirmation, ask
@@ -110,6 +110,7 @@ def client_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         changed = [name for name in form.changed_data if name != "confirm_duplicate"]
         services.update_client(request, form.instance, changed)
+        overview_counts.sync_overview([client.pk])  # counted under a new primary clinician
         messages.success(request, "Changes saved.")
         return redirect("clients:detail", pk=client.pk)
     if request.method == "GET":
@@ -139,6 +140,8 @@ def close_open_work(request, client):
     closed = questionnaires.end_client_questionnaires(request.user, client, request=request)
     if closed.schedules or closed.links:
         progress.refresh_client_progress(client)
+    else:  # out of the owners' overview all the same
+        overview_counts.sync_overview([client.pk])
     return closed
 
 

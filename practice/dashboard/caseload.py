@@ -38,6 +38,7 @@ from assessments.trajectory import (
 )
 from clients.models import Client
 from practice.converters import LARGEST_ID
+from practice.dashboard import overview_counts
 from practice.dashboard.attention import catch_up_attention
 from practice.dashboard.progress import overdue_q
 from practice.models import ProgressChange
@@ -431,12 +432,18 @@ def overview(
     """For owners: the outcomes of the active clients the dashboard shows (``query``'s scope:
     their own caseload, one clinician's or, without a query, the whole practice) who were
     assessed in the period (``_outcome_counts``), and the reliable-change numbers the practice
-    set (``practice_numbers_changes``). Two queries."""
+    set (``practice_numbers_changes``). The whole practice and one clinician are summed from
+    the counts kept per day (``overview_counts``, which says why); owners' own caseload, which
+    includes the clients shared with them, is counted. Two to four queries."""
     if not membership.is_owner:
         return None
     since = _since(period, now or timezone.now())
     scope = query or CaseloadQuery(scope="practice")
-    counts = _scoped(user, membership, scope).aggregate(**_outcome_counts(since))
+    if scope.scope == "practice" or (scope.scope == "clinician" and scope.clinician is not None):
+        clinician = scope.clinician if scope.scope == "clinician" else None
+        counts = overview_counts.practice_counts(membership.practice_id, since, clinician)
+    else:  # their own caseload with the clients shared with them: counted here (see above)
+        counts = _scoped(user, membership, scope).aggregate(**_outcome_counts(since))
     return Overview(
         period=period,
         since=since,
@@ -459,26 +466,20 @@ def outcomes_by_clinician(
 ) -> list[ClinicianOutcomes]:
     """For owners: the overview's outcomes for each clinician's active caseload (the clients
     whose primary clinician they are), so clinicians can be compared over the same period.
-    Clinicians holding no active client are left out. One query."""
+    Clinicians holding no active client are left out. Summed from the counts kept per day
+    (``overview_counts``); three queries."""
     if not membership.is_owner:
         return []
     since = _since(period, now or timezone.now())
-    per_clinician = (
-        Client.objects.visible_in(user, membership)
-        .active()
-        .values("primary_clinician", "primary_clinician__full_name", "primary_clinician__email")
-        .annotate(**_outcome_counts(since))
-        .order_by("primary_clinician__full_name", "primary_clinician__email")
-    )
+    counts = overview_counts.counts_by_clinician(membership.practice_id, since)
     return [
         ClinicianOutcomes(
-            clinician_id=counts["primary_clinician"],
-            # As User.__str__ gives it.
-            name=counts["primary_clinician__full_name"] or counts["primary_clinician__email"],
-            assessed=counts["assessed"],
-            rows=_rows(counts),
+            clinician_id=clinician.pk,
+            name=str(clinician),
+            assessed=counts.get(clinician.pk, {}).get("assessed", 0),
+            rows=_rows(counts.get(clinician.pk) or overview_counts.empty()),
         )
-        for counts in per_clinician
+        for clinician in overview_counts.caseload_holders(membership.practice_id)
     ]
 
 

@@ -46,6 +46,7 @@ from assessments.models import (
 )
 from clients.models import Client, Episode, SessionNote
 from practice.dashboard.attention import store_rows_attention
+from practice.dashboard.overview_counts import recount_overview, sync_overview
 from practice.models import ClientProgress, Practice, PracticeBaselineScores, ProgressChange
 from practice.queue import enqueue_on_commit
 
@@ -62,7 +63,8 @@ _CHANGE_ORDER = [
 _FIELDS = [
     f.name
     for f in ClientProgress._meta.concrete_fields
-    if f.name not in ("client", "practice", "updated_at")
+    # ``counted`` is where the owners' overview counts the client (``sync_overview`` keeps it)
+    if f.name not in ("client", "practice", "updated_at", "counted")
 ]
 
 
@@ -433,6 +435,7 @@ def refresh_client_progress(client, *, now=None) -> ClientProgress | None:
             request_practice_rebuild(practice_id)
     row = _row(client_id, reads, now)
     _save([row], now)
+    sync_overview([client_id])  # the owners' overview counts it where it now belongs
     return row
 
 
@@ -462,6 +465,9 @@ def rebuild_progress(
             rows = _compute(ids[first : first + chunk], versions, numbers, now)
             _save(rows, now)
         written += len(rows)
+    for pk in sorted(practices):
+        with transaction.atomic():
+            recount_overview(pk)
     return written
 
 

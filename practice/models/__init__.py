@@ -53,7 +53,12 @@ from practice.models.audit import (
 )
 from practice.models.emails import OutboundEmail
 from practice.models.idempotency import IdempotencyKey
-from practice.models.progress import ClientProgress, PracticeBaselineScores, ProgressChange
+from practice.models.progress import (
+    ClientProgress,
+    PracticeBaselineScores,
+    PracticeOverview,
+    ProgressChange,
+)
 from practice.models.safety import ESCALATION_MAX_HOURS, SafetySettings
 from practice.models.webhooks import (
     WebhookAttempt,
@@ -83,6 +88,7 @@ __all__ = [
     "PaperSize",
     "Practice",
     "PracticeBaselineScores",
+    "PracticeOverview",
     "ProgressChange",
     "Role",
     "SafetySettings",

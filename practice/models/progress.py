@@ -1,5 +1,6 @@
 """The caseload dashboard's precomputed rows."""
 
+from django.conf import settings
 from django.db import models
 
 from practice.models.practices import Practice
@@ -92,6 +93,13 @@ class ClientProgress(models.Model):
     )
     last_completed_at = models.DateTimeField(null=True, blank=True)
     last_session_at = models.DateTimeField(null=True, blank=True)
+    counted = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Where the owners' overview counts this client (PracticeOverview): the "
+        "clinician, the days of the last completed questionnaire and of earned security and "
+        "the change; empty when not counted (discharged, or never assessed).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -133,3 +141,36 @@ class PracticeBaselineScores(models.Model):
 
     def __str__(self) -> str:
         return f"Baselines of {self.instrument_id} in practice {self.practice_id}"
+
+
+class PracticeOverview(models.Model):
+    """The owners' overview as counts per practice, clinician and day, so the dashboard sums a
+    few rows instead of counting every client (``practice.dashboard.overview_counts``).
+
+    Each active client with a progress row adds one to the change column of the (UTC) day of
+    their last completed questionnaire, and one to ``earned`` on the day earned security holds
+    from. ``ClientProgress.counted`` says where a client is counted, so every event applies
+    the difference; the rebuild recounts from the progress rows."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    improved = models.IntegerField(default=0)
+    no_change = models.IntegerField(default=0)
+    deteriorated = models.IntegerField(default=0)
+    not_available = models.IntegerField(default=0)
+    not_compared = models.IntegerField(default=0)
+    earned = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "clinician", "day"], name="one_overview_row_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["practice", "day"])]
+
+    def __str__(self) -> str:
+        return f"Overview of practice {self.practice_id} on {self.day}"

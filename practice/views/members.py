@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from clients import services as client_services
 from clients.models import Client
 from practice import services
+from practice.dashboard import overview_counts
 from practice.forms import AcceptInvitationForm, DeactivateForm, InviteForm, RoleForm
 from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
 from practice.models import Membership, Role
@@ -121,6 +122,19 @@ def member_role(request, pk):
     )
 
 
+def _hand_over(request, leaving: Membership, successor) -> int:
+    """Hand the leaving member's active clients over (``hand_over_clients``) and count them
+    under their new clinician in the owners' overview, in the same transaction."""
+    moving = list(
+        Client.objects.filter(practice=leaving.practice, primary_clinician=leaving.user)
+        .active()
+        .values_list("pk", flat=True)
+    )
+    handed = client_services.hand_over_clients(request, leaving.practice, leaving.user, successor)
+    overview_counts.sync_overview(moving)
+    return handed
+
+
 @owner_required
 def member_deactivate(request, pk):
     """GET asks, saying how many clients the member holds and who should take over the active
@@ -142,9 +156,7 @@ def member_deactivate(request, pk):
             result = services.deactivate_member(
                 request,
                 membership,
-                hand_over=lambda leaving: client_services.hand_over_clients(
-                    request, leaving.practice, leaving.user, successor
-                ),
+                hand_over=lambda leaving: _hand_over(request, leaving, successor),
             )
         except ValidationError as error:
             form.add_error(None, error)

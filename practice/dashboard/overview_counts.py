@@ -1,0 +1,217 @@
+"""The owners' overview without counting the practice on every request.
+
+Counting outcomes over the caseload (``caseload._outcome_counts``) reads every active client of
+the scope: measured with EXPLAIN ANALYZE on PostgreSQL, the whole-practice overview took 1.1 ms
+at 1,000 clients and 35 ms at 20,000, the comparison by clinician 1.6 and 59 ms. An index-only
+aggregate would still read one index entry per client, so it still grows with the practice;
+instead ``PracticeOverview`` keeps the counts per practice, clinician and day, and a period is
+the sum of the days after its first (a few rows per clinician and day, however many clients),
+plus the clients of its first day read from the progress rows' indexes, so the numbers are
+exactly those of the recount. The periods are rolling (the last N days), which day counts can
+answer; an arbitrary date range could be answered the same way.
+
+Kept current where progress rows are written: ``sync_overview`` compares each client's
+``ClientProgress.counted`` (where they are counted now) with where they belong (their row, their
+primary clinician, active or not) and applies the difference in the caller's transaction.
+``refresh_client_progress`` calls it, and so does every page that moves a client between
+clinicians or in or out of the active caseload without refreshing the row (edit, discharge,
+reactivate, a leaving member's hand-over). The rebuild recounts the practice from scratch
+(``recount_overview``). Owners' "my caseload" includes clients shared with them, which the
+counts per primary clinician cannot tell, so that scope keeps the recount (of one caseload).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+
+from clients.models import Client
+from practice.models import ClientProgress, PracticeOverview, ProgressChange
+
+CHANGES = {
+    ProgressChange.IMPROVED: "improved",
+    ProgressChange.NO_CHANGE: "no_change",
+    ProgressChange.DETERIORATED: "deteriorated",
+    ProgressChange.NOT_AVAILABLE: "not_available",
+    ProgressChange.NOT_COMPARED: "not_compared",
+}
+COLUMNS = [*CHANGES.values(), "earned"]
+_READ = [
+    "client_id",
+    "practice_id",
+    "last_completed_at",
+    "change",
+    "earned_security",
+    "earned_security_since",
+    "counted",
+    "client__status",
+    "client__primary_clinician",
+]
+
+
+def _day(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).date().isoformat()
+
+
+def _placement(row: dict) -> dict:
+    """Where the client of progress ``row`` (``_READ``'s values) belongs in the counts."""
+    if row["client__status"] != Client.Status.ACTIVE:
+        return {}
+    completed = row["last_completed_at"]
+    earned = row["earned_security_since"] if row["earned_security"] == "earned" else None
+    if completed is None and earned is None:
+        return {}
+    return {
+        "clinician": row["client__primary_clinician"],
+        "completed": _day(completed) if completed else None,
+        "change": row["change"],
+        "earned": _day(earned) if earned else None,
+    }
+
+
+def _add(totals: dict, practice_id, counted: dict, sign: int) -> None:
+    if not counted:
+        return
+    clinician = counted["clinician"]
+    if counted["completed"]:
+        key = (practice_id, clinician, counted["completed"])
+        totals[key][CHANGES.get(counted["change"], "not_compared")] += sign
+    if counted["earned"]:
+        totals[(practice_id, clinician, counted["earned"])]["earned"] += sign
+
+
+def _apply(totals: dict) -> None:
+    for (practice_id, clinician_id, day), columns in totals.items():
+        columns = {name: n for name, n in columns.items() if n}
+        if not columns:
+            continue
+        row, created = PracticeOverview.objects.get_or_create(
+            practice_id=practice_id, clinician_id=clinician_id, day=day, defaults=columns
+        )
+        if not created:
+            PracticeOverview.objects.filter(pk=row.pk).update(
+                **{name: F(name) + n for name, n in columns.items()}
+            )
+
+
+def sync_overview(client_ids: Iterable) -> int:
+    """Move the clients of ``client_ids`` to where they belong in the overview's counts, in the
+    caller's transaction. One query when nothing moved; returns how many clients moved."""
+    rows = list(ClientProgress.objects.filter(client_id__in=list(client_ids)).values(*_READ))
+    totals: dict = defaultdict(lambda: defaultdict(int))
+    moved = []
+    for row in rows:
+        placement = _placement(row)
+        if placement == row["counted"]:
+            continue
+        _add(totals, row["practice_id"], row["counted"], -1)
+        _add(totals, row["practice_id"], placement, +1)
+        moved.append(ClientProgress(client_id=row["client_id"], counted=placement))
+    if moved:
+        _apply(totals)
+        ClientProgress.objects.bulk_update(moved, ["counted"], batch_size=500)
+    return len(moved)
+
+
+def recount_overview(practice_id) -> int:
+    """Count the practice's overview again from its progress rows (the rebuild). Returns how
+    many clients are counted."""
+    totals: dict = defaultdict(lambda: defaultdict(int))
+    moved = []
+    counted = 0
+    rows = ClientProgress.objects.filter(practice_id=practice_id).values(*_READ)
+    for row in rows.iterator(chunk_size=2000):
+        placement = _placement(row)
+        _add(totals, practice_id, placement, +1)
+        counted += bool(placement)
+        if placement != row["counted"]:
+            moved.append(ClientProgress(client_id=row["client_id"], counted=placement))
+    ClientProgress.objects.bulk_update(moved, ["counted"], batch_size=500)
+    PracticeOverview.objects.filter(practice_id=practice_id).delete()
+    PracticeOverview.objects.bulk_create(
+        [
+            PracticeOverview(practice_id=p, clinician_id=c, day=day, **columns)
+            for (p, c, day), columns in totals.items()
+            if any(columns.values())
+        ],
+        batch_size=500,
+    )
+    return counted
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def empty() -> dict:
+    return {"assessed": 0, **dict.fromkeys(COLUMNS, 0)}
+
+
+def counts_by_clinician(practice_id, since: datetime.datetime | None, clinician=None) -> dict:
+    """Clinician id to the overview's counts (``caseload._outcome_counts``'s keys) of their
+    active clients assessed since ``since`` (None: ever), for one ``clinician`` or all. Two
+    queries with ``since``, one without, each reading rows of days rather than clients."""
+    days = PracticeOverview.objects.filter(practice_id=practice_id)
+    if clinician is not None:
+        days = days.filter(clinician=clinician)
+    if since is not None:
+        days = days.filter(day__gt=since.astimezone(datetime.UTC).date())
+    counts: dict = defaultdict(empty)
+    for row in days.values("clinician").annotate(**{n: Sum(n) for n in COLUMNS}).order_by():
+        for name in COLUMNS:
+            counts[row["clinician"]][name] += row[name] or 0
+    if since is not None:
+        _add_first_day(counts, practice_id, since, clinician)
+    for entry in counts.values():
+        entry["assessed"] = sum(entry[name] for name in CHANGES.values())
+    return dict(counts)
+
+
+def _add_first_day(counts: dict, practice_id, since, clinician) -> None:
+    """The period's first (UTC) day from ``since`` on, read from the progress rows."""
+    start = since.astimezone(datetime.UTC)
+    end = datetime.datetime.combine(start.date(), datetime.time(), datetime.UTC)
+    end += datetime.timedelta(days=1)
+    rows = ClientProgress.objects.filter(
+        practice_id=practice_id, client__status=Client.Status.ACTIVE
+    )
+    if clinician is not None:
+        rows = rows.filter(client__primary_clinician=clinician)
+    completed = Q(last_completed_at__gte=start, last_completed_at__lt=end)
+    earned = Q(
+        earned_security="earned", earned_security_since__gte=start, earned_security_since__lt=end
+    )
+    for row in (
+        rows.filter(completed | earned)
+        .values("client__primary_clinician", "change")
+        .annotate(completed=Count("pk", filter=completed), earned=Count("pk", filter=earned))
+        .order_by()
+    ):
+        entry = counts[row["client__primary_clinician"]]
+        entry[CHANGES.get(row["change"], "not_compared")] += row["completed"]
+        entry["earned"] += row["earned"]
+
+
+def practice_counts(practice_id, since, clinician=None) -> dict:
+    """The overview's counts for the practice's active clients, or ``clinician``'s."""
+    total = empty()
+    for entry in counts_by_clinician(practice_id, since, clinician).values():
+        for name, n in entry.items():
+            total[name] += n
+    return total
+
+
+def caseload_holders(practice_id):
+    """The members of the practice (any status) who are the primary clinician of an active
+    client, by name: one probe of the clients' index per member, not a read of the caseload."""
+    holds = Client.objects.filter(
+        practice_id=practice_id, status=Client.Status.ACTIVE, primary_clinician=OuterRef("pk")
+    )
+    return (
+        get_user_model()
+        .objects.filter(memberships__practice_id=practice_id)
+        .filter(Exists(holds))
+        .distinct()
+        .order_by("full_name", "email")
+    )
