@@ -5,7 +5,9 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments import scoring
 from assessments.loader import MAX_FILE_BYTES
@@ -16,11 +18,13 @@ from practice.models.practices import known_time_zones, listed_time_zones
 
 class InstrumentUploadForm(forms.Form):
     file = forms.FileField(
-        label="Definition file",
-        help_text=(
-            "A .yaml, .yml or .json file in the same format as the shipped instruments "
-            f"(at most {MAX_FILE_BYTES // 1024} KB). Add only instruments your practice holds "
-            "the rights to."
+        label=_("Definition file"),
+        help_text=format_lazy(
+            _(
+                "A .yaml, .yml or .json file in the same format as the shipped instruments "
+                "(at most {kilobytes} KB). Add only instruments your practice holds the rights to."
+            ),
+            kilobytes=MAX_FILE_BYTES // 1024,
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".yaml,.yml,.json"}),
     )
@@ -28,15 +32,15 @@ class InstrumentUploadForm(forms.Form):
 
 class LicenceAcknowledgementForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I have read the licence note, and our practice may use this instrument under it.",
-        error_messages={"required": "Tick the box to confirm you have read the licence note."},
+        label=_("I have read the licence note, and our practice may use this instrument under it."),
+        error_messages={"required": _("Tick the box to confirm you have read the licence note.")},
     )
 
 
 _KIND_LABELS = {
-    CitedValueKind.RELIABILITY: "Reliability coefficient (0 to 1, test-retest preferred)",
-    CitedValueKind.SD: "Standard deviation, on this subscale's score metric",
-    CitedValueKind.NORM_MEAN: "Norm mean, for the norm-based split",
+    CitedValueKind.RELIABILITY: _("Reliability coefficient (0 to 1, test-retest preferred)"),
+    CitedValueKind.SD: _("Standard deviation, on this subscale's score metric"),
+    CitedValueKind.NORM_MEAN: _("Norm mean, for the norm-based split"),
 }
 
 
@@ -45,31 +49,33 @@ class PracticeNumbersForm(forms.Form):
     needs its citation; an empty number removes it."""
 
     classification_rule = forms.ChoiceField(
-        label="Style classification rule",
+        label=_("Style classification rule"),
         choices=ClassificationRule.choices,
         required=False,
-        help_text="The norm-based rule needs a cited norm mean for anxiety and for avoidance.",
+        help_text=_("The norm-based rule needs a cited norm mean for anxiety and for avoidance."),
     )
     pattern_names_for_clients = forms.BooleanField(
-        label="Name attachment patterns in client-friendly reports",
+        label=_("Name attachment patterns in client-friendly reports"),
         required=False,
-        help_text="Reports always explain the client's pattern in plain words. With this on they "
-        "also give its name (for example 'Fearful-avoidant'), always beside what it means.",
+        help_text=_(
+            "Reports always explain the client's pattern in plain words. With this on they "
+            "also give its name (for example 'Fearful-avoidant'), always beside what it means."
+        ),
     )
     rci_critical_value = forms.DecimalField(
-        label="Reliable change critical value",
+        label=_("Reliable change critical value"),
         required=False,
         min_value=Decimal("0.5"),
         max_digits=5,
         decimal_places=3,
-        help_text="|RCI| above this counts as reliable. Leave empty for the instrument's value.",
+        help_text=_("|RCI| above this counts as reliable. Leave empty for the instrument's value."),
     )
     min_baselines = forms.IntegerField(
-        label="Baselines needed before the practice's own SD is used",
+        label=_("Baselines needed before the practice's own SD is used"),
         required=False,
         min_value=2,
         max_value=100000,
-        help_text="Leave empty for the instrument's value.",
+        help_text=_("Leave empty for the instrument's value."),
     )
 
     def __init__(self, *args, definition: dict, **kwargs):
@@ -93,11 +99,12 @@ class PracticeNumbersForm(forms.Form):
                     label=_KIND_LABELS[kind], required=False, max_digits=10, decimal_places=4
                 )
                 citation = forms.CharField(
-                    label="Citation",
+                    label=_("Citation"),
                     required=False,  # with its number only (clean)
                     max_length=1000,
-                    help_text="Needed with the number: authors, year, journal, and the table "
-                    "or page.",
+                    help_text=_(
+                        "Needed with the number: authors, year, journal, and the table or page."
+                    ),
                 )
                 citation.required_with = name  # so the label does not say "(optional)"
                 self.fields[f"{name}__citation"] = citation
@@ -113,20 +120,22 @@ class PracticeNumbersForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for _, pairs in self.groups:
+        for _label, pairs in self.groups:
             for value_name, citation_name in pairs:
                 value = cleaned.get(value_name)
                 citation = (cleaned.get(citation_name) or "").strip()
                 if value is not None and not citation:
-                    self.add_error(citation_name, "Give the source of this number.")
+                    self.add_error(citation_name, gettext("Give the source of this number."))
                 if value is None and citation and value_name not in self.errors:
-                    self.add_error(value_name, "Enter the number this citation supports.")
+                    self.add_error(value_name, gettext("Enter the number this citation supports."))
                 if value is None:
                     continue
                 if value_name.endswith(CitedValueKind.RELIABILITY) and not 0 < value < 1:
-                    self.add_error(value_name, "A reliability coefficient lies between 0 and 1.")
+                    self.add_error(
+                        value_name, gettext("A reliability coefficient lies between 0 and 1.")
+                    )
                 if value_name.endswith(f"__{CitedValueKind.SD}") and value <= 0:
-                    self.add_error(value_name, "A standard deviation must be above 0.")
+                    self.add_error(value_name, gettext("A standard deviation must be above 0."))
         return cleaned
 
 
@@ -141,7 +150,10 @@ class InstrumentChoiceField(forms.ModelMultipleChoiceField):
 class OpenLinkField(forms.ModelChoiceField):
     def label_from_instance(self, packet):
         names = ", ".join(item.instrument.name for item in packet.items.all())
-        return f"The open link of {packet.sent_at:%-d %B}: {names}"
+        return gettext("The open link of %(date)s: %(names)s") % {
+            "date": f"{packet.sent_at:%-d %B}",
+            "names": names,
+        }
 
 
 class InSessionForm(forms.Form):
@@ -149,13 +161,13 @@ class InSessionForm(forms.Form):
     link's. Refused for a discharged client."""
 
     instruments = InstrumentChoiceField(
-        label="Questionnaires",
+        label=_("Questionnaires"),
         queryset=Instrument.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     packet = OpenLinkField(
-        label="Or continue an open link",
+        label=_("Or continue an open link"),
         queryset=None,
         widget=forms.RadioSelect,
         required=False,
@@ -171,17 +183,21 @@ class InSessionForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.client.is_active:
-            raise forms.ValidationError(f"{self.client.preferred_name} is discharged.")
+            raise forms.ValidationError(
+                gettext("%(name)s is discharged.") % {"name": self.client.preferred_name}
+            )
         if bool(data.get("instruments")) == bool(data.get("packet")):
-            raise forms.ValidationError("Choose questionnaires, or one open link, not both.")
+            raise forms.ValidationError(
+                gettext("Choose questionnaires, or one open link, not both.")
+            )
         return data
 
 
 WHEN_CHOICES = [
-    ("now", "Send now"),
-    (Assignment.Schedule.ONCE, "Once, on a date"),
-    (Assignment.Schedule.EVERY_N_WEEKS, "Every few weeks"),
-    (Assignment.Schedule.MONTHLY, "Monthly"),
+    ("now", _("Send now")),
+    (Assignment.Schedule.ONCE, _("Once, on a date")),
+    (Assignment.Schedule.EVERY_N_WEEKS, _("Every few weeks")),
+    (Assignment.Schedule.MONTHLY, _("Monthly")),
 ]
 
 
@@ -191,7 +207,7 @@ class TimeZoneField(forms.ChoiceField):
 
     widget = forms.Select(attrs={"class": "time-zone-select"})
     default_error_messages = {
-        "invalid_choice": "Choose a time zone from the list, for example Europe/London."
+        "invalid_choice": _("Choose a time zone from the list, for example Europe/London.")
     }
 
 
@@ -204,51 +220,51 @@ class AssignForm(forms.Form):
     local time. The service checks the combination (``services.Plan``)."""
 
     instruments = InstrumentChoiceField(
-        label="Questionnaires",
+        label=_("Questionnaires"),
         queryset=Instrument.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one questionnaire."},
-        help_text="Questionnaires due the same day go out together: one e-mail, one link.",
+        error_messages={"required": _("Choose at least one questionnaire.")},
+        help_text=_("Questionnaires due the same day go out together: one e-mail, one link."),
     )
     when = forms.ChoiceField(
-        label="When", choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect
+        label=_("When"), choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect
     )
     interval_weeks = forms.IntegerField(
-        label="Every how many weeks",
+        label=_("Every how many weeks"),
         required=False,
         min_value=1,
         max_value=Assignment.MAX_INTERVAL_WEEKS,
         initial=2,
-        help_text="For “every few weeks”.",
+        help_text=_("For “every few weeks”."),
     )
     start_date = forms.DateField(
-        label="First sending on",
+        label=_("First sending on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     send_time = forms.TimeField(
-        label="At (the client's local time)",
+        label=_("At (the client's local time)"),
         required=False,
         initial=datetime.time(9, 0),
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     time_zone = TimeZoneField(
-        label="Time zone",
+        label=_("Time zone"),
         required=False,
-        help_text="The client's time zone, unless you choose another. Type a city to search.",
+        help_text=_("The client's time zone, unless you choose another. Type a city to search."),
     )
     end_date = forms.DateField(
-        label="Until",
+        label=_("Until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="For repeating schedules. Leave empty to keep sending until you end it.",
+        help_text=_("For repeating schedules. Leave empty to keep sending until you end it."),
     )
     max_occasions = forms.IntegerField(
-        label="At most this many times",
+        label=_("At most this many times"),
         required=False,
         min_value=1,
         max_value=Assignment.MAX_OCCASIONS,
-        help_text="For repeating schedules.",
+        help_text=_("For repeating schedules."),
     )
 
     def __init__(self, *args, practice, **kwargs):
@@ -260,9 +276,9 @@ class AssignForm(forms.Form):
         first = list(dict.fromkeys(zone for zone in likely if zone in known_time_zones()))
         rest = [zone for zone in listed_time_zones() if zone not in first]
         self.fields["time_zone"].choices = [
-            ("", "The client's time zone"),
-            ("The client's and the practice's", [_zone_choice(zone) for zone in first]),
-            ("Every time zone", [_zone_choice(zone) for zone in rest]),
+            ("", gettext("The client's time zone")),
+            (gettext("The client's and the practice's"), [_zone_choice(zone) for zone in first]),
+            (gettext("Every time zone"), [_zone_choice(zone) for zone in rest]),
         ]
 
     def plan(self):
@@ -294,10 +310,10 @@ class AssignManyForm(AssignForm):
     """The same assignment for several clients, each in their own time zone."""
 
     clients = ClientChoiceField(
-        label="Clients",
+        label=_("Clients"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one client."},
+        error_messages={"required": _("Choose at least one client.")},
     )
 
     field_order = ["clients", "instruments", "when"]
