@@ -4,6 +4,8 @@ import zoneinfo
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Client, EndReason
 from clients.services import (
@@ -20,7 +22,7 @@ from practice.models.practices import known_time_zones
 class ClientForm(forms.ModelForm):
     confirm_duplicate = forms.BooleanField(
         required=False,
-        label="Yes, this is a different person: create the record anyway",
+        label=_("Yes, this is a different person: create the record anyway"),
         widget=forms.HiddenInput,
     )
 
@@ -45,7 +47,7 @@ class ClientForm(forms.ModelForm):
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
         }
-        labels = {"next_session_at": "Next session"}
+        labels = {"next_session_at": _("Next session")}
 
     def __init__(self, *args, practice, membership, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,10 +55,13 @@ class ClientForm(forms.ModelForm):
         self.membership = membership
         self.user = user
         self.fields["time_zone"] = forms.ChoiceField(
-            choices=[("", f"Practice default ({practice.time_zone})"), *time_zone_choices()],
+            choices=[
+                ("", gettext("Practice default (%(zone)s)") % {"zone": practice.time_zone}),
+                *time_zone_choices(),
+            ],
             required=False,
-            label="Time zone",
-            help_text="Questionnaire e-mails are sent at local times in this zone.",
+            label=_("Time zone"),
+            help_text=_("Questionnaire e-mails are sent at local times in this zone."),
         )
         # Who may change it is decided by ``services.update_client``; the field is only shown
         # to those who may.
@@ -77,7 +82,7 @@ class ClientForm(forms.ModelForm):
             self.data[self.add_prefix("language")] = language
         # The next session is typed and shown in the client's local time, not the server's.
         zone = zoneinfo.ZoneInfo(self.instance.time_zone or practice.time_zone)
-        self.fields["next_session_at"].help_text = "Date and time in the client's time zone."
+        self.fields["next_session_at"].help_text = _("Date and time in the client's time zone.")
         if self.instance.next_session_at and not self.is_bound:
             self.initial["next_session_at"] = timezone.make_naive(
                 self.instance.next_session_at, zone
@@ -124,8 +129,10 @@ class ClientForm(forms.ModelForm):
             and not cleaned.get("confirm_duplicate")
         ):
             raise forms.ValidationError(
-                "A client you can see already has this e-mail address. Check it is not the same "
-                "person, then tick the box to continue.",
+                _(
+                    "A client you can see already has this e-mail address. Check it is not the "
+                    "same person, then tick the box to continue."
+                ),
                 code="likely_duplicate",
             )
         return cleaned
@@ -137,7 +144,7 @@ class ClientForm(forms.ModelForm):
 
 
 class ShareForm(forms.Form):
-    clinician = forms.ModelChoiceField(queryset=None, label="Share with")
+    clinician = forms.ModelChoiceField(queryset=None, label=_("Share with"))
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,9 +165,9 @@ class DischargeForm(forms.Form):
     """Why the client's current episode of care ends (optional: "not recorded")."""
 
     reason = forms.ChoiceField(
-        choices=[("", "Not recorded"), *EndReason.choices],
+        choices=[("", _("Not recorded")), *EndReason.choices],
         required=False,
-        label="Why does this episode of care end?",
+        label=_("Why does this episode of care end?"),
     )
 
 
@@ -170,10 +177,10 @@ class ReactivateForm(forms.Form):
     NEW, RESUME = "new", "resume"
     episode = forms.ChoiceField(
         choices=[
-            (NEW, "Start a new episode of care: baselines start again with the next answers"),
-            (RESUME, "Resume the last episode: its baselines still count"),
+            (NEW, _("Start a new episode of care: baselines start again with the next answers")),
+            (RESUME, _("Resume the last episode: its baselines still count")),
         ],
         widget=forms.RadioSelect,
-        label="Episode of care",
-        error_messages={"required": "Choose a new episode or to resume the last one."},
+        label=_("Episode of care"),
+        error_messages={"required": _("Choose a new episode or to resume the last one.")},
     )

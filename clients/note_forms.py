@@ -10,6 +10,8 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
 from clients.models import NOTE_FORMAT_SECTIONS, NoteAddendum, NoteTag, SessionNote
@@ -48,32 +50,34 @@ class NoteForm(forms.Form):
     assessment_limit = ASSESSMENT_CHOICES
 
     session_date = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     start_time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     duration_minutes = forms.IntegerField(
-        label="Duration (minutes)", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        label=_("Duration (minutes)"), widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
-    session_type = forms.ChoiceField(label="Type", choices=SessionNote.SessionType.choices)
-    modality = forms.ChoiceField(label="Modality", choices=SessionNote.Modality.choices)
+    session_type = forms.ChoiceField(label=_("Type"), choices=SessionNote.SessionType.choices)
+    modality = forms.ChoiceField(label=_("Modality"), choices=SessionNote.Modality.choices)
     note_format = forms.ChoiceField(
-        label="Note format",
+        label=_("Note format"),
         choices=SessionNote.Format.choices,
-        help_text="To change it, choose another and press “Use this format”: sections both "
-        "formats share keep their text, and other text moves into the new first section.",
+        help_text=_(
+            "To change it, choose another and press “Use this format”: sections both formats "
+            "share keep their text, and other text moves into the new first section."
+        ),
     )
-    themes = _tag_field("Themes")
-    interventions = _tag_field("Interventions")
+    themes = _tag_field(_("Themes"))
+    interventions = _tag_field(_("Interventions"))
     assessments = AssessmentChoiceField(
         queryset=Response.objects.none(),
         required=False,
-        label="Questionnaires discussed",
+        label=_("Questionnaires discussed"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={
-            "invalid_choice": "Link only questionnaires this client has submitted.",
-            "invalid_pk_value": "Link only questionnaires this client has submitted.",
+            "invalid_choice": _("Link only questionnaires this client has submitted."),
+            "invalid_pk_value": _("Link only questionnaires this client has submitted."),
         },
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -92,7 +96,9 @@ class NoteForm(forms.Form):
         self.fields["interventions"].queryset = tags.filter(kind=NoteTag.Kind.INTERVENTION)
         self.fields["assessments"].queryset = assessment_choices(client, note)
         self.fields["assessments"].time_zone = self._time_zone
-        self.fields["session_date"].help_text = f"In the client's time zone, {self._time_zone}."
+        self.fields["session_date"].help_text = gettext("In the client's time zone, %(zone)s.") % {
+            "zone": self._time_zone
+        }
         chosen = note_format or self.data.get("shown_format") or self.initial.get("note_format")
         if chosen not in SessionNote.Format.values:
             chosen = SessionNote.Format.FREE
@@ -227,22 +233,24 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 class AddendumForm(forms.Form):
     text = forms.CharField(
-        label="Addendum",
+        label=_("Addendum"),
         max_length=NoteAddendum.MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Added below the signed note with your name and the time. The note itself "
-        "does not change.",
+        help_text=_(
+            "Added below the signed note with your name and the time. The note itself does not "
+            "change."
+        ),
     )
 
 
 class TagForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=60)
-    kind = forms.ChoiceField(label="Kind", choices=NoteTag.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    kind = forms.ChoiceField(label=_("Kind"), choices=NoteTag.Kind.choices)
 
 
 class TagChangeForm(TagForm):
     is_active = forms.BooleanField(
-        label="In use (untick to archive: notes keep the tag, new notes cannot choose it)",
+        label=_("In use (untick to archive: notes keep the tag, new notes cannot choose it)"),
         required=False,
     )
 
@@ -250,12 +258,14 @@ class TagChangeForm(TagForm):
 class NoteFilterForm(forms.Form):
     """Filters on a client's notes list (ids and choices only: nothing personal in the URL)."""
 
-    tag = forms.ModelChoiceField(queryset=NoteTag.objects.none(), required=False, label="Tag")
+    tag = forms.ModelChoiceField(queryset=NoteTag.objects.none(), required=False, label=_("Tag"))
     status = forms.ChoiceField(
-        choices=[("", "Any"), *SessionNote.Status.choices], required=False, label="Status"
+        choices=[("", _("Any")), *SessionNote.Status.choices], required=False, label=_("Status")
     )
     session_type = forms.ChoiceField(
-        choices=[("", "Any"), *SessionNote.SessionType.choices], required=False, label="Type"
+        choices=[("", _("Any")), *SessionNote.SessionType.choices],
+        required=False,
+        label=_("Type"),
     )
 
     def __init__(self, *args, practice, **kwargs):
@@ -268,11 +278,11 @@ class NoteFilterForm(forms.Form):
 class NoteSearchForm(forms.Form):
     """Search across one's caseload. Sent by POST so the words never appear in a URL or log."""
 
-    q = forms.CharField(label="Words", max_length=200, required=False)
+    q = forms.CharField(label=_("Words"), max_length=200, required=False)
     tags = forms.ModelMultipleChoiceField(
         queryset=NoteTag.objects.none(),
         required=False,
-        label="With all of these tags",
+        label=_("With all of these tags"),
         widget=forms.CheckboxSelectMultiple,
     )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
@@ -286,7 +296,7 @@ class NoteSearchForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not (cleaned.get("q") or "").strip() and not cleaned.get("tags"):
-            raise ValidationError("Enter words to look for, or choose at least one tag.")
+            raise ValidationError(_("Enter words to look for, or choose at least one tag."))
         return cleaned
 
 
