@@ -10,6 +10,7 @@ Each directory joins MARKED_DIRS once its templates pass, so a string added late
 fails here with its file, line and text.
 """
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,6 +28,13 @@ MARKED_DIRS = (
     "templates/emails/questionnaire_reminder.html",
     "templates/emails/questionnaire_reminder.txt",
     "templates/emails/questionnaire_reminder_subject.txt",
+    # The practice's, account and sign-in pages.
+    "templates/base.html",
+    "templates/403.html",
+    "templates/practice",
+    "templates/account",
+    "templates/allauth",
+    "templates/drf_spectacular",
     # The clinicians' pages of client records (the report PDF in templates/clients/reports/pdf
     # is not marked yet, so the reports pages stand file by file).
     "templates/clients/brief",
@@ -57,11 +65,15 @@ UNREAD_ELEMENTS = {"script", "style", "svg"}
 # Blocks a base template puts inside an attribute (class names, a query string): not text.
 UNREAD_BLOCKS = {"body_class", "language_query"}
 TRANSLATE_BLOCKS = {"blocktranslate": "endblocktranslate", "blocktrans": "endblocktrans"}
+# A name stays as it is in every language, and so needs no marking.
+NAMES = {"Attune"}
 # What a template tag or variable leaves in the skeleton: no letter, so never a finding.
 TAG = "\ufffc"
 
 
 def _has_letters(text):
+    for name in NAMES:
+        text = re.sub(rf"\b{name}\b", "", text)
     return any(character.isalpha() for character in text.replace(TAG, ""))
 
 
@@ -196,6 +208,11 @@ def test_marked_text_markup_comments_and_scripts_pass():
 def test_a_block_filling_an_attribute_passes():
     source = "{% block body_class %}client-form{% endblock %}{% block title %}Sign in{% endblock %}"
     assert unmarked(source) == [(1, "Sign in")]
+
+
+def test_the_product_name_needs_no_marking():
+    source = "<title>{% block title %}Attune{% endblock %} · Attune</title><p>Attune helps</p>"
+    assert unmarked(source) == [(1, "Attune helps")]
 
 
 def test_the_line_is_that_of_the_text():
