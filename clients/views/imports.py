@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments.models import Instrument
@@ -115,7 +116,8 @@ def import_confirm(request, import_pk):
     if job.status == ClientImport.Status.DONE:
         messages.success(
             request,
-            f"{job.created_count} client{'s' if job.created_count != 1 else ''} imported.",
+            ngettext("%(count)d client imported.", "%(count)d clients imported.", job.created_count)
+            % {"count": job.created_count},
         )
     return redirect("clients:import_detail", import_pk=job.pk)
 

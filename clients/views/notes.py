@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clients import notes
@@ -138,8 +139,8 @@ def note_create(request, pk):
 
 def _saved_message(note: SessionNote) -> str:
     if note.is_signed:
-        return "The note is signed and locked. Add an addendum if anything needs adding."
-    return "Draft saved. Sign it when it is complete; until then you can edit it."
+        return _("The note is signed and locked. Add an addendum if anything needs adding.")
+    return _("Draft saved. Sign it when it is complete; until then you can edit it.")
 
 
 @member_required
@@ -234,7 +235,7 @@ def note_addendum(request, pk, note_pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Addendum added.")
+            messages.success(request, _("Addendum added."))
             return redirect("clients:note_detail", pk=pk, note_pk=note.pk)
     return _render_detail(request, note, form, status=400)
 
@@ -301,7 +302,7 @@ def tag_list(request):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Tag “{tag.name}” added.")
+                messages.success(request, _("Tag “%(name)s” added.") % {"name": tag.name})
                 return redirect("clients:note_tags")
         status = 400
     else:
@@ -326,7 +327,7 @@ def tag_edit(request, tag_pk):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, "Tag saved.")
+                messages.success(request, _("Tag saved."))
                 return redirect("clients:note_tags")
         return render(
             request, "clients/notes/tag_form.html", {"form": form, "tag": tag}, status=400

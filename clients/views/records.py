@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from assessments import services as questionnaires
 from clients import services
@@ -75,7 +77,9 @@ def client_create(request):
             name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data
         }
         client = services.create_client(request, request.practice, **fields)
-        messages.success(request, f"{client.preferred_name}'s record was created.")
+        messages.success(
+            request, _("%(name)s's record was created.") % {"name": client.preferred_name}
+        )
         return redirect("clients:detail", pk=client.pk)
     return render(request, "clients/client_form.html", {"form": form, "creating": True})
 
@@ -111,7 +115,7 @@ def client_edit(request, pk):
         changed = [name for name in form.changed_data if name != "confirm_duplicate"]
         services.update_client(request, form.instance, changed)
         overview_counts.sync_overview([client.pk])  # counted under a new primary clinician
-        messages.success(request, "Changes saved.")
+        messages.success(request, _("Changes saved."))
         return redirect("clients:detail", pk=client.pk)
     if request.method == "GET":
         audit.record(request, AuditAction.VIEW, client)  # the form shows the whole record
@@ -121,16 +125,29 @@ def client_edit(request, pk):
 
 
 def _discharged_message(client, closed) -> str:
-    ended = [
-        f"{count} {noun}{'' if count == 1 else 's'} {verb}"
-        for count, noun, verb in (
-            (closed.schedules, "schedule", "ended"),
-            (closed.links, "questionnaire link", "revoked"),
+    ended = []
+    if closed.schedules:
+        ended.append(
+            ngettext("%(count)d schedule ended", "%(count)d schedules ended", closed.schedules)
+            % {"count": closed.schedules}
         )
-        if count
-    ]
-    done = f" ({' and '.join(ended)})" if ended else ""
-    return f"{client.preferred_name} was discharged{done}. The record is kept."
+    if closed.links:
+        ended.append(
+            ngettext(
+                "%(count)d questionnaire link revoked",
+                "%(count)d questionnaire links revoked",
+                closed.links,
+            )
+            % {"count": closed.links}
+        )
+    if not ended:
+        return _("%(name)s was discharged. The record is kept.") % {"name": client.preferred_name}
+    if len(ended) == 2:
+        ended = [_("%(first)s and %(second)s") % {"first": ended[0], "second": ended[1]}]
+    return _("%(name)s was discharged (%(closed)s). The record is kept.") % {
+        "name": client.preferred_name,
+        "closed": ended[0],
+    }
 
 
 def close_open_work(request, client):
@@ -190,8 +207,11 @@ def client_reactivate(request, pk):
     resume = form.cleaned_data["episode"] == ReactivateForm.RESUME
     services.reactivate_client(request, client, resume=resume)
     progress.refresh_client_progress(client)  # a new episode starts the baselines anew
-    episode = "their last episode of care resumed" if resume else "in a new episode of care"
-    messages.success(request, f"{client.preferred_name} is active again, {episode}.")
+    if resume:
+        message = _("%(name)s is active again, their last episode of care resumed.")
+    else:
+        message = _("%(name)s is active again, in a new episode of care.")
+    messages.success(request, message % {"name": client.preferred_name})
     return redirect("clients:detail", pk=client.pk)
 
 
@@ -209,7 +229,10 @@ def client_share(request, pk):
         except ValidationError as error:
             form.add_error("clinician", error)
         else:
-            messages.success(request, f"Shared with {form.cleaned_data['clinician']}.")
+            messages.success(
+                request,
+                _("Shared with %(clinician)s.") % {"clinician": form.cleaned_data["clinician"]},
+            )
             return redirect("clients:share", pk=client.pk)
     return render(
         request,
@@ -229,7 +252,7 @@ def client_unshare(request, pk, user_id: int):
         )
     if request.method == "POST":
         services.unshare_client(request, client, user_id)  # already not shared: nothing to do
-        messages.success(request, "Sharing removed.")
+        messages.success(request, _("Sharing removed."))
         return redirect("clients:share", pk=client.pk)
     share = get_object_or_404(
         ClientShare.objects.select_related("clinician"), client=client, clinician_id=user_id
@@ -238,12 +261,14 @@ def client_unshare(request, pk, user_id: int):
     return ask(
         request,
         Confirmation(
-            title=f"Stop sharing {client.preferred_name}'s record with {share.clinician}?",
+            title=_("Stop sharing %(name)s's record with %(clinician)s?")
+            % {"name": client.preferred_name, "clinician": share.clinician},
             consequences=[
-                f"{share.clinician} no longer sees the record, its notes, answers or reports.",
-                "You can share it with them again later.",
+                _("%(clinician)s no longer sees the record, its notes, answers or reports.")
+                % {"clinician": share.clinician},
+                _("You can share it with them again later."),
             ],
-            button="Stop sharing",
+            button=_("Stop sharing"),
             cancel_url=reverse("clients:share", args=[client.pk]),
         ),
     )

@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -116,7 +118,7 @@ def report_retry(request, pk, report_pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The report is queued again.")
+        messages.success(request, _("The report is queued again."))
     return _next_or(request, report_detail_url(report))
 
 
@@ -131,20 +133,26 @@ def report_delete(request, pk, report_pk):
         )
     if request.method == "POST":
         services.delete_report(request.user, request.membership, report, request=request)
-        messages.success(request, "The report was deleted.")
+        messages.success(request, _("The report was deleted."))
         return _next_or(request, reverse("clients:detail", args=[report.client_id]))
     audit.record(request, AuditAction.VIEW, report)
     return ask(
         request,
         Confirmation(
-            title=f"Delete the report for {report.client.full_name}?",
+            title=_("Delete the report for %(name)s?") % {"name": report.client.full_name},
             consequences=[
-                f"The PDF for {date_format(report.period_start, 'j M Y')} to "
-                f"{date_format(report.period_end, 'j M Y')}, report number {report.short_id}, "
-                "is deleted and cannot be downloaded again.",
-                "You can request a new report for the same period at any time.",
+                _(
+                    "The PDF for %(start)s to %(end)s, report number %(number)s, is deleted and "
+                    "cannot be downloaded again."
+                )
+                % {
+                    "start": date_format(report.period_start, "j M Y"),
+                    "end": date_format(report.period_end, "j M Y"),
+                    "number": report.short_id,
+                },
+                _("You can request a new report for the same period at any time."),
             ],
-            button="Delete the report",
+            button=_("Delete the report"),
             cancel_url=report_detail_url(report),
             hidden={"next": request.GET["next"]} if request.GET.get("next") else {},
         ),
@@ -272,5 +280,9 @@ def batch_status(request, batch_pk):
 def batch_retry(request, batch_pk):
     batch = _batch(request, batch_pk)
     count = batches.retry_failed(request.user, batch, request=request)
-    messages.success(request, f"{count} report{'s' if count != 1 else ''} queued again.")
+    messages.success(
+        request,
+        ngettext("%(count)d report queued again.", "%(count)d reports queued again.", count)
+        % {"count": count},
+    )
     return redirect("clients:batch_detail", batch_pk=batch.pk)
