@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import services
@@ -88,7 +89,7 @@ def alert_acknowledge(request, pk):
             form.add_service_errors(error)
         else:
             progress.refresh_client_progress(alert.client_id)  # the dashboard's open alerts
-            messages.success(request, "Alert acknowledged.")
+            messages.success(request, gettext("Alert acknowledged."))
             return redirect("assessments:alert_detail", pk=alert.pk)
     return _page(request, alert, form, status=400)
 
@@ -100,7 +101,7 @@ def alert_offer(request, pk):
     alert = _alert(request, pk)
     offered, _ = _offered(alert)
     if offered is None:
-        messages.error(request, "That worksheet is not cleared for use in this practice.")
+        messages.error(request, gettext("That worksheet is not cleared for use in this practice."))
         return redirect("assessments:alert_detail", pk=alert.pk)
     try:
         services.assign(
@@ -110,5 +111,5 @@ def alert_offer(request, pk):
         messages.error(request, " ".join(error.messages))
         return redirect("assessments:alert_detail", pk=alert.pk)
     progress.refresh_client_progress(alert.client_id)
-    messages.success(request, f"{offered.name} sent to the client.")
+    messages.success(request, gettext("%(name)s sent to the client.") % {"name": offered.name})
     return redirect(reverse("clients:detail", args=[alert.client_id]) + "#questionnaires")

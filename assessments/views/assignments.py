@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from assessments import services
@@ -83,9 +84,15 @@ def assign(request, client_pk):
             form.add_service_errors(error)
         else:
             if assignment.occasions.filter(status="sent").exists():
-                messages.success(request, f"Questionnaires sent to {client.preferred_name}.")
+                messages.success(
+                    request,
+                    gettext("Questionnaires sent to %(name)s.") % {"name": client.preferred_name},
+                )
             else:
-                messages.success(request, f"Schedule saved: {assignment.description}.")
+                messages.success(
+                    request,
+                    gettext("Schedule saved: %(schedule)s.") % {"schedule": assignment.description},
+                )
             return redirect(_client_page(client.pk))
     status = 400 if form.errors else 200
     return render(
@@ -122,11 +129,15 @@ def assign_many(request):
             if report.assignments:
                 messages.success(
                     request,
-                    f"Assigned to {len(report.assignments)} client"
-                    f"{'s' if len(report.assignments) != 1 else ''}.",
+                    ngettext(
+                        "Assigned to %(count)d client.",
+                        "Assigned to %(count)d clients.",
+                        len(report.assignments),
+                    )
+                    % {"count": len(report.assignments)},
                 )
             for _client, reason in report.skipped:
-                messages.warning(request, f"Not assigned: {reason}")
+                messages.warning(request, gettext("Not assigned: %(reason)s") % {"reason": reason})
             return redirect("dashboard")
     status = 400 if form.errors else 200
     audit.record_list(request, "client", request.practice)
@@ -144,7 +155,7 @@ def assignment_edit(request, pk):
     assignment = _assignment(request, pk)
     client = assignment.client
     if not assignment.is_open:
-        messages.error(request, "This assignment has ended; assign anew.")
+        messages.error(request, gettext("This assignment has ended; assign anew."))
         return redirect(_client_page(client.pk))
     form = AssignmentEditForm(
         request.POST or None,
@@ -166,7 +177,7 @@ def assignment_edit(request, pk):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Schedule changed.")
+            messages.success(request, gettext("Schedule changed."))
             return redirect(_client_page(client.pk))
     status = 400 if form.errors else 200
     return render(
@@ -198,7 +209,7 @@ def assignment_pause(request, pk):
         request,
         lambda: services.pause_assignment(request.user, assignment, request=request),
         assignment.client_id,
-        "Schedule paused: nothing is sent until you resume it.",
+        gettext("Schedule paused: nothing is sent until you resume it."),
     )
 
 
@@ -210,7 +221,7 @@ def assignment_resume(request, pk):
         request,
         lambda: services.resume_assignment(request.user, assignment, request=request),
         assignment.client_id,
-        "Schedule resumed.",
+        gettext("Schedule resumed."),
     )
 
 
@@ -223,13 +234,15 @@ def assignment_end(request, pk):
         return ask(
             request,
             Confirmation(
-                title=f"End {assignment.client.preferred_name}'s schedule?",
+                title=gettext("End %(name)s's schedule?")
+                % {"name": assignment.client.preferred_name},
                 consequences=[
-                    f"{assignment.description}: nothing more is sent.",
-                    "Links already sent keep working until they expire.",
-                    "Ending cannot be undone; you can assign the questionnaires anew.",
+                    gettext("%(schedule)s: nothing more is sent.")
+                    % {"schedule": assignment.description},
+                    gettext("Links already sent keep working until they expire."),
+                    gettext("Ending cannot be undone; you can assign the questionnaires anew."),
                 ],
-                button="End the schedule",
+                button=gettext("End the schedule"),
                 cancel_url=_client_page(assignment.client_id),
             ),
         )
@@ -237,7 +250,7 @@ def assignment_end(request, pk):
         request,
         lambda: services.end_assignment(request.user, assignment, request=request),
         assignment.client_id,
-        "Schedule ended. Links already sent keep working until they expire.",
+        gettext("Schedule ended. Links already sent keep working until they expire."),
     )
 
 
@@ -255,7 +268,7 @@ def invitation_resend(request, pk):
         request,
         lambda: services.resend_packet(request.user, packet, request=request),
         packet.client_id,
-        "A new link is on its way; the old one no longer works.",
+        gettext("A new link is on its way; the old one no longer works."),
     )
 
 
@@ -265,16 +278,23 @@ def invitation_revoke(request, pk):
     packet = _packet(request, pk)
     if request.method != "POST":
         audit.record(request, AuditAction.VIEW, packet)
-        sent = f" sent {date_format(packet.sent_at, 'j M')}" if packet.sent_at else ""
+        name = packet.client.preferred_name
+        if packet.sent_at:
+            title = gettext("Revoke the link sent %(date)s to %(name)s?") % {
+                "date": date_format(packet.sent_at, "j M"),
+                "name": name,
+            }
+        else:
+            title = gettext("Revoke the link to %(name)s?") % {"name": name}
         return ask(
             request,
             Confirmation(
-                title=f"Revoke the link{sent} to {packet.client.preferred_name}?",
+                title=title,
                 consequences=[
-                    "The link stops working at once and no reminder is sent.",
-                    "Answers already saved are kept. To ask again, resend or assign anew.",
+                    gettext("The link stops working at once and no reminder is sent."),
+                    gettext("Answers already saved are kept. To ask again, resend or assign anew."),
                 ],
-                button="Revoke the link",
+                button=gettext("Revoke the link"),
                 cancel_url=_client_page(packet.client_id),
             ),
         )
@@ -282,7 +302,7 @@ def invitation_revoke(request, pk):
         request,
         lambda: services.revoke_packet(request.user, packet, request=request),
         packet.client_id,
-        "Link revoked: it no longer works.",
+        gettext("Link revoked: it no longer works."),
     )
 
 

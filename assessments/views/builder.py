@@ -8,6 +8,7 @@ package."""
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 
 from assessments import builder, loader, scoring, services
 from assessments.forms import QuestionnairePageForm
@@ -68,7 +69,9 @@ def _builder_page(request, instrument):
         else:
             messages.success(
                 request,
-                "Saved. Check the instrument, then acknowledge its licence note to use it.",
+                gettext(
+                    "Saved. Check the instrument, then acknowledge its licence note to use it."
+                ),
             )
             return redirect("assessments:detail", code=stored[0].code)
     if not problems and action == "download":

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from assessments import loader
 from assessments.fhir import services as fhir
@@ -63,7 +64,8 @@ def response_import(request, pk):
         else:
             messages.success(
                 request,
-                f"{stored.instrument.name} of {stored.submitted_at:%-d %B %Y} imported and scored.",
+                gettext("%(name)s of %(date)s imported and scored.")
+                % {"name": stored.instrument.name, "date": f"{stored.submitted_at:%-d %B %Y}"},
             )
             return redirect("assessments:response_detail", pk=stored.pk)
     return render(
@@ -102,8 +104,10 @@ def questionnaire_upload(request):
         else:
             messages.success(
                 request,
-                "The Questionnaire is valid. Check the preview, then acknowledge the licence "
-                "note to use it.",
+                gettext(
+                    "The Questionnaire is valid. Check the preview, then acknowledge the licence "
+                    "note to use it."
+                ),
             )
             return redirect("assessments:detail", code=stored[0].code)
     return render(

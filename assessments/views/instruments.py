@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from assessments import loader, services
@@ -82,7 +83,10 @@ def instrument_acknowledge(request, code):
     if not form.is_valid():
         return _detail(request, instrument, acknowledge_form=form, status=400)
     services.acknowledge_licence(request, instrument)
-    messages.success(request, f"Licence note acknowledged: {instrument.name} can now be used.")
+    messages.success(
+        request,
+        gettext("Licence note acknowledged: %(name)s can now be used.") % {"name": instrument.name},
+    )
     return redirect("assessments:detail", code=instrument.code)
 
 
@@ -100,7 +104,9 @@ def instrument_upload(request):
         else:
             messages.success(
                 request,
-                "The file is valid. Check the preview, then acknowledge the licence note to use it.",
+                gettext(
+                    "The file is valid. Check the preview, then acknowledge the licence note to use it."
+                ),
             )
             if len(stored) == 1:
                 return redirect("assessments:detail", code=stored[0].code)
@@ -122,13 +128,15 @@ def instrument_discard(request, code):
         return ask(
             request,
             Confirmation(
-                title=f"Remove {instrument.name}?",
+                title=gettext("Remove %(name)s?") % {"name": instrument.name},
                 consequences=[
-                    "The uploaded file and every version of it are deleted from the library.",
-                    "Nobody has been cleared to use it yet, so no client has answered it.",
-                    "You can upload the file again later.",
+                    gettext(
+                        "The uploaded file and every version of it are deleted from the library."
+                    ),
+                    gettext("Nobody has been cleared to use it yet, so no client has answered it."),
+                    gettext("You can upload the file again later."),
                 ],
-                button="Remove the upload",
+                button=gettext("Remove the upload"),
                 cancel_url=reverse("assessments:detail", args=[instrument.code]),
             ),
         )
@@ -137,7 +145,7 @@ def instrument_discard(request, code):
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("assessments:detail", code=instrument.code)
-    messages.success(request, f"{instrument.name} was removed.")
+    messages.success(request, gettext("%(name)s was removed.") % {"name": instrument.name})
     return redirect("assessments:list")
 
 
@@ -155,7 +163,7 @@ def instrument_settings(request, code):
                 # Every client's reliable-change labels may move: the dashboard's rows are
                 # rebuilt in the background once the change commits.
                 progress.request_practice_rebuild(request.practice.pk)
-            messages.success(request, "Settings saved.")
+            messages.success(request, gettext("Settings saved."))
             return redirect("assessments:detail", code=instrument.code)
         status = 400
     else:

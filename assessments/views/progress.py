@@ -6,6 +6,8 @@ import datetime
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments import trajectory
 from assessments.trajectory import EARLIEST, LATEST, worksheets
@@ -20,12 +22,12 @@ class PeriodForm(forms.Form):
     """The date range of the progress page and the trajectory API (GET parameters)."""
 
     start = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label="To",
+        label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -35,10 +37,12 @@ class PeriodForm(forms.Form):
         for name in ("start", "end"):
             day = data.get(name)
             if day is not None and not EARLIEST <= day <= LATEST:
-                self.add_error(name, "Choose a date between 1900 and 2100.")
+                self.add_error(name, gettext("Choose a date between 1900 and 2100."))
         start, end = data.get("start"), data.get("end")
         if start and end and start > end:
-            raise forms.ValidationError("The start of the period must not be after its end.")
+            raise forms.ValidationError(
+                gettext("The start of the period must not be after its end.")
+            )
         return data
 
     def period(self) -> tuple[datetime.date | None, datetime.date | None]:
