@@ -98,8 +98,15 @@ def _apply(totals: dict) -> None:
 
 def sync_overview(client_ids: Iterable) -> int:
     """Move the clients of ``client_ids`` to where they belong in the overview's counts, in the
-    caller's transaction. One query when nothing moved; returns how many clients moved."""
-    rows = list(ClientProgress.objects.filter(client_id__in=list(client_ids)).values(*_READ))
+    caller's transaction. One query when nothing moved; returns how many clients moved.
+
+    The rows are locked first, so two transactions moving the same client one after the other
+    each see where the other left it, and never take it out of the counts twice."""
+    rows = list(
+        ClientProgress.objects.select_for_update(of=("self",))
+        .filter(client_id__in=list(client_ids))
+        .values(*_READ)
+    )
     totals: dict = defaultdict(lambda: defaultdict(int))
     moved = []
     for row in rows:
