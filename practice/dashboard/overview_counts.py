@@ -8,7 +8,11 @@ instead ``PracticeOverview`` keeps the counts per practice, clinician and day, a
 the sum of the days after its first (a few rows per clinician and day, however many clients),
 plus the clients of its first day read from the progress rows' indexes, so the numbers are
 exactly those of the recount. The periods are rolling (the last N days), which day counts can
-answer; an arbitrary date range could be answered the same way.
+answer; an arbitrary date range could be answered the same way. What is read grows with the
+clinicians and the days with answers (at most clinicians x days), not with the clients: with
+EXPLAIN ANALYZE on 20,000 clients on 10 clinicians' caseloads over 400 days (3,961 rows), the
+overview took 0.9 ms for 90 days and 1.3 ms for all time (46 and 41 ms counting the clients on
+the same loaded machine), the comparison by clinician 1.5 and 1.9 ms (66 ms).
 
 Kept current where progress rows are written: ``sync_overview`` compares each client's
 ``ClientProgress.counted`` (where they are counted now) with where they belong (their row, their
