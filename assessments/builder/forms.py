@@ -7,160 +7,183 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 BLANK_ROWS = 2
 
 
 class InstrumentForm(forms.Form):
-    name = forms.CharField(max_length=200, required=False)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
     code = forms.CharField(
+        label=_("Code"),
         max_length=40,
         required=False,
-        help_text="Lower case letters, digits and hyphens, for example my-check. "
-        "Used in addresses; it cannot change later.",
+        help_text=_(
+            "Lower case letters, digits and hyphens, for example my-check. "
+            "Used in addresses; it cannot change later."
+        ),
     )
-    short_name = forms.CharField(max_length=60, required=False, label="Short name (optional)")
+    short_name = forms.CharField(max_length=60, required=False, label=_("Short name (optional)"))
     version = forms.CharField(
         max_length=40,
         required=False,
         initial="1",
-        label="Version label",
-        help_text="Your label for this edition; every saved change is numbered anyway.",
+        label=_("Version label"),
+        help_text=_("Your label for this edition; every saved change is numbered anyway."),
     )
-    language = forms.CharField(max_length=20, required=False, initial="en")
+    language = forms.CharField(label=_("Language"), max_length=20, required=False, initial="en")
     instructions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        label="Instructions (optional)",
-        help_text="What clients read before the first item.",
+        label=_("Instructions (optional)"),
+        help_text=_("What clients read before the first item."),
     )
     citation = forms.CharField(
+        label=_("Citation"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Where the instrument is published: authors, year, title.",
+        help_text=_("Where the instrument is published: authors, year, title."),
     )
     licence_note = forms.CharField(
+        label=_("Licence note"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        help_text="Why your practice may use it. An owner acknowledges this before anyone can "
-        "assign the instrument.",
+        help_text=_(
+            "Why your practice may use it. An owner acknowledges this before anyone can "
+            "assign the instrument."
+        ),
     )
-    scale_min = forms.CharField(max_length=10, required=False, label="Lowest answer", initial="0")
-    scale_max = forms.CharField(max_length=10, required=False, label="Highest answer", initial="3")
+    scale_min = forms.CharField(
+        max_length=10, required=False, label=_("Lowest answer"), initial="0"
+    )
+    scale_max = forms.CharField(
+        max_length=10, required=False, label=_("Highest answer"), initial="3"
+    )
     scale_anchors_only = forms.BooleanField(
         required=False,
-        label="The publication labels only some points (its anchors)",
-        help_text="Then label just those; clients answer the others by their number and are "
-        "told which answers have words.",
+        label=_("The publication labels only some points (its anchors)"),
+        help_text=_(
+            "Then label just those; clients answer the others by their number and are "
+            "told which answers have words."
+        ),
     )
 
 
 class ItemForm(forms.Form):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    optional = forms.BooleanField(required=False, label="Optional")
-    reverse = forms.BooleanField(required=False, label="Reverse-keyed")
+    text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    optional = forms.BooleanField(required=False, label=_("Optional"))
+    reverse = forms.BooleanField(required=False, label=_("Reverse-keyed"))
 
 
 class ScaleLabelForm(forms.Form):
-    value = forms.CharField(max_length=10, required=False, label="Answer")
-    label = forms.CharField(max_length=200, required=False)
+    value = forms.CharField(max_length=10, required=False, label=_("Answer"))
+    label = forms.CharField(max_length=200, required=False, label=_("Label"))
 
 
 class SubscaleForm(forms.Form):
     key = forms.CharField(
-        max_length=40, required=False, help_text="Lower case and underscores, e.g. strain."
+        label=_("Key"),
+        max_length=40,
+        required=False,
+        help_text=_("Lower case and underscores, e.g. strain."),
     )
-    label = forms.CharField(max_length=200, required=False, label="Name")
+    label = forms.CharField(max_length=200, required=False, label=_("Name"))
     method = forms.ChoiceField(
-        choices=[("sum", "Sum"), ("mean", "Mean"), ("weighted", "Weighted (a formula)")],
+        choices=[("sum", _("Sum")), ("mean", _("Mean")), ("weighted", _("Weighted (a formula)"))],
         initial="sum",
-        label="Sum, mean or weighted",
+        label=_("Sum, mean or weighted"),
     )
     better = forms.ChoiceField(
-        choices=[("lower", "Lower is better"), ("higher", "Higher is better")],
+        choices=[("lower", _("Lower is better")), ("higher", _("Higher is better"))],
         initial="lower",
-        label="Better when",
+        label=_("Better when"),
     )
     items = forms.CharField(
         max_length=400,
         required=False,
-        label="Items (sum or mean)",
-        help_text="Numbers, e.g. 1, 2, 4 or 1-4.",
+        label=_("Items (sum or mean)"),
+        help_text=_("Numbers, e.g. 1, 2, 4 or 1-4."),
     )
     weights = forms.CharField(
         max_length=400,
         required=False,
-        label="Formula (weighted)",
-        help_text="Item numbers added and taken away, e.g. (1 + 2) - (3 + 4); a weight goes "
-        "before its item with *, e.g. 0.5 * 3. An item may appear in several formulas.",
+        label=_("Formula (weighted)"),
+        help_text=_(
+            "Item numbers added and taken away, e.g. (1 + 2) - (3 + 4); a weight goes "
+            "before its item with *, e.g. 0.5 * 3. An item may appear in several formulas."
+        ),
     )
     max_missing = forms.CharField(
         max_length=10,
         required=False,
-        label="Unanswered items allowed",
-        help_text="Leave blank or 0 unless the authors allow some; the score then comes from "
-        "the answered items.",
+        label=_("Unanswered items allowed"),
+        help_text=_(
+            "Leave blank or 0 unless the authors allow some; the score then comes from "
+            "the answered items."
+        ),
     )
     prorate = forms.BooleanField(
         required=False,
-        label="Prorate: a mean of the answered items, or their sum scaled up to all items",
+        label=_("Prorate: a mean of the answered items, or their sum scaled up to all items"),
     )
     missing_source = forms.CharField(
-        max_length=400, required=False, label="Source of the missing-answer rule"
+        max_length=400, required=False, label=_("Source of the missing-answer rule")
     )
     bands_source = forms.CharField(
-        max_length=400, required=False, label="Source of the bands (if it has bands)"
+        max_length=400, required=False, label=_("Source of the bands (if it has bands)")
     )
 
 
 class BandForm(forms.Form):
-    subscale = forms.CharField(max_length=40, required=False, label="Score key")
-    min = forms.CharField(max_length=10, required=False, label="From")
-    max = forms.CharField(max_length=10, required=False, label="To")
-    label = forms.CharField(max_length=200, required=False)
+    subscale = forms.CharField(max_length=40, required=False, label=_("Score key"))
+    min = forms.CharField(max_length=10, required=False, label=_("From"))
+    max = forms.CharField(max_length=10, required=False, label=_("To"))
+    label = forms.CharField(max_length=200, required=False, label=_("Label"))
 
 
 OPERATORS = [
-    (">", "is above"),
-    (">=", "is at or above"),
-    ("<", "is below"),
-    ("<=", "is at or below"),
-    ("==", "equals"),
+    (">", _("is above")),
+    (">=", _("is at or above")),
+    ("<", _("is below")),
+    ("<=", _("is at or below")),
+    ("==", _("equals")),
 ]
 
 
 class AlertForm(forms.Form):
-    item = forms.CharField(max_length=10, required=False, label="Item number")
+    item = forms.CharField(max_length=10, required=False, label=_("Item number"))
     subscale = forms.CharField(
         max_length=40,
         required=False,
-        label="or score key",
-        help_text="An alert watches one item's answer or one score, not both.",
+        label=_("or score key"),
+        help_text=_("An alert watches one item's answer or one score, not both."),
     )
     operator = forms.ChoiceField(
-        choices=OPERATORS, initial=">", required=False, label="Alert when the answer or score"
+        choices=OPERATORS, initial=">", required=False, label=_("Alert when the answer or score")
     )
-    value = forms.CharField(max_length=10, required=False, label="Value")
-    message = forms.CharField(max_length=400, required=False, label="Message to the clinician")
+    value = forms.CharField(max_length=10, required=False, label=_("Value"))
+    message = forms.CharField(max_length=400, required=False, label=_("Message to the clinician"))
     critical = forms.BooleanField(
-        required=False, label="Safety item: show the client the crisis contacts"
+        required=False, label=_("Safety item: show the client the crisis contacts")
     )
 
 
 STYLE_CHOICES = [
-    ("secure", "Secure"),
-    ("anxious-preoccupied", "Anxious-preoccupied"),
-    ("dismissive-avoidant", "Dismissive-avoidant"),
-    ("fearful-avoidant", "Fearful-avoidant"),
+    ("secure", _("Secure")),
+    ("anxious-preoccupied", _("Anxious-preoccupied")),
+    ("dismissive-avoidant", _("Dismissive-avoidant")),
+    ("fearful-avoidant", _("Fearful-avoidant")),
 ]
 
 
 class TieOptionForm(forms.Form):
     """One answer of the forced-choice item: its number, its label and the prototype it names."""
 
-    value = forms.CharField(max_length=10, required=False, label="Answer")
-    label = forms.CharField(max_length=200, required=False)
-    style = forms.ChoiceField(choices=STYLE_CHOICES, required=False, label="Names the prototype")
+    value = forms.CharField(max_length=10, required=False, label=_("Answer"))
+    label = forms.CharField(max_length=200, required=False, label=_("Label"))
+    style = forms.ChoiceField(choices=STYLE_CHOICES, required=False, label=_("Names the prototype"))
 
 
 class ClassificationForm(forms.Form):
@@ -170,61 +193,62 @@ class ClassificationForm(forms.Form):
 
     method = forms.ChoiceField(
         choices=[
-            ("", "No style"),
-            ("quadrant", "Quadrant: two dimension scores, each split at a point"),
-            ("prototype", "Prototype: the highest of four prototype ratings"),
+            ("", _("No style")),
+            ("quadrant", _("Quadrant: two dimension scores, each split at a point")),
+            ("prototype", _("Prototype: the highest of four prototype ratings")),
         ],
         required=False,
-        label="Classification",
+        label=_("Classification"),
     )
     source = forms.CharField(
-        max_length=400, required=False, label="Source of the rule and the style mapping"
+        max_length=400, required=False, label=_("Source of the rule and the style mapping")
     )
-    anxiety = forms.CharField(max_length=40, required=False, label="Anxiety score key")
-    avoidance = forms.CharField(max_length=40, required=False, label="Avoidance score key")
-    anxiety_split = forms.CharField(max_length=10, required=False, label="Anxiety split point")
+    anxiety = forms.CharField(max_length=40, required=False, label=_("Anxiety score key"))
+    avoidance = forms.CharField(max_length=40, required=False, label=_("Avoidance score key"))
+    anxiety_split = forms.CharField(max_length=10, required=False, label=_("Anxiety split point"))
     avoidance_split = forms.CharField(
         max_length=10,
         required=False,
-        label="Avoidance split point",
-        help_text="The midpoint of each score's range, e.g. 4 on a 1 to 7 mean.",
+        label=_("Avoidance split point"),
+        help_text=_("The midpoint of each score's range, e.g. 4 on a 1 to 7 mean."),
     )
-    split_source = forms.CharField(max_length=400, required=False, label="Source of the split")
+    split_source = forms.CharField(max_length=400, required=False, label=_("Source of the split"))
     on_split = forms.ChoiceField(
         choices=[
-            ("unclassified", "Unclassified"),
-            ("low", "Counts as low"),
-            ("high", "Counts as high"),
+            ("unclassified", _("Unclassified")),
+            ("low", _("Counts as low")),
+            ("high", _("Counts as high")),
         ],
         initial="unclassified",
         required=False,
-        label="A score exactly on the split point",
+        label=_("A score exactly on the split point"),
     )
-    secure = forms.CharField(max_length=40, required=False, label="Secure rating: score key")
+    secure = forms.CharField(max_length=40, required=False, label=_("Secure rating: score key"))
     anxious_preoccupied = forms.CharField(
-        max_length=40, required=False, label="Anxious-preoccupied rating: score key"
+        max_length=40, required=False, label=_("Anxious-preoccupied rating: score key")
     )
     dismissive_avoidant = forms.CharField(
-        max_length=40, required=False, label="Dismissive-avoidant rating: score key"
+        max_length=40, required=False, label=_("Dismissive-avoidant rating: score key")
     )
     fearful_avoidant = forms.CharField(
-        max_length=40, required=False, label="Fearful-avoidant rating: score key"
+        max_length=40, required=False, label=_("Fearful-avoidant rating: score key")
     )
     on_tie = forms.ChoiceField(
         choices=[
-            ("unclassified", "Stay unclassified"),
-            ("forced_choice", "Are decided by a forced-choice item"),
+            ("unclassified", _("Stay unclassified")),
+            ("forced_choice", _("Are decided by a forced-choice item")),
         ],
         initial="unclassified",
         required=False,
-        label="Equal highest ratings",
+        label=_("Equal highest ratings"),
     )
     tie_item = forms.CharField(
         max_length=10,
         required=False,
-        label="Forced-choice item number",
-        help_text='An item in no score ("which one describes you best"); its answers '
-        "are listed below.",
+        label=_("Forced-choice item number"),
+        help_text=_(
+            'An item in no score ("which one describes you best"); its answers are listed below.'
+        ),
     )
 
 
