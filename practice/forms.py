@@ -11,7 +11,9 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth import password_validation
 from django.utils import timezone
-from django.utils.text import capfirst
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from practice import webhooks
 from practice.models import (
@@ -31,14 +33,17 @@ from practice.models import (
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", max_length=254)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
     full_name = forms.CharField(
-        label="Full name", max_length=150, required=False, help_text="Pre-fills their profile."
+        label=_("Full name"),
+        max_length=150,
+        required=False,
+        help_text=_("Pre-fills their profile."),
     )
     role = forms.ChoiceField(
         choices=Role.choices,
         initial=Role.CLINICIAN,
-        help_text="Owners see every client and manage the team; clinicians see their caseload.",
+        help_text=_("Owners see every client and manage the team; clinicians see their caseload."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -50,7 +55,7 @@ class InviteForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices, label="Role")
+    role = forms.ChoiceField(choices=Role.choices, label=_("Role"))
 
 
 class DeactivateForm(forms.Form):
@@ -59,11 +64,11 @@ class DeactivateForm(forms.Form):
 
     successor = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Who takes over their active clients",
-        empty_label="Choose…",
+        label=_("Who takes over their active clients"),
+        empty_label=_("Choose…"),
         error_messages={
-            "required": "Choose who takes over their active clients.",
-            "invalid_choice": "Choose an active member of this practice.",
+            "required": _("Choose who takes over their active clients."),
+            "invalid_choice": _("Choose an active member of this practice."),
         },
     )
 
@@ -81,24 +86,27 @@ class DeactivateForm(forms.Form):
             .exclude(pk=membership.user_id)
             .order_by("full_name", "email")
         )
-        self.fields["successor"].help_text = (
-            f"Their {active_clients} active client{'s' if active_clients != 1 else ''} move to "
-            "this person. Discharged clients keep their clinician."
-        )
+        self.fields["successor"].help_text = ngettext(
+            "Their %(count)d active client moves to this person. Discharged clients keep "
+            "their clinician.",
+            "Their %(count)d active clients move to this person. Discharged clients keep "
+            "their clinician.",
+            active_clients,
+        ) % {"count": active_clients}
 
 
 class AcceptInvitationForm(forms.Form):
     """A new account's name and password, checked against the password validators."""
 
-    full_name = forms.CharField(label="Your full name", max_length=150)
+    full_name = forms.CharField(label=_("Your full name"), max_length=150)
     password1 = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=" ".join(password_validation.password_validators_help_texts()),
     )
     password2 = forms.CharField(
-        label="Type the password again",
+        label=_("Type the password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -111,7 +119,7 @@ class AcceptInvitationForm(forms.Form):
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords are different.")
+            self.add_error("password2", gettext("The two passwords are different."))
         elif password1:
             candidate = User(email=self.email, full_name=cleaned.get("full_name", ""))
             try:
@@ -123,19 +131,19 @@ class AcceptInvitationForm(forms.Form):
 
 class ApiTokenForm(forms.ModelForm):
     last_day = forms.DateField(
-        label="Works until (optional)",
+        label=_("Works until (optional)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The last day it works, in the practice's time zone. Empty: until revoked.",
+        help_text=_("The last day it works, in the practice's time zone. Empty: until revoked."),
     )
 
     class Meta:
         model = ApiToken
         fields = ["name", "scope"]
-        labels = {"name": "Token name", "scope": "What it may do"}
+        labels = {"name": _("Token name"), "scope": _("What it may do")}
         help_texts = {
-            "name": "Where it will be used, for example “Reporting script”.",
-            "scope": "A read-only token can read through the API but change nothing.",
+            "name": _("Where it will be used, for example “Reporting script”."),
+            "scope": _("A read-only token can read through the API but change nothing."),
         }
         widgets = {"scope": forms.RadioSelect}
 
@@ -151,7 +159,7 @@ class ApiTokenForm(forms.ModelForm):
     def clean_last_day(self):
         last_day = self.cleaned_data["last_day"]
         if last_day is not None and last_day < timezone.localdate():
-            raise forms.ValidationError("Choose a last day from today onwards.")
+            raise forms.ValidationError(gettext("Choose a last day from today onwards."))
         return last_day
 
 
@@ -160,16 +168,16 @@ class WebhookEndpointForm(forms.ModelForm):
     against the webhook rules (HTTPS, public addresses only) by the service that saves it."""
 
     events = forms.MultipleChoiceField(
-        label="Events to send",
+        label=_("Events to send"),
         choices=WebhookEvent.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Each delivery carries the event's type and ids only, never names or answers.",
+        help_text=_("Each delivery carries the event's type and ids only, never names or answers."),
     )
 
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "description", "events", "is_active"]
-        labels = {"url": "Address (https://…)", "is_active": "Active: send events to it"}
+        labels = {"url": _("Address (https://…)"), "is_active": _("Active: send events to it")}
         widgets = {"url": forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"})}
         field_classes = {"url": partial(forms.URLField, assume_scheme="https")}
 
@@ -209,7 +217,7 @@ class ReminderDaysField(_KeptWhenAbsent, forms.Field):
             return [int(part) for part in parts]
         except ValueError:
             raise forms.ValidationError(
-                "Give whole days separated by commas, for example 2, 5."
+                gettext("Give whole days separated by commas, for example 2, 5.")
             ) from None
 
     def has_changed(self, initial, data):
@@ -224,37 +232,39 @@ class ReminderDaysField(_KeptWhenAbsent, forms.Field):
 def _days_messages(most: int) -> dict:
     """One message for any number of days out of range, zero and negatives included (the
     field's own and the model's validators used to disagree: "≥ 1" for 0, "≥ 0" for -3)."""
-    message = f"Enter a whole number of days from 1 to {most}."
+    message = format_lazy(_("Enter a whole number of days from 1 to {most}."), most=most)
     return {"min_value": message, "max_value": message, "invalid": message}
 
 
 class PracticeSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        label="Time zone",
+        label=_("Time zone"),
         choices=time_zone_choices,
-        help_text="Dates and times on every page and e-mail use this zone.",
-        error_messages={"invalid_choice": "Choose a time zone from the list."},
+        help_text=_("Dates and times on every page and e-mail use this zone."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
     )
     report_retention_days = forms.IntegerField(
-        label="Keep generated reports for (days)",
+        label=_("Keep generated reports for (days)"),
         min_value=1,
         max_value=REPORT_RETENTION_MAX_DAYS,
         error_messages=_days_messages(REPORT_RETENTION_MAX_DAYS),
         widget=forms.NumberInput(attrs={"min": 1, "max": REPORT_RETENTION_MAX_DAYS}),
     )
     questionnaire_link_days = LinkDaysField(
-        label="Questionnaire links work for (days)",
+        label=_("Questionnaire links work for (days)"),
         required=False,
         min_value=1,
         max_value=QUESTIONNAIRE_LINK_MAX_DAYS,
         error_messages=_days_messages(QUESTIONNAIRE_LINK_MAX_DAYS),
-        help_text="Counted from each sending; a resent link starts again.",
+        help_text=_("Counted from each sending; a resent link starts again."),
     )
     questionnaire_reminder_days = ReminderDaysField(
-        label="Send reminders on these days after sending",
+        label=_("Send reminders on these days after sending"),
         required=False,
-        help_text="For example 2, 5. Reminders stop as soon as the questionnaires are completed; "
-        "leave empty for no reminders.",
+        help_text=_(
+            "For example 2, 5. Reminders stop as soon as the questionnaires are completed; "
+            "leave empty for no reminders."
+        ),
     )
 
     class Meta:
@@ -272,11 +282,11 @@ class PracticeSettingsForm(forms.ModelForm):
             "questionnaire_reminder_days",
         ]
         labels = {
-            "name": "Practice name",
-            "language": "Clients' language",
-            "brand_colour": "Brand colour",
-            "paper_size": "Paper size for reports",
-            "require_mfa": "Require two-factor authentication for every member",
+            "name": _("Practice name"),
+            "language": _("Clients' language"),
+            "brand_colour": _("Brand colour"),
+            "paper_size": _("Paper size for reports"),
+            "require_mfa": _("Require two-factor authentication for every member"),
         }
         widgets = {
             "report_letterhead": forms.Textarea(attrs={"rows": 4}),
@@ -294,7 +304,7 @@ class PracticeSettingsForm(forms.ModelForm):
         value = self.cleaned_data.get("questionnaire_link_days")
         if value is None:
             if self.add_prefix("questionnaire_link_days") in self.data:
-                raise forms.ValidationError("Give the number of days a link works.")
+                raise forms.ValidationError(gettext("Give the number of days a link works."))
             return self.instance.questionnaire_link_days
         return value
 
@@ -316,19 +326,19 @@ class AuditFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", gettext("The end date is before the start date."))
         return cleaned
 
 
 # Record types that are not a model's name, in words.
-_RECORD_TYPE_WORDS = {"route": "Page", "api_token": "API token"}
+_RECORD_TYPE_WORDS = {"route": _("Page"), "api_token": _("API token")}
 
 
 def record_type_label(object_type: str) -> str:
     """An audit event's record type in words ("licenceacknowledgement" is the model's name;
     its verbose name, "Licence acknowledgement", is what a person reads)."""
     if object_type in _RECORD_TYPE_WORDS:
-        return _RECORD_TYPE_WORDS[object_type]
+        return str(_RECORD_TYPE_WORDS[object_type])
     for model in apps.get_models():
         if model._meta.model_name == object_type:
             return capfirst(model._meta.verbose_name)
@@ -342,21 +352,21 @@ class AuditEventFilter(django_filters.FilterSet):
     name or reference matches ``text``: the client records sit above this floor, so the page
     that shows the log passes it in."""
 
-    actor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label="Person")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label="Action")
-    object_type = django_filters.ChoiceFilter(choices=[], label="Record type")
+    actor = django_filters.ModelChoiceFilter(queryset=User.objects.none(), label=_("Person"))
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
+    object_type = django_filters.ChoiceFilter(choices=[], label=_("Record type"))
     client = django_filters.CharFilter(
-        method="filter_client", label="Client", help_text="Part of a name or reference."
+        method="filter_client", label=_("Client"), help_text=_("Part of a name or reference.")
     )
     client_id = django_filters.UUIDFilter(widget=forms.HiddenInput)
     date_from = django_filters.DateFilter(
         method="filter_date_from",
-        label="From",
+        label=_("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
         method="filter_date_to",
-        label="To (inclusive)",
+        label=_("To (inclusive)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
@@ -380,7 +390,7 @@ class AuditEventFilter(django_filters.FilterSet):
         self.filters["object_type"].extra["choices"] = sorted(
             ((t, record_type_label(t)) for t in types), key=lambda choice: choice[1]
         )
-        self.form.fields["client_id"].error_messages["invalid"] = (
+        self.form.fields["client_id"].error_messages["invalid"] = gettext(
             "A client id looks like 3f2b8c1e-…; copy it from the client's page."
         )
 

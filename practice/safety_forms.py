@@ -2,6 +2,7 @@
 client after a critical answer, the national lines shown, and who hears of overdue alerts."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from practice.crisis_lines import line_choices
 from practice.models import ESCALATION_MAX_HOURS, Membership, SafetySettings, User
@@ -14,18 +15,22 @@ class SafetyLeadField(forms.ModelChoiceField):
 
 class SafetySettingsForm(forms.ModelForm):
     crisis_lines = forms.MultipleChoiceField(
-        label="National crisis lines to show",
+        label=_("National crisis lines to show"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="From Attune's short list, each number checked against a public source. A "
-        "client whose country is known sees the lines for that country.",
+        help_text=_(
+            "From Attune's short list, each number checked against a public source. A "
+            "client whose country is known sees the lines for that country."
+        ),
     )
     safety_lead = SafetyLeadField(
-        label="Safety lead",
+        label=_("Safety lead"),
         queryset=User.objects.none(),
         required=False,
-        empty_label="No one: tell the owners",
-        help_text="Told when an alert stays unacknowledged too long; without one, the owners are.",
+        empty_label=_("No one: tell the owners"),
+        help_text=_(
+            "Told when an alert stays unacknowledged too long; without one, the owners are."
+        ),
     )
 
     class Meta:
@@ -40,17 +45,21 @@ class SafetySettingsForm(forms.ModelForm):
             "safety_lead",
         ]
         labels = {
-            "crisis_wording": "What a client reads first",
-            "phone": "Practice phone number",
-            "hours": "When the phone is answered",
-            "out_of_hours": "Out of hours",
-            "escalation_hours": "Tell the safety lead after (hours unacknowledged)",
+            "crisis_wording": _("What a client reads first"),
+            "phone": _("Practice phone number"),
+            "hours": _("When the phone is answered"),
+            "out_of_hours": _("Out of hours"),
+            "escalation_hours": _("Tell the safety lead after (hours unacknowledged)"),
         }
         help_texts = {
-            "crisis_wording": "Shown to a client on the page after they answer a safety "
-            "question (PHQ-9 item 9) above zero. Their answers are never shown back.",
-            "out_of_hours": "What to do when the practice is closed, for example: call NHS 111 "
-            "or your local emergency number.",
+            "crisis_wording": _(
+                "Shown to a client on the page after they answer a safety "
+                "question (PHQ-9 item 9) above zero. Their answers are never shown back."
+            ),
+            "out_of_hours": _(
+                "What to do when the practice is closed, for example: call NHS 111 "
+                "or your local emergency number."
+            ),
         }
         widgets = {
             "crisis_wording": forms.Textarea(attrs={"rows": 4}),
