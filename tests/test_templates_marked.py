@@ -35,30 +35,8 @@ MARKED_DIRS = (
     "templates/account",
     "templates/allauth",
     "templates/drf_spectacular",
-    # The clinicians' pages of client records (the report PDF in templates/clients/reports/pdf
-    # is not marked yet, so the reports pages stand file by file).
-    "templates/clients/brief",
-    "templates/clients/exports",
-    "templates/clients/imports",
-    "templates/clients/notes",
-    "templates/clients/_episodes.html",
-    "templates/clients/client_detail.html",
-    "templates/clients/client_discharge.html",
-    "templates/clients/client_form.html",
-    "templates/clients/client_list.html",
-    "templates/clients/client_reactivate.html",
-    "templates/clients/client_share.html",
-    "templates/clients/reports/_badge.html",
-    "templates/clients/reports/_batch_status.html",
-    "templates/clients/reports/_client_section.html",
-    "templates/clients/reports/_indicator.html",
-    "templates/clients/reports/_request_fields.html",
-    "templates/clients/reports/_status.html",
-    "templates/clients/reports/batch_detail.html",
-    "templates/clients/reports/batch_request.html",
-    "templates/clients/reports/detail.html",
-    "templates/clients/reports/mine.html",
-    "templates/clients/reports/request.html",
+    # The clinicians' pages of client records, the report PDF with them.
+    "templates/clients",
 )
 SPOKEN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
 UNREAD_ELEMENTS = {"script", "style", "svg"}
