@@ -3,8 +3,8 @@ client's trajectory; scoped and audited like the pages."""
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -143,25 +143,18 @@ class ClientViewSet(
 
     @extend_schema(
         request=ReactivateSerializer,
-        responses={
-            200: ClientSerializer,
-            409: OpenApiResponse(description="The client is active: nothing to reactivate."),
-        },
+        responses={200: ClientSerializer},
         description="Make a discharged client active again (their primary clinician or an "
         "owner), in a new episode of care (`episode: new`, baselines start again) or their "
-        "last one resumed (`episode: resume`). Audited.",
+        "last one resumed (`episode: resume`). An active client is left as is. Audited.",
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def reactivate(self, request, pk=None):
         client = self._managed_client()
         body = ReactivateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if client.is_active:
-            return Response(
-                {"detail": "The client is active: nothing to reactivate."},
-                status=status.HTTP_409_CONFLICT,
-            )
-        resume = body.validated_data["episode"] == ReactivateSerializer.RESUME
-        services.reactivate_client(request, client, resume=resume)
-        progress.refresh_client_progress(client)  # a new episode starts the baselines anew
+        if not client.is_active:
+            resume = body.validated_data["episode"] == ReactivateSerializer.RESUME
+            services.reactivate_client(request, client, resume=resume)
+            progress.refresh_client_progress(client)  # a new episode starts the baselines anew
         return Response(self.get_serializer(self.get_object()).data)

@@ -442,8 +442,7 @@ ROUTES: dict[str, Row] = {
     "client-detail": api_client_object(),
     "client-trajectory": api_client_object(),
     "client-discharge": api_client_object(method="post"),
-    # Erin is active, and the walk's empty body does not say new or resume: 400.
-    "client-reactivate": api_client_object(method="post", ok=frozenset({400})),
+    "client-reactivate": api_client_object(method="post", data={"episode": "new"}),
     "client-fhir-bundle": api_client_object(),
     # It reads JSON only: the walk's form body is a 415, once the client is found.
     "client-fhir-import": api_client_object(method="post", ok=frozenset({415})),

@@ -73,9 +73,16 @@ def test_reactivate_in_a_new_episode_or_resume_the_last(bob, erin):
     )
 
 
-def test_reactivate_needs_the_choice_and_a_discharged_client(bob, erin):
-    refused = api_as(bob).post(reactivate_url(erin), {"episode": "new"}, format="json")
-    assert refused.status_code == 409
+def test_an_active_client_is_left_as_is(bob, erin):
+    api_as(bob).post(discharge_url(erin), {}, format="json")
+    api_as(bob).post(reactivate_url(erin), {"episode": "new"}, format="json")
+    again = api_as(bob).post(reactivate_url(erin), {"episode": "new"}, format="json")
+    assert again.status_code == 200
+    assert again.json()["status"] == "active"
+    assert len(episodes(erin)) == 2
+
+
+def test_reactivate_needs_the_choice(bob, erin):
     api_as(bob).post(discharge_url(erin), {}, format="json")
     for body in ({}, {"episode": "both"}):
         refused = api_as(bob).post(reactivate_url(erin), body, format="json")
