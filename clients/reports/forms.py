@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from clients.models import Report
 from clients.reports import batches, services
@@ -11,31 +12,31 @@ DATE_WIDGET = {"widget": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%
 
 
 class ReportRequestForm(forms.Form):
-    period_start = forms.DateField(label="From", **DATE_WIDGET)
-    period_end = forms.DateField(label="To", **DATE_WIDGET)
+    period_start = forms.DateField(label=_("From"), **DATE_WIDGET)
+    period_end = forms.DateField(label=_("To"), **DATE_WIDGET)
     audience = forms.ChoiceField(
-        label="Who the report is for",
+        label=_("Who the report is for"),
         choices=[
             (
                 Report.Audience.CLINICAL,
-                "Clinical record: full detail, with statistics and safety alerts",
+                _("Clinical record: full detail, with statistics and safety alerts"),
             ),
             (
                 Report.Audience.CLIENT,
-                "Client-friendly: plain-language explanations, no clinician-only notes",
+                _("Client-friendly: plain-language explanations, no clinician-only notes"),
             ),
         ],
         initial=Report.Audience.CLINICAL,
         widget=forms.RadioSelect,
     )
     include_notes = forms.BooleanField(
-        label="Include session-note summaries (clinical record only)", required=False
+        label=_("Include session-note summaries (clinical record only)"), required=False
     )
     instruments = forms.MultipleChoiceField(
-        label="Questionnaires",
+        label=_("Questionnaires"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave all unticked to include every questionnaire answered in the period.",
+        help_text=_("Leave all unticked to include every questionnaire answered in the period."),
     )
 
     def __init__(self, *args, practice, **kwargs):
@@ -68,20 +69,20 @@ class ReportRequestForm(forms.Form):
 
 class BatchRequestForm(ReportRequestForm):
     scope = forms.ChoiceField(
-        label="Clients",
+        label=_("Clients"),
         choices=[
             ("practice", batches.BATCH_SCOPES["practice"]),
             ("mine", batches.BATCH_SCOPES["mine"]),
-            ("clinician", "Active clients of one clinician"),
+            ("clinician", _("Active clients of one clinician")),
         ],
         initial="practice",
         widget=forms.RadioSelect,
     )
     clinician = forms.ModelChoiceField(
-        label="Clinician",
+        label=_("Clinician"),
         queryset=None,
         required=False,
-        help_text="Only with “Active clients of one clinician”.",
+        help_text=_("Only with “Active clients of one clinician”."),
     )
 
     field_order = ["scope", "clinician"]
@@ -93,7 +94,7 @@ class BatchRequestForm(ReportRequestForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("scope") == "clinician" and not cleaned.get("clinician"):
-            self.add_error("clinician", "Choose the clinician whose clients to include.")
+            self.add_error("clinician", _("Choose the clinician whose clients to include."))
         return cleaned
 
     def scope_label(self) -> str:
