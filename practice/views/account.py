@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -67,15 +68,18 @@ def token_revoke(request, pk: int):
         return ask(
             request,
             Confirmation(
-                title=f"Revoke the token “{token.name}”?",
+                title=gettext("Revoke the token “%(name)s”?") % {"name": token.name},
                 consequences=[
-                    "Scripts using it are refused from now on; this cannot be undone.",
-                    "You can create a new token whenever you need one.",
+                    gettext("Scripts using it are refused from now on; this cannot be undone."),
+                    gettext("You can create a new token whenever you need one."),
                 ],
-                button="Revoke the token",
+                button=gettext("Revoke the token"),
                 cancel_url=reverse("account_security"),
             ),
         )
     services.revoke_api_token(request, token)
-    messages.success(request, f"The token “{token.name}” was revoked and no longer works.")
+    messages.success(
+        request,
+        gettext("The token “%(name)s” was revoked and no longer works.") % {"name": token.name},
+    )
     return redirect("account_security")

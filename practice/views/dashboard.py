@@ -4,6 +4,9 @@ from precomputed rows (``practice.dashboard.caseload``); for owners, the practic
 
 from django import forms
 from django.shortcuts import redirect, render
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from clients.services import caseload_holders
@@ -19,7 +22,9 @@ def home(request):
 
 
 def _clinician_label(user) -> str:
-    return str(user) if getattr(user, "is_current", True) else f"{user} (deactivated)"
+    if getattr(user, "is_current", True):
+        return str(user)
+    return gettext("%(user)s (deactivated)") % {"user": user}
 
 
 class CaseloadForm(forms.Form):
@@ -27,20 +32,23 @@ class CaseloadForm(forms.Form):
     choose the whole practice or one clinician's clients."""
 
     scope = forms.ChoiceField(
-        label="Whose clients", choices=list(caseload.SCOPES.items()), required=False
+        label=_("Whose clients"), choices=list(caseload.SCOPES.items()), required=False
     )
-    clinician = forms.ModelChoiceField(label="Clinician", queryset=None, required=False)
-    show = forms.ChoiceField(label="Show", choices=list(caseload.SHOW.items()), required=False)
-    q = forms.CharField(label="Search by name", max_length=100, required=False)
+    clinician = forms.ModelChoiceField(label=_("Clinician"), queryset=None, required=False)
+    show = forms.ChoiceField(label=_("Show"), choices=list(caseload.SHOW.items()), required=False)
+    q = forms.CharField(label=_("Search by name"), max_length=100, required=False)
     sort = forms.ChoiceField(
-        label="Sort",
+        label=_("Sort"),
         required=False,
-        choices=[("", "Who needs attention")]
+        choices=[("", _("Who needs attention"))]
         + [(key, label) for key, label in caseload.COLUMNS.items()]
-        + [(f"-{key}", f"{label}, reversed") for key, label in caseload.COLUMNS.items()],
+        + [
+            (f"-{key}", format_lazy(_("{label}, reversed"), label=label))
+            for key, label in caseload.COLUMNS.items()
+        ],
     )
     period = forms.ChoiceField(
-        label="Overview period",
+        label=_("Overview period"),
         choices=list(caseload.PERIODS.items()),
         required=False,
         initial=caseload.DEFAULT_PERIOD,

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -67,7 +68,10 @@ def team(request):
         except ValidationError as error:
             form.add_error("email", error)
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request,
+                gettext("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
             return redirect("practice_members")
     return _team_page(request, form=form, status=400)
 
@@ -79,7 +83,8 @@ def invitation_resend(request, pk):
     return _act(
         request,
         lambda: services.resend_invitation(request, invitation),
-        f"A new link was sent to {invitation.email}; the old one no longer works.",
+        gettext("A new link was sent to %(email)s; the old one no longer works.")
+        % {"email": invitation.email},
     )
 
 
@@ -91,19 +96,20 @@ def invitation_revoke(request, pk):
         return ask(
             request,
             Confirmation(
-                title=f"Withdraw the invitation to {invitation.email}?",
+                title=gettext("Withdraw the invitation to %(email)s?")
+                % {"email": invitation.email},
                 consequences=[
-                    "The link in the invitation e-mail stops working.",
-                    "You can invite the same address again later.",
+                    gettext("The link in the invitation e-mail stops working."),
+                    gettext("You can invite the same address again later."),
                 ],
-                button="Withdraw the invitation",
+                button=gettext("Withdraw the invitation"),
                 cancel_url=reverse("practice_members"),
             ),
         )
     return _act(
         request,
         lambda: services.revoke_invitation(request, invitation),
-        f"The invitation to {invitation.email} was withdrawn.",
+        gettext("The invitation to %(email)s was withdrawn.") % {"email": invitation.email},
     )
 
 
@@ -118,7 +124,8 @@ def member_role(request, pk):
     return _act(
         request,
         lambda: services.change_role(request, membership, role),
-        f"{membership.user} is now {Role(role).label.lower()}.",
+        gettext("%(user)s is now %(role)s.")
+        % {"user": membership.user, "role": Role(role).label.lower()},
     )
 
 
@@ -141,7 +148,9 @@ def member_deactivate(request, pk):
     ones; POST hands them over and deactivates (``services.deactivate_member``)."""
     membership = _member(request, pk)
     if not membership.is_active:
-        messages.info(request, f"{membership.user} is already deactivated.")
+        messages.info(
+            request, gettext("%(user)s is already deactivated.") % {"user": membership.user}
+        )
         return redirect("practice_members")
     held = Client.objects.filter(practice=request.practice, primary_clinician=membership.user)
     active = held.active().count()
@@ -174,17 +183,33 @@ def member_deactivate(request, pk):
 
 
 def _deactivated_message(result, successor) -> str:
-    parts = [f"{result.membership.user} can no longer sign in to this practice."]
+    user = result.membership.user
+    parts = [gettext("%(user)s can no longer sign in to this practice.") % {"user": user}]
     if result.handed_over:
         count = result.handed_over
-        parts.append(f"{count} active client{'s' if count != 1 else ''} moved to {successor}.")
-    if result.sessions_ended or result.tokens_revoked:
         parts.append(
-            f"Signed out of {result.sessions_ended} open session"
-            f"{'s' if result.sessions_ended != 1 else ''}; {result.tokens_revoked} API token"
-            f"{'s' if result.tokens_revoked != 1 else ''} revoked."
+            ngettext(
+                "%(count)d active client moved to %(successor)s.",
+                "%(count)d active clients moved to %(successor)s.",
+                count,
+            )
+            % {"count": count, "successor": successor}
         )
-    parts.append("Their records are kept.")
+    if result.sessions_ended or result.tokens_revoked:
+        sessions, tokens = result.sessions_ended, result.tokens_revoked
+        parts.append(
+            ngettext(
+                "Signed out of %(count)d open session;",
+                "Signed out of %(count)d open sessions;",
+                sessions,
+            )
+            % {"count": sessions}
+        )
+        parts.append(
+            ngettext("%(count)d API token revoked.", "%(count)d API tokens revoked.", tokens)
+            % {"count": tokens}
+        )
+    parts.append(gettext("Their records are kept."))
     return " ".join(parts)
 
 
@@ -195,7 +220,7 @@ def member_reactivate(request, pk):
     return _act(
         request,
         lambda: services.reactivate_member(request, membership),
-        f"{membership.user} can sign in to this practice again.",
+        gettext("%(user)s can sign in to this practice again.") % {"user": membership.user},
     )
 
 
@@ -209,7 +234,9 @@ def _invalid_link(request):
 
 def _joined(request, acceptance) -> None:
     request.session[CURRENT_PRACTICE_SESSION_KEY] = acceptance.membership.practice_id
-    messages.success(request, f"Welcome to {acceptance.membership.practice}.")
+    messages.success(
+        request, gettext("Welcome to %(practice)s.") % {"practice": acceptance.membership.practice}
+    )
 
 
 def _accept_page(request, context, status=200):

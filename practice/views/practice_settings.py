@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from assessments.models import Instrument
 from practice import mfa, services
@@ -21,7 +22,7 @@ def practice_settings(request):
     if request.method == "POST":
         if form.is_valid():
             services.update_practice_settings(request, form.instance, form.changed_data)
-            messages.success(request, "Practice settings saved.")
+            messages.success(request, gettext("Practice settings saved."))
             if "require_mfa" in form.changed_data and form.instance.require_mfa:
                 messages.warning(request, mfa.requirement_warning(form.instance))
             return redirect("practice_settings")

@@ -3,6 +3,7 @@ of an alert left unacknowledged (practice/crisis.py, ``SafetySettings``)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from practice.crisis import save_safety_settings
 from practice.models import SafetySettings
@@ -17,7 +18,7 @@ def safety_settings(request):
     if request.method == "POST":
         if form.is_valid():
             save_safety_settings(request, form.instance, form.changed_data)
-            messages.success(request, "Safety settings saved.")
+            messages.success(request, gettext("Safety settings saved."))
             return redirect("safety_settings")
         return render(request, "practice/safety_settings.html", {"form": form}, status=400)
     return render(request, "practice/safety_settings.html", {"form": form})

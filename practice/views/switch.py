@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from practice.middleware import CURRENT_PRACTICE_SESSION_KEY
@@ -29,5 +30,7 @@ def practice_switch(request):
         .select_related("practice")
     )
     request.session[CURRENT_PRACTICE_SESSION_KEY] = membership.practice_id
-    messages.success(request, f"Now working in {membership.practice.name}.")
+    messages.success(
+        request, gettext("Now working in %(name)s.") % {"name": membership.practice.name}
+    )
     return redirect("dashboard")

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -68,7 +69,7 @@ def webhook_detail(request, pk: int):
     if not form.is_valid():
         return _detail_page(request, endpoint, form=form, status=400)
     webhooks.update_endpoint(request, endpoint, **form.cleaned_data)
-    messages.success(request, "Webhook endpoint saved.")
+    messages.success(request, gettext("Webhook endpoint saved."))
     return redirect("practice_webhook_detail", pk=endpoint.pk)
 
 
@@ -80,7 +81,7 @@ def webhook_secret(request, pk: int):
     endpoint = _endpoint(request, pk)
     if request.POST.get("action") == "rotate":
         webhooks.rotate_secret(request, endpoint)
-        messages.success(request, "A new secret signs deliveries from now on.")
+        messages.success(request, gettext("A new secret signs deliveries from now on."))
         secret = endpoint.secret
     else:
         secret = webhooks.reveal_secret(request, endpoint)
@@ -95,17 +96,19 @@ def webhook_delete(request, pk: int):
         return ask(
             request,
             Confirmation(
-                title="Delete this webhook endpoint?",
+                title=gettext("Delete this webhook endpoint?"),
                 consequences=[
-                    f"Nothing more is sent to {endpoint.url}.",
-                    "Its delivery history is deleted too. To pause it instead, turn off Active.",
+                    gettext("Nothing more is sent to %(url)s.") % {"url": endpoint.url},
+                    gettext(
+                        "Its delivery history is deleted too. To pause it instead, turn off Active."
+                    ),
                 ],
-                button="Delete the endpoint",
+                button=gettext("Delete the endpoint"),
                 cancel_url=reverse("practice_webhook_detail", args=[endpoint.pk]),
             ),
         )
     webhooks.delete_endpoint(request, endpoint)
-    messages.success(request, "The webhook endpoint was deleted; it is sent nothing more.")
+    messages.success(request, gettext("The webhook endpoint was deleted; it is sent nothing more."))
     return redirect("practice_webhooks")
 
 
@@ -122,5 +125,5 @@ def webhook_send_again(request, pk: int, delivery_pk: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "The event was queued to be sent again.")
+        messages.success(request, gettext("The event was queued to be sent again."))
     return redirect("practice_webhook_detail", pk=endpoint.pk)
