@@ -26,11 +26,12 @@ CLIENT_TEMPLATES = [
     ROOT / "templates/emails/base_email.html",
     *sorted((ROOT / "templates/emails").glob("questionnaire_*")),
 ]
+# A module and, where it also holds clinicians' code, the top-level names a client meets.
 CLIENT_MODULES = [
-    ROOT / "assessments/views/client_form.py",
-    ROOT / "assessments/forms.py",
-    ROOT / "assessments/services/responses.py",
-    ROOT / "assessments/services/packets.py",
+    (ROOT / "assessments/views/client_form.py", None),
+    (ROOT / "assessments/forms.py", {"QuestionnairePageForm", "anchors_key", "_option_label"}),
+    (ROOT / "assessments/services/responses.py", None),
+    (ROOT / "assessments/services/packets.py", None),
 ]
 GETTEXT_CALLS = {
     "_": (False, False),
@@ -124,9 +125,14 @@ def template_messages(path: Path) -> set:
     return found
 
 
-def module_messages(path: Path) -> set:
+def module_messages(path: Path, names: set | None = None) -> set:
+    """The catalogue keys the module's gettext calls look up: all of them, or those inside the
+    top-level definitions ``names``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parts = [node for node in tree.body if names is None or getattr(node, "name", None) in names]
+    assert names is None or {node.name for node in parts} == names, f"{path}: {names}"
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in (inner for part in parts for inner in ast.walk(part)):
         if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
@@ -150,8 +156,8 @@ def client_messages() -> set:
     found = set()
     for path in CLIENT_TEMPLATES:
         found |= template_messages(path)
-    for path in CLIENT_MODULES:
-        found |= module_messages(path)
+    for path, names in CLIENT_MODULES:
+        found |= module_messages(path, names)
     return found
 
 
