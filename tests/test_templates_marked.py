@@ -20,14 +20,9 @@ from django.template.base import DebugLexer, TokenType
 ROOT = Path(__file__).resolve().parent.parent
 MARKED_DIRS = (
     "templates/assessments",
-    # The e-mails to clients; a single file may stand for itself until its directory passes.
-    "templates/emails/base_email.html",
-    "templates/emails/questionnaire_invitation.html",
-    "templates/emails/questionnaire_invitation.txt",
-    "templates/emails/questionnaire_invitation_subject.txt",
-    "templates/emails/questionnaire_reminder.html",
-    "templates/emails/questionnaire_reminder.txt",
-    "templates/emails/questionnaire_reminder_subject.txt",
+    # Every e-mail: to clients, and to the practice's members (a single file may also stand
+    # for itself in this list until its directory passes).
+    "templates/emails",
     # The practice's, account and sign-in pages.
     "templates/base.html",
     "templates/403.html",
