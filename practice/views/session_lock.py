@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from practice import session_lock
@@ -24,12 +25,12 @@ def session_unlock(request):
     except session_lock.TooManyAttempts:
         return session_lock.lock_screen(
             request,
-            error="Too many wrong tries. Wait 15 minutes, then try again.",
+            error=gettext("Too many wrong tries. Wait 15 minutes, then try again."),
             status=429,
         )
     if not unlocked:
         return session_lock.lock_screen(
-            request, error="That password or code is not right.", status=400
+            request, error=gettext("That password or code is not right."), status=400
         )
     target = state.get("return_to") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
