@@ -33,7 +33,8 @@ MARKED_DIRS = (
     # The clinicians' pages of client records, the report PDF with them.
     "templates/clients",
 )
-SPOKEN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+# data-label: the caseload table shows it as each cell's heading on a narrow screen (attune.css).
+SPOKEN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "data-label"}
 UNREAD_ELEMENTS = {"script", "style", "svg"}
 # Blocks a base template puts inside an attribute (class names, a query string): not text.
 UNREAD_BLOCKS = {"body_class", "language_query"}
