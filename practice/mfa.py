@@ -27,6 +27,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from rest_framework import permissions
 
 from practice.models import Membership, Practice
@@ -65,15 +66,20 @@ def member_counts(practice: Practice) -> tuple[int, int]:
 
 def requirement_warning(practice: Practice) -> str:
     """What the owner is told when they have just turned the requirement on."""
-    missing, _ = member_counts(practice)
+    missing, _unused = member_counts(practice)
     if not missing:
-        return "Two-factor authentication is now required; every member already has it set up."
-    people = "1 member has" if missing == 1 else f"{missing} members have"
-    return (
-        f"Two-factor authentication is now required. {people} not set it up yet; it applies "
-        "to them now: from their next page they must set up an authenticator app before they "
-        "can open anything else, and their API tokens are refused until they do."
-    )
+        return gettext(
+            "Two-factor authentication is now required; every member already has it set up."
+        )
+    return ngettext(
+        "Two-factor authentication is now required. %(count)d member has not set it up yet; "
+        "it applies to them now: from their next page they must set up an authenticator app "
+        "before they can open anything else, and their API tokens are refused until they do.",
+        "Two-factor authentication is now required. %(count)d members have not set it up yet; "
+        "it applies to them now: from their next page they must set up an authenticator app "
+        "before they can open anything else, and their API tokens are refused until they do.",
+        missing,
+    ) % {"count": missing}
 
 
 def _is_navigation(request) -> bool:

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
 from assessments.scoring import STYLES
@@ -45,34 +46,38 @@ from practice.models import ProgressChange
 
 PAGE_SIZE = 25
 
-SCOPES = {"mine": "My caseload", "practice": "Whole practice", "clinician": "One clinician"}
+SCOPES = {
+    "mine": _("My caseload"),
+    "practice": _("Whole practice"),
+    "clinician": _("One clinician"),
+}
 SHOW = {
-    "": "Everyone",
-    "alerts": "Open alerts",
-    "overdue": "Overdue questionnaires",
-    "deteriorated": "Deteriorated",
-    "improved": "Improved",
-    "earned": "Earned security",
-    "none": "No assessment yet",
+    "": _("Everyone"),
+    "alerts": _("Open alerts"),
+    "overdue": _("Overdue questionnaires"),
+    "deteriorated": _("Deteriorated"),
+    "improved": _("Improved"),
+    "earned": _("Earned security"),
+    "none": _("No assessment yet"),
 }
 # Column key to its heading; every column sorts.
 COLUMNS = {
-    "name": "Client",
-    "clinician": "Clinician",
-    "style": "Attachment",
-    "change": "Change since baseline",
-    "earned": "Earned security",
-    "alerts": "Open alerts",
-    "due": "Next due",
-    "completed": "Last completed",
-    "session": "Last session",
+    "name": _("Client"),
+    "clinician": _("Clinician"),
+    "style": _("Attachment"),
+    "change": _("Change since baseline"),
+    "earned": _("Earned security"),
+    "alerts": _("Open alerts"),
+    "due": _("Next due"),
+    "completed": _("Last completed"),
+    "session": _("Last session"),
 }
 PERIODS = {
-    "30": "30 days",
-    "90": "90 days",
-    "182": "6 months",
-    "365": "12 months",
-    "all": "All time",
+    "30": _("30 days"),
+    "90": _("90 days"),
+    "182": _("6 months"),
+    "365": _("12 months"),
+    "all": _("All time"),
 }
 DEFAULT_PERIOD = "90"
 
