@@ -46,7 +46,7 @@ def test_upload_preview_confirm_and_follow_the_progress(page, bob, settings, tmp
     page.get_by_role("button", name="Upload and preview").click()
 
     page.get_by_text("Preview: nothing is saved yet").wait_for()
-    refused = page.get_by_role("region", name="Rows that cannot be imported")
+    refused = page.get_by_role("region", name="Rows that cannot be imported", exact=True)
     assert "Lee Fictional" in refused.inner_text()
     assert "E-mail: not a valid e-mail address." in refused.inner_text()
     assert no_sideways_scroll(page)
