@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 
 from practice import mfa
 
@@ -32,7 +33,9 @@ class AdminSite(admin.AdminSite):
 
     def _signed_in(self, request):
         if not mfa.has_totp(request.user):
-            messages.info(request, "The admin needs two-factor authentication: set it up first.")
+            messages.info(
+                request, gettext("The admin needs two-factor authentication: set it up first.")
+            )
             return redirect("mfa_activate_totp")
         target = request.GET.get("next", "")
         if not url_has_allowed_host_and_scheme(

@@ -3,6 +3,7 @@
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import authentication, exceptions, permissions
 
 from practice.acting import act_as
@@ -25,12 +26,12 @@ class PersonalTokenAuthentication(authentication.TokenAuthentication):
             .first()
         )
         if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid or revoked token."))
         now = timezone.now()
         if token.expires_at is not None and token.expires_at <= now:
             raise exceptions.AuthenticationFailed(
-                f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC. "
-                "Create a new one under Account."
+                gettext("This token expired on %(expired)s UTC. Create a new one under Account.")
+                % {"expired": f"{token.expires_at:%Y-%m-%d %H:%M}"}
             )
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
@@ -59,7 +60,7 @@ def request_membership(request) -> Membership | None:
     return membership
 
 
-READ_ONLY_REFUSAL = (
+READ_ONLY_REFUSAL = gettext_lazy(
     "This token is read-only: it may read (GET, HEAD, OPTIONS) but not change anything. "
     "Use a read-and-write token."
 )
@@ -74,7 +75,7 @@ class IsPracticeMember(permissions.BasePermission):
     user (``practice.acting``): every queryset the view builds sees that practice only.
     """
 
-    message = "You are not an active member of a practice."
+    message = gettext_lazy("You are not an active member of a practice.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

@@ -8,6 +8,7 @@ refused at the door with a message that says why: ``BoundedJSONParser`` for requ
 (the API's default parser), ``BoundedJSONField`` for a JSON value sent as a form field.
 """
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -15,7 +16,14 @@ from rest_framework.parsers import JSONParser
 MAX_DEPTH = 32
 
 
-TOO_DEEP = f"JSON nested more than {MAX_DEPTH} levels deep is not accepted."
+def too_deep() -> str:
+    return gettext("JSON nested more than %(depth)s levels deep is not accepted.") % {
+        "depth": MAX_DEPTH
+    }
+
+
+def _parse_error() -> ParseError:
+    return ParseError(gettext("JSON parse error - %(reason)s") % {"reason": too_deep()})
 
 
 def nesting_depth(value) -> int:
@@ -45,9 +53,9 @@ class BoundedJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(f"JSON parse error - {TOO_DEEP}") from None
+            raise _parse_error() from None
         if nesting_depth(data) > MAX_DEPTH:
-            raise ParseError(f"JSON parse error - {TOO_DEEP}")
+            raise _parse_error()
         return data
 
 
@@ -59,7 +67,7 @@ class BoundedJSONField(serializers.JSONField):
         try:
             value = super().to_internal_value(data)
         except RecursionError:
-            raise serializers.ValidationError(TOO_DEEP) from None
+            raise serializers.ValidationError(too_deep()) from None
         if nesting_depth(value) > MAX_DEPTH:
-            raise serializers.ValidationError(TOO_DEEP)
+            raise serializers.ValidationError(too_deep())
         return value

@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -96,7 +97,10 @@ def begin(request) -> IdempotencyKey | None:
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise ValidationError(
-            {HEADER: f"Send a key of 1 to {MAX_KEY_LENGTH} printable characters, or none."}
+            {
+                HEADER: gettext("Send a key of 1 to %(longest)s printable characters, or none.")
+                % {"longest": MAX_KEY_LENGTH}
+            }
         )
     signature = fingerprint(request)
     IdempotencyKey.objects.filter(user=user, created_at__lt=timezone.now() - KEEP_FOR).delete()

@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from practice.models import Practice
 
@@ -42,7 +43,7 @@ def owner_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.membership.is_owner:
-            raise PermissionDenied("Only the practice's owners can do this.")
+            raise PermissionDenied(gettext("Only the practice's owners can do this."))
         return view(request, *args, **kwargs)
 
     return wrapper

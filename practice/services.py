@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from practice import audit, emails
 from practice.models import (
@@ -68,7 +69,7 @@ def _active_owner_ids(practice: Practice) -> set[int]:
 def _require_another_owner(membership: Membership) -> None:
     if _active_owner_ids(membership.practice) <= {membership.pk}:
         raise ValidationError(
-            "A practice needs at least one active owner. Make someone else an owner first."
+            gettext("A practice needs at least one active owner. Make someone else an owner first.")
         )
 
 
@@ -76,7 +77,7 @@ def _require_another_owner(membership: Membership) -> None:
 def change_role(request, membership: Membership, role: str) -> Membership:
     """Give ``membership`` another role; the last active owner cannot be demoted."""
     if role not in Role.values:
-        raise ValidationError("Choose a role from the list.")
+        raise ValidationError(gettext("Choose a role from the list."))
     if membership.role == role:
         return membership
     if membership.role == Role.OWNER and membership.is_active:
@@ -217,15 +218,15 @@ def check_can_invite(practice: Practice, email: str) -> None:
     email = email.strip().lower()
     existing = Membership.objects.filter(practice=practice, user__email=email).first()
     if existing is not None and existing.is_active and existing.user.is_active:
-        raise ValidationError("This person is already a member of the practice.")
+        raise ValidationError(gettext("This person is already a member of the practice."))
     if existing is not None:
         raise ValidationError(
-            "This person was a member before: reactivate them in the team list instead."
+            gettext("This person was a member before: reactivate them in the team list instead.")
         )
     pending = open_invitations(practice).filter(email=email, expires_at__gt=timezone.now())
     if pending.exists():
         raise ValidationError(
-            "An invitation to this address is still open: resend it from the list instead."
+            gettext("An invitation to this address is still open: resend it from the list instead.")
         )
 
 
@@ -265,7 +266,7 @@ def resend_invitation(request, invitation: StaffInvitation) -> StaffInvitation:
 
     Invitations are never e-mailed twice with the same link: only the digest is kept."""
     if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError("This invitation was already used or withdrawn.")
+        raise ValidationError(gettext("This invitation was already used or withdrawn."))
     raw, digest = new_token()
     invitation.token_hash = digest
     invitation.expires_at = timezone.now() + StaffInvitation.VALID_FOR
@@ -330,12 +331,12 @@ def accept_invitation(
     created_user = user is None
     if user is None:
         if existing_account(invitation) is not None:
-            raise ValidationError("An account with this address exists: log in to accept.")
+            raise ValidationError(gettext("An account with this address exists: log in to accept."))
         user = User.objects.create_user(
             invitation.email, password, full_name=full_name.strip() or invitation.full_name
         )
     elif user.email != invitation.email:
-        raise ValidationError("This invitation is for another account.")
+        raise ValidationError(gettext("This invitation is for another account."))
     membership, _ = Membership.objects.update_or_create(
         user=user,
         practice=invitation.practice,
@@ -394,7 +395,7 @@ def token_expiry(last_day: date, practice: Practice) -> datetime:
     zone = zoneinfo.ZoneInfo(practice.time_zone)
     ends = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=zone)
     if ends <= timezone.now():
-        raise ValidationError("Choose a last day from today onwards.")
+        raise ValidationError(gettext("Choose a last day from today onwards."))
     return ends
 
 
@@ -417,14 +418,16 @@ def create_api_token(
     practice = _token_practice(request, user, practice)
     if practice is None or not user.is_active:
         raise ValidationError(
-            "Only active members of a practice can have API tokens; "
-            "a member of several practices names the practice."
+            gettext(
+                "Only active members of a practice can have API tokens; "
+                "a member of several practices names the practice."
+            )
         )
     name = name.strip()
     if not name:
-        raise ValidationError("Give the token a name, so you can tell it apart later.")
+        raise ValidationError(gettext("Give the token a name, so you can tell it apart later."))
     if scope not in ApiToken.Scope.values:
-        raise ValidationError("Choose read-only or read and write.")
+        raise ValidationError(gettext("Choose read-only or read and write."))
     expires_at = token_expiry(last_day, practice) if last_day else None
     raw, digest = new_api_key()
     token = ApiToken.objects.create(

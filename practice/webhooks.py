@@ -50,6 +50,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from practice import audit
 from practice.models import AuditAction
@@ -143,24 +144,30 @@ def resolve(url: str) -> Target:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http") or not parts.hostname:
-        raise UnsafeAddress("Enter an https:// address.")
+        raise UnsafeAddress(gettext("Enter an https:// address."))
     if parts.username or parts.password:
-        raise UnsafeAddress("Leave the user name and password out of the address.")
+        raise UnsafeAddress(gettext("Leave the user name and password out of the address."))
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
-        raise UnsafeAddress("The address's port is not a number from 1 to 65535.") from None
+        raise UnsafeAddress(
+            gettext("The address's port is not a number from 1 to 65535.")
+        ) from None
     infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     addresses = [info[4][0] for info in infos]
     if not addresses or not all(_address_allowed(address) for address in addresses):
         raise UnsafeAddress(
-            "The address points into a private, loopback or reserved network; "
-            "webhooks go to public addresses only."
+            gettext(
+                "The address points into a private, loopback or reserved network; "
+                "webhooks go to public addresses only."
+            )
         )
     if scheme == "http" and not (
         loopback_allowed() and all(ipaddress.ip_address(a).is_loopback for a in addresses)
     ):
-        raise UnsafeAddress("Enter an https:// address: webhooks are sent over HTTPS only.")
+        raise UnsafeAddress(
+            gettext("Enter an https:// address: webhooks are sent over HTTPS only.")
+        )
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -175,7 +182,7 @@ def check_url(url: str) -> None:
         raise ValidationError(str(error), code="unsafe") from None
     except (OSError, UnicodeError):
         raise ValidationError(
-            "The address's host name could not be found. Check it and try again.",
+            gettext("The address's host name could not be found. Check it and try again."),
             code="unresolved",
         ) from None
 
@@ -431,9 +438,11 @@ def clean_events(events) -> list[str]:
     chosen = [event for event in EVENTS if event in set(events or ())]
     unknown = sorted(set(events or ()) - set(EVENTS))
     if unknown:
-        raise ValidationError({"events": f"Unknown events: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"events": gettext("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}}
+        )
     if not chosen:
-        raise ValidationError({"events": "Choose at least one event."})
+        raise ValidationError({"events": gettext("Choose at least one event.")})
     return chosen
 
 
@@ -497,7 +506,7 @@ def send_again(request, delivery: WebhookDelivery) -> WebhookDelivery:
     """Queue the same event (same body, same event id) to the same endpoint as a new delivery,
     signed afresh when sent. Audited."""
     if not delivery.endpoint.is_active:
-        raise ValidationError("Turn the endpoint on before sending to it again.")
+        raise ValidationError(gettext("Turn the endpoint on before sending to it again."))
     again = WebhookDelivery.objects.create(
         practice_id=delivery.practice_id,
         endpoint=delivery.endpoint,

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import gettext, ngettext
 
 
 @functools.cache
@@ -20,7 +21,10 @@ def known_time_zones() -> frozenset[str]:
 
 def validate_time_zone(value: str) -> None:
     if value not in known_time_zones():
-        raise ValidationError(f"{value!r} is not a known time zone (for example Europe/London).")
+        raise ValidationError(
+            gettext("%(zone)s is not a known time zone (for example Europe/London).")
+            % {"zone": repr(value)}
+        )
 
 
 # The areas of the zones people live in. Everything else the system lists is a legacy or alias
@@ -73,15 +77,23 @@ def validate_reminder_days(value) -> None:
     if not isinstance(value, list) or any(
         isinstance(day, bool) or not isinstance(day, int) for day in value
     ):
-        raise ValidationError("Give reminder days as whole numbers, for example 2, 5.")
+        raise ValidationError(gettext("Give reminder days as whole numbers, for example 2, 5."))
     if len(value) > QUESTIONNAIRE_MAX_REMINDERS:
-        raise ValidationError(f"At most {QUESTIONNAIRE_MAX_REMINDERS} reminders.")
+        raise ValidationError(
+            ngettext(
+                "At most %(count)s reminder.",
+                "At most %(count)s reminders.",
+                QUESTIONNAIRE_MAX_REMINDERS,
+            )
+            % {"count": QUESTIONNAIRE_MAX_REMINDERS}
+        )
     if any(not 1 <= day < QUESTIONNAIRE_LINK_MAX_DAYS for day in value):
         raise ValidationError(
-            f"Each reminder day must be from 1 to {QUESTIONNAIRE_LINK_MAX_DAYS - 1}."
+            gettext("Each reminder day must be from 1 to %(last)s.")
+            % {"last": QUESTIONNAIRE_LINK_MAX_DAYS - 1}
         )
     if value != sorted(set(value)):
-        raise ValidationError("List each reminder day once, in increasing order.")
+        raise ValidationError(gettext("List each reminder day once, in increasing order."))
 
 
 REPORT_RETENTION_MAX_DAYS = 365
@@ -161,7 +173,8 @@ class Practice(models.Model):
             raise ValidationError(
                 {
                     "questionnaire_reminder_days": (
-                        f"Reminders must come before the link expires (day {link_days})."
+                        gettext("Reminders must come before the link expires (day %(day)s).")
+                        % {"day": link_days}
                     )
                 }
             )

@@ -21,9 +21,9 @@ def practice_switch(request):
     try:
         practice_id = int(request.POST.get("practice", ""))
     except ValueError:
-        raise Http404("No such practice.") from None
+        raise Http404(gettext("No such practice.")) from None
     if not 0 < practice_id <= _LARGEST_ID:  # past what a database integer holds: no practice
-        raise Http404("No such practice.")
+        raise Http404(gettext("No such practice."))
     membership = get_object_or_404(
         Membership.objects.active()
         .filter(user=request.user, practice_id=practice_id)
