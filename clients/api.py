@@ -3,6 +3,7 @@ client's trajectory; scoped and audited like the pages."""
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -117,7 +118,9 @@ class ClientViewSet(
     def _managed_client(self) -> Client:
         client = self.get_object()
         if not services.can_manage(self.request.membership, client):
-            raise PermissionDenied("Only the client's primary clinician or an owner can do this.")
+            raise PermissionDenied(
+                gettext("Only the client's primary clinician or an owner can do this.")
+            )
         return client
 
     @extend_schema(

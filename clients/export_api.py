@@ -11,6 +11,7 @@ import django_filters
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, serializers, status, viewsets
@@ -77,10 +78,12 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         if attrs["kind"] == ExportJob.Kind.CLIENT and not attrs.get("client"):
-            raise serializers.ValidationError({"client": "Name the client whose record to export."})
+            raise serializers.ValidationError(
+                {"client": gettext("Name the client whose record to export.")}
+            )
         if attrs["kind"] == ExportJob.Kind.PRACTICE and attrs.get("client"):
             raise serializers.ValidationError(
-                {"client": "A practice export covers every client: leave `client` out."}
+                {"client": gettext("A practice export covers every client: leave `client` out.")}
             )
         return attrs
 
@@ -170,7 +173,7 @@ class ExportViewSet(
         job = self.get_object()
         opened = services.open_file(job)
         if opened is None:
-            raise Http404("This export has no file to download.")
+            raise Http404(gettext("This export has no file to download."))
         services.record_download(request, job)
         response = FileResponse(
             opened, as_attachment=True, filename=job.download_name, content_type="application/zip"

@@ -12,6 +12,7 @@ note's text is audited. Bad input is 400 with a message per field; changing a si
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Exists, Prefetch
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -222,7 +223,7 @@ class SessionNoteViewSet(
                 .first()
             )
             if client is None:
-                raise exceptions.ValidationError({"client": "No such client."})
+                raise exceptions.ValidationError({"client": gettext("No such client.")})
         found = notes.search_notes(
             request.user,
             request.practice,

@@ -6,6 +6,7 @@ practice, locking) live in ``clients/notes/`` and reach the caller as 400 or 409
 
 import zoneinfo
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -200,5 +201,7 @@ class NoteSearchSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs["q"].strip() and not attrs["tags"]:
-            raise serializers.ValidationError("Send words in q, or at least one tag id in tags.")
+            raise serializers.ValidationError(
+                gettext("Send words in q, or at least one tag id in tags.")
+            )
         return attrs

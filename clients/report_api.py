@@ -10,6 +10,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, renderers, status, viewsets
@@ -112,7 +113,7 @@ class ReportViewSet(
         report = self.get_object()
         opened = storage.open_file(report)
         if opened is None:
-            raise Http404("This report has no file to download.")
+            raise Http404(gettext("This report has no file to download."))
         services.record_download(request, report)
         response = FileResponse(
             opened,

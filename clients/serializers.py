@@ -1,6 +1,7 @@
 """API representation of clients. Validation mirrors the page form; rules live in services."""
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -78,7 +79,7 @@ class ClientSerializer(serializers.ModelSerializer):
 
     def validate_date_of_birth(self, value):
         if value and value > timezone.localdate():
-            raise serializers.ValidationError("The date of birth cannot be in the future.")
+            raise serializers.ValidationError(gettext("The date of birth cannot be in the future."))
         return value
 
     def validate_external_reference(self, value):
@@ -100,8 +101,10 @@ class ClientSerializer(serializers.ModelSerializer):
         if duplicate and not attrs.get("confirm_duplicate"):
             raise serializers.ValidationError(
                 {
-                    "email": "A client you can see already has this e-mail address. "
-                    "Send confirm_duplicate=true if this is a different person."
+                    "email": gettext(
+                        "A client you can see already has this e-mail address. "
+                        "Send confirm_duplicate=true if this is a different person."
+                    )
                 }
             )
         attrs.pop("confirm_duplicate", None)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from clients.models import Client, ClientShare, EndReason, Episode
 from practice import audit
@@ -76,9 +77,9 @@ def check_date_of_birth(value) -> None:
     """A date of birth is neither in the future nor before 1900 (``ValidationError``): the
     client form and the import apply the same rule."""
     if value and value > timezone.localdate():
-        raise ValidationError("The date of birth cannot be in the future.")
+        raise ValidationError(gettext("The date of birth cannot be in the future."))
     if value and value < datetime.date(1900, 1, 1):
-        raise ValidationError("Please check the year of birth.")
+        raise ValidationError(gettext("Please check the year of birth."))
 
 
 def can_manage(membership: Membership, client: Client) -> bool:
@@ -96,9 +97,11 @@ def _check_primary_clinician(membership, practice: Practice, clinician, current_
     if clinician is None or clinician.pk == current_id:
         return
     if membership is None or membership.practice_id != practice.pk or not membership.is_owner:
-        raise PermissionDenied("Only an owner can change the primary clinician.")
+        raise PermissionDenied(gettext("Only an owner can change the primary clinician."))
     if not Membership.objects.active().filter(user=clinician, practice=practice).exists():
-        raise ValidationError({"primary_clinician": "Choose an active member of this practice."})
+        raise ValidationError(
+            {"primary_clinician": gettext("Choose an active member of this practice.")}
+        )
 
 
 def create_client(request, practice: Practice, **fields) -> Client:
@@ -139,7 +142,9 @@ def update_client(request, client: Client, changed: list[str]) -> Client:
 
 def _require_manager(request, client: Client) -> None:
     if not can_manage(request.membership, client):
-        raise PermissionDenied("Only the client's primary clinician or an owner can do this.")
+        raise PermissionDenied(
+            gettext("Only the client's primary clinician or an owner can do this.")
+        )
 
 
 @dataclass
@@ -196,7 +201,7 @@ def discharge_client(request, client: Client, *, close_open_work, reason: str = 
     """
     _require_manager(request, client)
     if reason and reason not in EndReason.values:
-        raise ValidationError({"reason": "Choose why the episode of care ends."})
+        raise ValidationError({"reason": gettext("Choose why the episode of care ends.")})
     if client.status != Client.Status.DISCHARGED:
         client.status = Client.Status.DISCHARGED
         client.discharged_at = timezone.now()
@@ -243,12 +248,12 @@ def share_client(request, client: Client, clinician) -> ClientShare:
     """Share ``client`` with another active member of the client's practice."""
     _require_manager(request, client)
     if clinician.pk == client.primary_clinician_id:
-        raise ValidationError("This clinician is already the client's primary clinician.")
+        raise ValidationError(gettext("This clinician is already the client's primary clinician."))
     is_member = Membership.objects.active().filter(
         user=clinician, practice=client.practice, role__in=[Role.CLINICIAN, Role.OWNER]
     )
     if not is_member.exists():
-        raise ValidationError("You can only share with a member of this practice.")
+        raise ValidationError(gettext("You can only share with a member of this practice."))
     share, created = ClientShare.objects.get_or_create(
         client=client, clinician=clinician, defaults={"shared_by": request.user}
     )
@@ -288,11 +293,19 @@ def hand_over_clients(request, practice: Practice, leaving, successor) -> int:
         return 0
     if successor is None or successor.pk == leaving.pk:
         raise ValidationError(
-            f"{leaving} is the primary clinician of {len(clients)} active "
-            f"client{'s' if len(clients) != 1 else ''}: choose who takes them over."
+            ngettext(
+                "%(clinician)s is the primary clinician of %(count)s active client: "
+                "choose who takes them over.",
+                "%(clinician)s is the primary clinician of %(count)s active clients: "
+                "choose who takes them over.",
+                len(clients),
+            )
+            % {"clinician": leaving, "count": len(clients)}
         )
     if not Membership.objects.active().filter(practice=practice, user=successor).exists():
-        raise ValidationError("Choose an active member of this practice to take the clients over.")
+        raise ValidationError(
+            gettext("Choose an active member of this practice to take the clients over.")
+        )
     for client in clients:
         client.primary_clinician = successor
         client.save(update_fields=["primary_clinician", "updated_at"])

@@ -38,6 +38,7 @@ from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clients.exports import archive
 from clients.models import Client, ExportJob
@@ -123,13 +124,13 @@ def request_client_export(actor, client: Client, *, request=None) -> ExportJob:
 def request_practice_export(actor, membership: Membership | None, *, request=None) -> ExportJob:
     """Queue an archive of everything the practice of ``membership`` holds: owners only."""
     if membership is None or membership.role != Role.OWNER:
-        raise PermissionDenied("Only the practice's owners can export the whole practice.")
+        raise PermissionDenied(gettext("Only the practice's owners can export the whole practice."))
     return _request(actor, membership.practice, ExportJob.Kind.PRACTICE, None, request)
 
 
 def kind_or_error(value: str) -> str:
     if value not in ExportJob.Kind.values:
-        raise ValidationError({"kind": "Choose 'client' (with a client) or 'practice'."})
+        raise ValidationError({"kind": gettext("Choose 'client' (with a client) or 'practice'.")})
     return value
 
 

@@ -4,6 +4,7 @@ with, and the owners' changes to the list. Tags are archived, never deleted, so 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from clients.models import NoteTag
 from practice import audit
@@ -55,22 +56,22 @@ def _require_owner(actor, practice: Practice) -> None:
         Membership.objects.active().filter(user=actor, practice=practice, role=Role.OWNER).exists()
     )
     if not is_owner:
-        raise PermissionDenied("Only the practice's owners can change the tag list.")
+        raise PermissionDenied(gettext("Only the practice's owners can change the tag list."))
 
 
 def _clean_tag(practice: Practice, name: str, kind: str, exclude: NoteTag | None = None) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError({"name": "Give the tag a name."})
+        raise ValidationError({"name": gettext("Give the tag a name.")})
     if len(name) > NoteTag._meta.get_field("name").max_length:
-        raise ValidationError({"name": "Keep tag names to 60 characters or fewer."})
+        raise ValidationError({"name": gettext("Keep tag names to 60 characters or fewer.")})
     if kind not in NoteTag.Kind.values:
-        raise ValidationError({"kind": "Choose theme or intervention."})
+        raise ValidationError({"kind": gettext("Choose theme or intervention.")})
     taken = NoteTag.objects.filter(practice=practice, name__iexact=name)
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
-        raise ValidationError({"name": "The practice already has a tag with this name."})
+        raise ValidationError({"name": gettext("The practice already has a tag with this name.")})
     return name
 
 

@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.models import Response
 from clients.models import (
@@ -265,9 +266,9 @@ def _lock(note: SessionNote) -> SessionNote:
     return SessionNote.objects.select_for_update().get(pk=note.pk)
 
 
-def _require_author(actor, note: SessionNote, doing: str) -> None:
+def _require_author(actor, note: SessionNote, refusal: str) -> None:
     if note.author_id != actor.pk:
-        raise PermissionDenied(f"Only the note's author can {doing}.")
+        raise PermissionDenied(refusal)
 
 
 def require_editable(actor, note: SessionNote) -> None:
@@ -275,7 +276,7 @@ def require_editable(actor, note: SessionNote) -> None:
     author; pages call this before showing the edit form, ``update_draft`` before saving."""
     if note.is_signed:
         raise NoteLocked()
-    _require_author(actor, note, "edit a draft")
+    _require_author(actor, note, gettext("Only the note's author can edit a draft."))
 
 
 def can_edit(actor, note: SessionNote) -> bool:
@@ -304,8 +305,10 @@ def update_draft(
     if expected_version is not None and int(expected_version) != current.version:
         raise ValidationError(
             {
-                NON_FIELD_ERRORS: "This draft was saved somewhere else since you opened it. "
-                "Reload it to see the latest version, then make your changes again."
+                NON_FIELD_ERRORS: gettext(
+                    "This draft was saved somewhere else since you opened it. "
+                    "Reload it to see the latest version, then make your changes again."
+                )
             },
             code="stale",
         )
@@ -342,7 +345,7 @@ def sign_note(actor, note: SessionNote, *, request=None) -> SessionNote:
     current = _lock(note)
     if current.is_signed:
         raise NoteLocked("This note is already signed.")
-    _require_author(actor, current, "sign it")
+    _require_author(actor, current, gettext("Only the note's author can sign it."))
     current.status = SessionNote.Status.SIGNED
     current.signed_at = timezone.now()
     current.signed_by = actor
@@ -361,13 +364,20 @@ def add_addendum(actor, note: SessionNote, text: str, *, request=None) -> NoteAd
     text = (text or "").strip()
     if not current.is_signed:
         raise ValidationError(
-            {"text": "This note is still a draft: edit the draft instead of adding an addendum."}
+            {
+                "text": gettext(
+                    "This note is still a draft: edit the draft instead of adding an addendum."
+                )
+            }
         )
     if not text:
-        raise ValidationError({"text": "Write the addendum's text."})
+        raise ValidationError({"text": gettext("Write the addendum's text.")})
     if len(text) > NoteAddendum.MAX_LENGTH:
         raise ValidationError(
-            {"text": f"Keep an addendum under {NoteAddendum.MAX_LENGTH:,} characters."}
+            {
+                "text": gettext("Keep an addendum under %(limit)s characters.")
+                % {"limit": f"{NoteAddendum.MAX_LENGTH:,}"}
+            }
         )
     addendum = NoteAddendum.objects.create(note=current, author=actor, text=text)
     audit.record(

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from clients.models import Client, Report, ReportBatch
 from clients.reports import services, storage
@@ -47,7 +48,7 @@ def batch_clients(actor, practice: Practice, scope: str, clinician=None):
 def _require_owner(actor, practice: Practice) -> None:
     owner = Membership.objects.active().filter(user=actor, practice=practice, role=Role.OWNER)
     if not owner.exists():
-        raise PermissionDenied("Only the practice's owners can request reports in bulk.")
+        raise PermissionDenied(gettext("Only the practice's owners can request reports in bulk."))
 
 
 @transaction.atomic
@@ -68,10 +69,11 @@ def request_batch(
         clients.order_by("full_name", "pk").values_list("pk", flat=True)[: MAX_BATCH_CLIENTS + 1]
     )
     if not chosen:
-        raise ValidationError("No active clients match; nothing to generate.")
+        raise ValidationError(gettext("No active clients match; nothing to generate."))
     if len(chosen) > MAX_BATCH_CLIENTS:
         raise ValidationError(
-            f"A batch covers at most {MAX_BATCH_CLIENTS} clients; narrow the selection."
+            gettext("A batch covers at most %(limit)s clients; narrow the selection.")
+            % {"limit": MAX_BATCH_CLIENTS}
         )
     batch = ReportBatch.objects.create(practice=practice, requested_by=actor, scope=scope_label)
     reports = Report.objects.bulk_create(

@@ -38,6 +38,7 @@ from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.models import Instrument, Response
 from clients.models import Client, Report, ReportBatch
@@ -200,8 +201,11 @@ def request_report(actor, client: Client, options: ReportOptions, *, request=Non
     pending = Report.objects.unfinished().filter(requested_by=actor, batch__isnull=True)
     if pending.count() >= MAX_PENDING_PER_USER:
         raise ValidationError(
-            f"You have {MAX_PENDING_PER_USER} reports waiting to be generated. Wait for some "
-            "to finish, then ask again."
+            gettext(
+                "You have %(count)s reports waiting to be generated. Wait for some "
+                "to finish, then ask again."
+            )
+            % {"count": MAX_PENDING_PER_USER}
         )
     report = Report.objects.create(
         practice=client.practice,
@@ -239,7 +243,7 @@ def can_delete(user, membership: Membership | None, report: Report) -> bool:
 def retry_report(actor, report: Report, *, request=None) -> Report:
     """Queue a failed or expired report again with the same parameters."""
     if not report.can_retry:
-        raise ValidationError("Only a failed or expired report can be generated again.")
+        raise ValidationError(gettext("Only a failed or expired report can be generated again."))
     changed = Report.objects.filter(
         pk=report.pk, status__in=[Status.FAILED, Status.EXPIRED]
     ).update(
@@ -268,8 +272,10 @@ def delete_report(actor, membership, report: Report, *, request=None) -> None:
     what it wrote."""
     if not can_delete(actor, membership, report):
         raise PermissionDenied(
-            "Only whoever requested the report, the client's primary clinician or an owner can "
-            "delete it."
+            gettext(
+                "Only whoever requested the report, the client's primary clinician or an owner can "
+                "delete it."
+            )
         )
     audit.record(request, AuditAction.DELETE, report, fields=["file"], actor=actor)
     Report.objects.filter(pk=report.pk).delete()

@@ -9,6 +9,7 @@ Downloads go only through ``export_download``: authenticated, scoped, audited, n
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -58,7 +59,7 @@ def caseload_scores(request):
     clinician = request.GET.get("clinician", "")
     if clinician:
         if not clinician.isdigit() or len(clinician) > 18:
-            raise Http404("No such clinician.")
+            raise Http404(gettext("No such clinician."))
         clients = clients.filter(primary_clinician_id=int(clinician))
     day = timezone.localdate().isoformat()
     return stream_scores(request, clients, f"scores-{day}.csv")
@@ -124,7 +125,7 @@ def export_download(request, job_pk):
     job = _job(request, job_pk)
     opened = exports.open_file(job)
     if opened is None:
-        raise Http404("This export has no file to download. Ask for it again.")
+        raise Http404(gettext("This export has no file to download. Ask for it again."))
     exports.record_download(request, job)
     return FileResponse(
         opened, as_attachment=True, filename=job.download_name, content_type="application/zip"

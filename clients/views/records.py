@@ -29,7 +29,7 @@ def visible_client(request, pk) -> Client:
             request.user, pk=pk
         )
     except (Client.DoesNotExist, ValidationError):
-        raise Http404("No client found.") from None
+        raise Http404(_("No client found.")) from None
 
 
 def _querystring_without_page(request) -> str:
@@ -168,7 +168,7 @@ def client_discharge(request, pk):
     schedules ended, links revoked, the current episode of care ended."""
     client = visible_client(request, pk)
     if not services.can_manage(request.membership, client):
-        raise PermissionDenied("Only the client's primary clinician or an owner can discharge.")
+        raise PermissionDenied(_("Only the client's primary clinician or an owner can discharge."))
     form = DischargeForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
         return render(
@@ -193,7 +193,7 @@ def client_reactivate(request, pk):
     reactivates as chosen. An active client has nothing to reactivate: back to their page."""
     client = visible_client(request, pk)
     if not services.can_manage(request.membership, client):
-        raise PermissionDenied("Only the client's primary clinician or an owner can reactivate.")
+        raise PermissionDenied(_("Only the client's primary clinician or an owner can reactivate."))
     if client.is_active:
         return redirect("clients:detail", pk=client.pk)
     form = ReactivateForm(request.POST if request.method == "POST" else None)
@@ -220,7 +220,7 @@ def client_share(request, pk):
     client = visible_client(request, pk)
     if not services.can_manage(request.membership, client):
         raise PermissionDenied(
-            "Only the client's primary clinician or an owner can share the record."
+            _("Only the client's primary clinician or an owner can share the record.")
         )
     form = ShareForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
@@ -248,7 +248,7 @@ def client_unshare(request, pk, user_id: int):
     client = visible_client(request, pk)
     if not services.can_manage(request.membership, client):
         raise PermissionDenied(
-            "Only the client's primary clinician or an owner can share the record."
+            _("Only the client's primary clinician or an owner can share the record.")
         )
     if request.method == "POST":
         services.unshare_client(request, client, user_id)  # already not shared: nothing to do

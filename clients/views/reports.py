@@ -102,7 +102,7 @@ def report_download(request, pk, report_pk):
     report = _report(request, pk, report_pk)
     opened = storage.open_file(report)
     if opened is None:
-        raise Http404("This report has no file to download. Generate it again.")
+        raise Http404(_("This report has no file to download. Generate it again."))
     services.record_download(request, report)
     return FileResponse(
         opened, as_attachment=True, filename=report.download_name, content_type="application/pdf"
@@ -128,8 +128,10 @@ def report_delete(request, pk, report_pk):
     report = _report(request, pk, report_pk)
     if not services.can_delete(request.user, request.membership, report):
         raise PermissionDenied(
-            "Only whoever requested the report, the client's primary clinician or an owner can "
-            "delete it."
+            _(
+                "Only whoever requested the report, the client's primary clinician or an owner can "
+                "delete it."
+            )
         )
     if request.method == "POST":
         services.delete_report(request.user, request.membership, report, request=request)
@@ -257,7 +259,7 @@ def batch_download(request, batch_pk):
     )
     archive = batches.zip_reports(ready)
     if archive is None:
-        raise Http404("No report of this batch is ready to download.")
+        raise Http404(_("No report of this batch is ready to download."))
     for report in ready:
         services.record_download(request, report)
     name = f"Reports - {safe_file_name(batch.scope)} - {batch.created_at:%Y-%m-%d}.zip"
