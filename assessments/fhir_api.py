@@ -12,6 +12,7 @@ and read from either.
 
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -190,7 +191,7 @@ class QuestionnaireImportView(IdempotentCreateMixin, APIView):
     )
     def post(self, request):
         if not request.membership.is_owner:
-            raise PermissionDenied("Only the practice's owners can add instruments.")
+            raise PermissionDenied(gettext("Only the practice's owners can add instruments."))
         try:
             stored = fhir.import_questionnaire(request, request.practice, request.data)
         except fhir.FhirProblem as problem:

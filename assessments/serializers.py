@@ -1,5 +1,6 @@
 """API representation of instruments, scoring requests, assignments and invitations."""
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from assessments.models import Assignment, Instrument, Occasion, Packet, PacketItem
@@ -108,7 +109,9 @@ class ScoreRequestSerializer(serializers.Serializer):
     def validate_answers(self, value):
         if not isinstance(value, dict | list):
             raise serializers.ValidationError(
-                "Give the answers as an object keyed by item number or as a list in item order."
+                gettext(
+                    "Give the answers as an object keyed by item number or as a list in item order."
+                )
             )
         return value
 
@@ -197,7 +200,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     def validate_status(self, value):
         if self.instance is None and value != Assignment.Status.ACTIVE:
             raise serializers.ValidationError(
-                "A new assignment is active; pause or end it once it exists."
+                gettext("A new assignment is active; pause or end it once it exists.")
             )
         return value
 

@@ -7,6 +7,7 @@ below give it its documented shape (drf-spectacular reads them for the schema).
 
 import datetime
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from assessments import trajectory as service
@@ -27,10 +28,12 @@ class TrajectoryQuerySerializer(serializers.Serializer):
         for name in ("start", "end"):
             day = data.get(name)
             if day is not None and not EARLIEST <= day <= LATEST:
-                raise serializers.ValidationError({name: "Choose a date between 1900 and 2100."})
+                raise serializers.ValidationError(
+                    {name: gettext("Choose a date between 1900 and 2100.")}
+                )
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise serializers.ValidationError(
-                {"start": "The start of the period must not be after its end."}
+                {"start": gettext("The start of the period must not be after its end.")}
             )
         return data
 

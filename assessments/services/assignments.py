@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments import schedules
 from assessments.models import Assignment, Instrument, Occasion, Packet
@@ -74,15 +75,18 @@ def usable_instruments(practice):
 def _check_instruments(practice, instruments) -> list[Instrument]:
     instruments = list(dict.fromkeys(instruments))
     if not instruments:
-        raise ValidationError({"instruments": "Choose at least one questionnaire."})
+        raise ValidationError({"instruments": gettext("Choose at least one questionnaire.")})
     usable = set(usable_instruments(practice).values_list("pk", flat=True))
     refused = [instrument for instrument in instruments if instrument.pk not in usable]
     if refused:
         names = ", ".join(instrument.name for instrument in refused)
         raise ValidationError(
             {
-                "instruments": f"{names} cannot be assigned yet: a practice owner must first "
-                "acknowledge its licence note on the instrument's page."
+                "instruments": gettext(
+                    "%(names)s cannot be assigned yet: a practice owner must first "
+                    "acknowledge its licence note on the instrument's page."
+                )
+                % {"names": names}
             }
         )
     return instruments
@@ -112,7 +116,7 @@ def _schedule_fields(
     try:
         validate_time_zone(time_zone)
     except ValidationError:
-        raise ValidationError({"time_zone": "Choose a time zone from the list."}) from None
+        raise ValidationError({"time_zone": gettext("Choose a time zone from the list.")}) from None
     today = schedules.local_today(time_zone, now)
     if plan.send_now:
         local_now = now.astimezone(zoneinfo.ZoneInfo(time_zone))
@@ -126,7 +130,7 @@ def _schedule_fields(
             "max_occasions": None,
         }
     if plan.schedule not in Schedule.values:
-        raise ValidationError({"schedule": "Choose how often to send."})
+        raise ValidationError({"schedule": gettext("Choose how often to send.")})
     if plan.start_date is None:
         errors["start_date"] = "Give the date of the first sending."
     elif plan.start_date < today and plan.start_date != kept_start:
@@ -160,7 +164,7 @@ def _schedule_fields(
     }
     if _first_slot(fields, now) is None:
         raise ValidationError(
-            {"send_time": "That time has already passed: choose a later time or date."}
+            {"send_time": gettext("That time has already passed: choose a later time or date.")}
         )
     return fields
 
@@ -231,10 +235,10 @@ def assign_many(
     report = AssignManyReport()
     clients = list(clients)
     if not clients:
-        raise ValidationError({"clients": "Choose at least one client."})
+        raise ValidationError({"clients": gettext("Choose at least one client.")})
     practice = clients[0].practice
     if any(client.practice_id != practice.pk for client in clients):
-        raise ValidationError({"clients": "Choose clients of one practice."})
+        raise ValidationError({"clients": gettext("Choose clients of one practice.")})
     instruments = _check_instruments(practice, instruments)
     for client in clients:
         reason = packets.unreachable_reason(client)
@@ -270,9 +274,11 @@ def update_assignment(
     now = now or timezone.now()
     assignment = _locked(assignment)
     if assignment.status == Assignment.Status.ENDED:
-        raise ValidationError({NON_FIELD_ERRORS: "This assignment has ended; assign anew."})
+        raise ValidationError(
+            {NON_FIELD_ERRORS: gettext("This assignment has ended; assign anew.")}
+        )
     if plan.send_now:
-        raise ValidationError({"schedule": "Use “assign” to send now."})
+        raise ValidationError({"schedule": gettext("Use “assign” to send now.")})
     changed = []
     if instruments is not None:
         instruments = _check_instruments(assignment.practice, instruments)
@@ -300,7 +306,9 @@ def _set_status(actor, assignment, status, *, request, now) -> Assignment:
     if assignment.status == status:
         return assignment
     if assignment.status == Assignment.Status.ENDED:
-        raise ValidationError({NON_FIELD_ERRORS: "This assignment has ended; assign anew."})
+        raise ValidationError(
+            {NON_FIELD_ERRORS: gettext("This assignment has ended; assign anew.")}
+        )
     assignment.status = status
     fields = ["status"]
     if status == Assignment.Status.ENDED:

@@ -14,6 +14,7 @@ from fractions import Fraction
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from assessments import loader, scoring
 from assessments.models.instruments import (
@@ -157,7 +158,7 @@ def sync_after_migrate(sender, using=DEFAULT_DB_ALIAS, verbosity=1, **kwargs) ->
 def _require_owner(request) -> None:
     membership = getattr(request, "membership", None)
     if membership is None or not membership.is_owner:
-        raise PermissionDenied("Only the practice's owners can do this.")
+        raise PermissionDenied(gettext("Only the practice's owners can do this."))
 
 
 def upload_custom_instrument(request, practice: Practice, uploaded_file) -> list[Instrument]:
@@ -218,9 +219,9 @@ def discard_custom_instrument(request, instrument: Instrument) -> None:
     """Remove a custom instrument nobody has been cleared to use yet (never acknowledged)."""
     _require_owner(request)
     if not instrument.is_custom or instrument.practice_id != request.practice.pk:
-        raise PermissionDenied("Only a practice's own custom instruments can be removed.")
+        raise PermissionDenied(gettext("Only a practice's own custom instruments can be removed."))
     if instrument.acknowledgements.exists():
-        raise ValidationError("This instrument has been cleared for use and is kept.")
+        raise ValidationError(gettext("This instrument has been cleared for use and is kept."))
     audit.record(request, AuditAction.DELETE, instrument)
     Instrument.objects.filter(pk=instrument.pk).update(current_version=None)
     instrument.versions.all().delete()

@@ -275,9 +275,12 @@ def resend_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
     now = now or timezone.now()
     packet = _locked(packet)
     if packet.status in (Status.COMPLETED, Status.REVOKED):
-        raise ValidationError(
-            {NON_FIELD_ERRORS: f"This link was {packet.get_status_display().lower()}; assign anew."}
+        refusal = (
+            _("This link was completed; assign anew.")
+            if packet.status == Status.COMPLETED
+            else _("This link was revoked; assign anew.")
         )
+        raise ValidationError({NON_FIELD_ERRORS: refusal})
     reason = unreachable_reason(packet.client)
     if reason:
         raise ValidationError({NON_FIELD_ERRORS: reason})
@@ -309,7 +312,7 @@ def revoke_packet(actor, packet: Packet, *, request=None, now=None) -> Packet:
     now = now or timezone.now()
     packet = _locked(packet)
     if packet.status == Status.COMPLETED:
-        raise ValidationError({NON_FIELD_ERRORS: "These questionnaires were already completed."})
+        raise ValidationError({NON_FIELD_ERRORS: _("These questionnaires were already completed.")})
     if packet.status == Status.REVOKED:
         return packet
     packet.status, packet.revoked_at, packet.revoked_by = Status.REVOKED, now, actor

@@ -16,6 +16,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from assessments.forms import InSessionForm
@@ -126,7 +127,7 @@ def page(request, pk, step: int):
     if packet is None:
         if session_lock.current(request):
             return redirect("session_unlock")  # submitted meanwhile: hand back
-        raise Http404("No such questionnaire.")
+        raise Http404(gettext("No such questionnaire."))
     _lock(request, packet)
     return serve_page(request, packet, step, _flow(packet))
 
@@ -147,5 +148,5 @@ def support(request, pk):
         .first()
     )
     if packet is None or marked_packet_id(request.GET.get("mark", "")) != packet.pk:
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     return render_crisis(request, packet, kiosk=True)

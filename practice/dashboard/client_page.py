@@ -16,6 +16,7 @@ from operator import attrgetter
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
+from django.utils.translation import gettext
 
 from assessments.models import ClientInstrumentSummary, Occasion, Packet, PacketItem, Response
 from assessments.services import overview
@@ -63,7 +64,7 @@ def visible_client(user, pk) -> Client:
             .get_visible(user, pk=pk)
         )
     except (Client.DoesNotExist, ValidationError):
-        raise Http404("No client found.") from None
+        raise Http404(gettext("No client found.")) from None
 
 
 def gather(user, client: Client) -> ClientPage:
