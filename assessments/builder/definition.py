@@ -4,6 +4,7 @@ point (``check``), and a stored definition back to rows (``rows_from_definition`
 from __future__ import annotations
 
 import yaml
+from django.utils.translation import gettext
 
 from assessments import loader
 
@@ -68,11 +69,15 @@ def build(instrument: dict, rows: dict[str, list[dict]]) -> tuple[dict, list[loa
                 row.get("weights", ""), f"{where}.weights", problems
             )
             if row.get("items", "").strip():
-                problems.add(f"{where}.items", "a weighted score takes its items from the formula")
+                problems.add(
+                    f"{where}.items", gettext("a weighted score takes its items from the formula")
+                )
         else:
             _count_towards(key, row.get("items", ""), items, f"{where}.items", problems)
             if row.get("weights", "").strip():
-                problems.add(f"{where}.weights", "a formula is read only for a weighted score")
+                problems.add(
+                    f"{where}.weights", gettext("a formula is read only for a weighted score")
+                )
         rule = rules.missing(row, f"scoring.subscales[{index}].missing", problems)
         if rule:
             subscale["missing"] = rule
@@ -98,7 +103,7 @@ def build(instrument: dict, rows: dict[str, list[dict]]) -> tuple[dict, list[loa
         if band["subscale"].strip() not in keys:
             problems.add(
                 f"bands[{index}].subscale",
-                f"no score has the key {band['subscale'].strip()!r}; use a key from Scores",
+                rules.no_such_key(band["subscale"].strip()),
             )
     if subscales:
         definition["scoring"] = {"subscales": subscales}
@@ -116,11 +121,15 @@ def _count_towards(key: str, text: str, items: list[dict], where: str, problems:
     """Mark the items ``text`` lists as counting towards the score ``key``."""
     for number_ in item_numbers(text, where, problems):
         if not 1 <= number_ <= len(items):
-            problems.add(where, f"there is no item {number_}")
+            problems.add(where, gettext("there is no item %(number)s") % {"number": number_})
             continue
         taken = items[number_ - 1].get("subscale")
         if taken and taken != key:
-            problems.add(where, f"item {number_} already counts towards {taken!r}")
+            problems.add(
+                where,
+                gettext("item %(number)s already counts towards %(key)s")
+                % {"number": number_, "key": repr(taken)},
+            )
             continue
         items[number_ - 1]["subscale"] = key
 
@@ -206,10 +215,11 @@ def rows_from_definition(definition: dict) -> tuple[dict, dict[str, list[dict]]]
     rebuilt, problems = build(instrument, rows)
     if problems or _comparable(loader.normalise(rebuilt)) != _comparable(definition):
         raise ValueError(
-            "This instrument uses parts the builder does not edit (for example free-text "
-            "items, an item's own scale other than a forced choice's, cited numbers, a total, "
-            "domains or codes). "
-            "Change its file and upload it again instead."
+            gettext(
+                "This instrument uses parts the builder does not edit (for example free-text "
+                "items, an item's own scale other than a forced choice's, cited numbers, a "
+                "total, domains or codes). Change its file and upload it again instead."
+            )
         )
     return instrument, rows
 

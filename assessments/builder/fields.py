@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext
+
 from assessments import loader
 
 SOURCE = "builder"
@@ -22,16 +24,16 @@ def number(text: str, where: str, problems: Problems, *, whole: bool = False):
     """``text`` as an int (a whole number) or a float, or None with a problem recorded."""
     text = (text or "").strip()
     if not text:
-        problems.add(where, "enter a number")
+        problems.add(where, gettext("enter a number"))
         return None
     try:
         value = float(text)
     except ValueError:
-        problems.add(where, f"{text!r} is not a number")
+        problems.add(where, gettext("%(text)s is not a number") % {"text": repr(text)})
         return None
     if whole or value == int(value):
         if value != int(value):
-            problems.add(where, f"{text!r} is not a whole number")
+            problems.add(where, gettext("%(text)s is not a whole number") % {"text": repr(text)})
             return None
         return int(value)
     return value
@@ -55,7 +57,11 @@ def item_numbers(text: str, where: str, problems: Problems) -> list[int]:
         elif part.isdigit():
             numbers.append(int(part))
         else:
-            problems.add(where, f"{part!r} is not an item number or a range such as 1-4")
+            problems.add(
+                where,
+                gettext("%(text)s is not an item number or a range such as 1-4")
+                % {"text": repr(part)},
+            )
     if not numbers:
-        problems.add(where, "list the items this score adds up, e.g. 1, 2, 4 or 1-4")
+        problems.add(where, gettext("list the items this score adds up, e.g. 1, 2, 4 or 1-4"))
     return numbers

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from django.utils.translation import gettext
+
 from .fields import Problems, number, show
 
 # --- A weighted score's formula ----------------------------------------------------------------
@@ -28,7 +30,10 @@ class _Formula:
         while position < len(text):
             match = _TOKEN.match(text, position)
             if not match or match.end() == position:
-                raise ValueError(f"{text[position:].strip()[:10]!r} is not part of a formula")
+                raise ValueError(
+                    gettext("%(text)s is not part of a formula")
+                    % {"text": repr(text[position:].strip()[:10])}
+                )
             self.tokens.append(match[1] or match[2])
             position = match.end()
         self.at = 0
@@ -43,10 +48,10 @@ class _Formula:
 
     def parse(self) -> dict[int, Fraction]:
         if not self.tokens:
-            raise ValueError("write the formula, e.g. (1 + 2) - (3 + 4)")
+            raise ValueError(gettext("write the formula, e.g. (1 + 2) - (3 + 4)"))
         weights = self._sum()
         if self._peek() is not None:
-            raise ValueError(f"{self._peek()!r} is out of place")
+            raise ValueError(_out_of_place(self._peek()))
         return weights
 
     def _sum(self) -> dict[int, Fraction]:
@@ -68,11 +73,11 @@ class _Formula:
         if token == "(":
             inner = self._sum()
             if self._take() != ")":
-                raise ValueError("a bracket is not closed")
+                raise ValueError(gettext("a bracket is not closed"))
             return inner
         if token is None or not token[0].isdigit():
             raise ValueError(
-                "an item number is missing" if token is None else f"{token!r} is out of place"
+                gettext("an item number is missing") if token is None else _out_of_place(token)
             )
         if self._peek() is not None and self._peek() in _TIMES:
             self._take()
@@ -81,11 +86,18 @@ class _Formula:
                 return {item: weight * w for item, w in self._term().items()}
             token = self._take()
             if token is None or not token.isdigit():
-                raise ValueError("an item number must follow *")
+                raise ValueError(gettext("an item number must follow *"))
             return {int(token): weight}
         if not token.isdigit():
-            raise ValueError(f"{token} is not an item number; put a weight before its item with *")
+            raise ValueError(
+                gettext("%(token)s is not an item number; put a weight before its item with *")
+                % {"token": token}
+            )
         return {int(token): Fraction(1)}
+
+
+def _out_of_place(token: str) -> str:
+    return gettext("%(token)s is out of place") % {"token": repr(token)}
 
 
 def _plain(weight: Fraction) -> int | float:
@@ -167,7 +179,7 @@ def alert(row: dict, index: int, problems: Problems) -> dict:
     item_text = (row.get("item") or "").strip()
     rule: dict = {}
     if subscale and item_text:
-        problems.add(f"{where}.item", "give an item number or a score key, not both")
+        problems.add(f"{where}.item", gettext("give an item number or a score key, not both"))
     if subscale:
         rule["key"] = f"{subscale.replace('_', '-')}-alert-{index + 1}"
         rule["subscale"] = subscale
@@ -204,12 +216,16 @@ PROTOTYPE_FIELDS = {
 }
 
 
+def no_such_key(key: str) -> str:
+    return gettext("no score has the key %(key)s; use a key from Scores") % {"key": repr(key)}
+
+
 def _key(row: dict, name: str, where: str, keys: set[str], problems: Problems) -> str:
     key = (row.get(name) or "").strip()
     if key not in keys:
         problems.add(
             where,
-            f"no score has the key {key!r}; use a key from Scores" if key else "enter a score key",
+            no_such_key(key) if key else gettext("enter a score key"),
         )
     return key
 
@@ -250,8 +266,10 @@ def classification(
     if rule["on_tie"] != "forced_choice" and (tie_rows or (row.get("tie_item") or "").strip()):
         problems.add(
             f"{where}.on_tie",
-            "the forced-choice item and its answers are read only when equal highest ratings "
-            "are decided by a forced-choice item",
+            gettext(
+                "the forced-choice item and its answers are read only when equal highest "
+                "ratings are decided by a forced-choice item"
+            ),
         )
     if rule["on_tie"] == "forced_choice":
         item = number(row.get("tie_item"), f"{where}.forced_choice.item", problems, whole=True)
@@ -264,7 +282,7 @@ def classification(
         if not options:
             problems.add(
                 f"{where}.forced_choice.options",
-                "list the item's answers and the prototype each names",
+                gettext("list the item's answers and the prototype each names"),
             )
         rule["forced_choice"] = {"item": item, "options": options}
         if item is not None and 1 <= item <= len(items) and options:

@@ -5,86 +5,92 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from assessments import loader
 
 # The loader's paths, in the words of the builder's fields.
 FIELD_WORDS = {
-    "code": "Code",
-    "name": "Name",
-    "version": "Version label",
-    "language": "Language",
-    "citations": "Citation",
-    "licence": "Licence note",
-    "note": "Licence note",
-    "instructions": "Instructions",
-    "scale": "Answer scale",
-    "min": "lowest",
-    "max": "highest",
-    "labels": "labels",
-    "items": "items",
-    "text": "text",
-    "subscale": "score",
-    "reverse": "reverse-keyed",
-    "required": "optional",
-    "key": "key",
-    "label": "label",
-    "method": "sum or mean",
-    "better": "better when",
-    "bands": "bands",
-    "bands_source": "source of the bands",
-    "item": "item",
-    "value": "value",
-    "message": "message",
-    "operator": "when",
-    "critical": "safety item",
-    "anchors_only": "only some points labelled",
-    "weights": "formula",
-    "weight": "weight",
-    "missing": "missing answers",
-    "max_missing_items": "unanswered items allowed",
-    "prorate": "prorate",
-    "source": "source",
-    "classification": "Classification",
-    "dimensions": "score key for",
-    "midpoint": "split point for",
-    "on_split": "on the split point",
-    "prototypes": "rating of",
-    "on_tie": "equal highest ratings",
-    "forced_choice": "forced choice",
-    "options": "answers",
-    "style": "prototype",
+    "code": _("Code"),
+    "name": _("Name"),
+    "version": _("Version label"),
+    "language": _("Language"),
+    "citations": _("Citation"),
+    "licence": _("Licence note"),
+    "note": _("Licence note"),
+    "instructions": _("Instructions"),
+    "scale": _("Answer scale"),
+    "min": _("lowest"),
+    "max": _("highest"),
+    "labels": _("labels"),
+    "items": _("items"),
+    "text": _("text"),
+    "subscale": _("score"),
+    "reverse": _("reverse-keyed"),
+    "required": _("optional"),
+    "key": _("key"),
+    "label": _("label"),
+    "method": _("sum or mean"),
+    "better": _("better when"),
+    "bands": _("bands"),
+    "bands_source": _("source of the bands"),
+    "item": _("item"),
+    "value": _("value"),
+    "message": _("message"),
+    "operator": _("when"),
+    "critical": _("safety item"),
+    "anchors_only": _("only some points labelled"),
+    "weights": _("formula"),
+    "weight": _("weight"),
+    "missing": _("missing answers"),
+    "max_missing_items": _("unanswered items allowed"),
+    "prorate": _("prorate"),
+    "source": _("source"),
+    "classification": _("Classification"),
+    "dimensions": _("score key for"),
+    "midpoint": _("split point for"),
+    "on_split": _("on the split point"),
+    "prototypes": _("rating of"),
+    "on_tie": _("equal highest ratings"),
+    "forced_choice": _("forced choice"),
+    "options": _("answers"),
+    "style": _("prototype"),
+}
+
+# A numbered entry of a list, named before its number ("Item 3", "band 1").
+NOUNS = {
+    "items": _("Item"),
+    "subscales": _("Score"),
+    "bands": _("band"),
+    "alerts": _("Alert"),
+    "labels": _("label"),
+    "citations": _("Citation"),
+    "tie_options": _("Forced-choice answer"),
+    "options": _("answer"),
+    "weights": _("formula term"),
 }
 
 _INDEXED = re.compile(r"^(\w+)\[(\d+)\]\.?(.*)$")
 
 
 def _words(name: str) -> str:
-    return FIELD_WORDS.get(name, name.replace("_", " "))
+    return str(FIELD_WORDS.get(name, name.replace("_", " ")))
 
 
 def where(path: str) -> str:
     """``items[2].text`` -> ``Item 3, text``; ``scoring.subscales[0].bands[1].min`` ->
     ``Score 1, band 1, from``: the field an owner sees, never the file's path."""
     if not path:
-        return "The instrument"
+        return gettext("The instrument")
     path = path.removeprefix("scoring.")
     parts = []
     while path:
         match = _INDEXED.match(path)
         if match:
             name, index, path = match[1], int(match[2]), match[3]
-            noun = {
-                "items": "Item",
-                "subscales": "Score",
-                "bands": "band",
-                "alerts": "Alert",
-                "labels": "label",
-                "citations": "Citation",
-                "tie_options": "Forced-choice answer",
-                "options": "answer",
-                "weights": "formula term",
-            }.get(name, _words(name))
-            parts.append(f"{noun} {index + 1}" if name != "labels" else f"label {index + 1}")
+            noun = NOUNS[name] if name in NOUNS else _words(name)
+            parts.append(f"{noun} {index + 1}")
             continue
         head, _, path = path.partition(".")
         parts.append(_words(head))
@@ -119,10 +125,14 @@ def order(path: str) -> tuple:
 
 
 _PATTERNS = {
-    "code": "use lower case letters, digits and single hyphens, starting with a letter "
-    "(for example my-check)",
-    "key": "use lower case letters, digits and underscores, starting with a letter "
-    "(for example strain)",
+    "code": _(
+        "use lower case letters, digits and single hyphens, starting with a letter "
+        "(for example my-check)"
+    ),
+    "key": _(
+        "use lower case letters, digits and underscores, starting with a letter "
+        "(for example strain)"
+    ),
 }
 
 
@@ -131,11 +141,11 @@ def _message(problem: loader.Problem) -> str:
     expression), in the builder's words; the loader's own rules already speak plainly."""
     field_name = problem.path.rsplit(".", 1)[-1]
     if problem.message == "'' should be non-empty":
-        return "fill this in"
+        return gettext("fill this in")
     if problem.message == "[] should be non-empty":
-        return "add at least one"
+        return gettext("add at least one")
     if " does not match '^" in problem.message and field_name in _PATTERNS:
-        return _PATTERNS[field_name]
+        return str(_PATTERNS[field_name])
     return problem.message
 
 
