@@ -127,7 +127,7 @@ class NoteForm(forms.Form):
 
     @property
     def format_label(self) -> str:
-        return SessionNote.Format(self.note_format).label
+        return str(SessionNote.Format(self.note_format).label)
 
     @property
     def tag_fields(self):

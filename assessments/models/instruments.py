@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from practice.models import Practice
 
@@ -166,9 +167,9 @@ class LicenceAcknowledgement(models.Model):
 
 
 class ClassificationRule(models.TextChoices):
-    DEFAULT = "", "The instrument's default rule"
-    MIDPOINT = "midpoint", "Scale midpoint"
-    NORM = "norm", "Norm means (needs cited norms)"
+    DEFAULT = "", _("The instrument's default rule")
+    MIDPOINT = "midpoint", _("Scale midpoint")
+    NORM = "norm", _("Norm means (needs cited norms)")
 
 
 class PracticeInstrumentSettings(models.Model):
@@ -223,9 +224,9 @@ class PracticeInstrumentSettings(models.Model):
 
 
 class CitedValueKind(models.TextChoices):
-    RELIABILITY = "reliability", "Reliability coefficient"
-    SD = "sd", "Standard deviation"
-    NORM_MEAN = "norm_mean", "Norm mean (for the norm-based split)"
+    RELIABILITY = "reliability", _("Reliability coefficient")
+    SD = "sd", _("Standard deviation")
+    NORM_MEAN = "norm_mean", _("Norm mean (for the norm-based split)")
 
 
 class PracticeCitedValue(models.Model):

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from assessments import schedules
 from assessments.models.instruments import Instrument, InstrumentVersion
@@ -32,14 +33,14 @@ class Assignment(models.Model):
     """
 
     class Schedule(models.TextChoices):
-        ONCE = "once", "Once"
-        EVERY_N_WEEKS = "every_n_weeks", "Every N weeks"
-        MONTHLY = "monthly", "Monthly"
+        ONCE = "once", _("Once")
+        EVERY_N_WEEKS = "every_n_weeks", _("Every N weeks")
+        MONTHLY = "monthly", _("Monthly")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        PAUSED = "paused", "Paused"
-        ENDED = "ended", "Ended"
+        ACTIVE = "active", _("Active")
+        PAUSED = "paused", _("Paused")
+        ENDED = "ended", _("Ended")
 
     MAX_INTERVAL_WEEKS = 52
     MAX_OCCASIONS = 520
@@ -105,8 +106,8 @@ class Assignment(models.Model):
                 occasions = self.occasions.select_related("packet__last_email")
             for occasion in occasions:
                 if occasion.status == Occasion.Status.SENT and occasion.packet_id:
-                    label = occasion.packet.clinician_status.label
-                    return "Sent once" if label == LinkStatus.SENT else label
+                    link = occasion.packet.clinician_status
+                    return "Sent once" if link.key == "sent" else link.label
         return self.get_status_display()
 
     @property
@@ -125,13 +126,13 @@ class Assignment(models.Model):
 class OutboundState(models.TextChoices):
     """How far a packet has got, as the clinician sees it."""
 
-    PENDING = "pending", "Pending"
-    SENT = "sent", "Sent"
-    OPENED = "opened", "Opened"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    OPENED = "opened", _("Opened")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
 
 
 REMINDER_KIND = "questionnaire_reminder"  # OutboundEmail.kind of a packet's reminders
@@ -237,9 +238,9 @@ class PacketToken(models.Model):
     link keeps working); a resend replaces them all. The raw token exists only in the e-mail."""
 
     class Purpose(models.TextChoices):
-        INVITATION = "invitation", "Invitation"
-        REMINDER = "reminder", "Reminder"
-        RESEND = "resend", "Resent"
+        INVITATION = "invitation", _("Invitation")
+        REMINDER = "reminder", _("Reminder")
+        RESEND = "resend", _("Resent")
 
     packet = models.ForeignKey(Packet, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
@@ -286,10 +287,10 @@ class Occasion(models.Model):
     with a compare-and-set on ``status``, so it is sent once however many workers run."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        CANCELLED = "cancelled", _("Cancelled")
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
@@ -326,7 +327,9 @@ class Occasion(models.Model):
 
     @property
     def display_status(self) -> str:
-        """What the API reports: the packet's progress once sent."""
-        if self.status == self.Status.SENT and self.packet_id:
-            return self.packet.get_status_display()
-        return self.get_status_display()
+        """What the API reports: the packet's progress once sent, in English whatever language
+        is active (the labels are marked for translation; the API's words are not translated)."""
+        with translation.override(None):
+            if self.status == self.Status.SENT and self.packet_id:
+                return self.packet.get_status_display()
+            return self.get_status_display()

@@ -5,6 +5,7 @@ client data and carries a direct ``practice`` for cheap scoping."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models.instruments import Instrument, InstrumentVersion
 from assessments.models.questionnaires import ClientScopedQuerySet, PacketItem
@@ -19,10 +20,10 @@ class Response(models.Model):
     in another system, ``source``) has no packet item and is dated when it was answered there."""
 
     class Source(models.TextChoices):
-        ONLINE = "online", "Online questionnaire"
-        FHIR = "fhir", "FHIR import"
-        CSV = "csv", "CSV import"
-        IN_SESSION = "in_session", "Answered in session"
+        ONLINE = "online", _("Online questionnaire")
+        FHIR = "fhir", _("FHIR import")
+        CSV = "csv", _("CSV import")
+        IN_SESSION = "in_session", _("Answered in session")
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="responses")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="responses")
@@ -104,10 +105,10 @@ class AlertQuerySet(ClientScopedQuerySet):
 class AlertAction(models.TextChoices):
     """What the clinician did about an alert, asked for when acknowledging it."""
 
-    CONTACTED_CLIENT = "contacted_client", "Contacted the client"
-    SAFETY_PLAN_REVIEWED = "safety_plan_reviewed", "Reviewed the safety plan with the client"
-    REFERRED = "referred", "Referred the client on"
-    OTHER = "other", "Other (described in the note)"
+    CONTACTED_CLIENT = "contacted_client", _("Contacted the client")
+    SAFETY_PLAN_REVIEWED = "safety_plan_reviewed", _("Reviewed the safety plan with the client")
+    REFERRED = "referred", _("Referred the client on")
+    OTHER = "other", _("Other (described in the note)")
 
 
 class Alert(models.Model):
@@ -187,9 +188,9 @@ class AlertEvent(models.Model):
     action. Append-only; the alert page lists them oldest first."""
 
     class Kind(models.TextChoices):
-        NOTIFIED = "notified", "Notice sent"
-        ESCALATED = "escalated", "Overdue notice sent"
-        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        NOTIFIED = "notified", _("Notice sent")
+        ESCALATED = "escalated", _("Overdue notice sent")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events")

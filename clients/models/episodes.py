@@ -8,6 +8,7 @@ an argument: ``episode_starts``.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from practice.models import Practice
 
@@ -17,11 +18,11 @@ from .records import Client, ClientRowsQuerySet
 class EndReason(models.TextChoices):
     """Why an episode of care ended, asked for at discharge."""
 
-    COMPLETED = "completed", "Therapy completed"
-    CLIENT_ENDED = "client_ended", "The client chose to end"
-    REFERRED = "referred", "Referred elsewhere"
-    LOST_CONTACT = "lost_contact", "Lost contact"
-    OTHER = "other", "Other"
+    COMPLETED = "completed", _("Therapy completed")
+    CLIENT_ENDED = "client_ended", _("The client chose to end")
+    REFERRED = "referred", _("Referred elsewhere")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    OTHER = "other", _("Other")
 
 
 class EpisodeQuerySet(ClientRowsQuerySet):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.models.records import Client, _acting
 from practice.acting import acting_membership
@@ -44,15 +45,15 @@ class ExportJob(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CLIENT = "client", "A client's full record"
-        PRACTICE = "practice", "The whole practice"
+        CLIENT = "client", _("A client's full record")
+        PRACTICE = "practice", _("The whole practice")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Being built"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     UNFINISHED = (Status.QUEUED, Status.RUNNING)
 

@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from clients.models.records import _acting
 from practice.acting import acting_membership
@@ -37,11 +38,11 @@ class ClientImport(models.Model):
     """
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Waiting for confirmation"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        UPLOADED = "uploaded", _("Waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     UNFINISHED = (Status.QUEUED, Status.RUNNING)
 

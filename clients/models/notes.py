@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from clients.models.records import Client, ClientRowsQuerySet, _acting
 from practice.acting import UNBOUND, bound_membership, default_memberships
@@ -55,8 +56,8 @@ class NoteTag(models.Model):
     """
 
     class Kind(models.TextChoices):
-        THEME = "theme", "Theme"
-        INTERVENTION = "intervention", "Intervention"
+        THEME = "theme", _("Theme")
+        INTERVENTION = "intervention", _("Intervention")
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="note_tags")
     name = models.CharField(max_length=60)
@@ -116,25 +117,25 @@ class SessionNote(models.Model):
     """
 
     class SessionType(models.TextChoices):
-        INDIVIDUAL = "individual", "Individual"
-        COUPLE = "couple", "Couple"
-        FAMILY = "family", "Family"
-        GROUP = "group", "Group"
+        INDIVIDUAL = "individual", _("Individual")
+        COUPLE = "couple", _("Couple")
+        FAMILY = "family", _("Family")
+        GROUP = "group", _("Group")
 
     class Modality(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        VIDEO = "video", "Video"
-        PHONE = "phone", "Phone"
+        IN_PERSON = "in_person", _("In person")
+        VIDEO = "video", _("Video")
+        PHONE = "phone", _("Phone")
 
     class Format(models.TextChoices):
-        FREE = "free", "Free text"
-        SOAP = "soap", "SOAP"
-        DAP = "dap", "DAP"
-        BIRP = "birp", "BIRP"
+        FREE = "free", _("Free text")
+        SOAP = "soap", _("SOAP")
+        DAP = "dap", _("DAP")
+        BIRP = "birp", _("BIRP")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        SIGNED = "signed", "Signed"
+        DRAFT = "draft", _("Draft")
+        SIGNED = "signed", _("Signed")
 
     MIN_MINUTES = SESSION_MINUTES[0]
     MAX_MINUTES = SESSION_MINUTES[1]

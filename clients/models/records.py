@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from practice.acting import UNBOUND, bound_membership, default_memberships
 from practice.crisis_lines import country_choices
@@ -165,8 +166,8 @@ class Client(models.Model):
     """A person in therapy. Identified in URLs only by a random UUID."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        DISCHARGED = "discharged", "Discharged"
+        ACTIVE = "active", _("Active")
+        DISCHARGED = "discharged", _("Discharged")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")

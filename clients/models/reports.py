@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clients.models.records import Client, ClientRowsQuerySet, _acting
 from practice.acting import acting_membership
@@ -82,15 +83,15 @@ class Report(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
+        QUEUED = "queued", _("Queued")
+        RENDERING = "rendering", _("Rendering")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     class Audience(models.TextChoices):
-        CLINICAL = "clinical", "Clinical record"
-        CLIENT = "client", "Client-friendly"
+        CLINICAL = "clinical", _("Clinical record")
+        CLIENT = "client", _("Client-friendly")
 
     UNFINISHED = (Status.QUEUED, Status.RENDERING)
     FINISHED = (Status.READY, Status.FAILED)

@@ -33,6 +33,7 @@ class TimelineEntry:
     detail: str = ""
     tags: tuple[str, ...] = ()
     status: str = ""
+    status_key: str = ""  # the status as stored ("draft"), which the page compares, not the words
 
 
 class SessionTimeline:
@@ -69,6 +70,7 @@ class SessionTimeline:
             detail=" · ".join(detail),
             tags=tuple(tag.name for tag in note.tags.all()),
             status=note.get_status_display(),
+            status_key=note.status,
         )
 
 

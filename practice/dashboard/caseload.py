@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
@@ -293,7 +293,10 @@ def _cells(row, now, style_rule: str | None = None) -> Cells:
         last_completed=day(row.last_completed_at),
         last_session=day(row.last_session_at),
     )
-    cells.change_class = "change-" + cells.change.lower().replace(" ", "-") if cells.change else ""
+    if cells.change:  # the class is the English label's, whatever language the page is in
+        with translation.override(None):
+            english = row.get_change_display()
+        cells.change_class = "change-" + english.lower().replace(" ", "-")
     instrument = row.attachment_instrument
     if instrument is not None:
         cells.style = STYLES.get(row.style, "") if row.style else "Not classified"

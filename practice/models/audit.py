@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from practice import audit_hash
 from practice.models.practices import Practice
@@ -9,21 +10,21 @@ from practice.models.users import User
 
 
 class AuditAction(models.TextChoices):
-    VIEW = "view", "Viewed"
-    LIST = "list", "Listed"
-    CREATE = "create", "Created"
-    UPDATE = "update", "Changed"
-    DELETE = "delete", "Deleted"
-    EXPORT = "export", "Exported"
-    SHARE = "share", "Shared"
-    UNSHARE = "unshare", "Unshared"
-    DISCHARGE = "discharge", "Discharged"
-    REACTIVATE = "reactivate", "Reactivated"
-    DENIED = "denied", "Refused"
-    SIGN_IN = "sign_in", "Signed in"
-    SIGN_OUT = "sign_out", "Signed out"
-    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-    LOCKED_OUT = "locked_out", "Locked out"
+    VIEW = "view", _("Viewed")
+    LIST = "list", _("Listed")
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    DELETE = "delete", _("Deleted")
+    EXPORT = "export", _("Exported")
+    SHARE = "share", _("Shared")
+    UNSHARE = "unshare", _("Unshared")
+    DISCHARGE = "discharge", _("Discharged")
+    REACTIVATE = "reactivate", _("Reactivated")
+    DENIED = "denied", _("Refused")
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_OUT = "sign_out", _("Signed out")
+    SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

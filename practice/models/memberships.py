@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from practice.models.practices import Practice
 from practice.models.users import User
@@ -35,8 +36,8 @@ def new_api_key() -> tuple[str, str]:
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    CLINICIAN = "clinician", "Clinician"
+    OWNER = "owner", _("Owner")
+    CLINICIAN = "clinician", _("Clinician")
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -124,8 +125,8 @@ class ApiToken(models.Model):
     ``expires_at``. A read-only token may only read (GET, HEAD, OPTIONS)."""
 
     class Scope(models.TextChoices):
-        READ = "read", "Read only"
-        READ_WRITE = "read_write", "Read and write"
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     practice = models.ForeignKey(

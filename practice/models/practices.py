@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 
 @functools.cache
@@ -100,8 +101,8 @@ REPORT_RETENTION_MAX_DAYS = 365
 
 
 class PaperSize(models.TextChoices):
-    A4 = "A4", "A4"
-    LETTER = "Letter", "US Letter"
+    A4 = "A4", _("A4")
+    LETTER = "Letter", _("US Letter")
 
 
 class Practice(models.Model):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from practice.models.practices import Practice
 
@@ -12,11 +13,11 @@ class ProgressChange(models.TextChoices):
     """A client's change since baseline, across every scored instrument they answered: the worst
     reliable change wins, so a deterioration anywhere is never hidden by an improvement."""
 
-    DETERIORATED = "deteriorated", "Deteriorated"
-    IMPROVED = "improved", "Improved"
-    NO_CHANGE = "no_change", "No reliable change"
-    NOT_AVAILABLE = "not_available", "Reliable change not available"
-    NOT_COMPARED = "", "Not compared yet"
+    DETERIORATED = "deteriorated", _("Deteriorated")
+    IMPROVED = "improved", _("Improved")
+    NO_CHANGE = "no_change", _("No reliable change")
+    NOT_AVAILABLE = "not_available", _("Reliable change not available")
+    NOT_COMPARED = "", _("Not compared yet")
 
 
 class ClientProgress(models.Model):

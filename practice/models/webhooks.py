@@ -5,6 +5,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from practice.models.practices import Practice
 from practice.models.users import User
@@ -13,11 +14,11 @@ from practice.models.users import User
 class WebhookEvent(models.TextChoices):
     """What a practice can be told about. Payloads carry ids and timestamps only."""
 
-    QUESTIONNAIRE_COMPLETED = "questionnaire.completed", "A questionnaire was completed"
-    ALERT_RAISED = "alert.raised", "An alert was raised"
-    ALERT_ACKNOWLEDGED = "alert.acknowledged", "An alert was acknowledged"
-    REPORT_READY = "report.ready", "A report is ready"
-    EXPORT_READY = "export.ready", "An export is ready"
+    QUESTIONNAIRE_COMPLETED = "questionnaire.completed", _("A questionnaire was completed")
+    ALERT_RAISED = "alert.raised", _("An alert was raised")
+    ALERT_ACKNOWLEDGED = "alert.acknowledged", _("An alert was acknowledged")
+    REPORT_READY = "report.ready", _("A report is ready")
+    EXPORT_READY = "export.ready", _("An export is ready")
 
 
 class WebhookEndpoint(models.Model):
@@ -50,7 +51,7 @@ class WebhookEndpoint(models.Model):
 
     def get_events_display(self) -> list[str]:
         labels = dict(WebhookEvent.choices)
-        return [labels.get(event, event) for event in self.events]
+        return [str(labels.get(event, event)) for event in self.events]
 
 
 class WebhookDelivery(models.Model):
@@ -60,10 +61,10 @@ class WebhookDelivery(models.Model):
     so a receiver can drop what it has already handled."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
     practice = models.ForeignKey(
         Practice, on_delete=models.CASCADE, related_name="webhook_deliveries"
