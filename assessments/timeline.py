@@ -11,6 +11,7 @@ from operator import attrgetter
 
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from assessments.models import Alert, Packet, PacketItem, Response
 from clients.notes import TimelineEntry
@@ -77,7 +78,7 @@ class AssessmentTimeline:
         return TimelineEntry(
             at=packet.sent_at,
             kind="assessment_sent",
-            title="Questionnaires sent",
+            title=gettext("Questionnaires sent"),
             url=reverse("clients:detail", args=[packet.client_id]) + "#questionnaires",
             detail=names,
             status=packet.clinician_status.label,  # as the client page's links read
@@ -88,7 +89,7 @@ class AssessmentTimeline:
         return TimelineEntry(
             at=response.submitted_at,
             kind="assessment_completed",
-            title=f"{response.instrument.name} answered",
+            title=gettext("%(instrument)s answered") % {"instrument": response.instrument.name},
             url=reverse("assessments:response_detail", args=[response.pk]),
         )
 
@@ -98,13 +99,14 @@ class AssessmentTimeline:
 
     @staticmethod
     def _alert(alert: Alert) -> TimelineEntry:
-        state = "open" if alert.is_open else "acknowledged"
+        state = gettext("open") if alert.is_open else gettext("acknowledged")
         if alert.is_overdue:
-            state = "open, overdue"
+            state = gettext("open, overdue")
         return TimelineEntry(
             at=alert.raised_at,
             kind="alert",
-            title=f"Alert ({state}): {alert.response.instrument.name}",
+            title=gettext("Alert (%(state)s): %(instrument)s")
+            % {"state": state, "instrument": alert.response.instrument.name},
             url=reverse("assessments:alert_detail", args=[alert.pk]),
             detail=alert.rule_label,
         )
@@ -115,7 +117,8 @@ class AssessmentTimeline:
         return TimelineEntry(
             at=alert.acknowledged_at,
             kind="alert_acknowledged",
-            title=f"Alert acknowledged: {alert.response.instrument.name}",
+            title=gettext("Alert acknowledged: %(instrument)s")
+            % {"instrument": alert.response.instrument.name},
             url=reverse("assessments:alert_detail", args=[alert.pk]),
             detail=" · ".join(filter(None, [str(alert.acknowledged_by), alert.action_text])),
         )

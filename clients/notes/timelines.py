@@ -18,6 +18,7 @@ from operator import attrgetter
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from clients.models import Client, NoteTag, SessionNote
 
@@ -59,13 +60,17 @@ class SessionTimeline:
 
     @staticmethod
     def _entry(note: SessionNote) -> TimelineEntry:
-        detail = [note.get_modality_display(), f"{note.duration_minutes} min", str(note.author)]
+        minutes = gettext("%(minutes)s min") % {"minutes": note.duration_minutes}
+        detail = [note.get_modality_display(), minutes, str(note.author)]
         if note.addenda_count:
-            detail.append(f"{note.addenda_count} addend{'a' if note.addenda_count > 1 else 'um'}")
+            detail.append(
+                ngettext("%(count)s addendum", "%(count)s addenda", note.addenda_count)
+                % {"count": note.addenda_count}
+            )
         return TimelineEntry(
             at=note.started_at,
             kind="session",
-            title=f"{note.get_session_type_display()} session",
+            title=gettext("%(type)s session") % {"type": note.get_session_type_display()},
             url=reverse("clients:note_detail", args=[note.client_id, note.pk]),
             detail=" · ".join(detail),
             tags=tuple(tag.name for tag in note.tags.all()),

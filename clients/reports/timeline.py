@@ -1,6 +1,7 @@
 """The reports' provider for the client timeline (registered in ``clients.notes``)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from assessments.charts import format_date
 from clients.models import Report
@@ -22,16 +23,18 @@ class ReportTimeline:
 
     @staticmethod
     def _entry(report: Report) -> TimelineEntry:
-        detail = [f"{format_date(report.period_start)} to {format_date(report.period_end)}"]
+        period = {"start": format_date(report.period_start), "end": format_date(report.period_end)}
+        detail = [gettext("%(start)s to %(end)s") % period]
         if report.requested_by:
-            detail.append(f"requested by {report.requested_by}")
+            detail.append(gettext("requested by %(person)s") % {"person": report.requested_by})
         if not report.is_ready:  # the timeline badges only "Ready"; other states read as text
             detail.append(report.get_status_display().lower())
         return TimelineEntry(
             at=report.requested_at,
             kind="report",
-            title=f"Report: {report.get_audience_display().lower()}",
+            title=gettext("Report: %(audience)s")
+            % {"audience": report.get_audience_display().lower()},
             url=reverse("clients:report_detail", args=[report.client_id, report.pk]),
             detail=" · ".join(detail),
-            status="Ready" if report.is_ready else "",
+            status=gettext("Ready") if report.is_ready else "",
         )
