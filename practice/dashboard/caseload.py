@@ -24,7 +24,10 @@ from django.db.models import (
 )
 from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
@@ -206,9 +209,9 @@ def _page_number(value) -> int:
 def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None) -> CaseloadPage:
     """One page of the active clients ``user`` may see, with their progress rows, in a fixed
     number of queries whatever the caseload's size: the keys that went stale as links expired
-    brought up to date (``catch_up_attention``, one indexed query), the page's ids in order
-    (who needs attention first is read from an index over ``Client.attention``, LIMIT one row
-    more than the page), then those clients with their clinicians and progress rows. Nothing
+    brought up to date (``catch_up_attention``, one indexed query), then the page's clients in
+    order with their clinicians and progress rows, one row more than the page (who needs
+    attention first is read from an index over ``Client.attention`` with LIMIT). Nothing
     counts the caseload, except a page past the end, which shows the last one (as
     ``Paginator.get_page`` does)."""
     now = now or timezone.now()
@@ -223,34 +226,32 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
     }
     ordered = clients.annotate(**{name: annotations[name]() for name in needed}).order_by(*ordering)
     number = _page_number(page_number)
-
-    def fetch(number: int) -> list:
-        first = (number - 1) * PAGE_SIZE
-        return list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
-
-    ids = fetch(number)
-    if not ids and number > 1:  # past the end: the last page, or the first when nothing is shown
-        number = max(1, (clients.count() + PAGE_SIZE - 1) // PAGE_SIZE)
-        ids = fetch(number)
-    page = CaseloadPage(object_list=[], number=number, has_next=len(ids) > PAGE_SIZE)
-    ids = ids[:PAGE_SIZE]
     # The rule that classified the style shown, from the response the row names.
     style_rule = Response.objects.filter(
         client=OuterRef("pk"),
         instrument=OuterRef("progress__attachment_instrument"),
         submitted_at=OuterRef("progress__attachment_at"),
     ).values("result__style__rule")[:1]
-    found = (
-        Client.objects.filter(pk__in=ids)
-        .select_related("primary_clinician", "progress__attachment_instrument")
-        .annotate(style_rule=Subquery(style_rule))
+    rows = ordered.select_related("primary_clinician", "progress__attachment_instrument").annotate(
+        style_rule=Subquery(style_rule)
     )
-    position = {pk: index for index, pk in enumerate(ids)}
-    page.object_list = sorted(found, key=lambda client: position[client.pk])
+
+    def fetch(number: int) -> list:
+        first = (number - 1) * PAGE_SIZE
+        return list(rows[first : first + PAGE_SIZE + 1])
+
+    found = fetch(number)
+    if not found and number > 1:  # past the end: the last page, or the first when nothing is shown
+        number = max(1, (clients.count() + PAGE_SIZE - 1) // PAGE_SIZE)
+        found = fetch(number)
+    page = CaseloadPage(
+        object_list=found[:PAGE_SIZE], number=number, has_next=len(found) > PAGE_SIZE
+    )
     detail, progress_page = url_maker("clients:detail"), url_maker("clients:progress")
     for client in page.object_list:
         client.detail_url, client.progress_url = detail(client.pk), progress_page(client.pk)
         client.cells = _cells(getattr(client, "progress", None), now, client.style_rule)
+        _sentences(client, client.cells)
     return page
 
 
@@ -277,6 +278,60 @@ class Cells:
     next_due: str = ""
     last_completed: str = "—"
     last_session: str = "—"
+    # The row's sentences, as safe HTML (see _sentences).
+    progress_label: str = ""
+    alerts_label: str = ""
+    due: str = ""
+    numbers_label: str = ""
+    dates: str = ""
+
+
+def _sentences(client, cells: Cells) -> None:
+    """The row's sentences, translated and escaped once per row here: as template tags, one
+    per cell, they cost more than the rest of the row (issue 17)."""
+    name = escape(client.full_name)
+    # Each mark_safe below holds translated markup and values that went through escape().
+    cells.progress_label = mark_safe(  # noqa: S308
+        gettext('Progress<span class="visually-hidden"> of %(full_name)s</span>')
+        % {"full_name": name}
+    )
+    cells.numbers_label = mark_safe(  # noqa: S308
+        gettext('Numbers<span class="visually-hidden"> for %(full_name)s</span>')
+        % {"full_name": name}
+    )
+    if cells.open_alerts:
+        cells.alerts_label = mark_safe(  # noqa: S308
+            ngettext(
+                '%(open_alerts)s<span class="visually-hidden"> open alert for %(full_name)s</span>',
+                '%(open_alerts)s<span class="visually-hidden"> open alerts for %(full_name)s</span>',
+                cells.open_alerts,
+            )
+            % {"open_alerts": cells.open_alerts, "full_name": name}
+        )
+    due = ""
+    if cells.overdue_since:
+        since = gettext("since %(overdue_since)s") % {"overdue_since": cells.overdue_since}
+        due = (
+            f'<span class="change-badge change-deteriorated">{escape(gettext("Overdue"))}</span>'
+            f' <span class="muted">{escape(since)}</span>'
+        )
+    elif cells.sent:
+        due = gettext('Sent %(sent)s <span class="muted">open until %(open_until)s</span>') % {
+            "sent": escape(cells.sent),
+            "open_until": escape(cells.open_until),
+        }
+    if cells.next_due:
+        due += ("<br>" if due else "") + escape(cells.next_due)
+    elif not due:
+        due = '<span class="muted">—</span>'
+    cells.due = mark_safe(due)  # noqa: S308
+    cells.dates = mark_safe(  # noqa: S308
+        gettext("Last completed %(last_completed)s; last session %(last_session)s.")
+        % {
+            "last_completed": escape(cells.last_completed),
+            "last_session": escape(cells.last_session),
+        }
+    )
 
 
 def _cells(row, now, style_rule: str | None = None) -> Cells:
@@ -452,6 +507,10 @@ def overview(
         counts = overview_counts.practice_counts(membership.practice_id, since, clinician)
     else:  # their own caseload with the clients shared with them: counted here (see above)
         counts = _scoped(user, membership, scope).aggregate(**_outcome_counts(since))
+    return _overview(membership, period, since, counts)
+
+
+def _overview(membership, period: str, since, counts: dict) -> Overview:
     return Overview(
         period=period,
         since=since,
@@ -479,7 +538,12 @@ def outcomes_by_clinician(
     if not membership.is_owner:
         return []
     since = _since(period, now or timezone.now())
-    counts = overview_counts.counts_by_clinician(membership.practice_id, since)
+    return _by_clinician(
+        membership, overview_counts.counts_by_clinician(membership.practice_id, since)
+    )
+
+
+def _by_clinician(membership, counts: dict) -> list[ClinicianOutcomes]:
     return [
         ClinicianOutcomes(
             clinician_id=clinician.pk,
@@ -489,6 +553,25 @@ def outcomes_by_clinician(
         )
         for clinician in overview_counts.caseload_holders(membership.practice_id)
     ]
+
+
+def overviews(
+    user, membership, period: str, query: CaseloadQuery, *, now=None
+) -> tuple[Overview | None, list[ClinicianOutcomes]]:
+    """For owners, what the dashboard shows below the caseload: the ``overview`` of the scope
+    of ``query`` and, for the whole practice, the ``outcomes_by_clinician``. The whole
+    practice's counts are the sum of its clinicians', so both come from one reading of the
+    counts per day (two queries fewer than asking for each)."""
+    if not membership.is_owner:
+        return None, []
+    if query.scope != "practice":
+        return overview(user, membership, period, query, now=now), []
+    since = _since(period, now or timezone.now())
+    counts = overview_counts.counts_by_clinician(membership.practice_id, since)
+    return (
+        _overview(membership, period, since, overview_counts.total(counts)),
+        _by_clinician(membership, counts),
+    )
 
 
 def scoped_clients(user, membership, query: CaseloadQuery):

@@ -4,10 +4,19 @@ latest attachment result as a dot on a small anxiety-by-avoidance plane. Geometr
 no queries: the dashboard reads the rows it already reads.
 
 Each picture says in text what it shows (the chip its score and band; the sparkline and the
-plane a title and a description with every number), so colour is never the only signal."""
+plane a title and a description with every number), so colour is never the only signal.
+
+The pictures' markup is written here, once per row, as the trajectory charts' is in
+``assessments.charts``: a template drawing them cell by cell, with a translation tag and a
+localised number per attribute, was most of the dashboard's time (issue 17). Every value is
+escaped; numbers are written as SVG reads them, never localised."""
 
 import datetime
 from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from assessments.scoring import STYLES
 from assessments.templatetags.trajectories import score
@@ -117,13 +126,93 @@ def plane(row) -> Plane | None:
     )
 
 
+def _safe(html: str) -> SafeString:
+    return mark_safe(html)  # noqa: S308 (every value in it went through escape())
+
+
+def measure_html(m: Measure, prefix: str) -> str:
+    """One measure's severity chip and sparkline; ``prefix`` makes its ids unique on the page."""
+    title = ngettext(
+        "%(name)s over the last %(points)s administration",
+        "%(name)s over the last %(points)s administrations",
+        len(m.points),
+    ) % {"name": escape(m.name), "points": len(m.points)}
+    severity = "none" if m.severity is None else escape(m.severity)
+    line = (
+        f'<polyline points="{escape(m.line)}" fill="none" stroke="currentColor" '
+        'stroke-width="1.5" stroke-linejoin="round"/>'
+        if len(m.points) > 1
+        else ""
+    )
+    return (
+        f'<span class="measure"><span class="chip sev-{severity}"><span class="chip-name">'
+        f"{escape(m.name)}</span> {escape(m.score)} "
+        f'<span class="chip-band">{escape(m.band or "no band")}</span></span>'
+        '<svg class="spark" width="64" height="16" viewBox="0 0 64 16" role="img" '
+        f'focusable="false" aria-labelledby="{prefix}-t {prefix}-d">'
+        f'<title id="{prefix}-t">{title}</title>'
+        f'<desc id="{prefix}-d">{escape(m.description)}</desc>{line}'
+        f'<circle cx="{m.last[0]}" cy="{m.last[1]}" r="2.5" fill="currentColor"/></svg></span>'
+    )
+
+
+def measure_detail_html(m: Measure) -> str:
+    """One measure's every drawn point in words, for the row's details."""
+    change = (
+        " " + gettext("(%(change)s since baseline)") % {"change": escape(m.change)}
+        if m.change
+        else ""
+    )
+    points = "".join(
+        f"<li>{escape(p.date)}: {escape(p.score)}"
+        + (f" ({escape(p.band)})" if p.band else "")
+        + "</li>"
+        for p in m.points
+    )
+    return (
+        f"<p>{escape(m.name)} {escape(m.subscale.lower())}{change}:</p>"
+        f'<ul class="plain-list">{points}</ul>'
+    )
+
+
+def plane_html(found: Plane, prefix: str) -> str:
+    """The mini plane with the latest attachment result as a dot."""
+    lines = ""
+    dashed = 'stroke="currentColor" stroke-opacity=".45" stroke-dasharray="2 2"/>'
+    if found.split_x is not None:
+        lines += f'<line x1="{found.split_x}" y1="1" x2="{found.split_x}" y2="23" {dashed}'
+    if found.split_y is not None:
+        lines += f'<line x1="1" y1="{found.split_y}" x2="23" y2="{found.split_y}" {dashed}'
+    title = gettext("Attachment position, anxiety up and avoidance across")
+    return (
+        '<svg class="mini-plane" width="24" height="24" viewBox="0 0 24 24" role="img" '
+        f'focusable="false" aria-labelledby="{prefix}-t {prefix}-d">'
+        f'<title id="{prefix}-t">{escape(title)}</title>'
+        f'<desc id="{prefix}-d">{escape(found.description)}</desc>'
+        '<rect x="0.5" y="0.5" width="23" height="23" rx="2" fill="none" '
+        f'stroke="currentColor" stroke-opacity=".45"/>{lines}'
+        f'<circle cx="{found.x}" cy="{found.y}" r="3" fill="currentColor"/></svg>'
+    )
+
+
 def add_glance(clients) -> None:
-    """Give each client of a dashboard page its ``measures`` and ``plane``."""
+    """Give each client of a dashboard page its ``measures`` and ``plane``, and their markup:
+    ``measures_html`` (chips and sparklines), ``measures_detail_html`` and ``plane_html``."""
     for client in clients:
         row = getattr(client, "progress", None)
         entries = ((row.glance or {}).get("measures") or []) if row is not None else []
         client.measures = [measure(entry) for entry in entries]
         client.plane = plane(row) if row is not None else None
+        client.measures_html = _safe(
+            "".join(
+                measure_html(m, f"spark-{client.pk}-{index}")
+                for index, m in enumerate(client.measures, start=1)
+            )
+        )
+        client.measures_detail_html = _safe("".join(map(measure_detail_html, client.measures)))
+        client.plane_html = (
+            _safe(plane_html(client.plane, f"plane-{client.pk}")) if client.plane else ""
+        )
 
 
 def questionnaires_started(clients) -> bool:

@@ -206,11 +206,16 @@ def _add_first_day(counts: dict, practice_id, since, clinician) -> None:
 
 def practice_counts(practice_id, since, clinician=None) -> dict:
     """The overview's counts for the practice's active clients, or ``clinician``'s."""
-    total = empty()
-    for entry in counts_by_clinician(practice_id, since, clinician).values():
+    return total(counts_by_clinician(practice_id, since, clinician))
+
+
+def total(by_clinician: dict) -> dict:
+    """The sum of ``counts_by_clinician``'s counts."""
+    summed = empty()
+    for entry in by_clinician.values():
         for name, n in entry.items():
-            total[name] += n
-    return total
+            summed[name] += n
+    return summed
 
 
 def caseload_holders(practice_id):

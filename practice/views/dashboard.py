@@ -141,6 +141,9 @@ def dashboard(request):
     page = caseload.caseload(request.user, request.membership, query, request.GET.get("page"))
     audit.record_list(request, "client", request.practice)
     glance.add_glance(page.object_list)
+    overview, by_clinician = caseload.overviews(
+        request.user, request.membership, form.overview_period(), query
+    )
     # The compact row's sortable headings; every column sorts from the "Sort" field too.
     sorts = {
         key: {
@@ -164,16 +167,8 @@ def dashboard(request):
             "guide": guide.first_run_steps(request.membership),
             "questionnaires_started": glance.questionnaires_started(page.object_list),
             "scope": query.scope,
-            "overview": caseload.overview(
-                request.user, request.membership, form.overview_period(), query
-            ),
-            "by_clinician": (
-                caseload.outcomes_by_clinician(
-                    request.user, request.membership, form.overview_period()
-                )
-                if query.scope == "practice"
-                else []
-            ),
+            "overview": overview,
+            "by_clinician": by_clinician,
             "scope_label": caseload.SCOPES[query.scope],
             # The open-alerts panel shows the alerts of the caseload chosen here.
             "alert_clients": caseload.scoped_clients(request.user, request.membership, query),
