@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from practice.models import Practice
@@ -260,10 +261,12 @@ class PracticeCitedValue(models.Model):
 
     def clean(self):
         if not (self.citation or "").strip():
-            raise ValidationError({"citation": "Give the source of this number."})
+            raise ValidationError({"citation": gettext("Give the source of this number.")})
         if self.value is None:
             return
         if self.kind == CitedValueKind.RELIABILITY and not 0 < self.value < 1:
-            raise ValidationError({"value": "A reliability coefficient lies between 0 and 1."})
+            raise ValidationError(
+                {"value": gettext("A reliability coefficient lies between 0 and 1.")}
+            )
         if self.kind == CitedValueKind.SD and self.value <= 0:
-            raise ValidationError({"value": "A standard deviation must be above 0."})
+            raise ValidationError({"value": gettext("A standard deviation must be above 0.")})

@@ -1,0 +1,138 @@
+"""Every message the project's Python hands a person through an error or a flash message is
+marked for translation (issue 15).
+
+The modules of the three apps are read as syntax trees (nothing is imported): the text passed to
+``Http404``, ``PermissionDenied``, ``ValidationError`` (Django's, DRF's ``serializers.`` and
+``exceptions.`` ones alike), DRF's ``AuthenticationFailed``, ``NotFound`` and ``ParseError``, and
+``messages.success/info/warning/error/debug`` must not be a bare literal: a string, an f-string,
+``"…" % …`` or ``"…".format(…)``, alone or as a value of a dict or list of messages. A gettext
+call, a variable or a lazy constant is fine. Machine output that stays in English on purpose is
+listed in ``MACHINE_OUTPUT`` with the reason, so every exception is a decision someone made.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("practice", "clients", "assessments")
+EXCEPTIONS = {
+    "Http404",
+    "PermissionDenied",
+    "ValidationError",
+    "AuthenticationFailed",
+    "NotFound",
+    "ParseError",
+}
+MESSAGE_LEVELS = {"success", "info", "warning", "error", "debug"}
+
+# (module, the literal's first words): why it stays in English. Each entry must still match
+# something (test_every_allowance_is_used), so a removed call takes its allowance with it.
+MACHINE_OUTPUT: dict[tuple[str, str], str] = {}
+
+
+def _literal(node) -> bool:
+    """A literal a reader would see as English text, not marked for translation."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(re.search(r"[A-Za-z]", node.value))
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return _literal(node.left)
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "format":
+        return _literal(node.func.value)
+    if isinstance(node, ast.Dict):
+        return any(_literal(value) for value in node.values)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return any(_literal(element) for element in node.elts)
+    return False
+
+
+def _messages(call: ast.Call) -> list:
+    """The arguments of ``call`` that a person reads, if it is one of the calls watched."""
+    name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+    if name in EXCEPTIONS:
+        keywords = [kw.value for kw in call.keywords if kw.arg in ("message", "detail")]
+        return [*call.args[:1], *keywords]
+    is_messages = isinstance(call.func, ast.Attribute) and (
+        getattr(call.func.value, "id", None) == "messages"
+    )
+    if name in MESSAGE_LEVELS and is_messages:
+        keywords = [kw.value for kw in call.keywords if kw.arg == "message"]
+        return [*call.args[1:2], *keywords]
+    return []
+
+
+def _words(node) -> str:
+    """The first words of the literal in ``node``, to name it in a finding or an allowance."""
+    if isinstance(node, ast.Dict):
+        node = next(value for value in node.values if _literal(value))
+    for inner in ast.walk(node):
+        if _literal(inner) and isinstance(inner, ast.Constant):
+            return inner.value.strip()[:40]
+    return ast.unparse(node)[:40]
+
+
+def project_modules(root: Path = ROOT):
+    for app in APPS:
+        for path in sorted((root / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def unmarked(root: Path = ROOT) -> list[tuple[str, int, str]]:
+    """(module, line, first words) of each bare literal passed to a watched call."""
+    found = []
+    for path in project_modules(root):
+        module = path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=module)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            for argument in _messages(node):
+                if _literal(argument):
+                    found.append((module, argument.lineno, _words(argument)))
+    return found
+
+
+def test_every_message_in_python_is_marked_for_translation():
+    findings = [
+        f"{module}:{line}: {words!r}"
+        for module, line, words in unmarked()
+        if not any(
+            module == allowed and words.startswith(start) for allowed, start in MACHINE_OUTPUT
+        )
+    ]
+    assert findings == [], "unmarked (wrap in gettext, or list in MACHINE_OUTPUT):\n" + "\n".join(
+        findings
+    )
+
+
+def test_every_allowance_is_used():
+    found = unmarked()
+    unused = [
+        key
+        for key in MACHINE_OUTPUT
+        if not any(module == key[0] and words.startswith(key[1]) for module, _, words in found)
+    ]
+    assert unused == []
+
+
+def test_the_finder_sees_each_kind_of_literal(tmp_path):
+    app = tmp_path / "practice"
+    app.mkdir()
+    (app / "sample.py").write_text(
+        "from django.utils.translation import gettext\n"
+        "def view(request, name):\n"
+        "    messages.success(request, 'Saved.')\n"
+        "    messages.info(request, gettext('Saved.'))\n"
+        "    raise Http404(f'No {name}.')\n"
+        "    raise PermissionDenied('Only %s.' % name)\n"
+        "    raise ValidationError({'name': 'Give a name.'})\n"
+        "    raise serializers.ValidationError(['One {}.'.format(name)])\n"
+        "    raise ValidationError(gettext('Give a name.'), code='required')\n"
+        "    raise ValidationError(message)\n"
+        "    raise ValidationError('{}')\n",
+        encoding="utf-8",
+    )
+    assert [line for _, line, _ in unmarked(tmp_path)] == [3, 5, 6, 7, 8]
