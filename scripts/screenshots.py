@@ -142,8 +142,16 @@ def _demo_objects():
     return client, link[link.index("/q/") :], pdf
 
 
+def _open(page, path: str, what: str) -> None:
+    """Go to ``path``; stop, rather than photograph Django's error page, if it fails."""
+    response = page.goto(path)
+    if response is None or not response.ok:
+        status = response.status if response is not None else "no response"
+        raise SystemExit(f"screenshots: the {what} answered {status}; nothing was captured")
+
+
 def _sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
+    _open(page, "/accounts/login/", "login page")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("attune-demo")
     page.get_by_role("button", name="Sign In").click()
@@ -166,14 +174,14 @@ def _capture(base_url: str, client, link: str, pdf: bytes, folder: Path, out: Pa
         desktop = browser.new_context(base_url=base_url, viewport=DESKTOP)
         page = desktop.new_page()
         _sign_in(page, CLINICIAN)
-        page.goto("/dashboard/")  # without the "signed in" message
+        _open(page, "/dashboard/", "dashboard")  # without the "signed in" message
         page.screenshot(path=out / "dashboard.png")
-        page.goto(f"/clients/{client.pk}/progress/")
+        _open(page, f"/clients/{client.pk}/progress/", "progress page")
         page.screenshot(path=out / "trajectory.png")
         phone = browser.new_context(
             base_url=base_url, viewport=PHONE, is_mobile=True, has_touch=True
         ).new_page()
-        phone.goto(link)
+        _open(phone, link, "questionnaire")
         phone.get_by_role("button", name="Start").click()
         phone.get_by_text("page 1 of").wait_for()
         phone.screenshot(path=out / "client-form-phone.png")

@@ -8,8 +8,10 @@ import os
 import re
 import struct
 import subprocess
+import types
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,3 +116,20 @@ def test_a_change_of_dates_passes_the_check_and_a_moved_layout_fails_it(tmp_path
     assert script.differences(tmp_path / "shorter.png", tmp_path / "dashboard.png") == (
         "dashboard.png is 1366x900 px, the page is 1366x860 now"
     )
+
+
+class _Page:
+    """Just enough of a Playwright page: ``goto`` answers with the given status."""
+
+    def __init__(self, status: int):
+        self.status = status
+
+    def goto(self, path):
+        return types.SimpleNamespace(status=self.status, ok=self.status < 400)
+
+
+def test_the_script_stops_rather_than_capture_an_error_page():
+    script = _script()
+    script._open(_Page(200), "/dashboard/", "dashboard")
+    with pytest.raises(SystemExit, match="the dashboard answered 500; nothing was captured"):
+        script._open(_Page(500), "/dashboard/", "dashboard")
