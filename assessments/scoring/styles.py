@@ -8,11 +8,19 @@ from collections.abc import Mapping
 
 from .items import _exact
 
+
+def gettext_noop(text: str) -> str:
+    """Marks a name for ``makemessages`` (the keyword it looks for) and leaves it as it is: the
+    engine stays plain Python, and the pages translate the names where they show them
+    (``assessments.trajectory.style_name``)."""
+    return text
+
+
 STYLES = {
-    "secure": "Secure",
-    "anxious-preoccupied": "Anxious-preoccupied",
-    "dismissive-avoidant": "Dismissive-avoidant",
-    "fearful-avoidant": "Fearful-avoidant",
+    "secure": gettext_noop("Secure"),
+    "anxious-preoccupied": gettext_noop("Anxious-preoccupied"),
+    "dismissive-avoidant": gettext_noop("Dismissive-avoidant"),
+    "fearful-avoidant": gettext_noop("Fearful-avoidant"),
 }
 INSECURE_STYLES = ("anxious-preoccupied", "dismissive-avoidant", "fearful-avoidant")
 # Bartholomew's four prototypes in the anxiety x avoidance plane: (anxiety high?, avoidance high?)

@@ -8,8 +8,8 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from assessments import charts, scoring
-from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative
+from assessments import charts
+from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative, style_name
 
 register = template.Library()
 
@@ -57,7 +57,7 @@ def change_class(label: str) -> str:
 
 @register.filter
 def style_label(quadrant: str) -> str:
-    return scoring.STYLES.get(quadrant or "", "")
+    return style_name(quadrant) if quadrant else ""
 
 
 @register.filter

@@ -37,6 +37,7 @@ from .history import (
     judge_history,
     load_versions,
     rule_words,
+    style_name,
 )
 from .judging import CHANGE_WORDS, Change, Judge
 from .numbers import (
@@ -77,5 +78,6 @@ __all__ = [
     "rci_parameters",
     "rule_words",
     "scored_subscales",
+    "style_name",
     "trajectory_charts",
 ]

@@ -4,9 +4,11 @@ instruments. No HTML here."""
 
 import datetime
 
+from django.utils.translation import gettext, ngettext
+
 from assessments import charts, scoring
 
-from .history import InstrumentTrajectory
+from .history import InstrumentTrajectory, style_name
 
 
 def trajectory_charts(
@@ -34,8 +36,16 @@ def trajectory_charts(
         scale = charts.YScale(
             low,
             high,
-            f"{trajectory.short_name} {'score' if len(members) == 1 else 'scores'} "
-            f"({charts.format_score(low)}-{charts.format_score(high)})",
+            ngettext(
+                "%(instrument)s score (%(low)s-%(high)s)",
+                "%(instrument)s scores (%(low)s-%(high)s)",
+                len(members),
+            )
+            % {
+                "instrument": trajectory.short_name,
+                "low": charts.format_score(low),
+                "high": charts.format_score(high),
+            },
             better=better.pop() if len(better) == 1 else None,
         )
         bands = []
@@ -50,7 +60,7 @@ def trajectory_charts(
                 score = next(s.score for s in admin.scores if s.key == subscale["key"])
                 if score is None:
                     continue
-                label = "baseline" if admin.is_baseline else None
+                label = gettext("baseline") if admin.is_baseline else None
                 point = charts.Point(admin.date, score, label, episode=admin.episode)
                 (before if admin.earlier_episode else points).append(point)
             series.append(charts.Series(subscale["label"], points, style=style))
@@ -67,9 +77,9 @@ def trajectory_charts(
                 notes=notes,
                 earlier=earlier,
                 episode_start=episode_start,
-                empty_message="No scores yet in the current episode of care."
+                empty_message=gettext("No scores yet in the current episode of care.")
                 if episode_start and any(s.points for s in earlier)
-                else "No scores in this period.",
+                else gettext("No scores in this period."),
                 id_prefix=f"t-{trajectory.code}-{number}",
             )
         )
@@ -119,14 +129,15 @@ def plane_chart(trajectory: InstrumentTrajectory):
         rc_x = rc_y = None
     x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
     return charts.PlaneChart(
-        title=f"{trajectory.short_name}: anxiety and avoidance",
-        x_axis=charts.PlaneAxis("Avoidance", x_range[0], x_range[1], split["avoidance"]),
-        y_axis=charts.PlaneAxis("Anxiety", y_range[0], y_range[1], split["anxiety"]),
+        title=gettext("%(instrument)s: anxiety and avoidance")
+        % {"instrument": trajectory.short_name},
+        x_axis=charts.PlaneAxis(gettext("Avoidance"), x_range[0], x_range[1], split["avoidance"]),
+        y_axis=charts.PlaneAxis(gettext("Anxiety"), y_range[0], y_range[1], split["anxiety"]),
         quadrants=[
-            charts.Quadrant("low", "low", scoring.STYLES["secure"], secure=True),
-            charts.Quadrant("low", "high", scoring.STYLES["anxious-preoccupied"]),
-            charts.Quadrant("high", "low", scoring.STYLES["dismissive-avoidant"]),
-            charts.Quadrant("high", "high", scoring.STYLES["fearful-avoidant"]),
+            charts.Quadrant("low", "low", style_name("secure"), secure=True),
+            charts.Quadrant("low", "high", style_name("anxious-preoccupied")),
+            charts.Quadrant("high", "low", style_name("dismissive-avoidant")),
+            charts.Quadrant("high", "high", style_name("fearful-avoidant")),
         ],
         path=path,
         earlier=earlier,

@@ -6,6 +6,9 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from assessments import scoring
 from assessments.models import InstrumentVersion
 
@@ -14,9 +17,9 @@ from .judging import Change, Judge, _change
 from .numbers import is_attachment, scored_subscales
 
 EARNED_LABELS = {
-    "earned": "Earned security",
-    "quadrant_move_only": "Moved to secure (not shown to be reliable)",
-    "not_earned": "Not earned security",
+    "earned": _("Earned security"),
+    "quadrant_move_only": _("Moved to secure (not shown to be reliable)"),
+    "not_earned": _("Not earned security"),
 }
 # What a response row gives the trajectory: no answers, and of the engine's result only the
 # style (its label, rule and split points); the scores have their own columns.
@@ -104,7 +107,7 @@ def _style(row: dict) -> tuple[str, str, str]:
     style = row.get("result__style") or {}
     quadrant = row["quadrant"] or ""
     if quadrant:
-        return quadrant, scoring.STYLES.get(quadrant, quadrant), ""
+        return quadrant, style_name(quadrant), ""
     if not style:
         return "", "", ""
     return "", "", style.get("reason") or ""
@@ -147,10 +150,18 @@ def style_rule(style: dict, definition: dict) -> str:
 def rule_words(rule: str | None, short_name: str, source: str | None = None) -> str:
     """A classification rule in words, to stand beside the style it gave."""
     if rule == "midpoint":
-        return f"by the {short_name}'s scale midpoint"
+        return gettext("by the %(instrument)s's scale midpoint") % {"instrument": short_name}
     if rule == "norm":
-        return f"by cited norms ({source})" if source else "by cited norms"
+        if source:
+            return gettext("by cited norms (%(source)s)") % {"source": source}
+        return gettext("by cited norms")
     return ""
+
+
+def style_name(quadrant: str) -> str:
+    """An attachment style's name in the reader's language (``scoring.STYLES`` marks them);
+    a key the engine does not know is shown as it is."""
+    return gettext(scoring.STYLES[quadrant]) if quadrant in scoring.STYLES else quadrant
 
 
 def _subscale_info(definition: dict) -> list[dict]:

@@ -3,6 +3,8 @@ their reasons, clinically significant change and earned security, with one pract
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from assessments import scoring
 from assessments.models import InstrumentVersion
 
@@ -10,10 +12,10 @@ from .numbers import InstrumentNumbers, is_illustrative, rci_parameters, scored_
 
 # Short words for tables and badges; the scoring engine's labels are the long form.
 CHANGE_WORDS = {
-    scoring.IMPROVED: "Improved",
-    scoring.NO_RELIABLE_CHANGE: "No reliable change",
-    scoring.DETERIORATED: "Deteriorated",
-    scoring.NOT_AVAILABLE: "Not available",
+    scoring.IMPROVED: _("Improved"),
+    scoring.NO_RELIABLE_CHANGE: _("No reliable change"),
+    scoring.DETERIORATED: _("Deteriorated"),
+    scoring.NOT_AVAILABLE: _("Not available"),
 }
 
 

@@ -14,13 +14,14 @@ escaped; numbers are written as SVG reads them, never localised."""
 import datetime
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from assessments.scoring import STYLES
 from assessments.templatetags.trajectories import score
-from assessments.trajectory import CHANGE_WORDS
+from assessments.trajectory import CHANGE_WORDS, style_name
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 64, 16, 2.5
 PLANE_SIZE, PLANE_PAD = 24, 3
@@ -48,10 +49,29 @@ class Measure:
 
     @property
     def description(self) -> str:
-        shown = "; ".join(f"{p.date}: {p.score} ({p.band or 'no band'})" for p in self.points)
+        no_band = gettext("no band")
+        shown = "; ".join(
+            gettext("%(date)s: %(score)s (%(band)s)")
+            % {"date": p.date, "score": p.score, "band": p.band or no_band}
+            for p in self.points
+        )
         older = self.count - len(self.points)
-        earlier = f" ({older} earlier not drawn)" if older > 0 else ""
-        return f"{self.name} {self.subscale.lower()}, last {len(self.points)}{earlier}: {shown}."
+        words = {
+            "measure": self.name,
+            "subscale": self.subscale.lower(),
+            "count": len(self.points),
+            "earlier": older,
+            "shown": shown,
+        }
+        if older > 0:
+            return (
+                gettext(
+                    "%(measure)s %(subscale)s, last %(count)s (%(earlier)s earlier not drawn): "
+                    "%(shown)s."
+                )
+                % words
+            )
+        return gettext("%(measure)s %(subscale)s, last %(count)s: %(shown)s.") % words
 
 
 @dataclass
@@ -65,7 +85,7 @@ class Plane:
 
 def _date(iso: str) -> str:
     found = datetime.date.fromisoformat(iso)
-    return f"{found.day} {found:%b %Y}"
+    return date_format(found, "j M Y")  # the month in the reader's language
 
 
 def _scale(value: float, low: float, high: float, length: float, pad: float) -> float:
@@ -115,14 +135,18 @@ def plane(row) -> Plane | None:
     def up(value):
         return round(PLANE_SIZE - _scale(value, *y_axis["range"], PLANE_SIZE, PLANE_PAD), 1)
 
-    style = STYLES.get(row.style, "not classified") if row.style else "not classified"
+    style = style_name(row.style) if row.style in STYLES else gettext("not classified")
     return Plane(
         x=across(row.avoidance),
         y=up(row.anxiety),
         split_x=across(x_axis["split"]) if x_axis.get("split") is not None else None,
         split_y=up(y_axis["split"]) if y_axis.get("split") is not None else None,
-        description=f"Anxiety {score(row.anxiety)}, avoidance {score(row.avoidance)}: "
-        f"{style.lower()}.",
+        description=gettext("Anxiety %(anxiety)s, avoidance %(avoidance)s: %(style)s.")
+        % {
+            "anxiety": score(row.anxiety),
+            "avoidance": score(row.avoidance),
+            "style": style.lower(),
+        },
     )
 
 
@@ -147,7 +171,7 @@ def measure_html(m: Measure, prefix: str) -> str:
     return (
         f'<span class="measure"><span class="chip sev-{severity}"><span class="chip-name">'
         f"{escape(m.name)}</span> {escape(m.score)} "
-        f'<span class="chip-band">{escape(m.band or "no band")}</span></span>'
+        f'<span class="chip-band">{escape(m.band or gettext("no band"))}</span></span>'
         '<svg class="spark" width="64" height="16" viewBox="0 0 64 16" role="img" '
         f'focusable="false" aria-labelledby="{prefix}-t {prefix}-d">'
         f'<title id="{prefix}-t">{title}</title>'
