@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.models import Assignment, Packet
 from clients.models import Client
@@ -54,26 +55,26 @@ def first_run_steps(membership) -> list[Step] | None:
     steps = [
         Step(
             "invite",
-            "Invite a clinician",
-            "Colleagues get an e-mailed link; each sees their own caseload.",
-            [("Invite a clinician", reverse("practice_members"))],
+            gettext("Invite a clinician"),
+            gettext("Colleagues get an e-mailed link; each sees their own caseload."),
+            [(gettext("Invite a clinician"), reverse("practice_members"))],
             done["invited"],
         ),
         Step(
             "clients",
-            "Add or import clients",
-            "Add one client by hand, or import a spreadsheet of your caseload.",
+            gettext("Add or import clients"),
+            gettext("Add one client by hand, or import a spreadsheet of your caseload."),
             [
-                ("Add a client", reverse("clients:create")),
-                ("Import clients", reverse("clients:import")),
+                (gettext("Add a client"), reverse("clients:create")),
+                (gettext("Import clients"), reverse("clients:import")),
             ],
             done["has_clients"],
         ),
         Step(
             "assign",
-            "Assign a first questionnaire",
-            "Open a client and choose a questionnaire to send now or on a schedule.",
-            [("Choose clients", reverse("assessments:assign_many"))],
+            gettext("Assign a first questionnaire"),
+            gettext("Open a client and choose a questionnaire to send now or on a schedule."),
+            [(gettext("Choose clients"), reverse("assessments:assign_many"))],
             done["assigned"],
         ),
     ]
