@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
