@@ -64,17 +64,23 @@ class StoredResponses:
         grouped: dict[int, list] = {}
         earlier: dict[int, list] = {}
         instruments = {}
+        # One object per instrument version, so the report looks up each version's reliable
+        # change numbers once (sections._Judge caches by definition), not once per response.
+        versions: dict[int, object] = {}
         for response in responses:
-            if not scored_subscales(response.instrument_version.definition):
+            version = versions.setdefault(
+                response.instrument_version_id, response.instrument_version
+            )
+            if not scored_subscales(version.definition):
                 continue
             instruments[response.instrument_id] = response.instrument
             in_earlier = current is not None and response.submitted_at < current
             (earlier if in_earlier else grouped).setdefault(response.instrument_id, []).append(
-                Administration(response.submitted_at, response.result, response.instrument_version)
+                Administration(response.submitted_at, response.result, version)
             )
         if not instruments:
             return []
-        baselines = _baselines(client, instruments, current)
+        baselines = _baselines(client, instruments, current, versions)
         # The practice's baseline sample, as the web pages read it (kept by practice.dashboard.progress).
         practice_baselines = dict(
             PracticeBaselineScores.objects.filter(
@@ -115,10 +121,11 @@ class StoredResponses:
         ]
 
 
-def _baselines(client, instrument_ids, current) -> dict:
+def _baselines(client, instrument_ids, current, versions: dict) -> dict:
     """Each instrument's baseline: the client's summary row's (their first complete answer), or,
     since ``current`` (the start of a current episode of care after earlier ones), the first
-    complete answer in that episode. One query either way."""
+    complete answer in that episode. One query either way. ``versions`` (instrument versions by
+    id) supplies the version objects already read, and takes the new ones."""
     if current is None:
         summaries = ClientInstrumentSummary.objects.filter(
             client=client, instrument_id__in=instrument_ids, baseline__isnull=False
@@ -140,7 +147,9 @@ def _baselines(client, instrument_ids, current) -> dict:
                 found.append(response)
     return {
         response.instrument_id: Administration(
-            response.submitted_at, response.result, response.instrument_version
+            response.submitted_at,
+            response.result,
+            versions.setdefault(response.instrument_version_id, response.instrument_version),
         )
         for response in found
     }

@@ -6,6 +6,8 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.models import CitedValueKind, PracticeCitedValue
@@ -322,6 +324,24 @@ class TestStoredResponses:
         assert all(len(h.administrations) == 10 for h in histories)
         [phq] = content.StoredResponses().histories(erin, start, end, ["phq-9"])
         assert phq.baseline.result["total"] == 10
+
+    def test_gathering_reads_the_practices_numbers_once_per_version(self, erin, bob):
+        """Each response came with its own copy of its instrument version, and the report
+        looked up the practice's settings and cited values again for every one (issue 17)."""
+        now = timezone.now()
+
+        def gather_queries() -> int:
+            report = make_report(erin, bob)
+            with CaptureQueriesContext(connection) as queries:
+                content.gather(report, None)
+            return len(queries)
+
+        for days in (300, 270):
+            self.submit(erin, "ecr-r", [4] * 36, now - datetime.timedelta(days=days))
+        two = gather_queries()
+        for days in range(240, 0, -30):
+            self.submit(erin, "ecr-r", [4] * 36, now - datetime.timedelta(days=days))
+        assert gather_queries() == two  # ten administrations read what two did
 
     def test_the_practices_baselines_come_along_for_its_own_sd(self, erin, frank, practice_a):
         now = timezone.now()
