@@ -232,13 +232,23 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
         instrument=OuterRef("progress__attachment_instrument"),
         submitted_at=OuterRef("progress__attachment_at"),
     ).values("result__style__rule")[:1]
-    rows = ordered.select_related("primary_clinician", "progress__attachment_instrument").annotate(
-        style_rule=Subquery(style_rule)
-    )
+
+    def with_rows(clients):
+        return clients.select_related(
+            "primary_clinician", "progress__attachment_instrument"
+        ).annotate(style_rule=Subquery(style_rule))
 
     def fetch(number: int) -> list:
+        """The page's clients (and one more) with what the row shows. Who needs attention is
+        read from its index in order, rows and all, in one query; a sort by a column first
+        sorts the ids alone (narrow), then reads those clients' rows."""
         first = (number - 1) * PAGE_SIZE
-        return list(rows[first : first + PAGE_SIZE + 1])
+        if not query.sort:
+            return list(with_rows(ordered)[first : first + PAGE_SIZE + 1])
+        ids = list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
+        position = {pk: index for index, pk in enumerate(ids)}
+        found = with_rows(Client.objects.filter(pk__in=ids))
+        return sorted(found, key=lambda client: position[client.pk])
 
     found = fetch(number)
     if not found and number > 1:  # past the end: the last page, or the first when nothing is shown
