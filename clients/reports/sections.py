@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments import scoring
 from assessments import services as assessment_services
@@ -67,7 +69,7 @@ class InstrumentSection:
 def _cell(result: dict, key: str) -> str:
     entry = (result.get("subscales") or {}).get(key) or {}
     if entry.get("score") is None:
-        return "incomplete"
+        return gettext("incomplete")
     text = format_score(entry["score"])
     return f"{text} · {entry['band']}" if entry.get("band") else text
 
@@ -142,7 +144,7 @@ def build_section(
     rows = [
         ScoreRow(
             date=format_date(local_date(admin.at, zone)),
-            note="Earlier episode",
+            note=gettext("Earlier episode"),
             cells=[_cell(admin.result, column.key) for column in columns],
             style=_row_style(admin.result, clinical, judge.pattern_names),
         )
@@ -153,9 +155,11 @@ def build_section(
         note = ""
         if is_baseline:
             before_period = local_date(admin.at, zone) < period_start
-            note = "Baseline (before this period)" if before_period else "Baseline"
+            note = (
+                gettext("Baseline (before this period)") if before_period else gettext("Baseline")
+            )
         elif admin is latest:
-            note = "Latest"
+            note = gettext("Latest")
         change = ""
         if baseline is not None and not is_baseline:
             change = _change_words(judge.compare(baseline, admin), subscales, clinical)
@@ -208,16 +212,16 @@ def _change_words(comparison: dict, subscales: list[dict], clinical: bool) -> st
     words = []
     for subscale in subscales:
         entry = comparison["subscales"][subscale["key"]]
-        label = SHORT_CHANGE.get(entry["label"], entry["label"]) if clinical else _plain(entry)
+        label = str(SHORT_CHANGE.get(entry["label"], entry["label"]) if clinical else _plain(entry))
         words.append(f"{subscale['label']}: {label}" if len(subscales) > 1 else label)
     return "; ".join(words)
 
 
-SHORT_CHANGE = {scoring.NOT_AVAILABLE: "not available"}
+SHORT_CHANGE = {scoring.NOT_AVAILABLE: _("not available")}
 PLAIN_CHANGE = {
-    scoring.IMPROVED: "better, by more than everyday ups and downs",
-    scoring.NO_RELIABLE_CHANGE: "within everyday ups and downs",
-    scoring.DETERIORATED: "harder, by more than everyday ups and downs",
+    scoring.IMPROVED: _("better, by more than everyday ups and downs"),
+    scoring.NO_RELIABLE_CHANGE: _("within everyday ups and downs"),
+    scoring.DETERIORATED: _("harder, by more than everyday ups and downs"),
 }
 
 
@@ -225,7 +229,7 @@ def _plain(entry: dict) -> str:
     """One subscale's change for the client, saying why it was not judged when it was not:
     an incomplete set of answers, or no cited numbers entered (never "too early to say")."""
     if entry["label"] in PLAIN_CHANGE:
-        return PLAIN_CHANGE[entry["label"]]
+        return str(PLAIN_CHANGE[entry["label"]])
     if entry["before"] is None or entry["after"] is None:
         return PLAIN_WORDS["not_judged"]["incomplete"]
     return PLAIN_WORDS["not_judged"]["no_numbers"]
@@ -240,37 +244,48 @@ def _summary(definition, subscales, baseline, latest, comparison, clinical) -> l
     """One sentence per subscale: where it started, where it is, what the change means. The
     clinical version's reasons for missing reliable change are in the method notes."""
     if latest is None:
-        return ["No answers in this period."]
+        return [gettext("No answers in this period.")]
     lines = []
     for subscale in subscales:
         key, label = subscale["key"], subscale["label"]
         now = latest.result["subscales"][key]
         if now.get("score") is None:
-            lines.append(f"{label}: the latest answers were incomplete.")
+            lines.append(
+                gettext("%(label)s: the latest answers were incomplete.") % {"label": label}
+            )
             continue
         was = baseline.result["subscales"][key] if comparison is not None else {}
         entry = comparison["subscales"][key] if comparison is not None else None
         if clinical:
             text = f"{label}: "
             if was.get("score") is not None:
-                text += f"{_score_words(was)} at baseline → "
-            text += f"{_score_words(now)} latest"
+                text += gettext("%(score)s at baseline → ") % {"score": _score_words(was)}
+            text += gettext("%(score)s latest") % {"score": _score_words(now)}
             if entry is not None:
                 text += f"; {entry['label']}"
                 significant = entry.get("clinically_significant") or {}
                 if significant.get("available") and significant.get("significant"):
-                    text += "; clinically significant change"
+                    text += gettext("; clinically significant change")
             lines.append(text + ".")
         else:
-            direction = "lower" if subscale["better"] == "lower" else "higher"
-            text = (
-                f"{label}: {direction} scores mean things are going better. Your latest score "
-                f"was {_score_words(now)}"
-            )
+            words = {"label": label, "score": _score_words(now)}
+            if subscale["better"] == "lower":
+                text = gettext(
+                    "%(label)s: lower scores mean things are going better. Your latest score "
+                    "was %(score)s"
+                )
+            else:
+                text = gettext(
+                    "%(label)s: higher scores mean things are going better. Your latest score "
+                    "was %(score)s"
+                )
+            text %= words
             if was.get("score") is not None:
-                text += f", compared with {_score_words(was)} at the start"
+                text += gettext(", compared with %(score)s at the start") % {
+                    "score": _score_words(was)
+                }
             if entry is not None:
-                text += f". Change since the start: {_plain(entry)}"
+                text += gettext(". Change since the start: %(change)s") % {"change": _plain(entry)}
             lines.append(text + ".")
     return lines
 
@@ -284,23 +299,39 @@ def _method_notes(judge: _Judge, definition: dict, subscales: list[dict], short_
         if entry.get("available"):
             r, sd = entry["reliability"], entry["sd"]
             notes.append(
-                f"{subscale['label']}: reliable change (Jacobson & Truax, 1991) with reliability "
-                f"{format_score(r['value'])} ({r['source']}) and SD {format_score(sd['value'])} "
-                f"({sd['source']}); critical value {format_score(critical)}."
+                gettext(
+                    "%(label)s: reliable change (Jacobson & Truax, 1991) with reliability "
+                    "%(reliability)s (%(reliability_source)s) and SD %(sd)s (%(sd_source)s); "
+                    "critical value %(critical)s."
+                )
+                % {
+                    "label": subscale["label"],
+                    "reliability": format_score(r["value"]),
+                    "reliability_source": r["source"],
+                    "sd": format_score(sd["value"]),
+                    "sd_source": sd["source"],
+                    "critical": format_score(critical),
+                }
             )
         else:
             notes.append(
-                f"{subscale['label']}: reliable change not available: "
-                f"{entry.get('reason', 'no parameters')}. An owner enters cited numbers under "
-                f"Instruments → {short_name} → Practice settings."
+                gettext(
+                    "%(label)s: reliable change not available: %(reason)s. An owner enters "
+                    "cited numbers under Instruments → %(instrument)s → Practice settings."
+                )
+                % {
+                    "label": subscale["label"],
+                    "reason": entry["reason"] if "reason" in entry else gettext("no parameters"),
+                    "instrument": short_name,
+                }
             )
     return notes
 
 
 EARNED_LABELS = {
-    "earned": "Earned security",
-    "not_earned": "Not earned security",
-    "quadrant_move_only": "Moved to secure (change not shown to be reliable)",
+    "earned": _("Earned security"),
+    "not_earned": _("Not earned security"),
+    "quadrant_move_only": _("Moved to secure (change not shown to be reliable)"),
 }
 
 
@@ -310,9 +341,14 @@ def _style(section, definition, latest, comparison) -> None:
         return
     style = latest.result.get("style") or {}
     if style.get("label"):
-        section.style_line = f"Latest style: {style['label']} ({style.get('rule', '')} rule)"
+        section.style_line = gettext("Latest style: %(style)s (%(rule)s rule)") % {
+            "style": style["label"],
+            "rule": style.get("rule", ""),
+        }
     else:
-        section.style_line = f"Latest style: not classified ({style.get('reason') or 'no result'})"
+        section.style_line = gettext("Latest style: not classified (%(reason)s)") % {
+            "reason": style.get("reason") or gettext("no result")
+        }
     verdict = (comparison or {}).get("earned_security")
     if verdict:
         section.earned_security = {
@@ -326,7 +362,7 @@ def _area(quadrant: str, names: bool) -> str:
     """Where answers in ``quadrant`` sit, in terms of the two dimensions, named only when the
     practice asks for names and then never without the description."""
     where = PLAIN_WORDS["areas"][quadrant]["where"]
-    return f"{scoring.STYLES[quadrant]} ({where})" if names else where
+    return f"{gettext(scoring.STYLES[quadrant])} ({where})" if names else where
 
 
 def _chart_labels() -> dict[str, str]:
@@ -378,15 +414,23 @@ def _plain_style(section, definition, latest, comparison, names: bool) -> None:
     if quadrant:
         words = PLAIN_WORDS["areas"][quadrant]
         split = PLAIN_WORDS["split"].get(style.get("rule"), PLAIN_WORDS["split"]["midpoint"])
-        line = f"Your latest answers are {words['where']}, compared with {split}."
+        line = gettext("Your latest answers are %(where)s, compared with %(split)s.") % {
+            "where": words["where"],
+            "split": split,
+        }
         if names:
-            line += (
-                f' Answers in this area are often called "{scoring.STYLES[quadrant]}" '
-                f"({words['where']})."
-            )
+            line += " " + gettext(
+                'Answers in this area are often called "%(style)s" (%(where)s).'
+            ) % {
+                "style": gettext(scoring.STYLES[quadrant]),
+                "where": words["where"],
+            }
         section.style_line = (
-            line + " This describes how you relate to close others right now; it is not a "
-            "diagnosis."
+            line
+            + " "
+            + gettext(
+                "This describes how you relate to close others right now; it is not a diagnosis."
+            )
         )
         section.pattern = {
             part: " ".join(words[part].split()) for part in ("feel", "common", "help")
