@@ -39,6 +39,7 @@ from assessments.trajectory import (
     NumbersChange,
     practice_numbers_changes,
     rule_words,
+    style_name,
 )
 from clients.models import Client
 from practice.converters import LARGEST_ID
@@ -278,7 +279,7 @@ class Cells:
     change: str = ""  # "Improved"; empty when there is nothing to compare
     change_class: str = ""
     change_lines: tuple = ()
-    no_change: str = "No assessment yet"
+    no_change: str = _("No assessment yet")
     earned: str = ""
     earned_key: str = ""
     open_alerts: int = 0
@@ -350,7 +351,7 @@ def _cells(row, now, style_rule: str | None = None) -> Cells:
     cells = Cells(
         change=row.get_change_display() if row.change else "",
         change_lines=tuple(change_lines(row)),
-        no_change="One assessment" if row.responses else "No assessment yet",
+        no_change=gettext("One assessment") if row.responses else gettext("No assessment yet"),
         earned=EARNED_LABELS.get(row.earned_security, ""),
         earned_key=row.earned_security,
         open_alerts=row.open_alerts,
@@ -364,10 +365,17 @@ def _cells(row, now, style_rule: str | None = None) -> Cells:
         cells.change_class = "change-" + english.lower().replace(" ", "-")
     instrument = row.attachment_instrument
     if instrument is not None:
-        cells.style = STYLES.get(row.style, "") if row.style else "Not classified"
+        cells.style = (
+            (style_name(row.style) if row.style in STYLES else "")
+            if row.style
+            else gettext("Not classified")
+        )
         if row.style:
             cells.style_rule = rule_words(style_rule, short_label(instrument.name))
-        cells.scores = f"anxiety {score(row.anxiety)}, avoidance {score(row.avoidance)}"
+        cells.scores = gettext("anxiety %(anxiety)s, avoidance %(avoidance)s") % {
+            "anxiety": score(row.anxiety),
+            "avoidance": score(row.avoidance),
+        }
         cells.source = f"{short_label(instrument.name)}, {day(row.attachment_at)}"
         cells.source_title = instrument.name
     if row.missed_since is not None:
@@ -447,12 +455,12 @@ class Overview:
 
 
 OUTCOMES = [
-    ("improved", "Improved"),
-    ("no_change", "Stayed (no reliable change)"),
-    ("deteriorated", "Deteriorated"),
-    ("not_available", "Reliable change not available"),
-    ("not_compared", "One assessment only"),
-    ("earned", "Reached earned security"),
+    ("improved", _("Improved")),
+    ("no_change", _("Stayed (no reliable change)")),
+    ("deteriorated", _("Deteriorated")),
+    ("not_available", _("Reliable change not available")),
+    ("not_compared", _("One assessment only")),
+    ("earned", _("Reached earned security")),
 ]
 
 
