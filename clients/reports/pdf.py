@@ -136,10 +136,72 @@ def static_path_for(url: str) -> Path | None:
     return None
 
 
+# WeasyPrint releases whose SVG ``text`` drawing ``svg_text_in_runs`` has been checked against.
+SVG_TEXT_CHECKED_VERSIONS = frozenset({"70.0"})
+
+
+class _Run(str):
+    """A label WeasyPrint's SVG ``text`` walks as one piece: it iterates over ``node.text`` to
+    lay out and draw each code point on its own; this string yields itself once."""
+
+    def __iter__(self):
+        yield str(self)
+
+
+@functools.cache
+def svg_text_in_runs() -> bool:
+    """Make WeasyPrint shape and draw each SVG ``<text>`` as one run, not letter by letter.
+
+    WeasyPrint lays out and draws every letter of SVG text separately (a Pango layout and a
+    text object each): the report's two charts carry about 400 letters in 64 labels, which took
+    about a sixth of the render. A label with no per-letter placement (``x``, ``y``, ``dx``,
+    ``dy`` one value at most, no ``rotate``, ``letter-spacing`` or ``textLength``: all of our
+    charts' labels) is now laid out once, as a browser does; it also keeps the font's kerning
+    between its letters. Labels with per-letter placement go the original way. This is the
+    workaround WeasyPrint's maintainers describe in Kozea/WeasyPrint#2249 (open; 70.0 still
+    draws letter by letter), so it goes once a release does it. It applies only to the checked
+    releases (returns ``False`` otherwise), in every render of this module: the pipeline's and
+    the bench's bare floor alike.
+    """
+    import weasyprint
+    import weasyprint.svg as weasy_svg
+    from weasyprint.svg.utils import normalize
+
+    if weasyprint.__version__ not in SVG_TEXT_CHECKED_VERSIONS:
+        return False
+    per_letter = weasy_svg.text
+
+    def one_value(node, name: str) -> bool:
+        return len(normalize(node.get(name, "")).split()) <= 1
+
+    def text(svg, node, font_size):
+        element = node._etree_node
+        if (
+            element.text
+            and all(one_value(node, name) for name in ("x", "y", "dx", "dy"))
+            and not any(node.get(name) for name in ("rotate", "letter-spacing", "textLength"))
+        ):
+            element.text = _Run(element.text)
+            try:
+                return per_letter(svg, node, font_size)
+            finally:
+                element.text = str(element.text)
+        return per_letter(svg, node, font_size)
+
+    text.__wrapped__ = per_letter
+    # The drawing code tells text nodes by comparing with the module's ``text``: swap both.
+    weasy_svg.text = text
+    for tag, draw in list(weasy_svg.TAGS.items()):
+        if draw is per_letter:
+            weasy_svg.TAGS[tag] = text
+    return True
+
+
 def _write_pdf(html: str, target: Path) -> int:
     """Lay out ``html`` and write the PDF to ``target``; return the number of pages."""
     import weasyprint
 
+    svg_text_in_runs()
     document = weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher(), media_type="print"
     ).render(presentational_hints=False, pdf_forms=False)
