@@ -2,6 +2,7 @@
 and "send again". The secret is in the answer to a create and to ``POST …/secret/`` only."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -149,6 +150,8 @@ class WebhookEndpointViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         endpoint = self.get_object()
         delivery = endpoint.deliveries.filter(pk=int(delivery_id)).first()
         if delivery is None:
-            return Response({"detail": "No such delivery."}, status=status.HTTP_404_NOT_FOUND)
+            return Response(
+                {"detail": gettext("No such delivery.")}, status=status.HTTP_404_NOT_FOUND
+            )
         again = webhooks.send_again(request, delivery)
         return Response(WebhookDeliverySerializer(again).data, status=status.HTTP_202_ACCEPTED)

@@ -7,10 +7,12 @@ Elsewhere it is Django's page.
 """
 
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from django.views import defaults
 
 
 def page_not_found(request, exception):
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        # The words of DRF's own NotFound, translated as DRF translates them.
+        return JsonResponse({"detail": gettext("Not found.")}, status=404)
     return defaults.page_not_found(request, exception)
