@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext, ngettext
+
+from assessments.charts import use_translation
 
 
 class AssessmentsConfig(AppConfig):
@@ -7,6 +10,8 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self):
+        # The charts are plain Python: they translate their words with Django's functions.
+        use_translation(gettext, ngettext)
         # The one signal we use, on purpose: every `migrate` ends by loading the shipped
         # instrument files (see services.sync_after_migrate for why not a data migration).
         from assessments.services import sync_after_migrate

@@ -5,21 +5,33 @@ import itertools
 from collections.abc import Callable, Sequence
 
 from ._svg import MUTED, SvgWriter, fmt_date, fmt_score
+from ._words import gettext, ngettext
 
 EARLIER_INK = "#8c9491"  # grey points and lines; the label, not the colour, says what they are
 EARLIER_AREA = "#eceeed"
-EARLIER_LABEL = "Earlier episode"
 
 
 def earlier_description(count: int, until=None) -> str:
     """The charts' description of the greyed scores: the colour is never the only signal."""
     if not count:
         return ""
-    before = f" before {fmt_date(until)}" if until else ""
-    return (
-        f"{count} score{'s' if count != 1 else ''} from earlier episodes of care{before} "
-        "shown in grey; baseline and change are judged within the current episode."
+    if until:
+        text = ngettext(
+            "%(n)s score from earlier episodes of care before %(date)s shown in grey; "
+            "baseline and change are judged within the current episode.",
+            "%(n)s scores from earlier episodes of care before %(date)s shown in grey; "
+            "baseline and change are judged within the current episode.",
+            count,
+        )
+        return text % {"n": count, "date": fmt_date(until)}
+    text = ngettext(
+        "%(n)s score from earlier episodes of care shown in grey; "
+        "baseline and change are judged within the current episode.",
+        "%(n)s scores from earlier episodes of care shown in grey; "
+        "baseline and change are judged within the current episode.",
+        count,
     )
+    return text % {"n": count}
 
 
 def draw_earlier_area(w: SvgWriter, x0: float, x1: float, top: float, bottom: float) -> None:
@@ -32,7 +44,8 @@ def draw_earlier_area(w: SvgWriter, x0: float, x1: float, top: float, bottom: fl
     w.el("line", {"x1": x1, "y1": top, "x2": x1, "y2": bottom, "stroke": MUTED,
                   "stroke-width": 1, "stroke-dasharray": "2 3"})  # fmt: skip
     if x1 - x0 > 70:
-        w.text(x0 + 4, bottom - 6, EARLIER_LABEL, size=10, fill=MUTED, max_width=x1 - x0 - 8)
+        label = gettext("Earlier episode")
+        w.text(x0 + 4, bottom - 6, label, size=10, fill=MUTED, max_width=x1 - x0 - 8)
     w.end("g")
 
 
@@ -58,7 +71,8 @@ def draw_earlier_points(
         for (x, y), point in spots:
             w.start("circle", {"class": "att-earlier-point", "cx": x, "cy": y, "r": 3.5,
                                "fill": EARLIER_INK, "stroke": "#ffffff", "stroke-width": 1})  # fmt: skip
-            w.el("title", None, f"{EARLIER_LABEL}: {name}, {describe(point)}")
+            title = gettext("Earlier episode: %(name)s, %(point)s")
+            w.el("title", None, title % {"name": name, "point": describe(point)})
             w.end("circle")
     w.end("g")
 

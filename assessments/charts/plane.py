@@ -31,6 +31,7 @@ from ._svg import (
     open_root,
     text_width,
 )
+from ._words import gettext, ngettext
 
 PATH_COLOUR = "#0072B2"
 SECURE_FILL = "#e4efe8"
@@ -140,41 +141,74 @@ def point_label(chart: PlaneChart, index: int, point: PlanePoint, count: int) ->
     """Tooltip and accessible name: "1. Baseline, 3 Jan 2025: Avoidance 3.2, Anxiety 5.1"."""
     role = ""
     if index == 0:
-        role = "Baseline and latest, " if count == 1 else "Baseline, "
+        role = gettext("Baseline and latest") if count == 1 else gettext("Baseline")
     elif index == count - 1:
-        role = "Latest, "
-    text = (
-        f"{index + 1}. {role}{fmt_date(point.date)}: {clean(chart.x_axis.name)} "
+        role = gettext("Latest")
+    values = (
+        f"{fmt_date(point.date)}: {clean(chart.x_axis.name)} "
         f"{fmt_score(point.x)}, {clean(chart.y_axis.name)} {fmt_score(point.y)}"
     )
+    text = f"{index + 1}. {role}, {values}" if role else f"{index + 1}. {values}"
     return f"{text} ({clean(point.label)})" if point.label else text
+
+
+def _side(side: str) -> str:
+    """A quadrant's side of a split ("low" or "high") in words."""
+    return gettext("low") if side == "low" else gettext("high")
 
 
 def _describe(chart: PlaneChart, path: list[PlanePoint]) -> str:
     x_name, y_name = chart.x_axis.name, chart.y_axis.name
     parts = [chart.description] if chart.description else []
-    parts.append(f"{y_name} (up) by {x_name} (right).")
+    parts.append(gettext("%(y)s (up) by %(x)s (right).") % {"y": y_name, "x": x_name})
     if not path:
         parts.append(chart.empty_message)
     else:
         first, last = path[0], path[-1]
+        words = {
+            "n": len(path),
+            "start": fmt_date(first.date),
+            "end": fmt_date(last.date),
+            "x": x_name,
+            "y": y_name,
+            "first_x": fmt_score(first.x),
+            "first_y": fmt_score(first.y),
+            "last_x": fmt_score(last.x),
+            "last_y": fmt_score(last.y),
+        }
         parts.append(
-            f"{len(path)} administration{'s' if len(path) != 1 else ''} from "
-            f"{fmt_date(first.date)} to {fmt_date(last.date)}. Baseline {x_name} "
-            f"{fmt_score(first.x)}, {y_name} {fmt_score(first.y)}."
+            ngettext(
+                "%(n)s administration from %(start)s to %(end)s. Baseline %(x)s %(first_x)s, "
+                "%(y)s %(first_y)s.",
+                "%(n)s administrations from %(start)s to %(end)s. Baseline %(x)s %(first_x)s, "
+                "%(y)s %(first_y)s.",
+                len(path),
+            )
+            % words
         )
         if len(path) > 1:
-            parts.append(f"Latest {x_name} {fmt_score(last.x)}, {y_name} {fmt_score(last.y)}.")
+            parts.append(gettext("Latest %(x)s %(last_x)s, %(y)s %(last_y)s.") % words)
     for quadrant in chart.quadrants:
         if quadrant.secure:
             parts.append(
-                f"Highlighted quadrant: {quadrant.label} ({quadrant.x} {x_name}, "
-                f"{quadrant.y} {y_name})."
+                gettext("Highlighted quadrant: %(label)s (%(x_side)s %(x)s, %(y_side)s %(y)s).")
+                % {
+                    "label": quadrant.label,
+                    "x_side": _side(quadrant.x),
+                    "x": x_name,
+                    "y_side": _side(quadrant.y),
+                    "y": y_name,
+                }
             )
     if chart.rc_x is not None and path:
         parts.append(
-            f"Reliable change margin around the baseline: {fmt_score(chart.rc_x)} {x_name}, "
-            f"{fmt_score(chart.rc_y or 0)} {y_name}."
+            gettext("Reliable change margin around the baseline: %(rc_x)s %(x)s, %(rc_y)s %(y)s.")
+            % {
+                "rc_x": fmt_score(chart.rc_x),
+                "x": x_name,
+                "rc_y": fmt_score(chart.rc_y or 0),
+                "y": y_name,
+            }
         )
     if chart.earlier:
         parts.append(earlier_description(len(chart.earlier)))
@@ -369,14 +403,19 @@ def plane_svg(chart: PlaneChart, *, style_nonce: str | None = None) -> str:
         w.el(
             "title",
             None,
-            f"Reliable change margin: {fmt_score(chart.rc_x)} {xa.name}, "
-            f"{fmt_score(chart.rc_y)} {ya.name} around the baseline",
+            gettext("Reliable change margin: %(rc_x)s %(x)s, %(rc_y)s %(y)s around the baseline")
+            % {
+                "rc_x": fmt_score(chart.rc_x),
+                "x": xa.name,
+                "rc_y": fmt_score(chart.rc_y),
+                "y": ya.name,
+            },
         )
         w.end("ellipse")
         w.end("g")
 
     earlier = sorted(chart.earlier, key=lambda p: p.date)
-    draw_earlier_points(w, [("anxiety and avoidance", earlier)] if earlier else [],
+    draw_earlier_points(w, [(gettext("anxiety and avoidance"), earlier)] if earlier else [],
                         lambda p: (x_of(p.x), y_of(p.y)), plane_words)  # fmt: skip
     if len(items) > 1:
         w.start("g", {"class": "att-path"})
@@ -479,11 +518,11 @@ def _end_labels(
 ) -> None:
     """Label the baseline and latest points beside them, where they hide the least."""
     if len(path) == 1:
-        labels = [(0, f"Baseline and latest, {fmt_date(path[0].date)}")]
+        labels = [(0, f"{gettext('Baseline and latest')}, {fmt_date(path[0].date)}")]
     else:
         labels = [
-            (0, f"Baseline, {fmt_date(path[0].date)}"),
-            (len(path) - 1, f"Latest, {fmt_date(path[-1].date)}"),
+            (0, f"{gettext('Baseline')}, {fmt_date(path[0].date)}"),
+            (len(path) - 1, f"{gettext('Latest')}, {fmt_date(path[-1].date)}"),
         ]
     taken = [*keep_clear, *((i.x - 11, i.y - 11, i.x + 11, i.y + 11) for i in items)]
     left, top, right, bottom = plot
@@ -530,12 +569,14 @@ def _legend_items(
     items = []
     if path:
         items.append(
-            LegendItem("Baseline", lambda w, x, y: _point_shape(w, "baseline", x + 9, y, "1"), 18)
+            LegendItem(
+                gettext("Baseline"), lambda w, x, y: _point_shape(w, "baseline", x + 9, y, "1"), 18
+            )
         )
         if len(path) > 1:
             items.append(
                 LegendItem(
-                    "Latest",
+                    gettext("Latest"),
                     lambda w, x, y: _point_shape(w, "latest", x + 10, y, str(len(path))),
                     20,
                 )
@@ -543,13 +584,13 @@ def _legend_items(
         if len(path) > 2:
             items.append(
                 LegendItem(
-                    "Numbered in date order",
+                    gettext("Numbered in date order"),
                     lambda w, x, y: _point_shape(w, "step", x + 9, y, "2"),
                     18,
                 )
             )
     if has_rc:
-        items.append(LegendItem("Reliable change margin", _rc_swatch, 26))
+        items.append(LegendItem(gettext("Reliable change margin"), _rc_swatch, 26))
     if secure_label:
 
         def hatch(w: SvgWriter, x: float, y: float) -> None:
@@ -557,7 +598,8 @@ def _legend_items(
             w.el("rect", {**box, "fill": SECURE_FILL, "stroke": SECURE_HATCH})
             w.el("rect", {**box, "fill": f"url(#{prefix}-hatch)", "opacity": 0.7})
 
-        items.append(LegendItem(f"Highlighted: {clean(secure_label)}", hatch, 22))
+        highlighted = gettext("Highlighted: %(label)s") % {"label": clean(secure_label)}
+        items.append(LegendItem(highlighted, hatch, 22))
     return items
 
 

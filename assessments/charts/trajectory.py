@@ -35,6 +35,7 @@ from ._svg import (
     text_width,
     truncate,
 )
+from ._words import gettext, ngettext
 
 NOTE_LABEL_MAX = 60  # characters: markers carry a type and tags, never the note's text
 
@@ -203,7 +204,11 @@ def _note_label(text: str) -> str:
 
 
 def _direction(scale: YScale) -> str:
-    return {"lower": "higher is worse", "higher": "higher is better"}.get(scale.better or "", "")
+    if scale.better == "lower":
+        return gettext("higher is worse")
+    if scale.better == "higher":
+        return gettext("higher is better")
+    return ""
 
 
 def _visible(chart: TrajectoryChart, series_=None) -> list[tuple[Series, list[Point]]]:
@@ -231,7 +236,10 @@ def point_label(series: Series, point: Point) -> str:
 
 
 def _describe(chart: TrajectoryChart, visible: list[tuple[Series, list[Point]]]) -> str:
-    period = f"{fmt_date(chart.start)} to {fmt_date(chart.end)}"
+    period = gettext("%(start)s to %(end)s") % {
+        "start": fmt_date(chart.start),
+        "end": fmt_date(chart.end),
+    }
     parts = [chart.description] if chart.description else []
     if not any(points for _, points in visible):
         parts.append(f"{chart.empty_message} ({period}).")
@@ -241,31 +249,44 @@ def _describe(chart: TrajectoryChart, visible: list[tuple[Series, list[Point]]])
         if not points:
             continue
         first, last = points[0], points[-1]
-        count = f"{len(points)} score" + ("s" if len(points) != 1 else "")
+        words = {
+            "series": series.name,
+            "count": ngettext("%(n)s score", "%(n)s scores", len(points)) % {"n": len(points)},
+            "first": fmt_score(first.score),
+            "first_date": fmt_date(first.date),
+            "latest": fmt_score(last.score),
+            "latest_date": fmt_date(last.date),
+        }
         if len(points) == 1:
-            parts.append(
-                f"{series.name}: {count}, {fmt_score(first.score)} on {fmt_date(first.date)}."
-            )
+            parts.append(gettext("%(series)s: %(count)s, %(first)s on %(first_date)s.") % words)
         else:
             parts.append(
-                f"{series.name}: {count}, first {fmt_score(first.score)} on "
-                f"{fmt_date(first.date)}, latest {fmt_score(last.score)} on {fmt_date(last.date)}."
+                gettext(
+                    "%(series)s: %(count)s, first %(first)s on %(first_date)s, latest "
+                    "%(latest)s on %(latest_date)s."
+                )
+                % words
             )
     if chart.bands:
         bands = ", ".join(b.label for b in sorted(chart.bands, key=lambda b: b.low))
-        parts.append(f"Shaded bands from low to high scores: {bands}.")
+        parts.append(gettext("Shaded bands from low to high scores: %(bands)s.") % {"bands": bands})
     if chart.baseline and chart.start <= chart.baseline <= chart.end:
-        parts.append(f"Baseline {fmt_date(chart.baseline)}.")
+        parts.append(gettext("Baseline %(date)s.") % {"date": fmt_date(chart.baseline)})
     earlier = sum(len(points) for _, points in _visible(chart, chart.earlier))
     if earlier:
         parts.append(earlier_description(earlier, chart.episode_start))
     notes = _notes_by_date(chart)
     if notes:
         parts.append(
-            f"{len(notes)} session date{'s' if len(notes) != 1 else ''} with notes marked."
+            ngettext(
+                "%(n)s session date with notes marked.",
+                "%(n)s session dates with notes marked.",
+                len(notes),
+            )
+            % {"n": len(notes)}
         )
     if _direction(chart.y):
-        parts.append(f"On this scale {_direction(chart.y)}.")
+        parts.append(gettext("On this scale %(direction)s.") % {"direction": _direction(chart.y)})
     return " ".join(parts)
 
 
@@ -408,7 +429,8 @@ def trajectory_svg(chart: TrajectoryChart, *, style_nonce: str | None = None) ->
             {"x1": x, "y1": plot_top, "x2": x, "y2": plot_bottom, "stroke": INK,
              "stroke-width": 1.25, "stroke-dasharray": "5 3"},
         )  # fmt: skip
-        label_w = text_width("Baseline", 10.5, bold=True) + 8
+        baseline_label = gettext("Baseline")
+        label_w = text_width(baseline_label, 10.5, bold=True) + 8
         box_x, box_y = _baseline_label_spot(
             x, label_w, focusables, (plot_left, plot_top, plot_right, plot_bottom)
         )
@@ -423,7 +445,7 @@ def trajectory_svg(chart: TrajectoryChart, *, style_nonce: str | None = None) ->
                 "opacity": 0.9,
             },
         )
-        w.text(box_x + 4, box_y + 12, "Baseline", size=10.5, bold=True, fill=INK)
+        w.text(box_x + 4, box_y + 12, baseline_label, size=10.5, bold=True, fill=INK)
         w.end("g")
 
     if chart.episode_start is not None and chart.start < chart.episode_start:
@@ -433,7 +455,7 @@ def trajectory_svg(chart: TrajectoryChart, *, style_nonce: str | None = None) ->
     draw_earlier_points(w, earlier, lambda p: (x_of(p.date), y_of(p.score)), score_words)
 
     if notes:
-        w.text(plot_left - 7, lane_y + 4, "Notes", size=10, anchor="end", fill=MUTED)
+        w.text(plot_left - 7, lane_y + 4, gettext("Notes"), size=10, anchor="end", fill=MUTED)
         w.el("line", _hline(plot_left, plot_right, lane_y + 4, GRID, 1))
 
     w.start("g", {"class": "att-lines"})
@@ -546,9 +568,9 @@ def _legend_items(
         if points:
             items.append(LegendItem(truncate(series.name, 220, 11), _series_swatch(series.style)))
     if baseline:
-        items.append(LegendItem("Baseline", _baseline_swatch, swatch_width=12))
+        items.append(LegendItem(gettext("Baseline"), _baseline_swatch, swatch_width=12))
     if notes:
-        items.append(LegendItem("Session note", _note_swatch, swatch_width=12))
+        items.append(LegendItem(gettext("Session note"), _note_swatch, swatch_width=12))
     return items
 
 

@@ -144,4 +144,5 @@ def plane_chart(trajectory: InstrumentTrajectory):
         rc_x=rc_x,
         rc_y=rc_y,
         id_prefix=f"p-{trajectory.code}",
+        empty_message=gettext("No scores in this period."),
     )
