@@ -73,14 +73,16 @@ class AssessmentTimeline:
         return list(merged)[:limit]
 
     @staticmethod
-    def _sent(packet: Packet) -> TimelineEntry:
-        names = "; ".join(item.instrument.name for item in packet.items.all())
+    def _sent(packet: Packet, names: list[str] | None = None) -> TimelineEntry:
+        """``names``: of the link's questionnaires, if the caller read them (else its items)."""
+        if names is None:
+            names = [item.instrument.name for item in packet.items.all()]
         return TimelineEntry(
             at=packet.sent_at,
             kind="assessment_sent",
             title=gettext("Questionnaires sent"),
             url=reverse("clients:detail", args=[packet.client_id]) + "#questionnaires",
-            detail=names,
+            detail="; ".join(names),
             status=packet.clinician_status.label,  # as the client page's links read
         )
 

@@ -345,6 +345,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, help="requests per page (default 50, quick 5)")
     parser.add_argument("--administrations", type=int, help="per client (default 20, quick 4)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--pages",
+        help="only the pages whose label contains this text, such as 'Client page' (prints only)",
+    )
     args = parser.parse_args()
     sizes = args.sizes or ([30, 90] if args.quick else [1000, 20000])
     repeat = args.repeat or (5 if args.quick else 50)
@@ -392,13 +396,13 @@ def main() -> None:
                     "clients": size,
                     "build": build,
                     "rebuild": rebuild,
-                    **measure_pages(bench, repeat),
+                    **measure_pages(bench, repeat, args.pages),
                 }
             )
         common["load_end"] = " / ".join(f"{value:.2f}" for value in os.getloadavg())
         section = markdown(machine(), runs, common)
         print(section)
-        if not args.quick and not args.no_write:
+        if not args.quick and not args.no_write and not args.pages:
             write_results(section)
             print(f"Wrote {RESULTS}")
     finally:
@@ -406,8 +410,9 @@ def main() -> None:
         teardown_databases(databases, verbosity=0)
 
 
-def measure_pages(bench, repeat: int) -> dict:
-    """The baselines and every page at the practice's current size."""
+def measure_pages(bench, repeat: int, only: str | None = None) -> dict:
+    """The baselines and every page at the practice's current size (or those whose label
+    contains ``only``)."""
     as_owner, as_clinician = Browser(), Browser()
     as_owner.force_login(bench.owner)
     as_clinician.force_login(bench.clinicians[0])
@@ -429,6 +434,8 @@ def measure_pages(bench, repeat: int) -> dict:
         ),
         ("Trajectory API", as_clinician, reverse("client-trajectory", args=[client.pk])),
     ]
+    if only:
+        pages = [page for page in pages if only.lower() in page[0].lower()]
     trivial = (as_clinician, reverse("bench_trivial"))
     baselines = {
         "trivial": measure(*trivial, repeat),

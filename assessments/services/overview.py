@@ -34,12 +34,14 @@ class ClientQuestionnaires:
     acknowledged_alerts: list
 
 
-def assignments_for(user, client):
+def assignments_for(user, client, *, instruments: bool = True):
+    """The client's schedules with their newest occasions (``recent_occasions``) and, unless
+    the caller reads them its own way (``instruments=False``), their questionnaires."""
     return (
         Assignment.objects.of_client(user, client)
         .select_related("created_by")
         .prefetch_related(
-            "instruments",
+            *(["instruments"] if instruments else []),
             Prefetch(
                 "occasions",
                 queryset=Occasion.objects.exclude(status=Occasion.Status.CANCELLED)

@@ -59,7 +59,10 @@ class SessionTimeline:
         return [self._entry(note) for note in notes]
 
     @staticmethod
-    def _entry(note: SessionNote) -> TimelineEntry:
+    def _entry(note: SessionNote, tags: list[str] | None = None) -> TimelineEntry:
+        """``tags``: the note's tag names in order, if the caller read them (else its tags)."""
+        if tags is None:
+            tags = [tag.name for tag in note.tags.all()]
         minutes = gettext("%(minutes)s min") % {"minutes": note.duration_minutes}
         detail = [note.get_modality_display(), minutes, str(note.author)]
         if note.addenda_count:
@@ -73,7 +76,7 @@ class SessionTimeline:
             title=gettext("%(type)s session") % {"type": note.get_session_type_display()},
             url=reverse("clients:note_detail", args=[note.client_id, note.pk]),
             detail=" · ".join(detail),
-            tags=tuple(tag.name for tag in note.tags.all()),
+            tags=tuple(tags),
             status=note.get_status_display(),
             status_key=note.status,
         )

@@ -36,7 +36,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Func, IntegerField, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -293,6 +294,23 @@ def unseen(user):
     """Finished reports and batches ``user`` requested, in the practice they act under, and has
     not looked at yet (one query when counted): what the notification in the page header
     counts."""
+    reports, batches = _unseen(user)
+    return reports.union(batches, all=True)
+
+
+def unseen_count(user):
+    """``unseen(user)`` counted, as an expression: a page's own query can carry the header's
+    count instead of a query of its own (the client page reads it with the client)."""
+    reports, batches = _unseen(user)
+    return _counted(reports) + _counted(batches)
+
+
+def _counted(rows):
+    count = Func("pk", function="COUNT", output_field=IntegerField())
+    return Coalesce(Subquery(rows.values(n=count)), 0)
+
+
+def _unseen(user):
     reports = (
         Report.objects.visible_to(user)
         .filter(
@@ -310,7 +328,7 @@ def unseen(user):
         .order_by()
         .values("pk")
     )
-    return reports.union(batches, all=True)
+    return reports, batches
 
 
 def record_download(request, report: Report) -> None:

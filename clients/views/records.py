@@ -97,6 +97,7 @@ def client_detail(request, pk):
             "page": page,
             "shares": page.shares,
             "can_manage": services.can_manage(request.membership, client),
+            "unseen_report_count": page.unseen_reports,
         },
     )
 

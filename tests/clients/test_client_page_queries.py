@@ -7,7 +7,8 @@ import datetime
 import pytest
 import time_machine
 
-from clients.models import Report, SessionNote
+from clients.models import ClientShare, Episode, NoteAddendum, NoteTag, Report, SessionNote
+from clients.reports import services as report_services
 from practice.dashboard import timeline
 from tests.assessments.test_assign_pages import _no_broker, detail, submit  # noqa: F401
 from tests.factories import ClientFactory
@@ -65,13 +66,32 @@ def long_history(client, months: int) -> None:
                 alert.save()
 
 
+def shared_and_tagged(client, colleague) -> None:
+    """What the client's own query reads besides the client: a share, tags (out of name order)
+    and addenda on the newest note, an episode of care, and finished reports for the header."""
+    ClientShare.objects.create(client=client, clinician=colleague)
+    note = client.session_notes.order_by("-started_at").first()
+    for name in ("sleep", "Grief", "anxiety"):
+        note.tags.add(NoteTag.objects.get_or_create(practice=client.practice, name=name)[0])
+    for text in ("Called back.", "Letter sent."):
+        NoteAddendum.objects.create(note=note, author=note.author, text=text)
+    Episode.objects.create(
+        practice=client.practice, client=client, started_at=NOW - datetime.timedelta(days=500)
+    )
+    for report in Report.objects.filter(client=client).order_by("requested_at")[:3]:
+        report.status = Report.Status.READY
+        report.save(update_fields=["status"])
+
+
 # Statements the database runs for the page: the session, the user and their membership, the
-# client with their dashboard row, the audit event, the header's unseen-reports count, the
-# session's save (7 that every page pays) and 12 for what the page shows; one more is left for
-# the episodes of care the page is gaining. The test's own transaction adds SAVEPOINT and
-# RELEASE around the view and around the session's save; the bench does not count those, nor
-# does production send them.
-STATEMENTS = 20
+# client with their dashboard row and the short lists read with them (shares, episodes, the
+# newest reports and notes, the header's unseen-reports count), the audit event and the
+# session's save (6 that every such page pays), then the alerts, the links with their
+# questionnaires, the newest responses, the schedules with theirs, the schedules' newest
+# occasions and the results (6 for what the page shows). The test's own transaction adds
+# SAVEPOINT and RELEASE around the view and around the session's save; the bench does not
+# count those, nor does production send them.
+STATEMENTS = 12
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
@@ -90,13 +110,15 @@ def page_statements(as_bob, client, django_assert_max_num_queries) -> tuple[str,
 
 @pytest.mark.django_db
 def test_the_client_page_costs_the_same_few_queries_however_long_the_history(
-    as_bob, bob, erin, django_assert_max_num_queries
+    as_bob, bob, dana, erin, django_assert_max_num_queries
 ):
     long_history(erin, 2)
+    shared_and_tagged(erin, dana)
     page, short = page_statements(as_bob, erin, django_assert_max_num_queries)
     assert page.count("<li>") >= 2 and "Needs your attention" in page
     longer = ClientFactory(practice=erin.practice, primary_clinician=erin.primary_clinician)
     long_history(longer, 12)
+    shared_and_tagged(longer, dana)
     page, long = page_statements(as_bob, longer, django_assert_max_num_queries)
     assert long == short <= STATEMENTS
     # The content the queries fed: open alerts first, both instruments' latest results, the
@@ -114,5 +136,15 @@ def test_the_client_page_costs_the_same_few_queries_however_long_the_history(
         entry.url for entry in entries
     ]
     assert shown.count('class="timeline-entry') == 5
+    # Read with the client: the tags in name order, the addenda, the share, the episode and
+    # the header's count.
+    tagged = next(entry for entry in entries if entry.tags)
+    assert set(tagged.tags) == {"Grief", "anxiety", "sleep"}  # ordered as the timeline page
+    assert "".join(f'<li class="note-tag">{tag}</li>' for tag in tagged.tags) in shown
+    assert "2 addenda" in shown
+    assert "Shared with</dt><dd>Dana Clinician</dd>" in page
+    assert page.count('class="current-episode"') == 1
+    unseen = report_services.unseen(bob).count()
+    assert unseen == 4 and f"{unseen} new" in page  # one of erin's reports, three of these
     reports = page[page.index('id="reports-heading"') :]
     assert reports.count("Clinical record") == 5

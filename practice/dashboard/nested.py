@@ -1,0 +1,103 @@
+"""Short lists of related rows read inside their parent's query, as one JSON array each.
+
+A page that shows a parent with several short lists about it (the client page: a client's
+shares, episodes, newest reports and notes; each link's and each schedule's questionnaires)
+would otherwise pay one query per list, each with its round trip and its SQL compiled in
+Python (issue 17). ``json_rows(queryset, limit, **fields)`` is a scalar subquery giving the
+first ``limit`` rows of ``queryset``, in its order, as a JSON array of objects with ``fields``;
+annotate the parent with it, then ``instances(Model, rows)`` turns the objects back into model
+instances that templates and model methods read as usual.
+
+PostgreSQL and SQLite (the tests' database) only. A field the objects leave out is deferred:
+reading it costs a query, so the pages' query-count tests catch a missing one.
+"""
+
+import datetime
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import JSONField, Subquery, Window
+from django.db.models.functions import JSONObject, RowNumber
+from django.utils.dateparse import parse_datetime
+
+
+class JSONRows(Subquery):
+    """The ``item`` column of a subquery's rows as a JSON array, in the order of its
+    ``ordinal`` column (``[]`` when there are none)."""
+
+    output_field = JSONField()
+    template = (
+        "(SELECT COALESCE(JSONB_AGG(_rows.item ORDER BY _rows.ordinal), '[]'::jsonb) "
+        "FROM (%(subquery)s) _rows)"
+    )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite (3.40 here) has no ORDER BY inside an aggregate. An aggregate over an ordered
+        # derived table is never flattened into it (SQLite's flattening rule 16), so it reads
+        # the rows in that order; JSON() keeps each object (and the array, when nested in a
+        # parent's object) JSON rather than text.
+        template = (
+            "JSON((SELECT JSON_GROUP_ARRAY(JSON(_rows.item)) FROM "
+            "(SELECT * FROM (%(subquery)s) ORDER BY ordinal) _rows))"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def json_rows(queryset, limit: int | None = None, **fields) -> JSONRows:
+    """The first ``limit`` rows of ``queryset`` (all without one), in its order, as a JSON array
+    of objects: each key of ``fields`` names a field (``author__email`` follows a relation) or
+    maps to an expression. ``queryset`` is usually correlated with the parent through
+    ``OuterRef``."""
+    order = queryset.query.order_by or queryset.model._meta.ordering
+    if not order:
+        raise ValueError("json_rows needs an ordered queryset: its order is the array's")
+    values = {
+        key: models.F(value) if isinstance(value, str) else value for key, value in fields.items()
+    }
+    rows = queryset.annotate(ordinal=Window(RowNumber(), order_by=list(order))).values(
+        "ordinal", item=JSONObject(**values)
+    )
+    return JSONRows(rows[:limit] if limit is not None else rows)
+
+
+def instances(model, rows: list[dict] | None) -> list:
+    """``rows`` (objects read by ``json_rows`` with the keys of ``model``'s fields) as instances
+    of ``model``. A key ``relation__field`` fills the related instance (``None`` when all its
+    keys are); keys that name no field become plain attributes (counts, lists)."""
+    return [_instance(model, row) for row in rows or ()]
+
+
+def _instance(model, row: dict):
+    own, related, extra = {}, {}, {}
+    for key, value in row.items():
+        name, _, rest = key.partition("__")
+        if rest:
+            related.setdefault(name, {})[rest] = value
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            extra[key] = value
+            continue
+        own[field.attname] = _python(field, value)
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in own]
+    instance = model.from_db(None, names, [own[name] for name in names])
+    for name, values in related.items():
+        field = model._meta.get_field(name)
+        target = None
+        if any(value is not None for value in values.values()):
+            target = _instance(field.related_model, values)
+        setattr(instance, name, target)
+    for name, value in extra.items():
+        setattr(instance, name, value)
+    return instance
+
+
+def _python(field, value):
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        moment = parse_datetime(value)
+        # SQLite stores UTC without an offset; PostgreSQL's JSON carries one.
+        return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+    return field.to_python(value)
