@@ -8,6 +8,8 @@ widened evenly to ``MINIMUM_SPAN``, so a single point sits in the middle."""
 import base64
 import datetime
 
+from django.utils.translation import gettext, ngettext
+
 from assessments import scoring
 from assessments.charts import (
     PlaneAxis,
@@ -93,8 +95,12 @@ def charts_for(
         scale = YScale(
             low,
             high,
-            f"{short} {'score' if len(members) == 1 else 'scores'} ({format_score(low)}-"
-            f"{format_score(high)})",
+            ngettext(
+                "%(instrument)s score (%(low)s-%(high)s)",
+                "%(instrument)s scores (%(low)s-%(high)s)",
+                len(members),
+            )
+            % {"instrument": short, "low": format_score(low), "high": format_score(high)},
             better=members[0]["better"] if len({m["better"] for m in members}) == 1 else None,
         )
         bands = []
@@ -165,11 +171,11 @@ def _plane(
     rc_x, rc_y = margins.get(keys["avoidance"]), margins.get(keys["anxiety"])
     has_margins = rc_x is not None and rc_y is not None
     x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
-    names = labels or scoring.STYLES
+    names = labels or {key: gettext(name) for key, name in scoring.STYLES.items()}
     return PlaneChart(
-        title=f"{short}: anxiety and avoidance",
-        x_axis=PlaneAxis("Avoidance", x_range[0], x_range[1], split["avoidance"]),
-        y_axis=PlaneAxis("Anxiety", y_range[0], y_range[1], split["anxiety"]),
+        title=gettext("%(instrument)s: anxiety and avoidance") % {"instrument": short},
+        x_axis=PlaneAxis(gettext("Avoidance"), x_range[0], x_range[1], split["avoidance"]),
+        y_axis=PlaneAxis(gettext("Anxiety"), y_range[0], y_range[1], split["anxiety"]),
         quadrants=[
             Quadrant("low", "low", names["secure"], secure=True),
             Quadrant("low", "high", names["anxious-preoccupied"]),
