@@ -253,6 +253,8 @@ class TransientDeliveryError(Exception):
 @dataclass(frozen=True)
 class Outcome:
     status_code: int | None = None
+    # A code, not a sentence ("AddressNotAllowed", "DNS gaierror"): stored with the delivery and
+    # sent in the API, so it stays in English on purpose and is not marked for translation.
     error: str = ""
     excerpt: str = ""
     duration_ms: int = 0

@@ -119,7 +119,7 @@ def member_role(request, pk):
     membership = _member(request, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        return _team_page(request, error="Choose a role from the list.", status=400)
+        return _team_page(request, error=gettext("Choose a role from the list."), status=400)
     role = form.cleaned_data["role"]
     return _act(
         request,
