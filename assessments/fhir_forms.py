@@ -4,6 +4,9 @@ a Questionnaire on the instrument upload page)."""
 import json
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessments.loader import MAX_FILE_BYTES
 from practice.api_parsers import MAX_DEPTH, nesting_depth
@@ -17,8 +20,11 @@ class FhirFileForm(forms.Form):
     """One FHIR resource as a .json file; ``cleaned_data["resource"]`` is the parsed JSON."""
 
     file = forms.FileField(
-        label="FHIR file",
-        help_text=f"One FHIR R4 resource as JSON (.json, at most {MAX_FILE_BYTES // 1024} KB).",
+        label=_("FHIR file"),
+        help_text=format_lazy(
+            _("One FHIR R4 resource as JSON (.json, at most {kilobytes} KB)."),
+            kilobytes=MAX_FILE_BYTES // 1024,
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/fhir+json"}),
     )
 
@@ -29,15 +35,23 @@ class FhirFileForm(forms.Form):
             return data
         content = uploaded.read(MAX_FILE_BYTES + 1)
         if len(content) > MAX_FILE_BYTES:
-            self.add_error("file", f"The file is larger than {MAX_FILE_BYTES // 1024} KB.")
+            self.add_error(
+                "file",
+                gettext("The file is larger than %(kilobytes)s KB.")
+                % {"kilobytes": MAX_FILE_BYTES // 1024},
+            )
             return data
         try:
             resource = json.loads(content.decode("utf-8-sig"), parse_constant=_no_constant)
         except (UnicodeDecodeError, ValueError, RecursionError):
-            self.add_error("file", "The file is not JSON text (UTF-8).")
+            self.add_error("file", gettext("The file is not JSON text (UTF-8)."))
             return data
         if nesting_depth(resource) > MAX_DEPTH:
-            self.add_error("file", f"JSON nested more than {MAX_DEPTH} levels deep is not read.")
+            self.add_error(
+                "file",
+                gettext("JSON nested more than %(levels)s levels deep is not read.")
+                % {"levels": MAX_DEPTH},
+            )
         else:
             data["resource"] = resource
         return data
@@ -48,15 +62,17 @@ class ResponseImportForm(FhirFileForm):
     does not say so in a way Attune knows."""
 
     instrument = forms.ChoiceField(
-        label="Instrument",
+        label=_("Instrument"),
         required=False,
-        help_text="Leave as it is when the file names a questionnaire Attune knows (its own, "
-        "or a LOINC panel such as the PHQ-9's 44249-1).",
+        help_text=_(
+            "Leave as it is when the file names a questionnaire Attune knows (its own, "
+            "or a LOINC panel such as the PHQ-9's 44249-1)."
+        ),
     )
 
     def __init__(self, *args, instruments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].choices = [("", "As the file says")] + [
+        self.fields["instrument"].choices = [("", gettext("As the file says"))] + [
             (instrument.code, instrument.name) for instrument in instruments
         ]
         self.order_fields(["file", "instrument"])
