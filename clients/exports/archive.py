@@ -12,7 +12,9 @@ A client's record (the member names inside its folder):
   the reliable-change numbers (``clients.exports.scores``);
 - ``assignments.json``, ``alerts.json``: questionnaire schedules and safety alerts;
 - ``notes.json``: session notes with every saved version and every addendum;
-- ``reports.json`` and ``reports/report-<short id>.pdf``: reports asked for and the PDFs kept.
+- ``reports.json`` and ``reports/<whose> - <audience> report - <last day>.pdf``: reports asked
+  for and the PDFs kept (a second report of the same day and audience gets `` (2)`` before
+  ``.pdf``, so unzipping never lets one report overwrite another).
 
 A practice adds ``practice.json`` (the practice, its members and roles, note tags, its own
 instruments with every version's definition, and its reliable-change settings), ``clients.csv``
@@ -168,12 +170,25 @@ def write_client(archive: zipfile.ZipFile, user, client: Client, prefix: str = "
         _json({"notes": _rows(notes), "versions": _rows(versions), "addenda": _rows(addenda)}),
     )
     archive.writestr(f"{prefix}reports.json", _json(_rows(reports)))
+    taken: set[str] = set()
     for report in reports:
         opened = storage.open_file(report)
         if opened is None:
             continue
-        with opened, archive.open(f"{prefix}reports/{report.download_name}", "w") as member:
+        name = _unique(report.download_name, taken)
+        with opened, archive.open(f"{prefix}reports/{name}", "w") as member:
             shutil.copyfileobj(opened, member)
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``(3)``… before its extension when already in ``taken``."""
+    stem, dot, extension = name.rpartition(".")
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{stem} ({number}){dot}{extension}"
+    taken.add(candidate)
+    return candidate
 
 
 def _client_row(client: Client) -> tuple:

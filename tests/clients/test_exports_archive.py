@@ -112,6 +112,24 @@ class TestClientRecord:
         assert archive.read(report_name) == b"%PDF-1.7 Erin's report"
         assert len(json.loads(archive.read("reports.json"))) == 1
 
+    def test_two_reports_of_the_same_day_and_audience_are_both_kept(
+        self, bob, erin_record, enqueued, django_capture_on_commit_callbacks
+    ):
+        """Both PDFs share a download name; the archive must not hold two members of one name
+        (unzipping would keep only one of them)."""
+        ready_report(erin_record, bob, content_bytes=b"%PDF-1.7 the second one")
+        job = ask_for_client(bob, erin_record, django_capture_on_commit_callbacks)
+        build_export(str(job.pk))
+        archive = read_zip(job)
+        names = [n for n in archive.namelist() if n.startswith("reports/")]
+        assert len(names) == len(set(names)) == 2
+        assert sorted(archive.read(n) for n in names) == [
+            b"%PDF-1.7 Erin's report",
+            b"%PDF-1.7 the second one",
+        ]
+        first, second = names  # in the order written
+        assert second == first.replace(".pdf", " (2).pdf")
+
     def test_audited_when_asked_for_built_and_downloaded(
         self, bob, erin_record, enqueued, django_capture_on_commit_callbacks
     ):
