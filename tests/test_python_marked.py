@@ -4,7 +4,9 @@ marked for translation (issue 15).
 The modules of the three apps are read as syntax trees (nothing is imported): the text passed to
 ``Http404``, ``PermissionDenied``, ``ValidationError`` (Django's, DRF's ``serializers.`` and
 ``exceptions.`` ones alike), DRF's ``AuthenticationFailed``, ``NotFound`` and ``ParseError``, and
-``messages.success/info/warning/error/debug`` must not be a bare literal: a string, an f-string,
+``messages.success/info/warning/error/debug``, a form's ``add_error`` and an ``errors[…]``
+entry (the dict a service fills before raising ``ValidationError(errors)``) must not be a bare
+literal: a string, an f-string,
 ``"…" % …`` or ``"…".format(…)``, alone or as a value of a dict or list of messages. A gettext
 call, a variable or a lazy constant is fine. Machine output that stays in English on purpose is
 listed in ``MACHINE_OUTPUT`` with the reason, so every exception is a decision someone made.
@@ -60,6 +62,18 @@ def _messages(call: ast.Call) -> list:
     if name in MESSAGE_LEVELS and is_messages:
         keywords = [kw.value for kw in call.keywords if kw.arg == "message"]
         return [*call.args[1:2], *keywords]
+    if name == "add_error":
+        return call.args[1:2]
+    return []
+
+
+def _error_entry(node) -> list:
+    """The value of ``errors[name] = …``: a message a service collects for its ValidationError."""
+    if isinstance(node, ast.Assign) and any(
+        isinstance(target, ast.Subscript) and getattr(target.value, "id", None) == "errors"
+        for target in node.targets
+    ):
+        return [node.value]
     return []
 
 
@@ -87,9 +101,8 @@ def unmarked(root: Path = ROOT) -> list[tuple[str, int, str]]:
         module = path.relative_to(root).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=module)
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            for argument in _messages(node):
+            candidates = _messages(node) if isinstance(node, ast.Call) else _error_entry(node)
+            for argument in candidates:
                 if _literal(argument):
                     found.append((module, argument.lineno, _words(argument)))
     return found
@@ -132,7 +145,11 @@ def test_the_finder_sees_each_kind_of_literal(tmp_path):
         "    raise serializers.ValidationError(['One {}.'.format(name)])\n"
         "    raise ValidationError(gettext('Give a name.'), code='required')\n"
         "    raise ValidationError(message)\n"
-        "    raise ValidationError('{}')\n",
+        "    raise ValidationError('{}')\n"
+        "    form.add_error('name', 'Give a name.')\n"
+        "    form.add_error(None, gettext('Give a name.'))\n"
+        "    errors['name'] = f'Keep {name} short.'\n"
+        "    errors['name'] = gettext('Give a name.')\n",
         encoding="utf-8",
     )
-    assert [line for _, line, _ in unmarked(tmp_path)] == [3, 5, 6, 7, 8]
+    assert sorted(line for _, line, _ in unmarked(tmp_path)) == [3, 5, 6, 7, 8, 12, 14]

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.models import Alert, AlertAction, AlertEvent
 from practice import audit, emails, webhooks
@@ -184,11 +185,13 @@ def escalate_overdue_alerts(now=None) -> list[int]:
 def _check_action(action: str, note: str) -> None:
     errors = {}
     if action not in AlertAction.values:
-        errors["action"] = "Choose the action taken."
+        errors["action"] = gettext("Choose the action taken.")
     elif action == AlertAction.OTHER and not note.strip():
-        errors["note"] = "Describe the action taken."
+        errors["note"] = gettext("Describe the action taken.")
     if len(note) > ACTION_NOTE_MAX_LENGTH:
-        errors["note"] = f"Keep the note to {ACTION_NOTE_MAX_LENGTH} characters."
+        errors["note"] = gettext("Keep the note to %(limit)s characters.") % {
+            "limit": ACTION_NOTE_MAX_LENGTH
+        }
     if errors:
         raise ValidationError(errors)
 

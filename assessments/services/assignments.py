@@ -132,25 +132,27 @@ def _schedule_fields(
     if plan.schedule not in Schedule.values:
         raise ValidationError({"schedule": gettext("Choose how often to send.")})
     if plan.start_date is None:
-        errors["start_date"] = "Give the date of the first sending."
+        errors["start_date"] = gettext("Give the date of the first sending.")
     elif plan.start_date < today and plan.start_date != kept_start:
-        errors["start_date"] = "The first sending cannot be in the past."
+        errors["start_date"] = gettext("The first sending cannot be in the past.")
     if plan.send_time is None:
-        errors["send_time"] = "Give the time of day to send."
+        errors["send_time"] = gettext("Give the time of day to send.")
     interval = None
     if plan.schedule == Schedule.EVERY_N_WEEKS:
         interval = plan.interval_weeks
         if not interval or not 1 <= interval <= Assignment.MAX_INTERVAL_WEEKS:
-            errors["interval_weeks"] = (
-                f"Give the number of weeks between sendings, 1 to {Assignment.MAX_INTERVAL_WEEKS}."
-            )
+            errors["interval_weeks"] = gettext(
+                "Give the number of weeks between sendings, 1 to %(most)s."
+            ) % {"most": Assignment.MAX_INTERVAL_WEEKS}
     repeating = plan.schedule != Schedule.ONCE
     end_date = plan.end_date if repeating else None
     max_occasions = plan.max_occasions if repeating else None
     if end_date and plan.start_date and end_date < plan.start_date:
-        errors["end_date"] = "The end date is before the first sending."
+        errors["end_date"] = gettext("The end date is before the first sending.")
     if max_occasions is not None and not 1 <= max_occasions <= Assignment.MAX_OCCASIONS:
-        errors["max_occasions"] = f"Give a number of sendings from 1 to {Assignment.MAX_OCCASIONS}."
+        errors["max_occasions"] = gettext("Give a number of sendings from 1 to %(most)s.") % {
+            "most": Assignment.MAX_OCCASIONS
+        }
     if errors:
         raise ValidationError(errors)
     fields = {

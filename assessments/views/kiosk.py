@@ -73,7 +73,7 @@ def start(request, client_pk):
         try:
             packet = _begin(request, client, form)
         except packet_service.PacketClosed:
-            form.add_error("packet", "That link has just closed; choose again.")
+            form.add_error("packet", gettext("That link has just closed; choose again."))
         else:
             _lock(request, packet)
             return redirect("assessments:in_session_page", pk=packet.pk, step=1)

@@ -100,60 +100,66 @@ def _validated(client: Client, data: NoteInput, current: SessionNote | None = No
     errors: dict[str, str] = {}
     time_zone = client.effective_time_zone
     if data.session_type not in SessionNote.SessionType.values:
-        errors["session_type"] = "Choose individual, couple, family or group."
+        errors["session_type"] = gettext("Choose individual, couple, family or group.")
     if data.modality not in SessionNote.Modality.values:
-        errors["modality"] = "Choose in person, video or phone."
+        errors["modality"] = gettext("Choose in person, video or phone.")
     if data.note_format not in SessionNote.Format.values:
-        errors["note_format"] = "Choose free text, SOAP, DAP or BIRP."
+        errors["note_format"] = gettext("Choose free text, SOAP, DAP or BIRP.")
 
     minutes = data.duration_minutes
     if not isinstance(minutes, int) or isinstance(minutes, bool):
-        errors["duration_minutes"] = "Enter the duration as a whole number of minutes."
+        errors["duration_minutes"] = gettext("Enter the duration as a whole number of minutes.")
     elif minutes < SessionNote.MIN_MINUTES:
-        errors["duration_minutes"] = "The duration must be at least 1 minute."
+        errors["duration_minutes"] = gettext("The duration must be at least 1 minute.")
     elif minutes > SessionNote.MAX_MINUTES:
-        errors["duration_minutes"] = (
-            f"A session cannot last more than {SessionNote.MAX_MINUTES} minutes (8 hours). "
-            "Check the duration."
-        )
+        errors["duration_minutes"] = gettext(
+            "A session cannot last more than %(most)s minutes (8 hours). Check the duration."
+        ) % {"most": SessionNote.MAX_MINUTES}
 
     today = local_today(time_zone)
     if data.session_date > today:
-        errors["session_date"] = (
-            f"The session date cannot be after today ({today:%d %b %Y} in {time_zone})."
-        )
+        errors["session_date"] = gettext(
+            "The session date cannot be after today (%(today)s in %(zone)s)."
+        ) % {"today": f"{today:%d %b %Y}", "zone": time_zone}
     elif data.session_date < max(EARLIEST_SESSION, client.date_of_birth or EARLIEST_SESSION):
-        errors["session_date"] = "The session date is before the client was born; check the year."
+        errors["session_date"] = gettext(
+            "The session date is before the client was born; check the year."
+        )
 
     content: dict[str, str] = {}
     if "note_format" not in errors:
         keys = [key for key, _label, _help in NOTE_FORMAT_SECTIONS[data.note_format]]
         unknown = sorted(set(data.content) - set(keys))
         if unknown:
-            errors["content"] = (
-                f"{SessionNote.Format(data.note_format).label} notes have the sections "
-                f"{', '.join(keys)}; remove {', '.join(unknown)}."
-            )
+            errors["content"] = gettext(
+                "%(format)s notes have the sections %(sections)s; remove %(unknown)s."
+            ) % {
+                "format": SessionNote.Format(data.note_format).label,
+                "sections": ", ".join(keys),
+                "unknown": ", ".join(unknown),
+            }
         for key in keys:
             text = data.content.get(key) or ""
             if not isinstance(text, str):
-                errors[key] = "Enter text."
+                errors[key] = gettext("Enter text.")
                 continue
             text = text.strip()
             if len(text) > SECTION_MAX_LENGTH:
-                errors[key] = f"Keep each section under {SECTION_MAX_LENGTH:,} characters."
+                errors[key] = gettext("Keep each section under %(limit)s characters.") % {
+                    "limit": f"{SECTION_MAX_LENGTH:,}"
+                }
             content[key] = text
         if not errors.get("content") and not any(content.values()):
-            errors["content"] = "Write something in at least one section of the note."
+            errors["content"] = gettext("Write something in at least one section of the note.")
 
     started_at = datetime.datetime.combine(
         data.session_date, data.start_time.replace(second=0, microsecond=0)
     ).replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
     if _skipped_by_clock_change(started_at):
-        errors["start_time"] = (
-            f"{data.start_time:%H:%M} did not happen on that date in {time_zone}: the clocks "
-            "went forward. Check the time."
-        )
+        errors["start_time"] = gettext(
+            "%(time)s did not happen on that date in %(zone)s: the clocks went forward. "
+            "Check the time."
+        ) % {"time": f"{data.start_time:%H:%M}", "zone": time_zone}
 
     tags = _resolve_tags(client.practice, data.tag_ids, current, errors)
     assessments = _resolve_assessments(client, data.assessment_ids, errors)
@@ -185,16 +191,18 @@ def _resolve_tags(practice, tag_ids, current, errors) -> list[NoteTag]:
     try:
         wanted = {int(pk) for pk in tag_ids}
     except (TypeError, ValueError):
-        errors["tags"] = "Tags are given by their numbers."
+        errors["tags"] = gettext("Tags are given by their numbers.")
         return []
     tags = list(NoteTag.objects.filter(practice=practice, pk__in=wanted))
     if len(tags) != len(wanted):
-        errors["tags"] = "Choose tags from your practice's tag list."
+        errors["tags"] = gettext("Choose tags from your practice's tag list.")
         return []
     already = {tag.pk for tag in current.tags.all()} if current is not None else set()
     archived = [tag.name for tag in tags if not tag.is_active and tag.pk not in already]
     if archived:
-        errors["tags"] = f"These tags are archived: {', '.join(sorted(archived))}."
+        errors["tags"] = gettext("These tags are archived: %(tags)s.") % {
+            "tags": ", ".join(sorted(archived))
+        }
     return sorted(tags, key=attrgetter("pk"))
 
 
@@ -204,7 +212,7 @@ def _resolve_assessments(client: Client, response_ids, errors) -> list[Response]
     try:
         wanted = {int(pk) for pk in response_ids}
     except (TypeError, ValueError):
-        errors["assessments"] = "Assessments are given by their numbers."
+        errors["assessments"] = gettext("Assessments are given by their numbers.")
         return []
     if not wanted:
         return []
@@ -212,7 +220,7 @@ def _resolve_assessments(client: Client, response_ids, errors) -> list[Response]
         Response.objects.filter(client=client, practice_id=client.practice_id, pk__in=wanted)
     )
     if len(responses) != len(wanted):
-        errors["assessments"] = (
+        errors["assessments"] = gettext(
             "Link only questionnaires this client has submitted; one or more of those chosen "
             "are not among them."
         )

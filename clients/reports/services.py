@@ -165,19 +165,21 @@ def clean_options(practice: Practice, options: ReportOptions) -> ReportOptions:
     """Check ``options``; raise ``ValidationError`` with a message per field."""
     errors: dict[str, str] = {}
     if options.audience not in Report.Audience.values:
-        errors["audience"] = "Choose a clinical record or a client-friendly report."
+        errors["audience"] = gettext("Choose a clinical record or a client-friendly report.")
     start, end = options.period_start, options.period_end
     if start > end:
-        errors["period_end"] = "The period must end on or after the day it starts."
+        errors["period_end"] = gettext("The period must end on or after the day it starts.")
     elif (end - start).days > MAX_PERIOD_DAYS:
-        errors["period_start"] = "A report covers at most ten years; choose a later start."
+        errors["period_start"] = gettext("A report covers at most ten years; choose a later start.")
     elif start.year < 1900:
-        errors["period_start"] = "Check the year of the start date."
+        errors["period_start"] = gettext("Check the year of the start date.")
     codes = list(dict.fromkeys(options.instruments or []))
     known = {code for code, _name in instrument_choices(practice)}
     unknown = sorted(set(codes) - known)
     if unknown:
-        errors["instruments"] = f"Unknown instrument: {', '.join(unknown)}."
+        errors["instruments"] = gettext("Unknown instrument: %(codes)s.") % {
+            "codes": ", ".join(unknown)
+        }
     if errors:
         raise ValidationError(errors)
     include_notes = options.include_notes and options.audience == Report.Audience.CLINICAL

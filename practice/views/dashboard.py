@@ -70,12 +70,14 @@ class CaseloadForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("scope") == "clinician" and not data.get("clinician"):
-            self.add_error("clinician", "Choose the clinician whose clients to show.")
+            self.add_error("clinician", gettext("Choose the clinician whose clients to show."))
         elif data.get("clinician") and data.get("scope") == "practice":
             self.add_error(
                 "clinician",
-                "Whole practice shows every clinician's clients: clear the clinician, or choose "
-                "One clinician.",
+                gettext(
+                    "Whole practice shows every clinician's clients: clear the clinician, or "
+                    "choose One clinician."
+                ),
             )
         elif data.get("clinician"):  # a clinician chosen means their clients, never ignored
             data["scope"] = "clinician"
