@@ -79,3 +79,13 @@ def test_the_reliable_change_margin_and_the_path_stay_on_the_plane():
 
 def _tip_texts(root: ET.Element) -> set[str]:
     return {t for tip in with_class(root, "att-tip") for t in texts(tip)}
+
+
+def test_paper_writes_names_as_the_source_has_them(monkeypatch):
+    """SVG stays the default namespace, whatever prefix ElementTree's global registry holds
+    for it (WeasyPrint and others add to that registry)."""
+    monkeypatch.setitem(ET._namespace_map, "http://www.w3.org/2000/svg", "svg")
+    paper = printable(CHARTS["plane"]())
+    assert paper.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="att-chart att-plane"')
+    assert "svg:" not in paper and "ns0:" not in paper
+    assert '<rect class="att-plot" x=' in paper
