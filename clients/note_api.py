@@ -12,7 +12,7 @@ note's text is audited. Bad input is 400 with a message per field; changing a si
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Exists, Prefetch
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -41,7 +41,7 @@ SIGNED = "The note is signed and locked: add an addendum instead."
 
 class NoteConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "This note is signed and locked; add an addendum instead."
+    default_detail = gettext_lazy("This note is signed and locked; add an addendum instead.")
     default_code = "note_locked"
 
 

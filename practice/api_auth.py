@@ -98,7 +98,7 @@ class IsPracticeOwner(permissions.BasePermission):
     """An owner of the practice the request acts in (after ``IsPracticeMember``). Views name
     what the owners alone may do in a subclass's ``message``."""
 
-    message = "Only the practice's owners can do this."
+    message = gettext_lazy("Only the practice's owners can do this.")
 
     def has_permission(self, request, view) -> bool:
         membership = getattr(request._request, "membership", None)

@@ -22,7 +22,7 @@ from datetime import timedelta
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -37,7 +37,7 @@ MAX_KEY_LENGTH = IdempotencyKey._meta.get_field("key").max_length
 
 class KeyReused(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = (
+    default_detail = gettext_lazy(
         "This Idempotency-Key was already used with a different request. Use a new key for a "
         "new request."
     )
@@ -46,7 +46,7 @@ class KeyReused(APIException):
 
 class KeyInProgress(APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = (
+    default_detail = gettext_lazy(
         "A request with this Idempotency-Key is still being processed. Try again in a moment."
     )
     default_code = "idempotency_key_in_progress"

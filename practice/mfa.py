@@ -27,12 +27,12 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from rest_framework import permissions
 
 from practice.models import Membership, Practice
 
-SETUP_MESSAGE = (
+SETUP_MESSAGE = gettext_lazy(
     "Your practice requires two-factor authentication and this account has none yet. "
     "Sign in to Attune in a browser and set up an authenticator app under Account; "
     "until then nothing of the practice's data can be opened, by page, download or API token."

@@ -11,6 +11,7 @@ request acts in, so no other practice's settings can be named; a safety lead who
 member of this practice is refused (400) with the same message whether they exist or not.
 """
 
+from django.utils.translation import gettext_lazy
 from rest_framework import generics, serializers
 from rest_framework.settings import api_settings
 
@@ -24,7 +25,7 @@ SAFETY_LEAD_REFUSED = "Choose an active member of this practice, or null to tell
 
 
 class IsPracticeOwner(api_auth.IsPracticeOwner):
-    message = "Only the practice's owners can see or change its safety settings."
+    message = gettext_lazy("Only the practice's owners can see or change its safety settings.")
 
 
 class SafetyLeadField(serializers.PrimaryKeyRelatedField):

@@ -205,7 +205,7 @@ def send_invitation_email(invitation: StaffInvitation, raw_token: str) -> None:
         context={
             "url": invitation_url(raw_token),
             "action_url": invitation_url(raw_token),
-            "action_label": "Accept the invitation",
+            "action_label": gettext("Accept the invitation"),
             "expires_at": invitation.expires_at,
             "role": invitation.get_role_display(),
         },

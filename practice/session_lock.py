@@ -29,6 +29,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from practice import audit
 from practice.models import AuditAction, AuditEvent
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "attune_session_lock"
 UNLOCK_ATTEMPTS_ALLOWED = 5
 UNLOCK_WINDOW = 15 * 60  # seconds
-LOCKED_MESSAGE = (
+LOCKED_MESSAGE = gettext_lazy(
     "This session is locked while a client answers a questionnaire on this device. "
     "The clinician unlocks it with their password."
 )

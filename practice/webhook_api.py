@@ -2,7 +2,7 @@
 and "send again". The secret is in the answer to a create and to ``POST …/secret/`` only."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -16,7 +16,7 @@ from practice.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class IsPracticeOwner(api_auth.IsPracticeOwner):
-    message = "Only the practice's owners can manage webhooks."
+    message = gettext_lazy("Only the practice's owners can manage webhooks.")
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):

@@ -60,7 +60,7 @@ class CaseloadForm(forms.Form):
         # Deactivated members who still hold clients stay choosable (marked as such).
         self.fields["clinician"].queryset = caseload_holders(membership.practice)
         self.fields["clinician"].label_from_instance = _clinician_label
-        self.fields["clinician"].error_messages["invalid_choice"] = (
+        self.fields["clinician"].error_messages["invalid_choice"] = gettext(
             "Choose a clinician of this practice."
         )
         if not self.is_owner:  # a clinician's dashboard is their own caseload
