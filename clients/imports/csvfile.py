@@ -12,6 +12,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, ngettext
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 DELIMITERS = (",", ";")
@@ -42,7 +44,7 @@ def normalise_column(name: str) -> str:
 def read_upload(uploaded_file) -> bytes:
     """The bytes of an uploaded file, refused past ``MAX_FILE_BYTES`` without reading it all."""
     if uploaded_file is None:
-        raise ImportFileError("Choose a CSV file to upload.")
+        raise ImportFileError(gettext("Choose a CSV file to upload."))
     if uploaded_file.size is not None and uploaded_file.size > MAX_FILE_BYTES:
         raise ImportFileError(_too_big())
     uploaded_file.seek(0)
@@ -53,21 +55,25 @@ def read_upload(uploaded_file) -> bytes:
 
 
 def _too_big() -> str:
-    return (
-        f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into smaller "
-        "files and import them one after another."
-    )
+    return gettext(
+        "The file is larger than %(megabytes)s MB. Split it into smaller files and import them "
+        "one after another."
+    ) % {"megabytes": MAX_FILE_BYTES // (1024 * 1024)}
 
 
 def decode(data: bytes) -> str:
     if b"\x00" in data:
-        raise ImportFileError("This is not a CSV text file. Save the sheet as CSV and try again.")
+        raise ImportFileError(
+            gettext("This is not a CSV text file. Save the sheet as CSV and try again.")
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(
-            "The file is not UTF-8 text. In your spreadsheet choose 'CSV UTF-8' when saving, "
-            "then upload it again."
+            gettext(
+                "The file is not UTF-8 text. In your spreadsheet choose 'CSV UTF-8' when saving, "
+                "then upload it again."
+            )
         ) from None
 
 
@@ -83,7 +89,9 @@ def parse(
     """Read ``data`` as a CSV whose header names some of ``columns`` (all of ``required``)."""
     text = decode(data)
     if not text.strip():
-        raise ImportFileError("The file is empty. Start from the template, which has the header.")
+        raise ImportFileError(
+            gettext("The file is empty. Start from the template, which has the header.")
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
         header = [normalise_column(name) for name in next(reader)]
@@ -91,38 +99,53 @@ def parse(
         unknown = [name or "(blank)" for name in header if name not in known]
         if unknown:
             raise ImportFileError(
-                f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-                f"The columns are: {', '.join(columns)}."
+                ngettext(
+                    "Unknown column: %(unknown)s. The columns are: %(columns)s.",
+                    "Unknown columns: %(unknown)s. The columns are: %(columns)s.",
+                    len(unknown),
+                )
+                % {"unknown": ", ".join(unknown), "columns": ", ".join(columns)}
             )
         repeated = sorted({name for name in header if header.count(name) > 1})
         if repeated:
-            raise ImportFileError(f"Column given twice: {', '.join(repeated)}.")
+            raise ImportFileError(
+                gettext("Column given twice: %(columns)s.") % {"columns": ", ".join(repeated)}
+            )
         missing = [name for name in required if name not in header]
         if missing:
-            raise ImportFileError(f"Required column missing: {', '.join(missing)}.")
+            raise ImportFileError(
+                gettext("Required column missing: %(columns)s.") % {"columns": ", ".join(missing)}
+            )
         rows = []
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) > len(header):
                 raise ImportFileError(
-                    f"Row {number} has {len(cells)} cells but the header has {len(header)}. "
-                    "Check for a separator inside a value that is not in quotes."
+                    gettext(
+                        "Row %(row)s has %(cells)s cells but the header has %(header)s. "
+                        "Check for a separator inside a value that is not in quotes."
+                    )
+                    % {"row": number, "cells": len(cells), "header": len(header)}
                 )
             if len(rows) == max_rows:
                 raise ImportFileError(
-                    f"The file has more than {max_rows:,} rows. Split it into files of at most "
-                    f"{max_rows:,} rows and import them one after another."
+                    gettext(
+                        "The file has more than %(rows)s rows. Split it into files of at most "
+                        "%(rows)s rows and import them one after another."
+                    )
+                    % {"rows": f"{max_rows:,}"}
                 )
             rows.append(
                 (number, {name: cell.strip() for name, cell in zip(header, cells, strict=False)})
             )
     except csv.Error as exc:
         raise ImportFileError(
-            f"The file could not be read as CSV near line {reader.line_num}: {exc}."
+            gettext("The file could not be read as CSV near line %(line)s: %(error)s.")
+            % {"line": reader.line_num, "error": exc}
         ) from None
     if not rows:
-        raise ImportFileError("The file has a header but no rows to import.")
+        raise ImportFileError(gettext("The file has a header but no rows to import."))
     return Table(columns=header, rows=rows)
 
 
