@@ -22,8 +22,10 @@ from operator import attrgetter
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
+from django.utils.translation import gettext
 
 from assessments.models import (
+    Assignment,
     ClientInstrumentSummary,
     Instrument,
     Occasion,
@@ -38,7 +40,7 @@ from clients import notes
 from clients.models import Client, ClientShare, Episode, NoteTag, Report, SessionNote
 from clients.reports import services as report_services
 from clients.reports.timeline import ReportTimeline
-from practice.dashboard.nested import instances, json_rows
+from practice.dashboard.nested import compiled_once, instances, json_rows, parent_pk
 
 TIMELINE_ENTRIES = 5  # the newest entries the page shows; "See the whole timeline" for more
 REPORTS = 5  # the newest reports in the reports section
@@ -60,6 +62,67 @@ class ClientPage:
     unseen_reports: int = 0  # the header's count, read with the client
 
 
+def _fields(*names) -> dict:
+    return {name: name for name in names}
+
+
+_SHARES = compiled_once(
+    lambda: json_rows(
+        ClientShare.objects.filter(client_id=parent_pk(Client)).order_by("pk"),
+        id="id",
+        client_id="client_id",
+        clinician__id="clinician_id",
+        clinician__full_name="clinician__full_name",
+        clinician__email="clinician__email",
+    )
+)
+_EPISODES = compiled_once(
+    lambda: json_rows(
+        Episode.objects.filter(client_id=parent_pk(Client)).order_by("started_at", "pk"),
+        **_fields("id", "client_id", "started_at", "ended_at", "end_reason", "resumed_at"),
+    )
+)
+_REPORTS = compiled_once(
+    lambda: json_rows(
+        Report.objects.filter(client_id=parent_pk(Client)).order_by("-requested_at", "-pk"),
+        max(REPORTS, TIMELINE_ENTRIES + 1),
+        **_fields("id", "client_id", "requested_at", "audience", "status"),
+        **_fields("progress", "period_start", "period_end", "requested_by_id"),
+        requested_by__id="requested_by_id",
+        requested_by__full_name="requested_by__full_name",
+        requested_by__email="requested_by__email",
+    )
+)
+_NOTES = compiled_once(
+    lambda: json_rows(
+        SessionNote.objects.filter(client_id=parent_pk(Client))
+        .annotate(addenda_count=Count("addenda"))
+        .order_by("-started_at", "-created_at"),
+        TIMELINE_ENTRIES + 1,
+        **_fields("id", "client_id", "started_at", "created_at", "status"),
+        **_fields("session_type", "modality", "duration_minutes", "author_id"),
+        author__id="author_id",
+        author__full_name="author__full_name",
+        author__email="author__email",
+        addenda_count="addenda_count",
+        tag_names=json_rows(
+            NoteTag.objects.filter(notes=OuterRef("pk")).order_by("name"), name="name"
+        ),
+    )
+)
+_INSTRUMENTS = compiled_once(
+    lambda: json_rows(
+        Instrument.objects.filter(assignments=parent_pk(Assignment)), id="id", name="name"
+    )
+)
+_ITEMS = compiled_once(
+    lambda: json_rows(
+        PacketItem.objects.filter(packet_id=parent_pk(Packet)).order_by("position"),
+        name="instrument__name",
+    )
+)
+
+
 def visible_client(user, pk) -> Client:
     """The client ``pk`` if ``user`` may see it, with their dashboard row, the rule of its style
     and the short lists the page shows (``gather``) in the same query; 404 otherwise, as if it
@@ -69,7 +132,6 @@ def visible_client(user, pk) -> Client:
         instrument=OuterRef("progress__attachment_instrument"),
         submitted_at=OuterRef("progress__attachment_at"),
     ).values("result__style__rule")[:1]
-    client = OuterRef("pk")
     try:
         return (
             Client.objects.select_related(
@@ -79,54 +141,16 @@ def visible_client(user, pk) -> Client:
             )
             .annotate(
                 progress_style_rule=Subquery(rule),
-                share_rows=json_rows(
-                    ClientShare.objects.filter(client=client).order_by("pk"),
-                    id="id",
-                    client_id="client_id",
-                    clinician__id="clinician_id",
-                    clinician__full_name="clinician__full_name",
-                    clinician__email="clinician__email",
-                ),
-                episode_rows=json_rows(
-                    Episode.objects.filter(client=client).order_by("started_at", "pk"),
-                    **_fields("id", "client_id", "started_at", "ended_at", "end_reason"),
-                    resumed_at="resumed_at",
-                ),
-                report_rows=json_rows(
-                    Report.objects.filter(client=client).order_by("-requested_at", "-pk"),
-                    max(REPORTS, TIMELINE_ENTRIES + 1),
-                    **_fields("id", "client_id", "requested_at", "audience", "status"),
-                    **_fields("progress", "period_start", "period_end", "requested_by_id"),
-                    requested_by__id="requested_by_id",
-                    requested_by__full_name="requested_by__full_name",
-                    requested_by__email="requested_by__email",
-                ),
-                note_rows=json_rows(
-                    SessionNote.objects.filter(client=client)
-                    .annotate(addenda_count=Count("addenda"))
-                    .order_by("-started_at", "-created_at"),
-                    TIMELINE_ENTRIES + 1,
-                    **_fields("id", "client_id", "started_at", "created_at", "status"),
-                    **_fields("session_type", "modality", "duration_minutes", "author_id"),
-                    author__id="author_id",
-                    author__full_name="author__full_name",
-                    author__email="author__email",
-                    addenda_count="addenda_count",
-                    tag_names=json_rows(
-                        NoteTag.objects.filter(notes=OuterRef("pk")).order_by("name"),
-                        name="name",
-                    ),
-                ),
+                share_rows=_SHARES(),
+                episode_rows=_EPISODES(),
+                report_rows=_REPORTS(),
+                note_rows=_NOTES(),
                 unseen_reports=report_services.unseen_count(user),
             )
             .get_visible(user, pk=pk)
         )
     except (Client.DoesNotExist, ValidationError):
-        raise Http404("No client found.") from None
-
-
-def _fields(*names) -> dict:
-    return {name: name for name in names}
+        raise Http404(gettext("No client found.")) from None
 
 
 def gather(user, client: Client) -> ClientPage:
@@ -145,9 +169,7 @@ def gather(user, client: Client) -> ClientPage:
     reports = instances(Report, client.report_rows)
     assignments = list(
         overview.assignments_for(user, client, instruments=False).annotate(
-            instrument_rows=json_rows(
-                Instrument.objects.filter(assignments=OuterRef("pk")), id="id", name="name"
-            )
+            instrument_rows=_INSTRUMENTS()
         )
     )
     for assignment in assignments:
@@ -220,12 +242,7 @@ def _packets(user, client, newest: int, newest_sent: int) -> tuple[list, list]:
     packets = list(
         rows.filter(Q(pk__in=created) | Q(pk__in=sent))
         .select_related("last_email")
-        .annotate(
-            item_rows=json_rows(
-                PacketItem.objects.filter(packet=OuterRef("pk")).order_by("position"),
-                name="instrument__name",
-            )
-        )
+        .annotate(item_rows=_ITEMS())
         .order_by("-created_at", "-pk")
     )
     for packet in packets:
