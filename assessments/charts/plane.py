@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from ._earlier import draw_earlier_points, earlier_description, plane_words
+from ._earlier import draw_earlier_points, plane_words
+from ._plane_words import describe, point_label
 from ._svg import (
     GRID,
     INK,
@@ -31,7 +32,7 @@ from ._svg import (
     open_root,
     text_width,
 )
-from ._words import gettext, ngettext
+from ._words import gettext
 
 PATH_COLOUR = "#0072B2"
 SECURE_FILL = "#e4efe8"
@@ -137,84 +138,6 @@ class PlaneChart:
         check_id_prefix(self.id_prefix)
 
 
-def point_label(chart: PlaneChart, index: int, point: PlanePoint, count: int) -> str:
-    """Tooltip and accessible name: "1. Baseline, 3 Jan 2025: Avoidance 3.2, Anxiety 5.1"."""
-    role = ""
-    if index == 0:
-        role = gettext("Baseline and latest") if count == 1 else gettext("Baseline")
-    elif index == count - 1:
-        role = gettext("Latest")
-    values = (
-        f"{fmt_date(point.date)}: {clean(chart.x_axis.name)} "
-        f"{fmt_score(point.x)}, {clean(chart.y_axis.name)} {fmt_score(point.y)}"
-    )
-    text = f"{index + 1}. {role}, {values}" if role else f"{index + 1}. {values}"
-    return f"{text} ({clean(point.label)})" if point.label else text
-
-
-def _side(side: str) -> str:
-    """A quadrant's side of a split ("low" or "high") in words."""
-    return gettext("low") if side == "low" else gettext("high")
-
-
-def _describe(chart: PlaneChart, path: list[PlanePoint]) -> str:
-    x_name, y_name = chart.x_axis.name, chart.y_axis.name
-    parts = [chart.description] if chart.description else []
-    parts.append(gettext("%(y)s (up) by %(x)s (right).") % {"y": y_name, "x": x_name})
-    if not path:
-        parts.append(chart.empty_message)
-    else:
-        first, last = path[0], path[-1]
-        words = {
-            "n": len(path),
-            "start": fmt_date(first.date),
-            "end": fmt_date(last.date),
-            "x": x_name,
-            "y": y_name,
-            "first_x": fmt_score(first.x),
-            "first_y": fmt_score(first.y),
-            "last_x": fmt_score(last.x),
-            "last_y": fmt_score(last.y),
-        }
-        parts.append(
-            ngettext(
-                "%(n)s administration from %(start)s to %(end)s. Baseline %(x)s %(first_x)s, "
-                "%(y)s %(first_y)s.",
-                "%(n)s administrations from %(start)s to %(end)s. Baseline %(x)s %(first_x)s, "
-                "%(y)s %(first_y)s.",
-                len(path),
-            )
-            % words
-        )
-        if len(path) > 1:
-            parts.append(gettext("Latest %(x)s %(last_x)s, %(y)s %(last_y)s.") % words)
-    for quadrant in chart.quadrants:
-        if quadrant.secure:
-            parts.append(
-                gettext("Highlighted quadrant: %(label)s (%(x_side)s %(x)s, %(y_side)s %(y)s).")
-                % {
-                    "label": quadrant.label,
-                    "x_side": _side(quadrant.x),
-                    "x": x_name,
-                    "y_side": _side(quadrant.y),
-                    "y": y_name,
-                }
-            )
-    if chart.rc_x is not None and path:
-        parts.append(
-            gettext("Reliable change margin around the baseline: %(rc_x)s %(x)s, %(rc_y)s %(y)s.")
-            % {
-                "rc_x": fmt_score(chart.rc_x),
-                "x": x_name,
-                "rc_y": fmt_score(chart.rc_y or 0),
-                "y": y_name,
-            }
-        )
-    if chart.earlier:
-        parts.append(earlier_description(len(chart.earlier)))
-    return " ".join(parts)
-
-
 def plane_svg(chart: PlaneChart, *, style_nonce: str | None = None) -> str:
     """Render ``chart`` as a standalone SVG document (a string), the same for page and PDF.
     ``style_nonce`` marks the tooltip ``<style>`` for a page's Content-Security-Policy."""
@@ -264,7 +187,7 @@ def plane_svg(chart: PlaneChart, *, style_nonce: str | None = None) -> str:
         width=width,
         height=height,
         title=chart.title,
-        desc=_describe(chart, path),
+        desc=describe(chart, path),
         tips=items,
     )
     w.start("defs")
