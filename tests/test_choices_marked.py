@@ -159,7 +159,7 @@ def test_a_one_off_whose_link_went_out_reads_sent_once_in_any_language(
     monkeypatch.setattr(send_outbound_email, "delay", lambda *args: None)
     assignment, packet = send_now(erin)
     Packet.objects.filter(pk=packet.pk).update(last_email=None)  # its link's status is "Sent"
-    assert Assignment.objects.get(pk=assignment.pk).clinician_status == "Sent once"
+    assert Assignment.objects.get(pk=assignment.pk).clinician_status == PREFIX + "Sent once"
 
 
 def _archive(user, client) -> dict:

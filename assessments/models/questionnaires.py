@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments import schedules
@@ -107,7 +108,7 @@ class Assignment(models.Model):
             for occasion in occasions:
                 if occasion.status == Occasion.Status.SENT and occasion.packet_id:
                     link = occasion.packet.clinician_status
-                    return "Sent once" if link.key == "sent" else link.label
+                    return gettext("Sent once") if link.key == "sent" else link.label
         return self.get_status_display()
 
     @property
@@ -141,9 +142,9 @@ REMINDER_KIND = "questionnaire_reminder"  # OutboundEmail.kind of a packet's rem
 @dataclass(frozen=True)
 class LinkStatus:
     """A link's status as the clinician reads it: the packet's progress, and until the client
-    opens the link, how far its e-mail got (a link is not "Sent" while its e-mail waits)."""
-
-    SENT = "Sent"
+    opens the link, how far its e-mail got (a link is not "Sent" while its e-mail waits).
+    Label and detail are in the active language (the clinician's pages); the e-mail's error is
+    the mail server's, as it came."""
 
     key: str  # for the CSS class: queued, sent, failed, or the packet's status
     label: str
@@ -155,15 +156,18 @@ class LinkStatus:
         if packet.status != OutboundState.SENT or email is None:
             return cls(packet.status, packet.get_status_display())
         error = email.last_error
+        sent = gettext("Sent")  # the msgid of OutboundState.SENT
         if email.status == OutboundEmail.Status.SENT:
-            return cls("sent", cls.SENT)
+            return cls("sent", sent)
         if email.kind == REMINDER_KIND:  # the link itself went out with the invitation
             if email.status == OutboundEmail.Status.FAILED:
-                return cls("sent", cls.SENT, f"reminder not delivered: {error}")
-            return cls("sent", cls.SENT, "reminder queued to send")
+                detail = gettext("reminder not delivered: %(error)s") % {"error": error}
+                return cls("sent", sent, detail)
+            return cls("sent", sent, gettext("reminder queued to send"))
         if email.status == OutboundEmail.Status.FAILED:
-            return cls("failed", "Not delivered", error)
-        return cls("queued", "Queued to send", f"{error}, retrying" if error else "")
+            return cls("failed", gettext("Not delivered"), error)
+        retrying = gettext("%(error)s, retrying") % {"error": error} if error else ""
+        return cls("queued", gettext("Queued to send"), retrying)
 
 
 class PacketQuerySet(ClientScopedQuerySet):

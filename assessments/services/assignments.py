@@ -520,7 +520,9 @@ def _claim(occasion_ids) -> list[Occasion]:
 
 
 def _skip(occasion: Occasion, reason: str) -> None:
-    occasion.status, occasion.skip_reason = Occasion.Status.SKIPPED, reason
+    # A translation (or a long preferred name) may be longer than the column holds.
+    limit = Occasion._meta.get_field("skip_reason").max_length
+    occasion.status, occasion.skip_reason = Occasion.Status.SKIPPED, reason[:limit]
     occasion.save(update_fields=["status", "skip_reason"])
 
 
@@ -549,12 +551,12 @@ def dispatch_client(client_id, occasion_ids, now) -> ClientDispatch:
         assignment = occasion.assignment
         reason = packets.unreachable_reason(client)
         if assignment.status == Assignment.Status.PAUSED:
-            reason = "The schedule was paused."
+            reason = gettext("The schedule was paused.")
         elif assignment.status == Assignment.Status.ENDED:
-            reason = "The schedule had ended."
+            reason = gettext("The schedule had ended.")
         chosen = [i for i in assignment.instruments.all() if i.pk in usable]
         if not reason and not chosen:
-            reason = "No questionnaire in it is cleared for use."
+            reason = gettext("No questionnaire in it is cleared for use.")
         if reason:
             _skip(occasion, reason)
             result.skipped.append(occasion.pk)

@@ -56,11 +56,14 @@ class PacketClosed(Exception):
 
 
 def unreachable_reason(client) -> str:
-    """Why questionnaires cannot be sent to ``client``, or an empty string."""
+    """Why questionnaires cannot be sent to ``client``, or an empty string, in the active
+    language (a page's, or the default one in a task that stores it as a skip reason)."""
     if not client.is_active:
-        return f"{client.preferred_name} is discharged."
+        return _("%(name)s is discharged.") % {"name": client.preferred_name}
     if not client.email:
-        return f"{client.preferred_name} has no e-mail address: add one to their details first."
+        return _("%(name)s has no e-mail address: add one to their details first.") % {
+            "name": client.preferred_name
+        }
     return ""
 
 

@@ -318,6 +318,20 @@ def test_a_client_without_email_at_sending_time_is_skipped_visibly(erin, bob):
 
 
 @pytest.mark.django_db
+def test_a_skip_reason_naming_a_long_preferred_name_fits_its_column(erin, bob):
+    # 80 characters of name and the no-address sentence are longer than the 120 the column
+    # holds: PostgreSQL refused the save and the whole sending run failed.
+    _weekly(erin, bob)
+    erin.preferred_name, erin.email = "E" * 80, ""
+    erin.save()
+    services.dispatch_due_occasions(at(2025, 3, 4, 9))
+    skipped = Occasion.objects.get(due_date=datetime.date(2025, 3, 4))
+    assert skipped.status == "skipped"
+    assert skipped.skip_reason.startswith("E" * 80 + " has no e-mail address")
+    assert len(skipped.skip_reason) == Occasion._meta.get_field("skip_reason").max_length
+
+
+@pytest.mark.django_db
 def test_assign_uses_the_clock_when_no_time_is_given(erin, bob):
     with time_machine.travel(NOW, tick=False):
         _, packet = send_now(erin, "gad-7", actor=bob)
