@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from clients.models import Client, ClientShare, EndReason, Episode
 from practice import audit
@@ -55,7 +55,7 @@ def visible_duplicate_emails(user, membership: Membership, emails) -> set[str]:
 # The practice's own record numbers are unique practice-wide (a database constraint), so a
 # clinician may learn that a number is in use; the message names no client and says nothing
 # about whether they could see it.
-REFERENCE_TAKEN = "This reference is already in use in the practice; choose another."
+REFERENCE_TAKEN = gettext_lazy("This reference is already in use in the practice; choose another.")
 
 
 def reference_taken(practice: Practice, value: str, exclude: Client | None = None) -> bool:

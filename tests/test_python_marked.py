@@ -5,8 +5,9 @@ The modules of the three apps are read as syntax trees (nothing is imported): th
 ``Http404``, ``PermissionDenied``, ``ValidationError`` (Django's, DRF's ``serializers.`` and
 ``exceptions.`` ones alike), DRF's ``AuthenticationFailed``, ``NotFound`` and ``ParseError``, and
 ``messages.success/info/warning/error/debug``, a form's ``add_error`` and an ``errors[…]``
-entry (the dict a service fills before raising ``ValidationError(errors)``) must not be a bare
-literal: a string, an f-string,
+entry (the dict a service fills before raising ``ValidationError(errors)``), what is appended
+to an ``errors`` list (an import row's messages) and an ``error_message=`` or ``skip_reason=``
+keyword (messages stored for a clinician to read) must not be a bare literal: a string, an f-string,
 ``"…" % …`` or ``"…".format(…)``, alone or as a value of a dict or list of messages. A gettext
 call, a variable or a lazy constant is fine. Machine output that stays in English on purpose is
 listed in ``MACHINE_OUTPUT`` with the reason, so every exception is a decision someone made.
@@ -27,6 +28,7 @@ EXCEPTIONS = {
     "ParseError",
 }
 MESSAGE_LEVELS = {"success", "info", "warning", "error", "debug"}
+STORED_MESSAGES = {"error_message", "skip_reason"}  # keywords of a row's update/create/save
 
 # (module, the literal's first words): why it stays in English. Each entry must still match
 # something (test_every_allowance_is_used), so a removed call takes its allowance with it.
@@ -64,7 +66,16 @@ def _messages(call: ast.Call) -> list:
         return [*call.args[1:2], *keywords]
     if name == "add_error":
         return call.args[1:2]
-    return []
+    appended_to = getattr(call.func, "value", None)
+    if name in ("append", "extend") and "errors" in (
+        getattr(appended_to, "id", None),
+        getattr(appended_to, "attr", None),
+    ):
+        argument = call.args[0] if call.args else None
+        if isinstance(argument, ast.GeneratorExp | ast.ListComp):
+            return [argument.elt]
+        return call.args[:1]
+    return [kw.value for kw in call.keywords if kw.arg in STORED_MESSAGES]
 
 
 def _error_entry(node) -> list:
@@ -149,7 +160,11 @@ def test_the_finder_sees_each_kind_of_literal(tmp_path):
         "    form.add_error('name', 'Give a name.')\n"
         "    form.add_error(None, gettext('Give a name.'))\n"
         "    errors['name'] = f'Keep {name} short.'\n"
-        "    errors['name'] = gettext('Give a name.')\n",
+        "    errors['name'] = gettext('Give a name.')\n"
+        "    row.errors.append(f'Row {name}.')\n"
+        "    row.errors.extend(f'{name} is required.' for name in missing)\n"
+        "    row.errors.append(gettext(DUPLICATE))\n"
+        "    job.update(error_message='Gone.', skip_reason=gettext('Paused.'))\n",
         encoding="utf-8",
     )
-    assert sorted(line for _, line, _ in unmarked(tmp_path)) == [3, 5, 6, 7, 8, 12, 14]
+    assert sorted(line for _, line, _ in unmarked(tmp_path)) == [3, 5, 6, 7, 8, 12, 14, 16, 17, 19]

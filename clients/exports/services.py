@@ -38,7 +38,7 @@ from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from clients.exports import archive
 from clients.models import Client, ExportJob
@@ -61,18 +61,22 @@ QUEUED_STUCK_AFTER = timedelta(minutes=10)
 SWEEP_BATCH = 200
 RETRY_BACKOFF = 30
 
-NOT_ALLOWED = (
+# Kept on the job for the person who asked: marked here, translated by _fail in the language
+# active then (the default one in the task).
+NOT_ALLOWED = gettext_noop(
     "The person who asked for this export can no longer see this record, so it was not built."
 )
-GENERIC_FAILURE = (
+GENERIC_FAILURE = gettext_noop(
     "Something went wrong while building this export. Try again; if it fails again, tell your "
     "administrator (quote the export number)."
 )
-WORKER_LOST = (
+WORKER_LOST = gettext_noop(
     "The export stopped several times while it was being built. Try again; if it fails again, "
     "tell your administrator (quote the export number)."
 )
-TOO_SLOW = "The export took too long to build. Try again later, or tell your administrator."
+TOO_SLOW = gettext_noop(
+    "The export took too long to build. Try again later, or tell your administrator."
+)
 TRANSIENT_ERRORS = (OperationalError, InterfaceError, *storage.STORAGE_ERRORS)
 
 
@@ -181,7 +185,7 @@ def _mine(job: ExportJob):
 def _fail(job: ExportJob, message: str) -> None:
     _mine(job).update(
         status=Status.FAILED,
-        error_message=message[:300],
+        error_message=gettext(message)[:300],
         finished_at=timezone.now(),
         lease_expires_at=None,
         progress=0,
@@ -339,7 +343,7 @@ def sweep(now: datetime.datetime | None = None) -> list:
     dead = ExportJob.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
     dead.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=Status.FAILED,
-        error_message=WORKER_LOST,
+        error_message=gettext(WORKER_LOST),
         finished_at=now,
         lease_expires_at=None,
         progress=0,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from assessments import scoring
 from assessments.models import Instrument, Response
@@ -31,7 +32,7 @@ MAX_ROWS = 1_000
 """Saved in the request (about 20 ms a row), so a full file stays well inside the web server's
 timeout; larger histories go in several files."""
 ITEM_PREFIX = "item_"
-NO_CLIENT = "Client: no client you can see has this reference."
+NO_CLIENT = gettext_noop("Client: no client you can see has this reference.")
 
 
 def columns(instrument: Instrument) -> list[str]:
@@ -119,9 +120,9 @@ class _Checker:
         reference = values.get("client", "")
         row.client = self.clients.get(reference)
         if not reference:
-            row.errors.append("Client: enter the client's reference.")
+            row.errors.append(gettext("Client: enter the client's reference."))
         elif row.client is None:
-            row.errors.append(NO_CLIENT)
+            row.errors.append(gettext(NO_CLIENT))
         self._date(values.get("date", ""), row)
         row.answers = {
             int(name.removeprefix(ITEM_PREFIX)): value
@@ -137,9 +138,10 @@ class _Checker:
         if key in self.seen:
             earlier = self.seen[key]
             row.errors.append(
-                f"Duplicate: the same answers on the same day as row {earlier}."
+                gettext("Duplicate: the same answers on the same day as row %(row)s.")
+                % {"row": earlier}
                 if earlier
-                else "Already imported: this client has the same answers on this day."
+                else gettext("Already imported: this client has the same answers on this day.")
             )
             return row
         self.seen[key] = number
@@ -150,17 +152,17 @@ class _Checker:
 
     def _date(self, value: str, row: Row) -> None:
         if not value:
-            row.errors.append("Date: enter the day it was answered, as YYYY-MM-DD.")
+            row.errors.append(gettext("Date: enter the day it was answered, as YYYY-MM-DD."))
             return
         try:
             row.date = datetime.date.fromisoformat(value)
         except ValueError:
-            row.errors.append("Date: write the date as YYYY-MM-DD, e.g. 2025-01-15.")
+            row.errors.append(gettext("Date: write the date as YYYY-MM-DD, e.g. 2025-01-15."))
             return
         if row.date > self.today:
-            row.errors.append("Date: the day is in the future.")
+            row.errors.append(gettext("Date: the day is in the future."))
         elif row.date.year < 1900:
-            row.errors.append("Date: check the year.")
+            row.errors.append(gettext("Date: check the year."))
 
 
 def check_rows(table: csvfile.Table, user, instrument: Instrument) -> list[Row]:

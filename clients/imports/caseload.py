@@ -16,6 +16,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 from clients import services
 from clients.imports import csvfile
@@ -49,34 +50,52 @@ EXAMPLE = [
     "A-1001",
 ]
 
+# The words and messages below are marked with gettext_noop and translated where a row's
+# message is made (``gettext``), in the language active then: the request's when the file is
+# checked or saved in the request, the default one in the import task. What is kept on the
+# import row stays as it was written.
 LABELS = {
-    "full_name": "Full name",
-    "preferred_name": "Preferred name",
-    "email": "E-mail",
-    "date_of_birth": "Date of birth",
-    "pronouns": "Pronouns",
-    "time_zone": "Time zone",
-    "country": "Country",
-    "language": "Language",
-    "external_reference": "Reference",
+    "full_name": gettext_noop("Full name"),
+    "preferred_name": gettext_noop("Preferred name"),
+    "email": gettext_noop("E-mail"),
+    "date_of_birth": gettext_noop("Date of birth"),
+    "pronouns": gettext_noop("Pronouns"),
+    "time_zone": gettext_noop("Time zone"),
+    "country": gettext_noop("Country"),
+    "language": gettext_noop("Language"),
+    "external_reference": gettext_noop("Reference"),
 }
 # Messages of our own where Django's would quote the value back: the messages are kept on the
 # import row, and a row's values are personal data.
 FIELD_MESSAGES = {
-    "email": "E-mail: not a valid e-mail address.",
-    "date_of_birth": "Date of birth: write the date as YYYY-MM-DD, e.g. 1990-04-21.",
-    "time_zone": "Time zone: not a known time zone; use a name such as Europe/London.",
-    "country": "Country: use the two-letter code of a country the practice's crisis lines cover, "
-    "e.g. GB.",
-    "language": "Language: use en (English) or es (Spanish), or leave it empty for the "
-    "practice's language.",
+    "email": gettext_noop("E-mail: not a valid e-mail address."),
+    "date_of_birth": gettext_noop("Date of birth: write the date as YYYY-MM-DD, e.g. 1990-04-21."),
+    "time_zone": gettext_noop(
+        "Time zone: not a known time zone; use a name such as Europe/London."
+    ),
+    "country": gettext_noop(
+        "Country: use the two-letter code of a country the practice's crisis lines cover, e.g. GB."
+    ),
+    "language": gettext_noop(
+        "Language: use en (English) or es (Spanish), or leave it empty for the practice's language."
+    ),
 }
-NOT_YOUR_CASELOAD = (
+NOT_YOUR_CASELOAD = gettext_noop(
     "Primary clinician: you can import clients into your own caseload only; leave the column "
     "empty or give your own e-mail address."
 )
-UNKNOWN_CLINICIAN = "Primary clinician: no active member of this practice has this e-mail address."
-DUPLICATE = "Duplicate: a client you can see already has this e-mail address."
+UNKNOWN_CLINICIAN = gettext_noop(
+    "Primary clinician: no active member of this practice has this e-mail address."
+)
+DUPLICATE = gettext_noop("Duplicate: a client you can see already has this e-mail address.")
+
+
+def _field_message(name: str, messages: list[str]) -> str:
+    """``Label: Django's messages``, in the active language."""
+    return gettext("%(field)s: %(messages)s") % {
+        "field": gettext(LABELS[name]) if name in LABELS else name,
+        "messages": " ".join(messages),
+    }
 
 
 @dataclass
@@ -113,7 +132,9 @@ def _model_errors(client: Client, missing: list[str]) -> list[str]:
         client.clean_fields(exclude=["id", "practice", "primary_clinician", "status", *missing])
     except ValidationError as error:
         return [
-            FIELD_MESSAGES.get(name) or f"{LABELS.get(name, name)}: {' '.join(messages)}"
+            gettext(FIELD_MESSAGES[name])
+            if name in FIELD_MESSAGES
+            else _field_message(name, messages)
             for name, messages in error.message_dict.items()
         ]
     return []
@@ -140,7 +161,9 @@ class _Checker:
     def check(self, number: int, values: dict[str, str]) -> Row:
         row = Row(number)
         missing = [name for name in REQUIRED if not values.get(name)]
-        row.errors.extend(f"{LABELS[name]} is required." for name in missing)
+        row.errors.extend(
+            gettext("%(field)s is required.") % {"field": gettext(LABELS[name])} for name in missing
+        )
         fields = {name: values.get(name, "") for name in MODEL_FIELDS}
         fields["country"] = fields["country"].upper()
         fields["language"] = fields["language"].lower() or self.practice.language
@@ -148,12 +171,12 @@ class _Checker:
             fields["date_of_birth"] = _date(fields["date_of_birth"])
         except ValueError:
             fields["date_of_birth"] = None
-            row.errors.append(FIELD_MESSAGES["date_of_birth"])
+            row.errors.append(gettext(FIELD_MESSAGES["date_of_birth"]))
         else:
             try:
                 services.check_date_of_birth(fields["date_of_birth"])
             except ValidationError as error:
-                row.errors.append(f"Date of birth: {' '.join(error.messages)}")
+                row.errors.append(_field_message("date_of_birth", error.messages))
         row.errors.extend(
             message
             for message in _model_errors(Client(practice=self.practice, **fields), missing)
@@ -169,29 +192,33 @@ class _Checker:
             return self.user
         clinician = self.clinicians.get(email.lower())
         if clinician is None:
-            row.errors.append(UNKNOWN_CLINICIAN)
+            row.errors.append(gettext(UNKNOWN_CLINICIAN))
         elif clinician.pk != self.user.pk and not self.membership.is_owner:
-            row.errors.append(NOT_YOUR_CASELOAD)
+            row.errors.append(gettext(NOT_YOUR_CASELOAD))
         return clinician
 
     def _duplicates(self, fields: dict, row: Row) -> None:
         email = fields["email"].lower()
         if email:
             if email in self.duplicates:
-                row.errors.append(DUPLICATE)
+                row.errors.append(gettext(DUPLICATE))
             elif email in self.seen_emails:
                 row.errors.append(
-                    f"Duplicate: the same e-mail address as row {self.seen_emails[email]}."
+                    gettext("Duplicate: the same e-mail address as row %(row)s.")
+                    % {"row": self.seen_emails[email]}
                 )
             else:
                 self.seen_emails[email] = row.number
         reference = fields["external_reference"]
         if reference:
             if reference in self.references:
-                row.errors.append(f"Reference: {services.REFERENCE_TAKEN}")
+                row.errors.append(
+                    _field_message("external_reference", [str(services.REFERENCE_TAKEN)])
+                )
             elif reference in self.seen_references:
                 row.errors.append(
-                    f"Reference: the same reference as row {self.seen_references[reference]}."
+                    gettext("Reference: the same reference as row %(row)s.")
+                    % {"row": self.seen_references[reference]}
                 )
             else:
                 self.seen_references[reference] = row.number
@@ -219,8 +246,7 @@ def save_rows(rows: list[Row], actor, membership: Membership, *, request=None) -
             )
         except ValidationError as error:
             row.errors.extend(
-                f"{LABELS.get(name, name)}: {' '.join(messages)}"
-                for name, messages in error.message_dict.items()
+                _field_message(name, messages) for name, messages in error.message_dict.items()
             )
             continue
         saved.append(row)

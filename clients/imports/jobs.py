@@ -25,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from clients.imports import caseload, csvfile
 from clients.models import ClientImport
@@ -45,11 +46,13 @@ MAX_ATTEMPTS = 4
 ERRORS_KEPT = 1000
 UPLOAD_KEPT = timedelta(days=1)
 
-NOT_A_MEMBER = (
+# Kept on the row for the person importing: marked here, translated where the row is failed
+# (in the language active then, the default one in the task).
+NOT_A_MEMBER = gettext_noop(
     "You are no longer an active member of this practice, so the rest of the file was not imported."
 )
-FILE_GONE = "The uploaded file is no longer available. Upload it again."
-WORKER_LOST = (
+FILE_GONE = gettext_noop("The uploaded file is no longer available. Upload it again.")
+WORKER_LOST = gettext_noop(
     "The import stopped several times. The rows counted as done are saved; upload the rest "
     "again, or tell your administrator (quote the import number)."
 )
@@ -81,7 +84,7 @@ def _table(job: ClientImport) -> csvfile.Table:
         with default_storage.open(job.file_name, "rb") as stored:
             data = stored.read()
     except (FileNotFoundError, ValueError):
-        raise csvfile.ImportFileError(FILE_GONE) from None
+        raise csvfile.ImportFileError(gettext(FILE_GONE)) from None
     return caseload.parse(data)
 
 
@@ -182,12 +185,12 @@ def run(import_id, *, chunk: int = CHUNK) -> None:
         logger.info("client import %s is claimed elsewhere or finished; nothing to do", import_id)
         return
     if job.attempts > MAX_ATTEMPTS:
-        _fail(job, WORKER_LOST)
+        _fail(job, gettext(WORKER_LOST))
         return
     user = act_in(job.requested_by, job.practice_id)
     membership = acting_membership(user)
     if membership is None:
-        _fail(job, NOT_A_MEMBER)
+        _fail(job, gettext(NOT_A_MEMBER))
         return
     try:
         rows = caseload.check_rows(_table(job), user, membership, start=job.saved_rows)
@@ -230,7 +233,10 @@ def sweep(now=None) -> list[str]:
     now = now or timezone.now()
     dead = ClientImport.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
     dead.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=Status.FAILED, error_message=WORKER_LOST, finished_at=now, lease_expires_at=None
+        status=Status.FAILED,
+        error_message=gettext(WORKER_LOST),
+        finished_at=now,
+        lease_expires_at=None,
     )
     revived = [str(pk) for pk in dead.values_list("pk", flat=True)]
     dead.update(status=Status.QUEUED, queued_at=now, lease_expires_at=None)

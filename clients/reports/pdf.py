@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.utils.translation import gettext_noop
 
 # Relative URLs in report HTML (``/static/...``) resolve against this origin. The reserved
 # ``.invalid`` top-level domain can never be reached; the fetcher reads such URLs from disk.
@@ -39,9 +40,10 @@ PDF_MAGIC = b"%PDF-"
 
 
 class RenderError(Exception):
-    """The document could not be turned into a PDF. ``message`` is safe to show a clinician."""
+    """The document could not be turned into a PDF. ``message`` is safe to show a clinician: in
+    English, marked for translation, which the report's ``_fail`` does when it keeps it."""
 
-    message = (
+    message = gettext_noop(
         "The PDF could not be laid out. Try again; if it fails again, tell your administrator."
     )
 
@@ -53,14 +55,14 @@ class RenderError(Exception):
 
 
 class RenderTooSlow(RenderError):
-    message = (
+    message = gettext_noop(
         "The report took too long to lay out. Try a shorter period or fewer instruments, "
         "then try again."
     )
 
 
 class RenderTooLarge(RenderError):
-    message = (
+    message = gettext_noop(
         "The report needed more memory than a report may use. Try a shorter period or fewer "
         "instruments, then try again."
     )

@@ -39,7 +39,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Func, IntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from assessments.models import Instrument, Response
 from clients.models import Client, Report, ReportBatch
@@ -64,19 +64,21 @@ SWEEP_BATCH = 500
 MAX_PENDING_PER_USER = 20
 MAX_PERIOD_DAYS = 366 * 10
 
-NOT_ALLOWED = (
+# Kept on the report for the person who asked: marked here, translated by _fail in the language
+# active then (the default one in the task).
+NOT_ALLOWED = gettext_noop(
     "The person who requested this report can no longer see this client's record, so it was "
     "not generated."
 )
-GENERIC_FAILURE = (
+GENERIC_FAILURE = gettext_noop(
     "Something went wrong while generating this report. Try again; if it fails again, tell "
     "your administrator (quote the report number)."
 )
-WORKER_LOST = (
+WORKER_LOST = gettext_noop(
     "The report stopped several times while it was being generated. Try again; if it fails "
     "again, tell your administrator (quote the report number)."
 )
-TEMPORARY_FAILURE = (
+TEMPORARY_FAILURE = gettext_noop(
     "A temporary problem (database or file storage) stopped this report several times. "
     "Try again in a few minutes."
 )
@@ -370,7 +372,7 @@ def _mine(report: Report):
 def _fail(report: Report, message: str) -> None:
     if _mine(report).update(
         status=Status.FAILED,
-        error_message=message[:300],
+        error_message=gettext(message)[:300],
         finished_at=timezone.now(),
         lease_expires_at=None,
         progress=0,
@@ -520,7 +522,7 @@ def sweep(now: datetime.datetime | None = None) -> list:
             pk=report.pk, status=Status.RENDERING, lease_expires_at__lt=now
         ).update(
             status=Status.FAILED,
-            error_message=WORKER_LOST,
+            error_message=gettext(WORKER_LOST),
             finished_at=now,
             lease_expires_at=None,
             progress=0,
