@@ -235,7 +235,14 @@ class Client(models.Model):
     class Meta:
         ordering = ["full_name"]
         indexes = [
-            models.Index(fields=["practice", "status", "full_name"]),
+            # The dashboard's sort by name, read in order with LIMIT (either direction).
+            models.Index(
+                fields=["practice", "status", "full_name", "id"], name="client_name_practice"
+            ),
+            models.Index(
+                fields=["practice", "primary_clinician", "status", "full_name", "id"],
+                name="client_name_clinician",
+            ),
             models.Index(fields=["primary_clinician", "status"]),
             models.Index(
                 fields=["practice", "status", "attention", "full_name", "id"],

@@ -159,6 +159,10 @@ def _ordering(sort: str) -> tuple[list, dict]:
     key = sort.lstrip("-")
     if key not in _SORTS:  # who needs attention first: the stored key, read from an index
         return ["attention", "full_name", "pk"], set()
+    if key == "name":  # read from the client_name_* indexes, backwards when descending
+        return (
+            [F("full_name").desc(), F("pk").desc()] if descending else ["full_name", "pk"]
+        ), set()
     fields = [
         F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
         for name in _SORTS[key]
