@@ -1,8 +1,10 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext, ngettext
 
 from assessments.charts import use_translation
+from assessments.scoring import words
 
 
 class AssessmentsConfig(AppConfig):
@@ -12,6 +14,8 @@ class AssessmentsConfig(AppConfig):
     def ready(self):
         # The charts are plain Python: they translate their words with Django's functions.
         use_translation(gettext, ngettext)
+        # So are the schedules' descriptions and the instrument loader's problems.
+        words.use_translation(gettext, ngettext, month_name=lambda number: str(MONTHS[number]))
         # The one signal we use, on purpose: every `migrate` ends by loading the shipped
         # instrument files (see services.sync_after_migrate for why not a data migration).
         from assessments.services import sync_after_migrate

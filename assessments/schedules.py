@@ -20,6 +20,8 @@ import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from assessments.scoring.words import gettext, month_name, ngettext
+
 ONCE = "once"
 EVERY_N_WEEKS = "every_n_weeks"
 MONTHLY = "monthly"
@@ -149,20 +151,37 @@ def describe(
     max_occasions: int | None = None,
 ) -> str:
     """A plain sentence for the schedule, e.g. "Every 2 weeks from 3 March 2025 at 09:00
-    (Europe/London), 6 times"."""
-    when = f"at {send_time:%H:%M} ({time_zone.replace('_', ' ')})"
-    start_text = f"{start.day} {start:%B %Y}"
+    (Europe/London), 6 times at most", in the active language (``assessments.scoring.words``:
+    English until the app installs Django's translation)."""
+    when = gettext("at %(time)s (%(time_zone)s)") % {
+        "time": f"{send_time:%H:%M}",
+        "time_zone": time_zone.replace("_", " "),
+    }
+    start_text = _day(start)
     if kind == ONCE:
-        return f"Once, on {start_text} {when}"
+        return gettext("Once, on %(start)s %(when)s") % {"start": start_text, "when": when}
     if kind == EVERY_N_WEEKS:
-        every = "Every week" if interval_weeks == 1 else f"Every {interval_weeks} weeks"
+        every = ngettext("Every week", "Every %(count)s weeks", interval_weeks or 1) % {
+            "count": interval_weeks
+        }
+    elif start.day > 28:
+        every = gettext("Monthly on day %(day)s (or the month's last day)") % {"day": start.day}
     else:
-        every = f"Monthly on day {start.day}" + (
-            " (or the month's last day)" if start.day > 28 else ""
-        )
-    parts = [f"{every} from {start_text} {when}"]
+        every = gettext("Monthly on day %(day)s") % {"day": start.day}
+    parts = [
+        gettext("%(every)s from %(start)s %(when)s")
+        % {"every": every, "start": start_text, "when": when}
+    ]
     if end_date:
-        parts.append(f"until {end_date.day} {end_date:%B %Y}")
+        parts.append(gettext("until %(end)s") % {"end": _day(end_date)})
     if max_occasions:
-        parts.append(f"{max_occasions} time{'s' if max_occasions != 1 else ''} at most")
+        parts.append(
+            ngettext("%(count)s time at most", "%(count)s times at most", max_occasions)
+            % {"count": max_occasions}
+        )
     return ", ".join(parts)
+
+
+def _day(date: datetime.date) -> str:
+    """``3 March 2025``, the month named in the active language."""
+    return f"{date.day} {month_name(date.month)} {date.year}"

@@ -157,7 +157,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         help_text="A change sets paused, active or ended to pause, resume or end (as POST "
         "…/end/ does; an ended assignment stays ended). A new assignment is active.",
     )
-    description = serializers.CharField(read_only=True)
+    description = serializers.CharField(source="english_description", read_only=True)
     created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
     occasions = OccasionSerializer(many=True, read_only=True, source="recent_occasions")
 

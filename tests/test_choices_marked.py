@@ -194,3 +194,27 @@ def test_a_webhook_payload_is_the_same_in_spanish(practice_a, every_string_in_sp
     assert payload() == english
     (shown,) = WebhookEndpoint.objects.get().get_events_display()
     assert (type(shown), shown) == (str, f"{PREFIX}An alert was raised")
+
+
+def test_a_schedule_reads_in_the_active_language_and_in_english_in_the_api(
+    erin, every_string_in_spanish
+):
+    import datetime
+
+    from assessments.models import Assignment
+
+    assignment = Assignment(
+        schedule="every_n_weeks",
+        interval_weeks=2,
+        start_date=datetime.date(2025, 3, 4),
+        send_time=datetime.time(9, 0),
+        time_zone="Europe/London",
+        max_occasions=6,
+    )
+    # Each part translated on its own: the sentence, its schedule, the month, the time, the count.
+    assert assignment.description == (
+        "ES ES Every 2 weeks from 4 ES March 2025 ES at 09:00 (Europe/London), ES 6 times at most"
+    )
+    assert assignment.english_description == (
+        "Every 2 weeks from 4 March 2025 at 09:00 (Europe/London), 6 times at most"
+    )

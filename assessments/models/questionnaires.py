@@ -123,6 +123,12 @@ class Assignment(models.Model):
             max_occasions=self.max_occasions,
         )
 
+    @property
+    def english_description(self) -> str:
+        """The description in English whatever language is active: what the API reports."""
+        with translation.override(None):
+            return self.description
+
 
 class OutboundState(models.TextChoices):
     """How far a packet has got, as the clinician sees it."""
