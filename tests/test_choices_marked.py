@@ -218,3 +218,13 @@ def test_a_schedule_reads_in_the_active_language_and_in_english_in_the_api(
     assert assignment.english_description == (
         "Every 2 weeks from 4 March 2025 at 09:00 (Europe/London), 6 times at most"
     )
+
+
+def test_an_instrument_files_problems_read_in_the_active_language(every_string_in_spanish):
+    from assessments.loader import InstrumentFileError, load_bytes
+
+    with pytest.raises(InstrumentFileError) as raised:
+        load_bytes(b"code: x\n", "upload.txt")
+    assert [problem.message for problem in raised.value.problems] == [
+        "ES upload a .yaml, .yml or .json file"
+    ]

@@ -8,15 +8,20 @@ publication does), so the library and uploads agree."""
 
 from __future__ import annotations
 
+from assessments.scoring.words import gettext, ngettext
+
 from .reading import Checker, Path_
 
 
-def _gap(first: int, last: int, one: str, several: str) -> str:
-    """``3`` or ``4 to 8`` (or ``3 and 4``), in the wording of ``one`` / ``several``."""
+def _gap(first: int, last: int) -> dict:
+    """``3`` or ``4 to 8`` (or ``3 and 4``), and how many that is, for ``ngettext``."""
     if first == last:
-        return one.format(first)
-    joined = f"{first} and {last}" if last == first + 1 else f"{first} to {last}"
-    return several.format(joined)
+        joined = str(first)
+    elif last == first + 1:
+        joined = gettext("%(first)s and %(last)s") % {"first": first, "last": last}
+    else:
+        joined = gettext("%(first)s to %(last)s") % {"first": first, "last": last}
+    return {"count": last - first + 1, "numbers": joined}
 
 
 def _check_numbering(check: Checker, items: list[dict]) -> None:
@@ -28,14 +33,15 @@ def _check_numbering(check: Checker, items: list[dict]) -> None:
     previous = 0
     for number, index in numbered:
         if number > previous + 1:
+            gap = _gap(previous + 1, number - 1)
             check.fail(
                 ("items", index, "number"),
-                _gap(
-                    previous + 1,
-                    number - 1,
-                    "Item numbering has a gap: there is no item {}",
-                    "Item numbering has a gap: there are no items {}",
-                ),
+                ngettext(
+                    "Item numbering has a gap: there is no item %(numbers)s",
+                    "Item numbering has a gap: there are no items %(numbers)s",
+                    gap["count"],
+                )
+                % gap,
             )
         previous = max(previous, number)
 
@@ -51,14 +57,15 @@ def _check_labels(check: Checker, scale: dict, path: Path_) -> None:
     previous = low - 1
     for value in [*labelled, high + 1]:
         if value > previous + 1:
+            gap = _gap(previous + 1, value - 1)
             check.fail(
                 (*path, "labels"),
-                _gap(
-                    previous + 1,
-                    value - 1,
-                    "Scale point {} has no label",
-                    "Scale points {} have no label",
-                ),
+                ngettext(
+                    "Scale point %(numbers)s has no label",
+                    "Scale points %(numbers)s have no label",
+                    gap["count"],
+                )
+                % gap,
             )
         previous = value
 

@@ -7,6 +7,8 @@ import contextlib
 import copy
 from pathlib import Path
 
+from assessments.scoring.words import gettext
+
 from .definitions import expand_domains, normalise
 from .reading import (
     FILE_SUFFIXES,
@@ -75,16 +77,25 @@ def load_bytes(content: bytes, source: str) -> list[dict]:
     hand-written-file rules apply (``hand_written``)."""
     if len(content) > MAX_FILE_BYTES:
         raise InstrumentFileError(
-            [Problem(source, "", f"the file is larger than {MAX_FILE_BYTES // 1024} KB")]
+            [
+                Problem(
+                    source,
+                    "",
+                    gettext("the file is larger than %(size)s KB")
+                    % {"size": MAX_FILE_BYTES // 1024},
+                )
+            ]
         )
     if not source.lower().endswith(FILE_SUFFIXES):
-        raise InstrumentFileError([Problem(source, "", "upload a .yaml, .yml or .json file")])
+        raise InstrumentFileError(
+            [Problem(source, "", gettext("upload a .yaml, .yml or .json file"))]
+        )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = content[: error.start].count(b"\n") + 1
         raise InstrumentFileError(
-            [Problem(source, "", "the file is not UTF-8 text", line)]
+            [Problem(source, "", gettext("the file is not UTF-8 text"), line)]
         ) from None
     return load_text(text, source, uploaded=True)
 
@@ -107,7 +118,13 @@ def load_library(directory: Path = INSTRUMENTS_DIR) -> list[tuple[str, dict]]:
             problems.extend(error.problems)
     codes = [definition["code"] for _, definition in loaded]
     for code in sorted({code for code in codes if codes.count(code) > 1}):
-        problems.append(Problem(directory.name, "code", f"the code {code!r} is used by two files"))
+        problems.append(
+            Problem(
+                directory.name,
+                "code",
+                gettext("the code %(code)s is used by two files") % {"code": repr(code)},
+            )
+        )
     if problems:
         raise InstrumentFileError(problems)
     return loaded

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from assessments.scoring.words import gettext
+
 APP_DIR = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = APP_DIR / "schema" / "instrument.schema.json"
 INSTRUMENTS_DIR = APP_DIR / "instruments"
@@ -30,7 +32,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.source
         if self.line is not None:
-            where += f", line {self.line}"
+            where = gettext("%(where)s, line %(line)s") % {"where": where, "line": self.line}
         if self.path:
             where += f", {self.path}"
         return f"{where}: {self.message}"
@@ -70,7 +72,7 @@ def _line_map(node: yaml.Node, problems: list[Problem], source: str) -> dict[Pat
                         Problem(
                             source,
                             format_path(child),
-                            f"the field {key!r} appears twice",
+                            gettext("the field %(key)s appears twice") % {"key": repr(key)},
                             key_node.start_mark.line + 1,
                         )
                     )
@@ -100,7 +102,8 @@ def parse_text(text: str, source: str) -> tuple[object, dict[Path_, int]]:
                     Problem(
                         source,
                         "",
-                        f"not valid JSON: {error.msg} (column {error.colno})",
+                        gettext("not valid JSON: %(error)s (column %(column)s)")
+                        % {"error": error.msg, "column": error.colno},
                         error.lineno,
                     )
                 ]
@@ -125,7 +128,7 @@ def parse_text(text: str, source: str) -> tuple[object, dict[Path_, int]]:
                     Problem(
                         source,
                         "",
-                        f"not valid YAML: {reason}",
+                        gettext("not valid YAML: %(error)s") % {"error": reason},
                         mark.line + 1 if mark is not None else None,
                     )
                 ]

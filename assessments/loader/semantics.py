@@ -6,6 +6,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from assessments.scoring import subscale_members, subscale_range
+from assessments.scoring.words import gettext
 
 from . import combinations, hand_written
 from .reading import Checker, Path_, Problem
@@ -18,7 +19,7 @@ def _exact(number) -> Fraction:
 
 def _check_scale(check: Checker, scale: dict, path: Path_) -> None:
     if scale["min"] >= scale["max"]:
-        check.fail((*path, "max"), f"max ({scale['max']}) must be above min ({scale['min']})")
+        check.fail((*path, "max"), gettext("max (%(max)s) must be above min (%(min)s)") % scale)
     seen = set()
     for index, label in enumerate(scale["labels"]):
         if not scale["min"] <= label["value"] <= scale["max"]:
@@ -27,7 +28,9 @@ def _check_scale(check: Checker, scale: dict, path: Path_) -> None:
                 f"{label['value']} is outside the scale {scale['min']} to {scale['max']}",
             )
         if label["value"] in seen:
-            check.fail((*path, "labels", index, "value"), f"{label['value']} is labelled twice")
+            check.fail(
+                (*path, "labels", index, "value"), gettext("%(value)s is labelled twice") % label
+            )
         seen.add(label["value"])
 
 
@@ -44,11 +47,14 @@ def check_semantics(
 def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
     """Record on ``check`` what the cross-field rules find in ``data``."""
     if "domains" in data and ("domain" in data or "family" in data):
-        check.fail(("domains",), "give either 'domains' or 'domain'/'family', not both")
+        check.fail(("domains",), gettext("give either 'domains' or 'domain'/'family', not both"))
     keys = [domain["key"] for domain in data.get("domains", [])]
     for index, key in enumerate(keys):
         if keys.index(key) != index:
-            check.fail(("domains", index, "key"), f"the domain {key!r} is listed twice")
+            check.fail(
+                ("domains", index, "key"),
+                gettext("the domain %(key)s is listed twice") % {"key": repr(key)},
+            )
 
     if "scale" in data:
         _check_scale(check, data["scale"], ("scale",))
@@ -57,7 +63,8 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
     for index, key in enumerate(subscale_keys):
         if subscale_keys.index(key) != index:
             check.fail(
-                ("scoring", "subscales", index, "key"), f"the subscale {key!r} is defined twice"
+                ("scoring", "subscales", index, "key"),
+                gettext("the subscale %(key)s is defined twice") % {"key": repr(key)},
             )
 
     weighted = {s["key"] for s in subscales if s.get("method") == "weighted"}
@@ -65,31 +72,38 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
     for index, item in enumerate(data["items"]):
         path: Path_ = ("items", index)
         if item["number"] in numbers:
-            check.fail((*path, "number"), f"item number {item['number']} is used twice")
+            check.fail((*path, "number"), gettext("item number %(number)s is used twice") % item)
         numbers[item["number"]] = index
         kind = item.get("type", "choice")
         if kind == "text":
             for field in ("subscale", "reverse", "scale"):
                 if item.get(field) not in (None, False):
-                    check.fail((*path, field), f"a free-text item cannot have {field!r}")
+                    check.fail(
+                        (*path, field),
+                        gettext("a free-text item cannot have %(field)s") % {"field": repr(field)},
+                    )
             continue
         if "max_length" in item:
-            check.fail((*path, "max_length"), "only free-text items have a max_length")
+            check.fail((*path, "max_length"), gettext("only free-text items have a max_length"))
         if "scale" in item:
             _check_scale(check, item["scale"], (*path, "scale"))
         elif "scale" not in data:
-            check.fail(path, "a choice item needs a scale: give one here or for the instrument")
+            check.fail(
+                path, gettext("a choice item needs a scale: give one here or for the instrument")
+            )
         subscale = item.get("subscale")
         if subscale is not None and subscale not in subscale_keys:
-            check.fail((*path, "subscale"), f"{subscale!r} is not a subscale in scoring.subscales")
+            check.fail((*path, "subscale"), _not_a_subscale_in_scoring(subscale))
         elif subscale in weighted:
             check.fail(
                 (*path, "subscale"),
-                f"{subscale!r} is weighted: it names its items in its weights, not here",
+                gettext("%(key)s is weighted: it names its items in its weights, not here")
+                % {"key": repr(subscale)},
             )
         if item.get("reverse") and subscale is None:
             check.fail(
-                (*path, "reverse"), "only scored items (with a subscale) can be reverse-keyed"
+                (*path, "reverse"),
+                gettext("only scored items (with a subscale) can be reverse-keyed"),
             )
 
     sound = not check.problems
@@ -106,7 +120,11 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
             continue
         members = [item for item, _ in subscale_members(data, subscale)]
         if not members:
-            check.fail((*path, "key"), f"no item counts towards the subscale {subscale['key']!r}")
+            check.fail(
+                (*path, "key"),
+                gettext("no item counts towards the subscale %(key)s")
+                % {"key": repr(subscale["key"])},
+            )
             unsound.add(subscale["key"])
             continue
         scales = {
@@ -114,7 +132,7 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
             for scale in (item.get("scale") or data["scale"] for item in members)
         }
         if len(scales) > 1 and subscale["method"] != "weighted":
-            check.fail(path, "all items of a subscale must share one scale (min and max)")
+            check.fail(path, gettext("all items of a subscale must share one scale (min and max)"))
             unsound.add(subscale["key"])
             continue
         low, high = subscale_range(data, subscale)
@@ -122,47 +140,54 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
         if missing["max_missing_items"] >= len(members):
             check.fail(
                 (*path, "missing", "max_missing_items"),
-                f"must be below the subscale's {len(members)} items",
+                gettext("must be below the subscale's %(count)s items") % {"count": len(members)},
             )
         if missing["max_missing_items"] > 0 and not missing["prorate"]:
             check.fail(
                 (*path, "missing", "prorate"),
-                "allowing missing items without prorating would give a misleading score; "
-                "set prorate: true (only where the authors allow it) or max_missing_items: 0",
+                gettext(
+                    "allowing missing items without prorating would give a misleading score; "
+                    "set prorate: true (only where the authors allow it) or max_missing_items: 0"
+                ),
             )
         if missing["max_missing_items"] > 0 and not missing.get("source"):
-            check.fail((*path, "missing", "source"), "cite the authors' missing-answer rule")
+            check.fail(
+                (*path, "missing", "source"), gettext("cite the authors' missing-answer rule")
+            )
         bands = subscale.get("bands") or []
         for band_index, band in enumerate(bands):
             band_path = (*path, "bands", band_index)
             if band["min"] > band["max"]:
-                check.fail((*band_path, "max"), "a band's max must not be below its min")
+                check.fail((*band_path, "max"), gettext("a band's max must not be below its min"))
             if band_index and _exact(band["min"]) <= _exact(bands[band_index - 1]["max"]):
-                check.fail((*band_path, "min"), "bands must ascend without overlapping")
+                check.fail((*band_path, "min"), gettext("bands must ascend without overlapping"))
         if bands and (_exact(bands[0]["min"]) != low or _exact(bands[-1]["max"]) != high):
             check.fail(
                 (*path, "bands"),
-                f"bands must cover the whole score range {_show(low)} to {_show(high)}",
+                gettext("bands must cover the whole score range %(low)s to %(high)s")
+                % {"low": _show(low), "high": _show(high)},
             )
         if bands and not subscale.get("bands_source"):
-            check.fail((*path, "bands_source"), "cite the source of the bands")
+            check.fail((*path, "bands_source"), gettext("cite the source of the bands"))
         cutoff = subscale.get("clinical_cutoff")
         if cutoff and not low <= _exact(cutoff["value"]) <= high:
             check.fail(
-                (*path, "clinical_cutoff", "value"), "the cut-off is outside the score range"
+                (*path, "clinical_cutoff", "value"),
+                gettext("the cut-off is outside the score range"),
             )
         for field in ("reliability",):
             value = subscale.get(field)
             if value and not 0 < value["value"] < 1:
                 check.fail(
-                    (*path, field, "value"), "a reliability coefficient lies between 0 and 1"
+                    (*path, field, "value"),
+                    gettext("a reliability coefficient lies between 0 and 1"),
                 )
         if subscale.get("sd") and subscale["sd"]["value"] <= 0:
-            check.fail((*path, "sd", "value"), "a standard deviation must be above 0")
+            check.fail((*path, "sd", "value"), gettext("a standard deviation must be above 0"))
 
     total = data.get("scoring", {}).get("total")
     if total is not None and total not in subscale_keys:
-        check.fail(("scoring", "total"), f"{total!r} is not a subscale in scoring.subscales")
+        check.fail(("scoring", "total"), _not_a_subscale_in_scoring(total))
 
     _check_codings(check, data)
     by_number = {item["number"]: item for item in data["items"]}
@@ -171,11 +196,11 @@ def run_checks(check: Checker, data: dict, *, uploaded: bool = False) -> None:
         if "item" in alert:
             item = by_number.get(alert["item"])
             if item is None:
-                check.fail((*path, "item"), f"there is no item {alert['item']}")
+                check.fail((*path, "item"), gettext("there is no item %(item)s") % alert)
             elif item.get("type", "choice") != "choice":
-                check.fail((*path, "item"), "alerts can only watch choice items")
+                check.fail((*path, "item"), gettext("alerts can only watch choice items"))
         elif alert["subscale"] not in subscale_keys:
-            check.fail((*path, "subscale"), f"{alert['subscale']!r} is not a subscale")
+            check.fail((*path, "subscale"), _not_a_subscale(alert["subscale"]))
 
     classification = data.get("classification")
     if classification:
@@ -192,7 +217,8 @@ def _check_codings(check: Checker, data: dict) -> None:
             if key in seen:
                 check.fail(
                     ("items", index, "codings", coding_index, "code"),
-                    f"{coding['code']!r} already names item {seen[key]}",
+                    gettext("%(code)s already names item %(item)s")
+                    % {"code": repr(coding["code"]), "item": seen[key]},
                 )
             seen[key] = item["number"]
     scales = [(("scale",), data.get("scale"))] + [
@@ -207,7 +233,8 @@ def _check_codings(check: Checker, data: dict) -> None:
             if key in codes:
                 check.fail(
                     (*path, "labels", index, "coding", "code"),
-                    f"{key[1]!r} already names another answer on this scale",
+                    gettext("%(code)s already names another answer on this scale")
+                    % {"code": repr(key[1])},
                 )
             codes.add(key)
 
@@ -219,16 +246,18 @@ def _check_classification(
     if classification["method"] == "prototype":
         for style, key in classification["prototypes"].items():
             if key not in subscale_keys:
-                check.fail((*path, "prototypes", style), f"{key!r} is not a subscale")
+                check.fail((*path, "prototypes", style), _not_a_subscale(key))
         combinations.check_forced_choice(check, data, classification)
         return
     by_key = dict(zip(subscale_keys, subscales, strict=True))
     dimensions = classification["dimensions"]
     if dimensions["anxiety"] == dimensions["avoidance"]:
-        check.fail((*path, "dimensions"), "anxiety and avoidance must be different subscales")
+        check.fail(
+            (*path, "dimensions"), gettext("anxiety and avoidance must be different subscales")
+        )
     for dimension, key in dimensions.items():
         if key not in by_key:
-            check.fail((*path, "dimensions", dimension), f"{key!r} is not a subscale")
+            check.fail((*path, "dimensions", dimension), _not_a_subscale(key))
             continue
         if key in unsound:
             continue
@@ -237,15 +266,33 @@ def _check_classification(
         if _exact(classification["midpoint"][dimension]) != midpoint:
             check.fail(
                 (*path, "midpoint", dimension),
-                f"the midpoint of {key!r} ({_show(low)} to {_show(high)}) is {_show(midpoint)}",
+                gettext("the midpoint of %(key)s (%(low)s to %(high)s) is %(midpoint)s")
+                % {
+                    "key": repr(key),
+                    "low": _show(low),
+                    "high": _show(high),
+                    "midpoint": _show(midpoint),
+                },
             )
         norm = classification.get("norm")
         if norm and not low <= _exact(norm[dimension]["value"]) <= high:
-            check.fail((*path, "norm", dimension, "value"), "the norm lies outside the score range")
+            check.fail(
+                (*path, "norm", dimension, "value"),
+                gettext("the norm lies outside the score range"),
+            )
     if classification["default_rule"] == "norm" and not classification.get("norm"):
         check.fail(
-            (*path, "default_rule"), "the norm rule needs cited norms in classification.norm"
+            (*path, "default_rule"),
+            gettext("the norm rule needs cited norms in classification.norm"),
         )
+
+
+def _not_a_subscale(key) -> str:
+    return gettext("%(key)s is not a subscale") % {"key": repr(key)}
+
+
+def _not_a_subscale_in_scoring(key) -> str:
+    return gettext("%(key)s is not a subscale in scoring.subscales") % {"key": repr(key)}
 
 
 def _show(number: Fraction) -> str:

@@ -12,6 +12,8 @@ from functools import cache
 
 import jsonschema
 
+from assessments.scoring.words import gettext
+
 from .reading import SCHEMA_PATH, Path_, Problem, format_path, line_for
 
 # difflib's similarity ratio a known field needs before it is offered for an unknown one: a
@@ -60,8 +62,10 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
             and error.validator_value
             and all(set(option) == {"required"} for option in error.validator_value)
         ):
-            names = " or ".join(repr(option["required"][0]) for option in error.validator_value)
-            return [(path, f"give exactly one of {names}")]
+            names = gettext(" or ").join(
+                repr(option["required"][0]) for option in error.validator_value
+            )
+            return [(path, gettext("give exactly one of %(names)s") % {"names": names})]
         chosen = _alternative_named(error)
         if chosen:
             return [pair for suberror in chosen for pair in _describe(suberror)]
@@ -74,17 +78,35 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
         for key in error.instance:
             if key not in allowed:
                 hint = difflib.get_close_matches(str(key), absent, n=1, cutoff=SUGGEST_CUTOFF)
-                suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-                found.append(((*path, key), f"unknown field {key!r}{suggestion}"))
+                message = gettext("unknown field %(key)s") % {"key": repr(key)}
+                if hint:
+                    message = gettext("unknown field %(key)s; did you mean %(hint)s?") % {
+                        "key": repr(key),
+                        "hint": repr(hint[0]),
+                    }
+                found.append(((*path, key), message))
         return found or [(path, error.message)]
     if error.validator == "required":
-        return [(path, f"missing required field {error.message.split(chr(39))[1]!r}")]
+        field = repr(error.message.split(chr(39))[1])
+        return [(path, gettext("missing required field %(field)s") % {"field": field})]
     if error.validator == "type":
         expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return [(path, f"{error.instance!r} is not of type {expected}")]
+        expected = gettext(" or ").join(expected) if isinstance(expected, list) else expected
+        return [
+            (
+                path,
+                gettext("%(value)s is not of type %(type)s")
+                % {"value": repr(error.instance), "type": expected},
+            )
+        ]
     if error.validator == "const":
-        return [(path, f"must be {error.validator_value!r}, not {error.instance!r}")]
+        return [
+            (
+                path,
+                gettext("must be %(expected)s, not %(value)s")
+                % {"expected": repr(error.validator_value), "value": repr(error.instance)},
+            )
+        ]
     return [(path, error.message)]
 
 
