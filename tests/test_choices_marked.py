@@ -228,3 +228,16 @@ def test_an_instrument_files_problems_read_in_the_active_language(every_string_i
     assert [problem.message for problem in raised.value.problems] == [
         "ES upload a .yaml, .yml or .json file"
     ]
+
+
+def test_the_engines_answer_problems_read_in_the_active_language(every_string_in_spanish):
+    from assessments import scoring
+
+    definition = {
+        "code": "x",
+        "scale": {"min": 0, "max": 3},
+        "items": [{"number": 1, "type": "choice"}],
+    }
+    with pytest.raises(scoring.AnswerError) as raised:
+        scoring.normalise_answers(definition, {1: 4})
+    assert raised.value.problems == ["ES item 1: 4 is outside the scale 0 to 3"]

@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
+from .words import gettext
+
 _WHOLE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
@@ -70,11 +72,16 @@ def normalise_answers(definition: dict, answers) -> dict[int, int | str]:
     elif isinstance(answers, Sequence) and not isinstance(answers, str | bytes):
         if len(answers) > len(items):
             raise AnswerError(
-                [f"{len(answers)} answers given, but {_name(definition)} has {len(items)} items"]
+                [
+                    gettext("%(given)s answers given, but %(name)s has %(count)s items")
+                    % {"given": len(answers), "name": _name(definition), "count": len(items)}
+                ]
             )
         pairs = [(item["number"], value) for item, value in zip(items, answers, strict=False)]
     else:
-        raise AnswerError(["answers must be a mapping of item number to answer, or a list"])
+        raise AnswerError(
+            [gettext("answers must be a mapping of item number to answer, or a list")]
+        )
 
     clean: dict[int, int | str] = {}
     for raw_key, value in pairs:
@@ -82,19 +89,25 @@ def normalise_answers(definition: dict, answers) -> dict[int, int | str]:
         if isinstance(raw_key, str) and _WHOLE_NUMBER.match(raw_key):
             number = int(raw_key)
         if isinstance(number, bool) or not isinstance(number, int) or number not in by_number:
-            problems.append(f"{_name(definition)} has no item {raw_key!r}")
+            problems.append(
+                gettext("%(name)s has no item %(key)s")
+                % {"name": _name(definition), "key": repr(raw_key)}
+            )
             continue
         if number in clean:
-            problems.append(f"item {number} is answered twice")
+            problems.append(gettext("item %(number)s is answered twice") % {"number": number})
             continue
         if _is_blank(value):
             continue
         item = by_number[number]
         if item["type"] == "text":
             if not isinstance(value, str):
-                problems.append(f"item {number} takes text")
+                problems.append(gettext("item %(number)s takes text") % {"number": number})
             elif len(value) > item.get("max_length", 2000):
-                problems.append(f"item {number} is longer than {item['max_length']} characters")
+                problems.append(
+                    gettext("item %(number)s is longer than %(max_length)s characters")
+                    % {"number": number, "max_length": item["max_length"]}
+                )
             else:
                 clean[number] = value
             continue
@@ -103,12 +116,15 @@ def normalise_answers(definition: dict, answers) -> dict[int, int | str]:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             problems.append(
-                f"item {number} needs a whole number from {scale['min']} to {scale['max']}, "
-                f"not {value!r}"
+                gettext(
+                    "item %(number)s needs a whole number from %(min)s to %(max)s, not %(value)s"
+                )
+                % {"number": number, "min": scale["min"], "max": scale["max"], "value": repr(value)}
             )
         elif not scale["min"] <= value <= scale["max"]:
             problems.append(
-                f"item {number}: {value} is outside the scale {scale['min']} to {scale['max']}"
+                gettext("item %(number)s: %(value)s is outside the scale %(min)s to %(max)s")
+                % {"number": number, "value": value, "min": scale["min"], "max": scale["max"]}
             )
         else:
             clean[number] = value
