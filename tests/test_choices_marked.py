@@ -241,3 +241,22 @@ def test_the_engines_answer_problems_read_in_the_active_language(every_string_in
     with pytest.raises(scoring.AnswerError) as raised:
         scoring.normalise_answers(definition, {1: 4})
     assert raised.value.problems == ["ES item 1: 4 is outside the scale 0 to 3"]
+
+
+def test_the_engines_change_reasons_read_in_the_active_language(every_string_in_spanish):
+    from assessments import scoring
+
+    definition = {
+        "classification": {"method": "quadrant", "dimensions": {"anxiety": "a", "avoidance": "b"}}
+    }
+    result = scoring.earned_security(
+        definition,
+        {"style": {"quadrant": "fearful-avoidant"}},
+        {"style": {"quadrant": "secure"}},
+        {"a": {"label": scoring.IMPROVED}, "b": {"label": scoring.IMPROVED}},
+    )
+    # The sentence, the style, the pair and each dimension are translated on their own.
+    assert result["reason"] == (
+        "ES moved from ES Fearful-avoidant to Secure with reliable improvement on "
+        "ES ES anxiety and ES avoidance"
+    )

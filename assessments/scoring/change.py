@@ -11,11 +11,14 @@ from collections.abc import Mapping, Sequence
 from .bands import is_clinical
 from .items import _subscales
 from .styles import INSECURE_STYLES, STYLES
+from .words import gettext, gettext_noop, ngettext
 
 IMPROVED = "improved"
 NO_RELIABLE_CHANGE = "no reliable change"
 DETERIORATED = "deteriorated"
 NOT_AVAILABLE = "reliable change not available"
+# The two dimensions by key, as the reasons name them (translated where a reason is written).
+DIMENSION_WORDS = {"anxiety": gettext_noop("anxiety"), "avoidance": gettext_noop("avoidance")}
 
 
 def reliable_change(
@@ -132,26 +135,35 @@ def rci_parameters(
         if spread:
             sd = {
                 "value": spread,
-                "source": f"SD of this practice's {count} baseline scores",
+                "source": ngettext(
+                    "SD of this practice's %(count)s baseline score",
+                    "SD of this practice's %(count)s baseline scores",
+                    count,
+                )
+                % {"count": count},
                 "origin": "practice_baselines",
                 "n": count,
             }
         else:
-            baseline_note = "the practice's baseline scores do not vary"
+            baseline_note = gettext("the practice's baseline scores do not vary")
     else:
-        baseline_note = (
-            f"the practice has {count} baseline scores and needs {min_baselines} to use its own SD"
-        )
+        baseline_note = ngettext(
+            "the practice has %(count)s baseline score and needs %(needed)s to use its own SD",
+            "the practice has %(count)s baseline scores and needs %(needed)s to use its own SD",
+            count,
+        ) % {"count": count, "needed": min_baselines}
     reasons = []
     if reliability is None:
-        reasons.append("no cited reliability coefficient")
+        reasons.append(gettext("no cited reliability coefficient"))
     if sd is None:
-        reasons.append(f"no cited standard deviation ({baseline_note})")
+        reasons.append(gettext("no cited standard deviation (%(why)s)") % {"why": baseline_note})
     if reasons:
         return {
             "available": False,
-            "reason": f"{' and '.join(reasons)} for {subscale['label']}; a practice can enter "
-            "values with their citation",
+            "reason": gettext(
+                "%(missing)s for %(subscale)s; a practice can enter values with their citation"
+            )
+            % {"missing": _and(reasons), "subscale": subscale["label"]},
         }
     return {"available": True, "reliability": reliability, "sd": sd}
 
@@ -217,7 +229,10 @@ def _clinically_significant(subscale: dict, entry: dict) -> dict:
     clinical range the subscale's cited cut-off defines."""
     cutoff = subscale.get("clinical_cutoff")
     if cutoff is None:
-        return {"available": False, "reason": "the instrument has no cited clinical cut-off"}
+        return {
+            "available": False,
+            "reason": gettext("the instrument has no cited clinical cut-off"),
+        }
     if not entry["reliable_change"]["available"]:
         return {"available": False, "reason": entry["reliable_change"]["reason"]}
     was = is_clinical(cutoff, entry["before"])
@@ -253,28 +268,43 @@ def earned_security(
     }
     result = {"status": "not_earned", "baseline": was, "latest": now, "dimensions": labels}
     if was not in INSECURE_STYLES:
-        result["reason"] = "the baseline is not in an insecure quadrant"
+        result["reason"] = gettext("the baseline is not in an insecure quadrant")
     elif now != "secure":
-        result["reason"] = "the latest administration is not in the secure quadrant"
+        result["reason"] = gettext("the latest administration is not in the secure quadrant")
     elif DETERIORATED in labels.values():
-        worse = [name for name, label in labels.items() if label == DETERIORATED]
-        result["reason"] = f"reliable worsening on {' and '.join(worse)}"
+        worse = _dimensions(labels, DETERIORATED)
+        result["reason"] = gettext("reliable worsening on %(dimensions)s") % {"dimensions": worse}
     elif NOT_AVAILABLE in labels.values():
-        missing = [name for name, label in labels.items() if label == NOT_AVAILABLE]
         result["status"] = "quadrant_move_only"
-        result["reason"] = (
-            f"moved from {STYLES[was]} to Secure; reliable change is not available for "
-            f"{' and '.join(missing)}, so the move is not claimed to be reliable"
-        )
+        result["reason"] = gettext(
+            "moved from %(style)s to Secure; reliable change is not available for "
+            "%(dimensions)s, so the move is not claimed to be reliable"
+        ) % {"style": gettext(STYLES[was]), "dimensions": _dimensions(labels, NOT_AVAILABLE)}
     elif IMPROVED in labels.values():
         result["status"] = "earned"
-        result["reason"] = (
-            f"moved from {STYLES[was]} to Secure with reliable improvement on "
-            f"{' and '.join(name for name, label in labels.items() if label == IMPROVED)}"
-        )
+        result["reason"] = gettext(
+            "moved from %(style)s to Secure with reliable improvement on %(dimensions)s"
+        ) % {"style": gettext(STYLES[was]), "dimensions": _dimensions(labels, IMPROVED)}
     else:
-        result["reason"] = (
+        result["reason"] = gettext(
             "moved to the secure quadrant, but neither dimension changed reliably "
             "(the move is within measurement error)"
         )
     return result
+
+
+def _and(words: list[str]) -> str:
+    """``a`` or ``a and b``, in the active language (the reasons name at most two things)."""
+    if len(words) == 1:
+        return words[0]
+    return gettext("%(first)s and %(second)s") % {
+        "first": ", ".join(words[:-1]),
+        "second": words[-1],
+    }
+
+
+def _dimensions(labels: Mapping[str, str], label: str) -> str:
+    """The dimensions whose change is ``label``, named in the active language."""
+    return _and(
+        [gettext(DIMENSION_WORDS[name]) for name, value in labels.items() if value == label]
+    )
