@@ -27,12 +27,24 @@ CLIENT_TEMPLATES = [
     ROOT / "templates/emails/base_email.html",
     *sorted((ROOT / "templates/emails").glob("questionnaire_*")),
 ]
+
+
+def _all_but(path: Path, *clinicians: str) -> set:
+    """The top-level names of ``path`` except the clinicians' ``clinicians``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name for node in tree.body if hasattr(node, "name")} - set(clinicians)
+
+
 # A module and, where it also holds clinicians' code, the top-level names a client meets.
 CLIENT_MODULES = [
     (ROOT / "assessments/views/client_form.py", None),
     (ROOT / "assessments/forms.py", {"QuestionnairePageForm", "anchors_key", "_option_label"}),
     (ROOT / "assessments/services/responses.py", None),
-    (ROOT / "assessments/services/packets.py", None),
+    # unreachable_reason: why a clinician cannot send to a client, never shown to the client.
+    (
+        ROOT / "assessments/services/packets.py",
+        _all_but(ROOT / "assessments/services/packets.py", "unreachable_reason"),
+    ),
 ]
 GETTEXT_CALLS = {
     "_": (False, False),
