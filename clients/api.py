@@ -3,6 +3,7 @@ client's trajectory; scoped and audited like the pages."""
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -106,14 +107,17 @@ class ClientViewSet(
         client = self.get_object()
         query = TrajectoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        result = trajectory_service.client_trajectory(
-            request.user,
-            client,
-            query.validated_data.get("start"),
-            query.validated_data.get("end"),
-        )
+        # The engine's reasons follow the active language; the API's words stay English.
+        with translation.override(None):
+            result = trajectory_service.client_trajectory(
+                request.user,
+                client,
+                query.validated_data.get("start"),
+                query.validated_data.get("end"),
+            )
+            data = ClientTrajectorySerializer(trajectory_data(result)).data
         audit.record(request, AuditAction.VIEW, client)
-        return Response(ClientTrajectorySerializer(trajectory_data(result)).data)
+        return Response(data)
 
     def _managed_client(self) -> Client:
         client = self.get_object()
