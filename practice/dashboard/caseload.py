@@ -397,8 +397,7 @@ _ABBREVIATION = re.compile(r"\(([^()]{1,20})\)\s*$")
 
 
 def short_label(name: str) -> str:
-    """An instrument's abbreviation when its name ends with one ("... (ECR-R)" gives "ECR-R"),
-    else its name."""
+    """The abbreviation ending an instrument's name ("... (ECR-R)" gives "ECR-R"), or the name."""
     found = _ABBREVIATION.search(name or "")
     return found.group(1) if found else name
 
@@ -423,8 +422,7 @@ _SAMPLE_INT = 918273645546372819
 
 
 def url_maker(name: str):
-    """``pk -> URL`` for a route taking one UUID or integer ``pk``, reversed once per page
-    rather than once per row."""
+    """``pk -> URL`` for a route taking one UUID or integer ``pk``, reversed once per page."""
     try:
         sample = str(_SAMPLE)
         pattern = reverse(name, args=[_SAMPLE])
@@ -435,8 +433,7 @@ def url_maker(name: str):
 
 
 def sort_link(current: str, column: str) -> str:
-    """The ``sort`` value a column heading links to: the other direction when it is the
-    current sort, else its natural first direction."""
+    """The ``sort`` a column heading links to: the other direction if current, else its first."""
     if current == column:
         return f"-{column}"
     if current == f"-{column}":
