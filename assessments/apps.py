@@ -1,10 +1,15 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
-from django.utils.dates import MONTHS
-from django.utils.translation import gettext, ngettext
+from django.utils.dates import MONTHS, MONTHS_3
+from django.utils.translation import get_language, gettext, ngettext
 
 from assessments.charts import use_translation
 from assessments.scoring import words
+
+
+def _month_abbreviations() -> tuple[str, ...]:
+    """January to December as ``|date:"M"`` writes them in the active language."""
+    return tuple(str(MONTHS_3[number]).title() for number in range(1, 13))
 
 
 class AssessmentsConfig(AppConfig):
@@ -13,7 +18,7 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         # The charts are plain Python: they translate their words with Django's functions.
-        use_translation(gettext, ngettext)
+        use_translation(gettext, ngettext, get_language, _month_abbreviations)
         # So are the schedules' descriptions and the instrument loader's problems.
         words.use_translation(gettext, ngettext, month_name=lambda number: str(MONTHS[number]))
         # The one signal we use, on purpose: every `migrate` ends by loading the shipped

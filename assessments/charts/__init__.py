@@ -14,7 +14,7 @@ keyboard focus. The chart is not the only way to the numbers: pages put a data t
 
 from ._svg import fmt_date as format_date
 from ._svg import fmt_score as format_score
-from ._words import use_translation
+from ._words import month_abbreviation, use_translation
 from .plane import PlaneAxis, PlaneChart, PlanePoint, Quadrant, plane_svg
 from .trajectory import (
     Band,
@@ -41,6 +41,7 @@ __all__ = [
     "contiguous_bands",
     "format_date",
     "format_score",
+    "month_abbreviation",
     "plane_svg",
     "trajectory_svg",
     "use_translation",

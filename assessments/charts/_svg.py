@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ._words import month_abbreviation
+
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT_FAMILY = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-serif"
 
@@ -25,8 +27,6 @@ FOCUS = "#f2b705"
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#000000", "#CC79A7", "#E69F00", "#56B4E9")
 DASHES = (None, "8 4", "2 3", "9 3 2 3", "4 3", "9 3 2 3 2 3")
 SHAPES = ("circle", "square", "triangle", "diamond", "triangle-down", "plus")
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 # Characters XML 1.0 forbids; a label pasted from elsewhere must not break the document.
@@ -78,8 +78,9 @@ def fmt_score(value: float) -> str:
 
 
 def fmt_date(day: date) -> str:
-    """``3 Jan 2025``: unambiguous everywhere, independent of the server's locale."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    """``3 Jan 2025``: unambiguous everywhere, independent of the server's locale; the month
+    abbreviated in the active language (``3 Ene 2025`` in Spanish), as ``|date:"j M Y"``."""
+    return f"{day.day} {month_abbreviation(day.month)} {day.year}"
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
@@ -402,7 +403,9 @@ def date_ticks(start: date, end: date, max_ticks: int) -> list[DateTick]:
             out = []
             for i, d in enumerate(picks):
                 new_year = i == 0 or d.year != picks[i - 1].year
-                out.append(DateTick(d, MONTHS[d.month - 1], str(d.year) if new_year else None))
+                out.append(
+                    DateTick(d, month_abbreviation(d.month), str(d.year) if new_year else None)
+                )
             return out
     return []
 
@@ -411,7 +414,9 @@ def _label_days(picks: list[date]) -> list[DateTick]:
     out = []
     for i, d in enumerate(picks):
         new_year = i == 0 or d.year != picks[i - 1].year
-        out.append(DateTick(d, f"{d.day} {MONTHS[d.month - 1]}", str(d.year) if new_year else None))
+        out.append(
+            DateTick(d, f"{d.day} {month_abbreviation(d.month)}", str(d.year) if new_year else None)
+        )
     return out
 
 

@@ -29,8 +29,10 @@ from django.db.models import Q
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from assessments.charts import format_date
 from assessments.models import Response
 from clients.models import (
     NOTE_FORMAT_SECTIONS,
@@ -120,7 +122,7 @@ def _validated(client: Client, data: NoteInput, current: SessionNote | None = No
     if data.session_date > today:
         errors["session_date"] = gettext(
             "The session date cannot be after today (%(today)s in %(zone)s)."
-        ) % {"today": f"{today:%d %b %Y}", "zone": time_zone}
+        ) % {"today": date_format(today, "d M Y"), "zone": time_zone}
     elif data.session_date < max(EARLIEST_SESSION, client.date_of_birth or EARLIEST_SESSION):
         errors["session_date"] = gettext(
             "The session date is before the client was born; check the year."
@@ -431,7 +433,7 @@ class LinkedAssessment:
     @property
     def label(self) -> str:
         """For example "PHQ-9, 3 Mar 2025: 12 (Moderate)"."""
-        text = f"{self.instrument_name}, {self.date.day} {self.date:%b %Y}"
+        text = f"{self.instrument_name}, {format_date(self.date)}"
         return f"{text}: {self.headline}" if self.headline else text
 
 

@@ -30,6 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from assessments.charts import month_abbreviation
 from assessments.models import Response
 from assessments.scoring import STYLES
 from assessments.templatetags.trajectories import day, score
@@ -388,7 +389,7 @@ def _cells(row, now, style_rule: str | None = None) -> Cells:
         cells.overdue_since = day(row.link_expires_at)
     elif row.awaiting_since is not None:
         local = timezone.localtime(row.awaiting_since)
-        cells.sent = f"{local.day} {local:%b}"
+        cells.sent = f"{local.day} {month_abbreviation(local.month)}"
         cells.open_until = day(row.link_expires_at)
     return cells
 

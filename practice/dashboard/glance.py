@@ -14,13 +14,12 @@ escaped; numbers are written as SVG reads them, never localised."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils.dates import MONTHS_3
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from assessments.scoring import STYLES
-from assessments.templatetags.trajectories import score
+from assessments.templatetags.trajectories import day, score
 from assessments.trajectory import CHANGE_WORDS, style_name
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 64, 16, 2.5
@@ -84,10 +83,9 @@ class Plane:
 
 
 def _date(iso: str) -> str:
-    found = datetime.date.fromisoformat(iso)
-    # What date_format(found, "j M Y") prints (the month in the reader's language), without
-    # its cost on every point of every row.
-    return f"{found.day} {str(MONTHS_3[found.month]).title()} {found.year}"
+    # What date_format(…, "j M Y") prints (the month in the reader's language), without its
+    # cost on every point of every row: the month names are looked up once per language.
+    return day(datetime.date.fromisoformat(iso))
 
 
 def _scale(value: float, low: float, high: float, length: float, pad: float) -> float:
