@@ -7,7 +7,9 @@ The modules of the three apps are read as syntax trees (nothing is imported): th
 ``messages.success/info/warning/error/debug``, a form's ``add_error`` and an ``errors[…]``
 entry (the dict a service fills before raising ``ValidationError(errors)``), what is appended
 to an ``errors`` list (an import row's messages) and an ``error_message=`` or ``skip_reason=``
-keyword (messages stored for a clinician to read) must not be a bare literal: a string, an f-string,
+keyword (messages stored for a clinician to read), and a ``reason`` the code sets (a keyword, a
+variable, a ``["reason"]`` entry: why something is not available, stored in results or shown on
+pages) must not be a bare literal: a string, an f-string,
 ``"…" % …`` or ``"…".format(…)``, alone or as a value of a dict or list of messages. A gettext
 call, a variable or a lazy constant is fine. Machine output that stays in English on purpose is
 listed in ``MACHINE_OUTPUT`` with the reason, so every exception is a decision someone made.
@@ -28,7 +30,8 @@ EXCEPTIONS = {
     "ParseError",
 }
 MESSAGE_LEVELS = {"success", "info", "warning", "error", "debug"}
-STORED_MESSAGES = {"error_message", "skip_reason"}  # keywords of a row's update/create/save
+# keywords of a row's update/create/save, and of a result's update (the scoring engine's reasons)
+STORED_MESSAGES = {"error_message", "skip_reason", "reason"}
 
 # (module, the literal's first words): why it stays in English. Each entry must still match
 # something (test_every_allowance_is_used), so a removed call takes its allowance with it.
@@ -78,12 +81,23 @@ def _messages(call: ast.Call) -> list:
     return [kw.value for kw in call.keywords if kw.arg in STORED_MESSAGES]
 
 
+def _is_reason(target) -> bool:
+    """``reason = …``, ``reason += …`` or ``…["reason"] = …``."""
+    if isinstance(target, ast.Subscript):
+        return isinstance(target.slice, ast.Constant) and target.slice.value == "reason"
+    return getattr(target, "id", None) == "reason"
+
+
 def _error_entry(node) -> list:
-    """The value of ``errors[name] = …``: a message a service collects for its ValidationError."""
+    """The value of ``errors[name] = …`` (a message a service collects for its
+    ValidationError), or of a ``reason`` set (see ``_is_reason``)."""
     if isinstance(node, ast.Assign) and any(
-        isinstance(target, ast.Subscript) and getattr(target.value, "id", None) == "errors"
+        (isinstance(target, ast.Subscript) and getattr(target.value, "id", None) == "errors")
+        or _is_reason(target)
         for target in node.targets
     ):
+        return [node.value]
+    if isinstance(node, ast.AugAssign) and _is_reason(node.target):
         return [node.value]
     return []
 
@@ -164,7 +178,16 @@ def test_the_finder_sees_each_kind_of_literal(tmp_path):
         "    row.errors.append(f'Row {name}.')\n"
         "    row.errors.extend(f'{name} is required.' for name in missing)\n"
         "    row.errors.append(gettext(DUPLICATE))\n"
-        "    job.update(error_message='Gone.', skip_reason=gettext('Paused.'))\n",
+        "    job.update(error_message='Gone.', skip_reason=gettext('Paused.'))\n"
+        "    result.update(status='incomplete', reason='a rating is missing')\n"
+        "    reason = f'item {name} was not answered'\n"
+        "    reason += '; the forced choice was not answered'\n"
+        "    result['reason'] = gettext('no cited cut-off')\n"
+        "    result['reason'] = 'no cited cut-off'\n"
+        "    reason = reasons.ITEM_UNANSWERED % {'item': name}\n",
         encoding="utf-8",
     )
-    assert sorted(line for _, line, _ in unmarked(tmp_path)) == [3, 5, 6, 7, 8, 12, 14, 16, 17, 19]
+    assert sorted(line for _, line, _ in unmarked(tmp_path)) == [
+        *(3, 5, 6, 7, 8, 12, 14, 16, 17, 19),
+        *(20, 21, 22, 24),
+    ]

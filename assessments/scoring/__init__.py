@@ -16,7 +16,9 @@ split point of 4; they are returned as numbers (integers for whole sums, floats 
 The engine is split by what its parts are about: ``items`` (answers, item keys, the items a
 subscale is made of with their weights, subscale ranges), ``bands`` (subscale scores: sums,
 means and weighted sums; bands, clinical cut-offs, alerts), ``styles`` (attachment styles and
-their split points; prototype ratings with a forced-choice tie-break), ``results`` (``score``) and ``change`` (reliable change,
+their split points; prototype ratings with a forced-choice tie-break), ``reasons`` (the stored
+sentences saying why an alert was not checked or a style not classified, and ``shown_reason``
+to show one in the reader's language), ``results`` (``score``) and ``change`` (reliable change,
 ``compare``, earned security). Import the names from here: ``from assessments import scoring``.
 """
 
@@ -41,6 +43,7 @@ from .items import (
     subscale_members,
     subscale_range,
 )
+from .reasons import shown_reason
 from .results import score
 from .styles import (
     INSECURE_STYLES,
@@ -73,6 +76,7 @@ __all__ = [
     "reliable_change_margins",
     "sample_spread",
     "score",
+    "shown_reason",
     "subscale_members",
     "subscale_range",
 ]

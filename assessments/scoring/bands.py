@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from . import reasons
 from .items import _exact, _number, keyed_value, subscale_members, subscale_range
 
 
@@ -105,11 +106,11 @@ def _alerts(definition: dict, answers: dict, exact: dict) -> tuple[list[dict], l
             value = answers.get(alert["item"])
             if value is not None:
                 value = Fraction(value)
-            reason = f"item {alert['item']} was not answered"
+            reason = reasons.ITEM_UNANSWERED % {"item": alert["item"]}
         else:
             where = {"subscale": alert["subscale"]}
             value = exact.get(alert["subscale"])
-            reason = f"the {alert['subscale']} score is incomplete"
+            reason = reasons.SCORE_INCOMPLETE % {"subscale": alert["subscale"]}
         if value is None:
             unchecked.append({"key": alert["key"], **where, "reason": reason})
         elif _OPERATORS[alert["operator"]](value, _exact(alert["value"])):

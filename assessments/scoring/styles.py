@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from . import reasons
 from .items import _exact
+from .words import gettext_noop
 
-
-def gettext_noop(text: str) -> str:
-    """Marks a name for ``makemessages`` (the keyword it looks for) and leaves it as it is: the
-    engine stays plain Python, and the pages translate the names where they show them
-    (``assessments.trajectory.style_name``)."""
-    return text
-
-
+# Stored in results in English and translated where the pages show them
+# (``assessments.trajectory.style_name``, ``reasons.shown_reason``).
 STYLES = {
     "secure": gettext_noop("Secure"),
     "anxious-preoccupied": gettext_noop("Anxious-preoccupied"),
@@ -58,10 +54,7 @@ def classification_split(
             "rule": "norm",
             "split": None,
             "source": None,
-            "unavailable": (
-                "the norm-based rule is selected, but no cited norm means for anxiety and "
-                "avoidance are entered for this instrument"
-            ),
+            "unavailable": reasons.NO_NORMS,
         }
     return {
         "rule": "norm",
@@ -100,7 +93,7 @@ def _classify_quadrant(definition: dict, exact: dict, rule, norms) -> dict:
         "mapping_source": classification["source"],
     }
     if any(exact.get(classification["dimensions"][name]) is None for name in dimensions):
-        result.update(status="incomplete", reason="a dimension score is incomplete")
+        result.update(status="incomplete", reason=reasons.DIMENSION_INCOMPLETE)
         return result
     if split["split"] is None:
         result.update(status="unavailable", reason=split["unavailable"])
@@ -119,13 +112,10 @@ def _classify_quadrant(definition: dict, exact: dict, rule, norms) -> dict:
             high[name] = value > point
     if len(high) < 2:
         on = [name for name, d in dimensions.items() if d["position"] == "on_split"]
-        result.update(
-            status="unclassified",
-            reason=(
-                f"{' and '.join(on)} {'is' if len(on) == 1 else 'are'} exactly on the split "
-                "point; the rule leaves such scores unclassified"
-            ),
-        )
+        reason = reasons.BOTH_ON_SPLIT
+        if len(on) == 1:
+            reason = reasons.ONE_ON_SPLIT % {"dimension": on[0]}
+        result.update(status="unclassified", reason=reason)
         return result
     quadrant = QUADRANTS[(high["anxiety"], high["avoidance"])]
     result.update(quadrant=quadrant, label=STYLES[quadrant])
@@ -159,22 +149,27 @@ def _classify_prototype(definition: dict, exact: dict, answers: Mapping) -> dict
         "tie_broken_by": None,
     }
     if any(value is None for value in ratings.values()):
-        result.update(status="incomplete", reason="a prototype rating is missing")
+        result.update(status="incomplete", reason=reasons.RATING_MISSING)
         return result
     top = max(ratings.values())
     leaders = [style for style, value in ratings.items() if value == top]
     if len(leaders) > 1:
-        tied = ", ".join(STYLES[s] for s in leaders)
+        tied = reasons.STYLE_LIST_SEPARATOR.join(STYLES[s] for s in leaders)
         chosen = _forced_choice(classification, answers) if breaks_ties else None
+        item = classification["forced_choice"]["item"] if breaks_ties else None
         if chosen in leaders:
-            item = classification["forced_choice"]["item"]
             result.update(quadrant=chosen, label=STYLES[chosen], tie_broken_by=item)
             return result
-        reason = f"{tied} are rated equally highest"
-        if breaks_ties:
-            reason += f"; the forced choice (item {classification['forced_choice']['item']}) " + (
-                "was not answered" if chosen is None else f"named {STYLES[chosen]}, not one of them"
-            )
+        if not breaks_ties:
+            reason = reasons.TIED % {"styles": tied}
+        elif chosen is None:
+            reason = reasons.TIED_NOT_CHOSEN % {"styles": tied, "item": item}
+        else:
+            reason = reasons.TIED_CHOSEN_OTHER % {
+                "styles": tied,
+                "item": item,
+                "style": STYLES[chosen],
+            }
         result.update(status="unclassified", reason=reason)
         return result
     result.update(quadrant=leaders[0], label=STYLES[leaders[0]])

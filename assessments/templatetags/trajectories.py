@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from assessments import charts
+from assessments import charts, scoring
 from assessments.trajectory import CHANGE_WORDS, EARNED_LABELS, is_illustrative, style_name
 
 register = template.Library()
@@ -58,6 +58,13 @@ def change_class(label: str) -> str:
 @register.filter
 def style_label(quadrant: str) -> str:
     return style_name(quadrant) if quadrant else ""
+
+
+@register.filter
+def reason(stored: str) -> str:
+    """A reason the engine stored in a result (why a style was not classified, why an alert
+    was not checked) in the reader's language."""
+    return scoring.shown_reason(stored)
 
 
 @register.filter

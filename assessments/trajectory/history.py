@@ -110,7 +110,7 @@ def _style(row: dict) -> tuple[str, str, str]:
         return quadrant, style_name(quadrant), ""
     if not style:
         return "", "", ""
-    return "", "", style.get("reason") or ""
+    return "", "", scoring.shown_reason(style.get("reason"))
 
 
 def _administration(row: dict, definition: dict, zone) -> Administration:

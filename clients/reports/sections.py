@@ -342,12 +342,12 @@ def _style(section, definition, latest, comparison) -> None:
     style = latest.result.get("style") or {}
     if style.get("label"):
         section.style_line = gettext("Latest style: %(style)s (%(rule)s rule)") % {
-            "style": style["label"],
+            "style": gettext(style["label"]),
             "rule": style.get("rule", ""),
         }
     else:
         section.style_line = gettext("Latest style: not classified (%(reason)s)") % {
-            "reason": style.get("reason") or gettext("no result")
+            "reason": scoring.shown_reason(style.get("reason")) or gettext("no result")
         }
     verdict = (comparison or {}).get("earned_security")
     if verdict:
