@@ -10,6 +10,7 @@ Scoped through ``visible_to`` like the pages (anything else is 404) and audited.
 """
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, renderers, serializers, viewsets
@@ -42,7 +43,7 @@ class AdministrationRecordSerializer(serializers.ModelSerializer):
     instrument_version = serializers.CharField(source="instrument_version.label", read_only=True)
     style = serializers.CharField(source="style_label", read_only=True)
     scores = serializers.JSONField(
-        read_only=True, help_text="Subscale key to {label, score, band}."
+        read_only=True, help_text=gettext_lazy("Subscale key to {label, score, band}.")
     )
 
     class Meta:
@@ -74,8 +75,12 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class AdministrationDetailSerializer(AdministrationRecordSerializer):
-    answers = serializers.SerializerMethodField(help_text="Each question with the answer given.")
-    result = serializers.JSONField(read_only=True, help_text="The scoring engine's result.")
+    answers = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Each question with the answer given.")
+    )
+    result = serializers.JSONField(
+        read_only=True, help_text=gettext_lazy("The scoring engine's result.")
+    )
 
     class Meta(AdministrationRecordSerializer.Meta):
         fields = [*AdministrationRecordSerializer.Meta.fields, "answers", "result"]
@@ -87,15 +92,19 @@ class AdministrationDetailSerializer(AdministrationRecordSerializer):
 
 
 class AdministrationFilter(django_filters.FilterSet):
-    client = django_filters.UUIDFilter(field_name="client_id", label="Client id")
+    client = django_filters.UUIDFilter(field_name="client_id", label=gettext_lazy("Client id"))
     instrument = django_filters.CharFilter(
-        field_name="instrument__code", max_length=40, label="Instrument code"
+        field_name="instrument__code", max_length=40, label=gettext_lazy("Instrument code")
     )
     since = django_filters.DateFilter(
-        field_name="submitted_at", lookup_expr="date__gte", label="Submitted on or after"
+        field_name="submitted_at",
+        lookup_expr="date__gte",
+        label=gettext_lazy("Submitted on or after"),
     )
     until = django_filters.DateFilter(
-        field_name="submitted_at", lookup_expr="date__lte", label="Submitted on or before"
+        field_name="submitted_at",
+        lookup_expr="date__lte",
+        label=gettext_lazy("Submitted on or before"),
     )
 
     class Meta:
@@ -186,21 +195,23 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class AcknowledgeSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=AlertAction.choices, help_text="What was done.")
+    action = serializers.ChoiceField(
+        choices=AlertAction.choices, help_text=gettext_lazy("What was done.")
+    )
     note = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=alert_service.ACTION_NOTE_MAX_LENGTH,
-        help_text="Required with action 'other'.",
+        help_text=gettext_lazy("Required with action 'other'."),
     )
 
 
 class AlertFilter(django_filters.FilterSet):
-    client = django_filters.UUIDFilter(field_name="client_id", label="Client id")
+    client = django_filters.UUIDFilter(field_name="client_id", label=gettext_lazy("Client id"))
     status = django_filters.ChoiceFilter(
         choices=[("open", "Open"), ("acknowledged", "Acknowledged")],
         method="filter_status",
-        label="Open or acknowledged",
+        label=gettext_lazy("Open or acknowledged"),
     )
 
     class Meta:

@@ -12,7 +12,7 @@ and read from either.
 
 from django.db import transaction
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -52,13 +52,15 @@ def visible_client(request, pk) -> Client:
 
 
 class ImportedResponseSerializer(serializers.Serializer):
-    response = serializers.IntegerField(help_text="The stored response's id.")
+    response = serializers.IntegerField(help_text=gettext_lazy("The stored response's id."))
     instrument = serializers.CharField()
-    submitted_at = serializers.DateTimeField(help_text="The response's `authored`.")
-    status = serializers.CharField(help_text="complete or incomplete, as the engine judged.")
+    submitted_at = serializers.DateTimeField(help_text=gettext_lazy("The response's `authored`."))
+    status = serializers.CharField(
+        help_text=gettext_lazy("complete or incomplete, as the engine judged.")
+    )
     total = serializers.FloatField(allow_null=True)
     band = serializers.CharField(allow_blank=True)
-    alerts = serializers.IntegerField(help_text="How many alerts the answers raised.")
+    alerts = serializers.IntegerField(help_text=gettext_lazy("How many alerts the answers raised."))
 
 
 class ClientBundleView(APIView):
@@ -163,9 +165,13 @@ class InstrumentQuestionnaireView(APIView):
 class ImportedInstrumentSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
-    version = serializers.IntegerField(help_text="Attune's number for the stored version.")
+    version = serializers.IntegerField(
+        help_text=gettext_lazy("Attune's number for the stored version.")
+    )
     licence_acknowledged = serializers.BooleanField(
-        help_text="False until an owner acknowledges its licence note on the instrument's page."
+        help_text=gettext_lazy(
+            "False until an owner acknowledges its licence note on the instrument's page."
+        )
     )
 
 

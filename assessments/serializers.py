@@ -1,6 +1,6 @@
 """API representation of instruments, scoring requests, assignments and invitations."""
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from assessments.models import Assignment, Instrument, Occasion, Packet, PacketItem
@@ -101,8 +101,10 @@ class InstrumentSerializer(serializers.ModelSerializer):
 class ScoreRequestSerializer(serializers.Serializer):
     answers = BoundedJSONField(
         help_text=(
-            'Answers keyed by item number ({"1": 2, "2": 0}) or a list in item order '
-            "([2, 0, null]); null or a missing key is a missing answer."
+            gettext_lazy(
+                'Answers keyed by item number ({"1": 2, "2": 0}) or a list in item order '
+                "([2, 0, null]); null or a missing key is a missing answer."
+            )
         )
     )
 
@@ -123,7 +125,9 @@ class OccasionSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         source="display_status",
         read_only=True,
-        help_text="scheduled, skipped or cancelled; once sent, the invitation's status.",
+        help_text=gettext_lazy(
+            "scheduled, skipped or cancelled; once sent, the invitation's status."
+        ),
     )
     invitation = serializers.IntegerField(source="packet_id", read_only=True, allow_null=True)
 
@@ -145,17 +149,23 @@ class AssignmentSerializer(serializers.ModelSerializer):
         choices=Assignment.Schedule.choices, default=Assignment.Schedule.ONCE
     )
     send_now = serializers.BooleanField(
-        write_only=True, default=False, help_text="Send at once (the schedule fields are ignored)."
+        write_only=True,
+        default=False,
+        help_text=gettext_lazy("Send at once (the schedule fields are ignored)."),
     )
     time_zone = TextField(
-        required=False, allow_blank=True, help_text="Default: the client's time zone."
+        required=False, allow_blank=True, help_text=gettext_lazy("Default: the client's time zone.")
     )
-    send_time = LocalTimeField(required=False, help_text="Local time the e-mail goes out.")
+    send_time = LocalTimeField(
+        required=False, help_text=gettext_lazy("Local time the e-mail goes out.")
+    )
     status = serializers.ChoiceField(
         choices=Assignment.Status.choices,
         required=False,
-        help_text="A change sets paused, active or ended to pause, resume or end (as POST "
-        "…/end/ does; an ended assignment stays ended). A new assignment is active.",
+        help_text=gettext_lazy(
+            "A change sets paused, active or ended to pause, resume or end (as POST "
+            "…/end/ does; an ended assignment stays ended). A new assignment is active."
+        ),
     )
     description = serializers.CharField(source="english_description", read_only=True)
     created_by = serializers.EmailField(source="created_by.email", read_only=True, default=None)
@@ -218,7 +228,7 @@ class InvitationItemSerializer(serializers.ModelSerializer):
 
 class InvitationEmailSerializer(serializers.Serializer):
     state = serializers.CharField(
-        source="status", read_only=True, help_text="queued, sending, sent or failed."
+        source="status", read_only=True, help_text=gettext_lazy("queued, sending, sent or failed.")
     )
     attempts = serializers.IntegerField(read_only=True)
     last_error = serializers.CharField(read_only=True)
@@ -230,7 +240,9 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     status = serializers.CharField(
         read_only=True,
-        help_text="pending, sent, opened, in_progress, completed, expired or revoked.",
+        help_text=gettext_lazy(
+            "pending, sent, opened, in_progress, completed, expired or revoked."
+        ),
     )
     questionnaires = InvitationItemSerializer(source="items", many=True, read_only=True)
     email = InvitationEmailSerializer(source="last_email", read_only=True, allow_null=True)

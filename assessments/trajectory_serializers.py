@@ -7,7 +7,7 @@ below give it its documented shape (drf-spectacular reads them for the schema).
 
 import datetime
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework import serializers
 
 from assessments import trajectory as service
@@ -18,10 +18,12 @@ from assessments.trajectory import EARLIEST, LATEST
 
 class TrajectoryQuerySerializer(serializers.Serializer):
     start = serializers.DateField(
-        required=False, help_text="First local date (YYYY-MM-DD) of the period; default: all."
+        required=False,
+        help_text=gettext_lazy("First local date (YYYY-MM-DD) of the period; default: all."),
     )
     end = serializers.DateField(
-        required=False, help_text="Last local date (YYYY-MM-DD); default: the latest answer."
+        required=False,
+        help_text=gettext_lazy("Last local date (YYYY-MM-DD); default: the latest answer."),
     )
 
     def validate(self, data):
@@ -53,12 +55,14 @@ class SubscaleSerializer(serializers.Serializer):
     better = serializers.ChoiceField(choices=["lower", "higher"])
     min = serializers.FloatField()
     max = serializers.FloatField()
-    bands = BandSerializer(many=True, help_text="Severity bands from the instrument file.")
+    bands = BandSerializer(
+        many=True, help_text=gettext_lazy("Severity bands from the instrument file.")
+    )
 
 
 class ScoreSerializer(serializers.Serializer):
     subscale = serializers.CharField()
-    score = serializers.FloatField(allow_null=True, help_text="Null when incomplete.")
+    score = serializers.FloatField(allow_null=True, help_text=gettext_lazy("Null when incomplete."))
     band = serializers.CharField(allow_blank=True)
 
 
@@ -66,25 +70,35 @@ class ChangeSerializer(serializers.Serializer):
     subscale = serializers.CharField()
     label = serializers.ChoiceField(
         choices=list(service.CHANGE_WORDS),
-        help_text="improved / no reliable change / deteriorated / reliable change not available",
+        help_text=gettext_lazy(
+            "improved / no reliable change / deteriorated / reliable change not available"
+        ),
     )
     reason = serializers.CharField(
-        allow_blank=True, help_text="Why reliable change is not available, else empty."
+        allow_blank=True,
+        help_text=gettext_lazy("Why reliable change is not available, else empty."),
     )
     before = serializers.FloatField(allow_null=True)
     after = serializers.FloatField(allow_null=True)
     difference = serializers.FloatField(allow_null=True)
-    rci = serializers.FloatField(allow_null=True, help_text="Jacobson-Truax reliable change index.")
+    rci = serializers.FloatField(
+        allow_null=True, help_text=gettext_lazy("Jacobson-Truax reliable change index.")
+    )
     margin = serializers.FloatField(
-        allow_null=True, help_text="Critical value x SE_diff: the smallest reliable change."
+        allow_null=True,
+        help_text=gettext_lazy("Critical value x SE_diff: the smallest reliable change."),
     )
     clinically_significant = serializers.BooleanField(allow_null=True)
 
 
 class StyleSerializer(serializers.Serializer):
-    quadrant = serializers.CharField(allow_blank=True, help_text="Empty when not classified.")
+    quadrant = serializers.CharField(
+        allow_blank=True, help_text=gettext_lazy("Empty when not classified.")
+    )
     label = serializers.CharField(allow_blank=True)
-    note = serializers.CharField(allow_blank=True, help_text="Why there is no style, if none.")
+    note = serializers.CharField(
+        allow_blank=True, help_text=gettext_lazy("Why there is no style, if none.")
+    )
 
 
 class EarnedSecuritySerializer(serializers.Serializer):
@@ -97,21 +111,27 @@ class EarnedSecuritySerializer(serializers.Serializer):
 class AdministrationSerializer(serializers.Serializer):
     response_id = serializers.IntegerField()
     submitted_at = serializers.DateTimeField()
-    date = serializers.DateField(help_text="In the client's time zone.")
+    date = serializers.DateField(help_text=gettext_lazy("In the client's time zone."))
     complete = serializers.BooleanField()
     is_baseline = serializers.BooleanField(
-        help_text="The first complete administration of its episode of care."
+        help_text=gettext_lazy("The first complete administration of its episode of care.")
     )
-    episode = serializers.IntegerField(help_text="Its episode of care, counted from 1.")
+    episode = serializers.IntegerField(
+        help_text=gettext_lazy("Its episode of care, counted from 1.")
+    )
     earlier_episode = serializers.BooleanField(
-        help_text="In an episode of care before the current one: not judged against the "
-        "current baseline, and drawn grey on the charts."
+        help_text=gettext_lazy(
+            "In an episode of care before the current one: not judged against the "
+            "current baseline, and drawn grey on the charts."
+        )
     )
-    in_period = serializers.BooleanField(help_text="False only for a baseline before the period.")
+    in_period = serializers.BooleanField(
+        help_text=gettext_lazy("False only for a baseline before the period.")
+    )
     total = serializers.FloatField(allow_null=True)
     band = serializers.CharField(allow_blank=True)
     scores = ScoreSerializer(many=True)
-    style = StyleSerializer(allow_null=True, help_text="Attachment instruments only.")
+    style = StyleSerializer(allow_null=True, help_text=gettext_lazy("Attachment instruments only."))
     change_since_baseline = ChangeSerializer(many=True, allow_null=True)
     change_since_previous = ChangeSerializer(many=True, allow_null=True)
     earned_security = EarnedSecuritySerializer(allow_null=True)
@@ -121,8 +141,10 @@ class ReliableChangeSerializer(serializers.Serializer):
     subscale = serializers.CharField()
     available = serializers.BooleanField()
     reason = serializers.CharField(allow_blank=True)
-    reliability = serializers.DictField(allow_null=True, help_text="value, source, origin")
-    sd = serializers.DictField(allow_null=True, help_text="value, source, origin")
+    reliability = serializers.DictField(
+        allow_null=True, help_text=gettext_lazy("value, source, origin")
+    )
+    sd = serializers.DictField(allow_null=True, help_text=gettext_lazy("value, source, origin"))
     critical_value = serializers.FloatField()
     margin = serializers.FloatField(allow_null=True)
 
@@ -141,21 +163,29 @@ class InstrumentTrajectorySerializer(serializers.Serializer):
     attachment = serializers.BooleanField()
     subscales = SubscaleSerializer(many=True)
     administrations = AdministrationSerializer(
-        many=True, help_text="Oldest first; a baseline before the period comes first."
+        many=True, help_text=gettext_lazy("Oldest first; a baseline before the period comes first.")
     )
     change_since_baseline = ChangeSerializer(many=True, allow_null=True)
     change_since_previous = ChangeSerializer(many=True, allow_null=True)
     earned_security = EarnedSecuritySerializer(allow_null=True)
     reliable_change = ReliableChangeSerializer(many=True)
-    plane = PlaneSerializer(allow_null=True, help_text="The anxiety x avoidance plane's inputs.")
+    plane = PlaneSerializer(
+        allow_null=True, help_text=gettext_lazy("The anxiety x avoidance plane's inputs.")
+    )
 
 
 class EpisodeSerializer(serializers.Serializer):
-    number = serializers.IntegerField(help_text="Counted from 1, oldest first.")
+    number = serializers.IntegerField(help_text=gettext_lazy("Counted from 1, oldest first."))
     started_at = serializers.DateTimeField()
-    ended_at = serializers.DateTimeField(allow_null=True, help_text="Null while open.")
-    end_reason = serializers.CharField(allow_blank=True, help_text="Blank when not recorded.")
-    current = serializers.BooleanField(help_text="The latest episode: baselines are its own.")
+    ended_at = serializers.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("Null while open.")
+    )
+    end_reason = serializers.CharField(
+        allow_blank=True, help_text=gettext_lazy("Blank when not recorded.")
+    )
+    current = serializers.BooleanField(
+        help_text=gettext_lazy("The latest episode: baselines are its own.")
+    )
 
 
 class ClientTrajectorySerializer(serializers.Serializer):
@@ -164,7 +194,8 @@ class ClientTrajectorySerializer(serializers.Serializer):
     end = serializers.DateField()
     time_zone = serializers.CharField()
     episodes = EpisodeSerializer(
-        many=True, help_text="The client's episodes of care; each has its own baselines."
+        many=True,
+        help_text=gettext_lazy("The client's episodes of care; each has its own baselines."),
     )
     instruments = InstrumentTrajectorySerializer(many=True)
 

@@ -4,7 +4,7 @@ client's trajectory; scoped and audited like the pages."""
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -34,7 +34,7 @@ def _practice_clinicians(request):
 
 
 class ClientFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Name, e-mail or reference")
+    q = django_filters.CharFilter(method="search", label=gettext_lazy("Name, e-mail or reference"))
     status = django_filters.ChoiceFilter(choices=Client.Status.choices)
     primary_clinician = django_filters.ModelChoiceFilter(queryset=_practice_clinicians)
 

@@ -11,7 +11,7 @@ import django_filters
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, renderers, serializers, status, viewsets
@@ -33,17 +33,19 @@ class ZipRenderer(FileRenderer):
 class ExportJobSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(
         choices=ExportJob.Kind.choices,
-        help_text="'client': one client's full record (give `client`); 'practice': everything "
-        "the practice holds (owners only).",
+        help_text=gettext_lazy(
+            "'client': one client's full record (give `client`); 'practice': everything "
+            "the practice holds (owners only)."
+        ),
     )
     client = serializers.PrimaryKeyRelatedField(
         queryset=Client.objects.none(), required=False, allow_null=True
     )
     expires_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text="When a ready archive is deleted."
+        read_only=True, allow_null=True, help_text=gettext_lazy("When a ready archive is deleted.")
     )
     download_url = serializers.SerializerMethodField(
-        help_text="Where to download the zip once the export is ready."
+        help_text=gettext_lazy("Where to download the zip once the export is ready.")
     )
 
     class Meta:
@@ -96,7 +98,7 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 
 class ExportFilter(django_filters.FilterSet):
-    client = django_filters.UUIDFilter(field_name="client_id", label="Client id")
+    client = django_filters.UUIDFilter(field_name="client_id", label=gettext_lazy("Client id"))
 
     class Meta:
         model = ExportJob

@@ -10,6 +10,7 @@ the pages': the services in ``clients/imports/`` do the work.
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -26,13 +27,16 @@ from practice.models import AuditAction
 
 class ImportRequestSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="The CSV (UTF-8, comma or semicolon separated; columns as in the template "
-        "on the import page): full_name, preferred_name, email, date_of_birth (YYYY-MM-DD), "
-        "pronouns, time_zone, country, language (en or es; empty: the practice's), primary_clinician (a member's e-mail address), "
-        "external_reference."
+        help_text=gettext_lazy(
+            "The CSV (UTF-8, comma or semicolon separated; columns as in the template "
+            "on the import page): full_name, preferred_name, email, date_of_birth (YYYY-MM-DD), "
+            "pronouns, time_zone, country, language (en or es; empty: the practice's), primary_clinician (a member's e-mail address), "
+            "external_reference."
+        )
     )
     dry_run = serializers.BooleanField(
-        default=False, help_text="Check every row and return the preview; save nothing."
+        default=False,
+        help_text=gettext_lazy("Check every row and return the preview; save nothing."),
     )
 
 
@@ -42,9 +46,11 @@ class ImportedClientSerializer(serializers.Serializer):
     email = serializers.CharField()
     date_of_birth = serializers.DateField(allow_null=True)
     pronouns = serializers.CharField()
-    time_zone = serializers.CharField(help_text="Empty: the practice's time zone.")
-    country = serializers.CharField(help_text="Two-letter code; empty if not known.")
-    language = serializers.CharField(help_text="en or es: the client's pages and e-mails.")
+    time_zone = serializers.CharField(help_text=gettext_lazy("Empty: the practice's time zone."))
+    country = serializers.CharField(help_text=gettext_lazy("Two-letter code; empty if not known."))
+    language = serializers.CharField(
+        help_text=gettext_lazy("en or es: the client's pages and e-mails.")
+    )
     primary_clinician = serializers.EmailField(
         source="primary_clinician.email", allow_null=True, default=None
     )
@@ -52,9 +58,13 @@ class ImportedClientSerializer(serializers.Serializer):
 
 
 class PreviewRowSerializer(serializers.Serializer):
-    row = serializers.IntegerField(source="number", help_text="The row's number in the file.")
-    ok = serializers.BooleanField(help_text="Whether the row would be imported.")
-    client = ImportedClientSerializer(source="fields", help_text="What the row becomes.")
+    row = serializers.IntegerField(
+        source="number", help_text=gettext_lazy("The row's number in the file.")
+    )
+    ok = serializers.BooleanField(help_text=gettext_lazy("Whether the row would be imported."))
+    client = ImportedClientSerializer(
+        source="fields", help_text=gettext_lazy("What the row becomes.")
+    )
     errors = serializers.ListField(child=serializers.CharField())
 
 
@@ -71,8 +81,10 @@ class RowErrorsSerializer(serializers.Serializer):
 
 
 class ClientImportSerializer(serializers.ModelSerializer):
-    progress = serializers.IntegerField(help_text="Percent of the file dealt with.")
-    errors = RowErrorsSerializer(many=True, help_text="The first rows left out, with why.")
+    progress = serializers.IntegerField(help_text=gettext_lazy("Percent of the file dealt with."))
+    errors = RowErrorsSerializer(
+        many=True, help_text=gettext_lazy("The first rows left out, with why.")
+    )
     status_url = serializers.SerializerMethodField()
 
     class Meta:

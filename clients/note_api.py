@@ -56,11 +56,13 @@ def _practice_members(request):
 
 
 class SessionNoteFilter(django_filters.FilterSet):
-    client = django_filters.UUIDFilter(field_name="client_id", label="Client id")
-    author = django_filters.ModelChoiceFilter(queryset=_practice_members, label="Author id")
+    client = django_filters.UUIDFilter(field_name="client_id", label=gettext_lazy("Client id"))
+    author = django_filters.ModelChoiceFilter(
+        queryset=_practice_members, label=gettext_lazy("Author id")
+    )
     # Bounded, so an id past a database integer is a 400, not an OverflowError from SQLite.
     tag = django_filters.NumberFilter(
-        method="with_tag", label="Tag id", min_value=1, max_value=LARGEST_ID
+        method="with_tag", label=gettext_lazy("Tag id"), min_value=1, max_value=LARGEST_ID
     )
     date_from = django_filters.DateFilter(field_name="session_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="session_date", lookup_expr="lte")

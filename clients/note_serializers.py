@@ -6,7 +6,7 @@ practice, locking) live in ``clients/notes/`` and reach the caller as 400 or 409
 
 import zoneinfo
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -37,7 +37,9 @@ class SessionNoteSerializer(serializers.ModelSerializer):
     """A note as read: the session in the client's local date and time, and the note itself."""
 
     author_name = serializers.CharField(source="author.__str__", read_only=True)
-    start_time = serializers.SerializerMethodField(help_text="Local time in ``time_zone``.")
+    start_time = serializers.SerializerMethodField(
+        help_text=gettext_lazy("Local time in ``time_zone``.")
+    )
     tags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     tag_names = serializers.SerializerMethodField()
     assessments = LinkedAssessmentSerializer(many=True, read_only=True)
@@ -105,7 +107,7 @@ class SessionNoteWriteSerializer(serializers.Serializer):
     """
 
     client = serializers.PrimaryKeyRelatedField(
-        queryset=Client.objects.none(), help_text="On create only."
+        queryset=Client.objects.none(), help_text=gettext_lazy("On create only.")
     )
     session_date = serializers.DateField()
     start_time = LocalTimeField()
@@ -119,12 +121,16 @@ class SessionNoteWriteSerializer(serializers.Serializer):
         child=serializers.IntegerField(),
         required=False,
         default=list,
-        help_text="Ids of the client's questionnaire responses discussed in the session.",
+        help_text=gettext_lazy(
+            "Ids of the client's questionnaire responses discussed in the session."
+        ),
     )
     version = serializers.IntegerField(
         required=False,
         write_only=True,
-        help_text="The version you edited; a save made since then is refused instead of lost.",
+        help_text=gettext_lazy(
+            "The version you edited; a save made since then is refused instead of lost."
+        ),
     )
 
     def __init__(self, *args, clients=None, **kwargs):

@@ -10,7 +10,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, renderers, status, viewsets
@@ -31,7 +31,7 @@ class PDFRenderer(FileRenderer):
 
 
 class ReportFilter(django_filters.FilterSet):
-    client = django_filters.UUIDFilter(field_name="client_id", label="Client id")
+    client = django_filters.UUIDFilter(field_name="client_id", label=gettext_lazy("Client id"))
 
     class Meta:
         model = Report

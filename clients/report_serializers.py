@@ -1,6 +1,7 @@
 """API representation of reports. Rules (periods, instruments, limits) live in the services."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from clients.models import Client, Report
@@ -14,20 +15,26 @@ class ReportSerializer(serializers.ModelSerializer):
         child=TextField(max_length=40),
         required=False,
         default=list,
-        help_text="Instrument codes; empty for every questionnaire answered in the period.",
+        help_text=gettext_lazy(
+            "Instrument codes; empty for every questionnaire answered in the period."
+        ),
     )
     expires_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text="When a ready report's file is deleted."
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("When a ready report's file is deleted."),
     )
     period_start = serializers.DateField(
         required=False,
-        help_text="First day covered; left out, the client's first administration (whole history).",
+        help_text=gettext_lazy(
+            "First day covered; left out, the client's first administration (whole history)."
+        ),
     )
     period_end = serializers.DateField(
-        required=False, help_text="Last day covered; left out, today."
+        required=False, help_text=gettext_lazy("Last day covered; left out, today.")
     )
     download_url = serializers.SerializerMethodField(
-        help_text="Where to download the PDF once the report is ready."
+        help_text=gettext_lazy("Where to download the PDF once the report is ready.")
     )
 
     class Meta:

@@ -1,7 +1,7 @@
 """API representation of clients. Validation mirrors the page form; rules live in services."""
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,14 +23,18 @@ class ClientSerializer(serializers.ModelSerializer):
         queryset=User.objects.none(), required=False
     )
     episodes = serializers.SerializerMethodField(
-        help_text="Episodes of care, oldest first: number, started_at, ended_at (null while "
-        "open), end_reason (blank when not recorded), current. Discharge ends the current one."
+        help_text=gettext_lazy(
+            "Episodes of care, oldest first: number, started_at, ended_at (null while "
+            "open), end_reason (blank when not recorded), current. Discharge ends the current one."
+        )
     )
     confirm_duplicate = serializers.BooleanField(
         write_only=True,
         required=False,
         default=False,
-        help_text="Set to true to save a client whose e-mail address a client you can see has.",
+        help_text=gettext_lazy(
+            "Set to true to save a client whose e-mail address a client you can see has."
+        ),
     )
 
     class Meta:
@@ -118,7 +122,9 @@ class DischargeSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Why the current episode of care ends; blank or left out when not recorded.",
+        help_text=gettext_lazy(
+            "Why the current episode of care ends; blank or left out when not recorded."
+        ),
     )
 
 
@@ -126,6 +132,8 @@ class ReactivateSerializer(serializers.Serializer):
     NEW, RESUME = "new", "resume"
     episode = serializers.ChoiceField(
         choices=[(NEW, "A new episode of care"), (RESUME, "The last episode resumed")],
-        help_text="new: a new episode of care starts now, and baselines start again with the "
-        "next answers; resume: the last episode goes on, and its baselines still count.",
+        help_text=gettext_lazy(
+            "new: a new episode of care starts now, and baselines start again with the "
+            "next answers; resume: the last episode goes on, and its baselines still count."
+        ),
     )

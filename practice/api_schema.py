@@ -23,6 +23,7 @@ scopes (read-only or read and write) and their expiry.
 import re
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_bearer_security_scheme_object
@@ -31,7 +32,7 @@ from rest_framework import serializers
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, for a person to read.")
+    detail = serializers.CharField(help_text=gettext_lazy("What went wrong, for a person to read."))
 
     class Meta:
         ref_name = "ErrorDetail"

@@ -47,25 +47,33 @@ class SafetySettingsSerializer(serializers.ModelSerializer):
     crisis_lines = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(crisis_lines())),
         required=False,
-        help_text="Keys of the national crisis lines shown (Attune's short list, each number "
-        "cited to a public source). A client whose country is known sees that country's only.",
+        help_text=gettext_lazy(
+            "Keys of the national crisis lines shown (Attune's short list, each number "
+            "cited to a public source). A client whose country is known sees that country's only."
+        ),
     )
     escalation_hours = serializers.IntegerField(
         min_value=1,
         max_value=ESCALATION_MAX_HOURS,
         required=False,
-        help_text="Hours an alert may stay unacknowledged before the safety lead (or the owners) "
-        "are told.",
+        help_text=gettext_lazy(
+            "Hours an alert may stay unacknowledged before the safety lead (or the owners) "
+            "are told."
+        ),
     )
     safety_lead = SafetyLeadField(
         queryset=User.objects.none(),
         allow_null=True,
         required=False,
-        help_text="The id of an active member told of overdue alerts instead of the owners; "
-        "null to tell the owners.",
+        help_text=gettext_lazy(
+            "The id of an active member told of overdue alerts instead of the owners; "
+            "null to tell the owners."
+        ),
     )
     updated_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text="Null while the practice has saved none."
+        read_only=True,
+        allow_null=True,
+        help_text=gettext_lazy("Null while the practice has saved none."),
     )
 
     class Meta:

@@ -24,7 +24,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=webhooks.EVENTS),
         allow_empty=False,
-        help_text="The event types sent to this endpoint.",
+        help_text=gettext_lazy("The event types sent to this endpoint."),
     )
 
     class Meta:
@@ -42,13 +42,14 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 class WebhookSecretSerializer(serializers.Serializer):
     secret = serializers.CharField(
-        read_only=True, help_text="Signs every delivery's Attune-Signature header."
+        read_only=True, help_text=gettext_lazy("Signs every delivery's Attune-Signature header.")
     )
 
 
 class CreatedWebhookEndpointSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(
-        read_only=True, help_text="Signs every delivery; shown here and on request only."
+        read_only=True,
+        help_text=gettext_lazy("Signs every delivery; shown here and on request only."),
     )
 
     class Meta(WebhookEndpointSerializer.Meta):
