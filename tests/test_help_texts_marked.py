@@ -1,0 +1,73 @@
+"""Every ``help_text=`` and ``label=`` the project's Python writes is marked for translation
+(issue 15): the browsable API, the API schema and forms show them to a person.
+
+Read as syntax trees like ``tests/test_python_marked.py``, with its idea of a bare literal (a
+string, an f-string, ``"…" % …`` or ``"…".format(…)``). A ``gettext_lazy`` call, a variable or
+a lazy constant is fine; a machine value (a field name, an enum value) is never passed as a
+``help_text`` or ``label``. The API schema stays English: nothing activates another language
+while it is generated (tests/test_api_contract.py).
+
+The models' ``help_text`` are left out for now (``MODELS``): marking them is a change of its own
+across every model file, and their text reaches the API only through a ModelSerializer field
+that does not give its own.
+"""
+
+import ast
+from pathlib import Path
+
+from tests.test_python_marked import ROOT, _literal, _words, project_modules
+
+DOCUMENTATION = {"help_text", "label"}
+MODELS = "models"
+
+
+def unmarked_documentation(root: Path = ROOT) -> list[tuple[str, int, str]]:
+    """(module, line, first words) of each bare ``help_text=`` or ``label=`` literal."""
+    found = []
+    for path in project_modules(root):
+        if MODELS in path.relative_to(root).parts:
+            continue
+        module = path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=module)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                found.extend(
+                    (module, keyword.value.lineno, _words(keyword.value))
+                    for keyword in node.keywords
+                    if keyword.arg in DOCUMENTATION and _literal(keyword.value)
+                )
+    return found
+
+
+def test_every_help_text_and_label_is_marked_for_translation():
+    findings = [f"{module}:{line}: {words!r}" for module, line, words in unmarked_documentation()]
+    assert findings == [], "unmarked (wrap in gettext_lazy):\n" + "\n".join(findings)
+
+
+def test_the_finder_sees_a_bare_help_text_or_label(tmp_path):
+    app = tmp_path / "clients"
+    (app / "models").mkdir(parents=True)
+    (app / "serializers.py").write_text(
+        "from django.utils.translation import gettext_lazy\n"
+        "class S(serializers.Serializer):\n"
+        "    a = serializers.CharField(help_text='Shown in the schema.')\n"
+        "    b = serializers.CharField(help_text=gettext_lazy('Shown in the schema.'))\n"
+        "    c = django_filters.UUIDFilter(field_name='client_id', label='Client id')\n"
+        "    d = django_filters.UUIDFilter(field_name='client_id', label=gettext_lazy('Client id'))\n"
+        "    e = forms.CharField(label=f'{NAME} name', help_text=HELP)\n"
+        "    f = forms.CharField(label='')\n",
+        encoding="utf-8",
+    )
+    (app / "models" / "records.py").write_text(
+        "name = models.CharField(help_text='Left for now.')\n", encoding="utf-8"
+    )
+    assert sorted(line for _, line, _ in unmarked_documentation(tmp_path)) == [3, 5, 7]
+
+
+def test_the_api_documents_its_fields_in_the_active_language():
+    from django.utils.functional import Promise
+
+    from clients.serializers import ClientSerializer
+
+    fields = ClientSerializer().fields
+    assert any(isinstance(field.help_text, Promise) for field in fields.values())
