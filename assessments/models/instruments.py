@@ -59,17 +59,17 @@ class Instrument(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="custom_instruments",
-        help_text="Empty for the shipped library; the owning practice for a custom instrument.",
+        help_text=_("Empty for the shipped library; the owning practice for a custom instrument."),
     )
     name = models.CharField(max_length=200)
     family = models.CharField(
-        max_length=40, blank=True, help_text="Set when one file defines several domains."
+        max_length=40, blank=True, help_text=_("Set when one file defines several domains.")
     )
     current_version = models.ForeignKey(
         "InstrumentVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_active = models.BooleanField(
-        default=True, help_text="False once a shipped file leaves the library; versions stay."
+        default=True, help_text=_("False once a shipped file leaves the library; versions stay.")
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -112,11 +112,11 @@ class InstrumentVersion(models.Model):
 
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    label = models.CharField(max_length=40, help_text="The version the file gives itself.")
+    label = models.CharField(max_length=40, help_text=_("The version the file gives itself."))
     definition = models.JSONField()
     content_hash = models.CharField(max_length=64)
     licence_hash = models.CharField(max_length=64)
-    source_name = models.CharField(max_length=255, help_text="The file it was loaded from.")
+    source_name = models.CharField(max_length=255, help_text=_("The file it was loaded from."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -193,20 +193,24 @@ class PracticeInstrumentSettings(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(0.5)],
-        help_text="|RCI| above this is reliable change. Leave empty for the file's value (1.96).",
+        help_text=_(
+            "|RCI| above this is reliable change. Leave empty for the file's value (1.96)."
+        ),
     )
     min_baselines = models.PositiveSmallIntegerField(
         "baselines needed for the practice's own SD",
         null=True,
         blank=True,
         validators=[MinValueValidator(2)],
-        help_text="Leave empty for the file's value.",
+        help_text=_("Leave empty for the file's value."),
     )
     pattern_names_for_clients = models.BooleanField(
         "name attachment patterns in client reports",
         default=False,
-        help_text="Client-friendly reports explain each pattern in plain words; with this on "
-        "they also give its name (for example 'Secure'), always beside what it means.",
+        help_text=_(
+            "Client-friendly reports explain each pattern in plain words; with this on "
+            "they also give its name (for example 'Secure'), always beside what it means."
+        ),
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -241,7 +245,7 @@ class PracticeCitedValue(models.Model):
     subscale = models.CharField(max_length=40)
     kind = models.CharField(max_length=12, choices=CitedValueKind.choices)
     value = models.DecimalField(max_digits=10, decimal_places=4)
-    citation = models.TextField(help_text="Where the number comes from: authors, year, table.")
+    citation = models.TextField(help_text=_("Where the number comes from: authors, year, table."))
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

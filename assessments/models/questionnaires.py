@@ -60,8 +60,8 @@ class Assignment(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(MAX_INTERVAL_WEEKS)],
     )
-    start_date = models.DateField(help_text="The first occasion's date in the time zone below.")
-    send_time = models.TimeField(help_text="Local time the e-mail goes out.")
+    start_date = models.DateField(help_text=_("The first occasion's date in the time zone below."))
+    send_time = models.TimeField(help_text=_("Local time the e-mail goes out."))
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     end_date = models.DateField(null=True, blank=True)
     max_occasions = models.PositiveSmallIntegerField(
@@ -70,7 +70,7 @@ class Assignment(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     schedule_from = models.DateTimeField(
         default=timezone.now,
-        help_text="When the schedule was set or last changed: earlier occasions are not sent.",
+        help_text=_("When the schedule was set or last changed: earlier occasions are not sent."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -193,11 +193,11 @@ class Packet(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="packets")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="packets")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    local_date = models.DateField(help_text="The client's local day the packet was due.")
+    local_date = models.DateField(help_text=_("The client's local day the packet was due."))
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set by the POST that starts the visit, never by a GET."
+        null=True, blank=True, help_text=_("Set by the POST that starts the visit, never by a GET.")
     )
     completed_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -207,7 +207,7 @@ class Packet(models.Model):
     )
     in_session = models.BooleanField(
         default=False,
-        help_text="Answered on the clinician's device in session (its responses say so).",
+        help_text=_("Answered on the clinician's device in session (its responses say so)."),
     )
     reminders_sent = models.PositiveSmallIntegerField(default=0)
     next_reminder_at = models.DateTimeField(null=True, blank=True)
@@ -217,7 +217,7 @@ class Packet(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The latest e-mail with this packet's link (invitation, reminder or resend).",
+        help_text=_("The latest e-mail with this packet's link (invitation, reminder or resend)."),
     )
 
     objects = PacketQuerySet.as_manager()
@@ -305,8 +305,8 @@ class Occasion(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="occasions")
-    due_date = models.DateField(help_text="Local date in the assignment's time zone.")
-    due_at = models.DateTimeField(help_text="The send time as a UTC instant.")
+    due_date = models.DateField(help_text=_("Local date in the assignment's time zone."))
+    due_at = models.DateTimeField(help_text=_("The send time as a UTC instant."))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     skip_reason = models.CharField(max_length=120, blank=True)
     packet = models.ForeignKey(

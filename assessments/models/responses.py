@@ -35,13 +35,15 @@ class Response(models.Model):
     instrument_version = models.ForeignKey(
         InstrumentVersion, on_delete=models.PROTECT, related_name="responses"
     )
-    answers = models.JSONField(help_text="Item number to answer, as the client gave them.")
-    result = models.JSONField(help_text="The scoring engine's result.")
-    status = models.CharField(max_length=12, help_text="The engine's status: complete/incomplete.")
+    answers = models.JSONField(help_text=_("Item number to answer, as the client gave them."))
+    result = models.JSONField(help_text=_("The scoring engine's result."))
+    status = models.CharField(
+        max_length=12, help_text=_("The engine's status: complete/incomplete.")
+    )
     total = models.FloatField(null=True, blank=True)
     band = models.CharField(max_length=60, blank=True)
     scores = models.JSONField(
-        default=dict, blank=True, help_text="Subscale key to {label, score, band}."
+        default=dict, blank=True, help_text=_("Subscale key to {label, score, band}.")
     )
     quadrant = models.CharField(max_length=24, blank=True)
     submitted_at = models.DateTimeField(default=timezone.now)
@@ -118,22 +120,24 @@ class Alert(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="alerts")
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="alerts")
     rule_key = models.CharField(max_length=60)
-    rule_label = models.CharField(max_length=200, help_text="The rule, e.g. Item 9 above 0.")
-    guidance = models.TextField(blank=True, help_text="The instrument file's message.")
+    rule_label = models.CharField(max_length=200, help_text=_("The rule, e.g. Item 9 above 0."))
+    guidance = models.TextField(blank=True, help_text=_("The instrument file's message."))
     raised_at = models.DateTimeField(default=timezone.now)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     action = models.CharField(
-        max_length=24, choices=AlertAction.choices, blank=True, help_text="Action taken."
+        max_length=24, choices=AlertAction.choices, blank=True, help_text=_("Action taken.")
     )
     action_note = models.TextField(blank=True, max_length=2000)
     escalated_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the alert, still open past the practice's escalation time, was passed "
-        "to the safety lead or the owners (claimed with a compare-and-set: once).",
+        help_text=_(
+            "When the alert, still open past the practice's escalation time, was passed "
+            "to the safety lead or the owners (claimed with a compare-and-set: once)."
+        ),
     )
     notice_email = models.ForeignKey(
         "practice.OutboundEmail",
@@ -201,7 +205,7 @@ class AlertEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Who was told (a notice) or who acknowledged.",
+        help_text=_("Who was told (a notice) or who acknowledged."),
     )
     email = models.ForeignKey(
         "practice.OutboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

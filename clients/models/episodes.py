@@ -41,11 +41,13 @@ class Episode(models.Model):
         max_length=20,
         choices=EndReason.choices,
         blank=True,
-        help_text="Why the episode ended; blank while open, or when not recorded (an episode "
-        "ended before episodes were kept).",
+        help_text=_(
+            "Why the episode ended; blank while open, or when not recorded (an episode "
+            "ended before episodes were kept)."
+        ),
     )
     resumed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the episode was last resumed after a discharge."
+        null=True, blank=True, help_text=_("When the episode was last resumed after a discharge.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -67,18 +67,20 @@ class ExportJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, 0-100.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text=_("Percent, 0-100."))
     error_message = models.CharField(
-        max_length=300, blank=True, help_text="Safe to show: never clinical content."
+        max_length=300, blank=True, help_text=_("Safe to show: never clinical content.")
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     requested_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(
         default=timezone.now,
-        help_text="When a queued row is due; one long past it lost its message.",
+        help_text=_("When a queued row is due; one long past it lost its message."),
     )
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="A running row past this belonged to a worker that died."
+        null=True,
+        blank=True,
+        help_text=_("A running row past this belonged to a worker that died."),
     )
     finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255, blank=True)

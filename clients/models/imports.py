@@ -52,26 +52,30 @@ class ClientImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
-    file_name = models.CharField(max_length=255, blank=True, help_text="Name in default storage.")
+    file_name = models.CharField(
+        max_length=255, blank=True, help_text=_("Name in default storage.")
+    )
     total_rows = models.PositiveIntegerField(default=0)
     saved_rows = models.PositiveIntegerField(
-        default=0, help_text="Rows of the file dealt with so far (the background cursor)."
+        default=0, help_text=_("Rows of the file dealt with so far (the background cursor).")
     )
     created_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(
         default=list,
         blank=True,
-        help_text="The first rows refused: [{row, messages}], never the rows' values.",
+        help_text=_("The first rows refused: [{row, messages}], never the rows' values."),
     )
     error_message = models.CharField(
-        max_length=300, blank=True, help_text="Why the whole import failed; safe to show."
+        max_length=300, blank=True, help_text=_("Why the whole import failed; safe to show.")
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="A running row past this belonged to a worker that died."
+        null=True,
+        blank=True,
+        help_text=_("A running row past this belonged to a worker that died."),
     )
     finished_at = models.DateTimeField(null=True, blank=True)
 

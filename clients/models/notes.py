@@ -63,7 +63,7 @@ class NoteTag(models.Model):
     name = models.CharField(max_length=60)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.THEME)
     is_active = models.BooleanField(
-        default=True, help_text="Archived tags stay on old notes but cannot be chosen."
+        default=True, help_text=_("Archived tags stay on old notes but cannot be chosen.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -148,21 +148,21 @@ class SessionNote(models.Model):
     )
     started_at = models.DateTimeField()
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
-    session_date = models.DateField(help_text="The session's date in the client's time zone.")
+    session_date = models.DateField(help_text=_("The session's date in the client's time zone."))
     duration_minutes = models.PositiveSmallIntegerField()
     session_type = models.CharField(
         max_length=12, choices=SessionType.choices, default=SessionType.INDIVIDUAL
     )
     modality = models.CharField(max_length=12, choices=Modality.choices, default=Modality.IN_PERSON)
     note_format = models.CharField(max_length=8, choices=Format.choices, default=Format.FREE)
-    content = models.JSONField(default=dict, help_text="Section key to text, per the format.")
-    search_text = models.TextField(blank=True, editable=False, help_text="Sections joined.")
+    content = models.JSONField(default=dict, help_text=_("Section key to text, per the format."))
+    search_text = models.TextField(blank=True, editable=False, help_text=_("Sections joined."))
     tags = models.ManyToManyField(NoteTag, blank=True, related_name="notes")
     assessments = models.ManyToManyField(
         "assessments.Response",
         blank=True,
         related_name="session_notes",
-        help_text="The client's submitted questionnaires discussed in the session.",
+        help_text=_("The client's submitted questionnaires discussed in the session."),
     )
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.DRAFT)
     version = models.PositiveIntegerField(default=1)
@@ -265,9 +265,9 @@ class SessionNoteVersion(AppendOnlyModel):
     modality = models.CharField(max_length=12, choices=SessionNote.Modality.choices)
     note_format = models.CharField(max_length=8, choices=SessionNote.Format.choices)
     content = models.JSONField(default=dict)
-    tag_names = models.JSONField(default=list, help_text="Tag names as they were at saving.")
+    tag_names = models.JSONField(default=list, help_text=_("Tag names as they were at saving."))
     assessment_ids = models.JSONField(
-        default=list, help_text="Ids of the linked questionnaire responses at saving."
+        default=list, help_text=_("Ids of the linked questionnaire responses at saving.")
     )
 
     class Meta:

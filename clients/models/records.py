@@ -172,44 +172,47 @@ class Client(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clients")
     preferred_name = models.CharField(
-        max_length=80, help_text="What the client likes to be called; used in e-mails."
+        max_length=80, help_text=_("What the client likes to be called; used in e-mails.")
     )
     full_name = models.CharField(max_length=200)
-    email = models.EmailField(blank=True, help_text="Where questionnaire links are sent.")
+    email = models.EmailField(blank=True, help_text=_("Where questionnaire links are sent."))
     date_of_birth = models.DateField(null=True, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     time_zone = models.CharField(
         max_length=64,
         blank=True,
         validators=[validate_time_zone],
-        help_text="Leave blank to use the practice's time zone.",
+        help_text=_("Leave blank to use the practice's time zone."),
     )
     country = models.CharField(
         max_length=2,
         blank=True,
         choices=country_choices,
-        help_text="Where the client lives, if you know: after a safety answer they are shown "
-        "the national crisis lines your practice chose for that country.",
+        help_text=_(
+            "Where the client lives, if you know: after a safety answer they are shown "
+            "the national crisis lines your practice chose for that country."
+        ),
     )
     language = models.CharField(
         max_length=8,
         choices=settings.LANGUAGES,
         default="en",
-        help_text="The language of the questionnaire pages and e-mails the client receives.",
+        help_text=_("The language of the questionnaire pages and e-mails the client receives."),
     )
     primary_clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="primary_clients"
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     external_reference = models.CharField(
-        max_length=64, blank=True, help_text="Your own record number, if you use one."
+        max_length=64, blank=True, help_text=_("Your own record number, if you use one.")
     )
     discharged_at = models.DateTimeField(null=True, blank=True)
     next_session_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="The next session, if you keep it here: the 'Today' brief lists the client "
-        "on that day.",
+        help_text=_(
+            "The next session, if you keep it here: the 'Today' brief lists the client on that day."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -219,15 +222,19 @@ class Client(models.Model):
     attention = models.PositiveSmallIntegerField(
         default=10000,
         editable=False,
-        help_text="Sort key: open alerts, then overdue, then change since baseline (lowest "
-        "first); 10000 while the client has no progress row.",
+        help_text=_(
+            "Sort key: open alerts, then overdue, then change since baseline (lowest "
+            "first); 10000 while the client has no progress row."
+        ),
     )
     attention_until = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="When an open link expires and the client becomes overdue: the key is "
-        "brought up to date then.",
+        help_text=_(
+            "When an open link expires and the client becomes overdue: the key is "
+            "brought up to date then."
+        ),
     )
 
     objects = ClientQuerySet.as_manager()

@@ -43,14 +43,14 @@ class ReportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     scope = models.CharField(
-        max_length=200, help_text="Which clients, in words, e.g. 'Active clients of Bob'."
+        max_length=200, help_text=_("Which clients, in words, e.g. 'Active clients of Bob'.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set when no report of the batch is waiting any more."
+        null=True, blank=True, help_text=_("Set when no report of the batch is waiting any more.")
     )
     seen_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the requester saw the finished batch."
+        null=True, blank=True, help_text=_("When the requester saw the finished batch.")
     )
 
     objects = ReportBatchQuerySet.as_manager()
@@ -109,32 +109,34 @@ class Report(models.Model):
     period_start = models.DateField()
     period_end = models.DateField()
     instruments = models.JSONField(
-        default=list, blank=True, help_text="Instrument codes; empty means every one with data."
+        default=list, blank=True, help_text=_("Instrument codes; empty means every one with data.")
     )
     include_notes = models.BooleanField(
-        default=False, help_text="Session-note summaries (clinical record only)."
+        default=False, help_text=_("Session-note summaries (clinical record only).")
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, 0-100.")
+    progress = models.PositiveSmallIntegerField(default=0, help_text=_("Percent, 0-100."))
     error_message = models.CharField(
-        max_length=300, blank=True, help_text="Safe to show: never clinical content."
+        max_length=300, blank=True, help_text=_("Safe to show: never clinical content.")
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     requested_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(
         default=timezone.now,
-        help_text="When a queued row is due; one long past it lost its message.",
+        help_text=_("When a queued row is due; one long past it lost its message."),
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="A rendering row past this belonged to a worker that died."
+        null=True,
+        blank=True,
+        help_text=_("A rendering row past this belonged to a worker that died."),
     )
     finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     file_size = models.PositiveIntegerField(null=True, blank=True)
     page_count = models.PositiveSmallIntegerField(null=True, blank=True)
     seen_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the requester saw the finished report."
+        null=True, blank=True, help_text=_("When the requester saw the finished report.")
     )
 
     objects = ReportQuerySet.as_manager()

@@ -66,12 +66,15 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64, blank=True)
     client_id = models.UUIDField(null=True, blank=True, db_index=True)
-    fields = models.JSONField(default=list, blank=True, help_text="Names of changed fields only.")
+    fields = models.JSONField(
+        default=list, blank=True, help_text=_("Names of changed fields only.")
+    )
     via = models.CharField(max_length=8, default="web")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     count = models.PositiveIntegerField(
-        default=1, help_text="How many refusals a 'denied' event stands for (repeats aggregated)."
+        default=1,
+        help_text=_("How many refusals a 'denied' event stands for (repeats aggregated)."),
     )
     row_hash = models.CharField(max_length=64, editable=False)
     seq = models.BigIntegerField(null=True, unique=True, editable=False)
@@ -124,7 +127,7 @@ class DeniedAccessTally(models.Model):
     (``practice.audit.close_refusal_windows``). A separate, mutable table because counting on
     the audit row itself would be an UPDATE of an append-only row."""
 
-    key = models.CharField(max_length=64, help_text="Digest of who or where, route and outcome.")
+    key = models.CharField(max_length=64, help_text=_("Digest of who or where, route and outcome."))
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=1)
     practice = models.ForeignKey(Practice, null=True, blank=True, on_delete=models.CASCADE)

@@ -23,7 +23,7 @@ class OutboundEmail(models.Model):
 
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="outbound_emails")
     kind = models.CharField(
-        max_length=50, help_text="What the e-mail is for, such as staff_invitation."
+        max_length=50, help_text=_("What the e-mail is for, such as staff_invitation.")
     )
     to = models.EmailField("to address")
     subject = models.CharField(max_length=255)
@@ -32,12 +32,12 @@ class OutboundEmail(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(
-        max_length=100, blank=True, help_text="The error's kind and code only, never its text."
+        max_length=100, blank=True, help_text=_("The error's kind and code only, never its text.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(
         default=timezone.now,
-        help_text="When the row is due; a queued or sending row long past it is re-enqueued.",
+        help_text=_("When the row is due; a queued or sending row long past it is re-enqueued."),
     )
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -56,7 +56,7 @@ class Membership(models.Model):
     guide_dismissed_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When this member closed the dashboard's first-run guide (or finished it).",
+        help_text=_("When this member closed the dashboard's first-run guide (or finished it)."),
     )
 
     objects = MembershipQuerySet.as_manager()
@@ -134,7 +134,7 @@ class ApiToken(models.Model):
     )
     name = models.CharField(max_length=100)
     prefix = models.CharField(
-        max_length=8, help_text="First characters of the key, to tell tokens apart."
+        max_length=8, help_text=_("First characters of the key, to tell tokens apart.")
     )
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -142,7 +142,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ_WRITE)
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the token stops working; never if empty."
+        null=True, blank=True, help_text=_("When the token stops working; never if empty.")
     )
 
     class Meta:

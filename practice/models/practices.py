@@ -116,16 +116,18 @@ class Practice(models.Model):
         max_length=8,
         choices=settings.LANGUAGES,
         default="en",
-        help_text="The language new clients get: their questionnaire pages and e-mails are in it "
-        "unless you choose another for a client.",
+        help_text=_(
+            "The language new clients get: their questionnaire pages and e-mails are in it "
+            "unless you choose another for a client."
+        ),
     )
     report_letterhead = models.TextField(
-        blank=True, max_length=1000, help_text="Address and contact lines printed on reports."
+        blank=True, max_length=1000, help_text=_("Address and contact lines printed on reports.")
     )
     brand_colour = models.CharField(
         max_length=7,
         default="#2f5d62",
-        help_text="Accent colour for reports, as #rrggbb.",
+        help_text=_("Accent colour for reports, as #rrggbb."),
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #2f5d62.")],
     )
     paper_size = models.CharField(max_length=6, choices=PaperSize.choices, default=PaperSize.A4)
@@ -133,31 +135,35 @@ class Practice(models.Model):
         "keep generated reports for (days)",
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(REPORT_RETENTION_MAX_DAYS)],
-        help_text="PDF reports are deleted this many days after they are ready; a shorter period "
-        "also applies to reports already made. They can be generated again.",
+        help_text=_(
+            "PDF reports are deleted this many days after they are ready; a shorter period "
+            "also applies to reports already made. They can be generated again."
+        ),
     )
     require_mfa = models.BooleanField(
-        default=False, help_text="Every member must set up two-factor authentication."
+        default=False, help_text=_("Every member must set up two-factor authentication.")
     )
     questionnaire_link_days = models.PositiveSmallIntegerField(
         "questionnaire links valid for (days)",
         default=7,
         validators=[MinValueValidator(1), MaxValueValidator(QUESTIONNAIRE_LINK_MAX_DAYS)],
-        help_text="How long a client's questionnaire link works after it is sent.",
+        help_text=_("How long a client's questionnaire link works after it is sent."),
     )
     questionnaire_reminder_days = models.JSONField(
         "questionnaire reminders (days after sending)",
         default=default_reminder_days,
         blank=True,
         validators=[validate_reminder_days],
-        help_text="Days after sending when an unfinished questionnaire link is sent again.",
+        help_text=_("Days after sending when an unfinished questionnaire link is sent again."),
     )
     progress_rebuild_requested_at = models.DateTimeField(
         null=True,
         blank=True,
         editable=False,
-        help_text="A rebuild of every dashboard row is wanted (practice.dashboard.progress); cleared when "
-        "one finishes, swept if its message was lost.",
+        help_text=_(
+            "A rebuild of every dashboard row is wanted (practice.dashboard.progress); cleared when "
+            "one finishes, swept if its message was lost."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

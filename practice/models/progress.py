@@ -41,21 +41,21 @@ class ClientProgress(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The attachment instrument answered most recently.",
+        help_text=_("The attachment instrument answered most recently."),
     )
     attachment_at = models.DateTimeField(null=True, blank=True)
     style = models.CharField(
-        max_length=24, blank=True, help_text="Quadrant of the latest attachment result, if any."
+        max_length=24, blank=True, help_text=_("Quadrant of the latest attachment result, if any.")
     )
     anxiety = models.FloatField(null=True, blank=True)
     avoidance = models.FloatField(null=True, blank=True)
     anxiety_change = models.CharField(max_length=40, blank=True)
     avoidance_change = models.CharField(max_length=40, blank=True)
     earned_security = models.CharField(
-        max_length=20, blank=True, help_text="earned, quadrant_move_only, not_earned or empty."
+        max_length=20, blank=True, help_text=_("earned, quadrant_move_only, not_earned or empty.")
     )
     earned_security_since = models.DateTimeField(
-        null=True, blank=True, help_text="The administration from which earned security holds."
+        null=True, blank=True, help_text=_("The administration from which earned security holds.")
     )
     change = models.CharField(
         max_length=16,
@@ -64,42 +64,46 @@ class ClientProgress(models.Model):
         default=ProgressChange.NOT_COMPARED,
     )
     changes = models.JSONField(
-        default=list, blank=True, help_text="Per instrument: its name and each subscale's label."
+        default=list, blank=True, help_text=_("Per instrument: its name and each subscale's label.")
     )
     baselines = models.JSONField(
-        default=dict, blank=True, help_text="Instrument id to baseline response id."
+        default=dict, blank=True, help_text=_("Instrument id to baseline response id.")
     )
     glance = models.JSONField(
         default=dict,
         blank=True,
-        help_text="What the dashboard's compact row draws: per outcome measure its last few "
-        "scores with their bands (chip and sparkline), and the attachment plane's range.",
+        help_text=_(
+            "What the dashboard's compact row draws: per outcome measure its last few "
+            "scores with their bands (chip and sparkline), and the attachment plane's range."
+        ),
     )
     responses = models.PositiveIntegerField(default=0)
     open_alerts = models.PositiveIntegerField(default=0)
     oldest_open_alert_at = models.DateTimeField(null=True, blank=True)
     next_due_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the next scheduled questionnaire is sent."
+        null=True, blank=True, help_text=_("When the next scheduled questionnaire is sent.")
     )
     awaiting_since = models.DateTimeField(
-        null=True, blank=True, help_text="When the oldest unanswered open link was sent."
+        null=True, blank=True, help_text=_("When the oldest unanswered open link was sent.")
     )
     link_expires_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the first open link stops working."
+        null=True, blank=True, help_text=_("When the first open link stops working.")
     )
     missed_since = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the first link to expire unanswered since the last answer expired.",
+        help_text=_("When the first link to expire unanswered since the last answer expired."),
     )
     last_completed_at = models.DateTimeField(null=True, blank=True)
     last_session_at = models.DateTimeField(null=True, blank=True)
     counted = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Where the owners' overview counts this client (PracticeOverview): the "
-        "clinician, the days of the last completed questionnaire and of earned security and "
-        "the change; empty when not counted (discharged, or never assessed).",
+        help_text=_(
+            "Where the owners' overview counts this client (PracticeOverview): the "
+            "clinician, the days of the last completed questionnaire and of earned security and "
+            "the change; empty when not counted (discharged, or never assessed)."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -123,12 +127,14 @@ class PracticeBaselineScores(models.Model):
     instrument = models.ForeignKey(
         "assessments.Instrument", on_delete=models.CASCADE, related_name="+"
     )
-    scores = models.JSONField(default=dict, help_text="Subscale key to a list of scores.")
+    scores = models.JSONField(default=dict, help_text=_("Subscale key to a list of scores."))
     spread = models.JSONField(
         default=dict,
-        help_text="Subscale key to the sample's size and SD ({'n', 'sd'}), derived from scores "
-        "whenever they are saved (practice.dashboard.progress.update_baseline_sample): what "
-        "pages read, so they never load the whole sample.",
+        help_text=_(
+            "Subscale key to the sample's size and SD ({'n', 'sd'}), derived from scores "
+            "whenever they are saved (practice.dashboard.progress.update_baseline_sample): what "
+            "pages read, so they never load the whole sample."
+        ),
     )
     clients = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

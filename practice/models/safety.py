@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from practice.models.practices import Practice
 
@@ -37,29 +38,31 @@ class SafetySettings(models.Model):
     crisis_wording = models.TextField(
         blank=True,
         max_length=2000,
-        help_text="What you want a client to read first, in your own words.",
+        help_text=_("What you want a client to read first, in your own words."),
     )
-    phone = models.CharField(max_length=40, blank=True, help_text="The practice's phone number.")
+    phone = models.CharField(max_length=40, blank=True, help_text=_("The practice's phone number."))
     hours = models.CharField(
         max_length=200,
         blank=True,
-        help_text="When the phone is answered, for example Monday to Friday, 9:00 to 17:00.",
+        help_text=_("When the phone is answered, for example Monday to Friday, 9:00 to 17:00."),
     )
     out_of_hours = models.TextField(
         blank=True,
         max_length=1000,
-        help_text="What a client should do when the practice is closed.",
+        help_text=_("What a client should do when the practice is closed."),
     )
     crisis_lines = models.JSONField(
         default=list,
         blank=True,
-        help_text="Keys of the national crisis lines shown (practice/crisis_lines.yaml).",
+        help_text=_("Keys of the national crisis lines shown (practice/crisis_lines.yaml)."),
     )
     escalation_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(ESCALATION_MAX_HOURS)],
-        help_text="Hours an alert may stay unacknowledged before the safety lead (or the owners) "
-        "are told.",
+        help_text=_(
+            "Hours an alert may stay unacknowledged before the safety lead (or the owners) "
+            "are told."
+        ),
     )
     safety_lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -67,7 +70,7 @@ class SafetySettings(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Told of overdue alerts instead of the owners while an active member.",
+        help_text=_("Told of overdue alerts instead of the owners while an active member."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -32,12 +32,12 @@ class WebhookEndpoint(models.Model):
     )
     url = models.URLField("URL", max_length=500)
     description = models.CharField(
-        max_length=100, blank=True, help_text="What receives these events, to tell them apart."
+        max_length=100, blank=True, help_text=_("What receives these events, to tell them apart.")
     )
-    events = models.JSONField(default=list, help_text="The event types sent to this endpoint.")
+    events = models.JSONField(default=list, help_text=_("The event types sent to this endpoint."))
     secret = models.CharField(max_length=64, editable=False)
     is_active = models.BooleanField(
-        "active", default=True, help_text="Turned off, the endpoint is sent nothing."
+        "active", default=True, help_text=_("Turned off, the endpoint is sent nothing.")
     )
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -74,12 +74,12 @@ class WebhookDelivery(models.Model):
     )
     event = models.CharField(max_length=32, choices=WebhookEvent.choices)
     event_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    payload = models.JSONField(help_text="The body sent: event type, ids and timestamps only.")
+    payload = models.JSONField(help_text=_("The body sent: event type, ids and timestamps only."))
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(
         default=timezone.now,
-        help_text="When the row is due; a queued or sending row long past it is re-enqueued.",
+        help_text=_("When the row is due; a queued or sending row long past it is re-enqueued."),
     )
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=100, blank=True)
