@@ -296,12 +296,21 @@ FINDINGS = [
     'whether there is a next one, and says which clients it shows ("Clients 26-50") with '
     "Previous and Next links instead of a total and page count. Only a page number past the "
     "end counts, to show the last page.",
-    "- Not done yet, and still reading every client of the scope on each request: the "
-    "owners' overview and the comparison by clinician (aggregates over the active clients of "
-    "the scope for the chosen period), and any sort by a column other than the default (it "
-    "sorts the clients that match). The growth table shows what the owner's dashboards still "
-    "cost as the practice grows; keeping per-practice and per-clinician counts current where "
-    "progress rows are written, and indexes for the column sorts, are the next steps.",
+    "- The owners' overview and the comparison by clinician sum counts kept per practice, "
+    "clinician and day (`PracticeOverview`, moved in the same transaction as each progress "
+    "row; `practice/dashboard/overview_counts.py`), so what they read grows with clinicians "
+    "and days, not clients. An owner's own caseload, which includes the clients shared with "
+    "them, is still counted client by client.",
+    "- Each row's chips, sparklines, plane dot and sentences are built once per row in Python "
+    "(`practice/dashboard/glance.py`, `caseload.py`), not by template tags per cell; the "
+    "client page reads its short lists inside its parent's query (`practice/dashboard/"
+    "nested.py`), 12 queries whatever the history.",
+    "- Sorting by name, either way, reads its page from an index with LIMIT "
+    "(`client_name_practice`, `client_name_clinician`).",
+    "- Not done yet, and still growing with the practice: the open-alerts panel reads every "
+    "client of the scope to check the practice's open alerts (a partial index on open alerts "
+    "by practice and time is the next step), and sorts by clinician or by a progress row's "
+    "column sort every matching client (their keys are in other tables, behind a LEFT join).",
     "- The CPUs are shared with whatever else runs on the machine (the load average above), "
     "and medians move with it; the ratios much less, since each page is paired with the "
     "trivial view, but at a load average near 10 they still move by a few tenths between "
