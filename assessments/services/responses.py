@@ -17,9 +17,11 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessments import scoring
 from assessments.models import Alert, ClientInstrumentSummary, Packet, PacketItem, Response
@@ -31,12 +33,20 @@ from practice.models import AuditAction
 
 logger = logging.getLogger(__name__)
 
-_OPERATOR_WORDS = {
-    ">": "above",
-    ">=": "at or above",
-    "<": "below",
-    "<=": "at or below",
-    "==": "exactly",
+# An alert rule in words, one whole sentence per operator so a translator can order it.
+_ITEM_RULES = {
+    ">": gettext_noop("Item %(item)s answered above %(value)s"),
+    ">=": gettext_noop("Item %(item)s answered at or above %(value)s"),
+    "<": gettext_noop("Item %(item)s answered below %(value)s"),
+    "<=": gettext_noop("Item %(item)s answered at or below %(value)s"),
+    "==": gettext_noop("Item %(item)s answered exactly %(value)s"),
+}
+_SCORE_RULES = {
+    ">": gettext_noop("%(score)s score above %(value)s"),
+    ">=": gettext_noop("%(score)s score at or above %(value)s"),
+    "<": gettext_noop("%(score)s score below %(value)s"),
+    "<=": gettext_noop("%(score)s score at or below %(value)s"),
+    "==": gettext_noop("%(score)s score exactly %(value)s"),
 }
 
 
@@ -105,15 +115,23 @@ def check_answers(items: list[PacketItem]) -> list[Problem]:
 
 
 def rule_label(definition: dict, key: str) -> str:
-    """The alert rule as the file states it, in words: "Item 9 answered above 0"."""
+    """The alert rule as the file states it, in words in the active language: "Item 9
+    answered above 0"."""
     for rule in definition.get("alerts", []):
         if rule["key"] == key:
-            words = _OPERATOR_WORDS.get(rule["operator"], rule["operator"])
             if "item" in rule:
-                return f"Item {rule['item']} answered {words} {rule['value']}"
-            labels = {s["key"]: s["label"] for s in definition.get("scoring", {})["subscales"]}
-            return f"{labels.get(rule['subscale'], rule['subscale'])} score {words} {rule['value']}"
+                sentence, values = _ITEM_RULES, {"item": rule["item"]}
+            else:
+                labels = {s["key"]: s["label"] for s in definition.get("scoring", {})["subscales"]}
+                sentence = _SCORE_RULES
+                values = {"score": labels.get(rule["subscale"], rule["subscale"])}
+            return _(sentence[rule["operator"]]) % {**values, "value": rule["value"]}
     return key
+
+
+def _clinicians_words(function, *args):
+    with translation.override(settings.LANGUAGE_CODE):
+        return function(*args)
 
 
 def _summary_fields(result: dict) -> dict:
@@ -189,7 +207,8 @@ def record_response(
             client=client,
             response=response,
             rule_key=raised["key"],
-            rule_label=rule_label(version.definition, raised["key"]),
+            # Kept for the clinicians, in the site's language, whatever the client answers in.
+            rule_label=_clinicians_words(rule_label, version.definition, raised["key"]),
             guidance=raised.get("message", ""),
             raised_at=submitted_at,
         )
