@@ -43,7 +43,7 @@ from .items import (
     subscale_members,
     subscale_range,
 )
-from .reasons import shown_reason
+from .reasons import shown_reason, shown_rule
 from .results import score
 from .styles import (
     INSECURE_STYLES,
@@ -77,6 +77,7 @@ __all__ = [
     "sample_spread",
     "score",
     "shown_reason",
+    "shown_rule",
     "subscale_members",
     "subscale_range",
 ]

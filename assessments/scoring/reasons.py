@@ -47,22 +47,41 @@ REASONS = (
 )
 STYLE_LIST_SEPARATOR = ", "  # between the names of styles rated equally highest
 
+# The classification rule a result stores in ``style.rule``: a quadrant rule's key, or the
+# prototype rule in words. Stored in English like the reasons; ``shown_rule`` translates it.
+RULE_MIDPOINT = gettext_noop("midpoint")
+RULE_NORM = gettext_noop("norm")
+RULE_HIGHEST = gettext_noop("highest prototype rating")
+RULE_HIGHEST_TIE = gettext_noop("highest prototype rating; equal highest decided by item %(item)s")
+RULES = (RULE_MIDPOINT, RULE_NORM, RULE_HIGHEST, RULE_HIGHEST_TIE)
+
 
 def _pattern(sentence: str) -> re.Pattern:
     return re.compile(re.sub(r"%\\\((\w+)\\\)s", r"(?P<\1>.+?)", re.escape(sentence)))
 
 
 _PATTERNS = [(sentence, _pattern(sentence)) for sentence in REASONS]
+_RULE_PATTERNS = [(sentence, _pattern(sentence)) for sentence in RULES]
 
 
-def parse_reason(reason: str) -> tuple[str, dict[str, str]] | None:
+def parse_reason(reason: str, patterns=None) -> tuple[str, dict[str, str]] | None:
     """The marked sentence a stored reason was written from and its values, or None for a
     reason the engine does not (or no longer) write."""
-    for sentence, pattern in _PATTERNS:
+    for sentence, pattern in _PATTERNS if patterns is None else patterns:
         match = pattern.fullmatch(reason)
         if match:
             return sentence, match.groupdict()
     return None
+
+
+def shown_rule(rule: str | None) -> str:
+    """A stored classification rule in the reader's language; one the engine does not know is
+    shown as it is stored."""
+    parsed = parse_reason(rule or "", _RULE_PATTERNS)
+    if parsed is None:
+        return rule or ""
+    sentence, values = parsed
+    return gettext(sentence) % values if values else gettext(sentence)
 
 
 def shown_reason(reason: str | None) -> str:

@@ -134,9 +134,9 @@ def _classify_prototype(definition: dict, exact: dict, answers: Mapping) -> dict
     prototypes = classification["prototypes"]
     ratings = {style: exact.get(key) for style, key in prototypes.items()}
     breaks_ties = classification["on_tie"] == "forced_choice"
-    rule = "highest prototype rating"
+    rule = reasons.RULE_HIGHEST
     if breaks_ties:
-        rule += f"; equal highest decided by item {classification['forced_choice']['item']}"
+        rule = reasons.RULE_HIGHEST_TIE % {"item": classification["forced_choice"]["item"]}
     result = {
         "ratings": {style: None if v is None else float(v) for style, v in ratings.items()},
         "quadrant": None,

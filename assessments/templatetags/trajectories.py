@@ -68,6 +68,13 @@ def reason(stored: str) -> str:
 
 
 @register.filter
+def rule(stored: str) -> str:
+    """A classification rule stored in a result (``midpoint``, the prototype rule in words) in
+    the reader's language."""
+    return scoring.shown_rule(stored)
+
+
+@register.filter
 def earned_label(status: str) -> str:
     return EARNED_LABELS.get(status or "", "")
 
