@@ -14,25 +14,20 @@ the admin shows them. Lazy ``help_text`` need no migration (``makemigrations --c
 import ast
 from pathlib import Path
 
-from tests.test_python_marked import ROOT, _literal, _words, project_modules
+from tests.test_python_marked import ROOT, bare_literals
 
 DOCUMENTATION = {"help_text", "label"}
 
 
+def _documentation(node) -> list:
+    if not isinstance(node, ast.Call):
+        return []
+    return [keyword.value for keyword in node.keywords if keyword.arg in DOCUMENTATION]
+
+
 def unmarked_documentation(root: Path = ROOT) -> list[tuple[str, int, str]]:
     """(module, line, first words) of each bare ``help_text=`` or ``label=`` literal."""
-    found = []
-    for path in project_modules(root):
-        module = path.relative_to(root).as_posix()
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=module)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                found.extend(
-                    (module, keyword.value.lineno, _words(keyword.value))
-                    for keyword in node.keywords
-                    if keyword.arg in DOCUMENTATION and _literal(keyword.value)
-                )
-    return found
+    return bare_literals(_documentation, root)
 
 
 def test_every_help_text_and_label_is_marked_for_translation():

@@ -119,18 +119,27 @@ def project_modules(root: Path = ROOT):
                 yield path
 
 
-def unmarked(root: Path = ROOT) -> list[tuple[str, int, str]]:
-    """(module, line, first words) of each bare literal passed to a watched call."""
+def bare_literals(candidates, root: Path = ROOT) -> list[tuple[str, int, str]]:
+    """(module, line, first words) of each bare literal among ``candidates(node)``, for every
+    node of every project module (tests/test_help_texts_marked.py watches other nodes)."""
     found = []
     for path in project_modules(root):
         module = path.relative_to(root).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=module)
         for node in ast.walk(tree):
-            candidates = _messages(node) if isinstance(node, ast.Call) else _error_entry(node)
-            for argument in candidates:
+            for argument in candidates(node):
                 if _literal(argument):
                     found.append((module, argument.lineno, _words(argument)))
     return found
+
+
+def _watched(node) -> list:
+    return _messages(node) if isinstance(node, ast.Call) else _error_entry(node)
+
+
+def unmarked(root: Path = ROOT) -> list[tuple[str, int, str]]:
+    """(module, line, first words) of each bare literal passed to a watched call."""
+    return bare_literals(_watched, root)
 
 
 def test_every_message_in_python_is_marked_for_translation():

@@ -129,11 +129,6 @@ def rule_label(definition: dict, key: str) -> str:
     return key
 
 
-def _clinicians_words(function, *args):
-    with translation.override(settings.LANGUAGE_CODE):
-        return function(*args)
-
-
 def _summary_fields(result: dict) -> dict:
     subscales = result.get("subscales") or {}
     style = result.get("style") or {}
@@ -202,13 +197,15 @@ def record_response(
     audit.record(request, AuditAction.CREATE, response, fields=["answers", "result"])
     alerts = []
     for raised in result["alerts"]:
+        # Kept for the clinicians, in the site's language, whatever the client answers in.
+        with translation.override(settings.LANGUAGE_CODE):
+            label = rule_label(version.definition, raised["key"])
         alert = Alert.objects.create(
             practice=client.practice,
             client=client,
             response=response,
             rule_key=raised["key"],
-            # Kept for the clinicians, in the site's language, whatever the client answers in.
-            rule_label=_clinicians_words(rule_label, version.definition, raised["key"]),
+            rule_label=label,
             guidance=raised.get("message", ""),
             raised_at=submitted_at,
         )

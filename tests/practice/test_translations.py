@@ -39,11 +39,11 @@ def _all_but(path: Path, *clinicians: str) -> set:
 CLIENT_MODULES = [
     (ROOT / "assessments/views/client_form.py", None),
     (ROOT / "assessments/forms.py", {"QuestionnairePageForm", "anchors_key", "_option_label"}),
-    # rule_label and _clinicians_words: the alert's rule, stored for the clinicians in the
-    # site's language, never shown to the client.
+    # rule_label: the alert's rule, stored for the clinicians in the site's language, never
+    # shown to the client.
     (
         ROOT / "assessments/services/responses.py",
-        _all_but(ROOT / "assessments/services/responses.py", "rule_label", "_clinicians_words"),
+        _all_but(ROOT / "assessments/services/responses.py", "rule_label"),
     ),
     # unreachable_reason: why a clinician cannot send to a client, never shown to the client.
     (
