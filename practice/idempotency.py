@@ -4,7 +4,8 @@ object. The same key with a different request is refused (422), as is a key whos
 has not finished yet (409).
 
 Keys belong to the user who sent them, are kept in the database for ``KEEP_FOR`` (so every web
-process sees them, and a restart forgets nothing) and match on a fingerprint of the request:
+process sees them, and a restart forgets nothing; ``prune_expired``, run hourly by beat, deletes
+them after that, with the answers they hold) and match on a fingerprint of the request:
 method, path, the practice the request acts in, and the body (JSON as parsed, or the form fields
 and the uploaded files' contents). Only successful answers (2xx) are kept: a refused request can
 be corrected and sent again with the same key.
@@ -120,6 +121,15 @@ def begin(request) -> IdempotencyKey | None:
             first.response_body, status=first.status_code, headers={"Idempotent-Replayed": "true"}
         )
     )
+
+
+def prune_expired(now=None) -> int:
+    """Delete the keys past ``KEEP_FOR`` of every user. A kept answer is a copy of what the API
+    returned (a client's name and e-mail address, a note), so it must not outlive its use when
+    its sender never posts again; returns how many keys went."""
+    since = (now or timezone.now()) - KEEP_FOR
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=since).delete()
+    return deleted
 
 
 def finish(row: IdempotencyKey, response) -> None:

@@ -499,6 +499,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Idempotency keys keep a copy of the API's answer (practice/idempotency.py): deleted after
+    # their day, whether or not their sender posts again.
+    "prune-idempotency-keys": {
+        "task": "practice.tasks.prune_idempotency_keys",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 # Webhooks go to public HTTPS addresses only; this also admits loopback ones, over plain HTTP
 # too (development, tests). Never in production: it would let a URL reach this machine.

@@ -10,7 +10,7 @@ under its name here (``practice.tasks.…``), and ``deliver_webhook`` in ``pract
 
 from celery import shared_task
 
-from practice import audit, audit_chain, emails, webhooks
+from practice import audit, audit_chain, emails, idempotency, webhooks
 from practice.dashboard import progress
 from practice.dashboard.progress import rebuild_practice_progress, request_practice_rebuild
 from practice.emails import send_outbound_email
@@ -18,6 +18,7 @@ from practice.webhooks import deliver_webhook
 
 __all__ = [
     "deliver_webhook",
+    "prune_idempotency_keys",
     "prune_webhook_deliveries",
     "rebuild_practice_progress",
     "request_practice_rebuild",
@@ -59,3 +60,9 @@ def sweep_webhook_deliveries() -> int:
 def prune_webhook_deliveries() -> int:
     """Delete finished webhook deliveries past their keeping time (beat runs this hourly)."""
     return webhooks.prune_deliveries()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def prune_idempotency_keys() -> int:
+    """Delete ``Idempotency-Key`` rows, and the answers they keep, past their day (beat: hourly)."""
+    return idempotency.prune_expired()

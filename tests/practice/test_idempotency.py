@@ -135,3 +135,23 @@ class TestEveryCreate:
         assert again.json()["id"] == first.json()["id"] and ExportJob.objects.count() == 1
         other = api(alice, "e-1").post(reverse("export-list"), {"kind": "practice"}, format="json")
         assert other.status_code == 422
+
+
+class TestPruning:
+    def test_keys_past_their_day_are_deleted_with_their_answers_whoever_sent_them(self, bob, dana):
+        from practice.tasks import prune_idempotency_keys
+
+        with time_machine.travel(
+            timezone.now() - idempotency.KEEP_FOR - datetime.timedelta(minutes=1)
+        ):
+            assert new_client(bob, "old-bob").status_code == 201
+            assert new_client(dana, "old-dana", email="iris.d@client.example").status_code == 201
+        # A key of the last day stays (added directly: bob's own next POST would prune his old key)
+        IdempotencyKey.objects.create(user=bob, key="recent-bob", fingerprint="0" * 64)
+
+        assert prune_idempotency_keys() == 2
+        assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["recent-bob"]
+
+    def test_beat_runs_the_pruning(self, settings):
+        tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+        assert "practice.tasks.prune_idempotency_keys" in tasks
