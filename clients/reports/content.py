@@ -13,7 +13,8 @@ practice's numbers, never from code that knows an instrument by name.
 
 Audience decides content, not only wording: the client-friendly version carries no session notes,
 no note markers, no alert history and no clinician-only statistics; it explains each result in
-plain language instead.
+plain language instead. It also decides the language (``report_language``): the client-friendly
+version is written in the client's, the clinical record in the site's.
 """
 
 import datetime
@@ -22,6 +23,7 @@ import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -202,6 +204,16 @@ class ReportNotAllowed(Exception):
 
 
 # --- Gathering --------------------------------------------------------------------------------
+
+
+def report_language(report: Report) -> str:
+    """The language ``report`` is written in: the client's (``Client.language``) when it is
+    for them to read, else the site's, as the clinicians' pages are. Gathering and laying out run
+    in it (``translation.override``): the words, dates and charts alike."""
+    languages = dict(settings.LANGUAGES)
+    if report.audience == Report.Audience.CLIENT and report.client.language in languages:
+        return report.client.language
+    return settings.LANGUAGE_CODE
 
 
 def period_bounds(report: Report) -> tuple[datetime.datetime, datetime.datetime]:

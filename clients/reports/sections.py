@@ -5,8 +5,9 @@ Change is judged with ``assessments.scoring.compare`` and the practice's numbers
 per instrument), never with rules that know an instrument by name.
 
 The client-friendly wording (what the two dimensions mean, each attachment pattern, earned
-security, how the answers moved on the chart, why a change cannot be judged) is data:
-``plain_words.yaml`` beside this module, Attune's own texts, read once as ``PLAIN_WORDS``.
+security, how the answers moved on the chart, why a change cannot be judged) is Attune's own,
+marked for translation in ``clients.reports.plain_words`` (``PLAIN_WORDS``) and written here in
+the active language, the client's when the report is for them (``content.report_language``).
 Pattern names appear for clients only when the practice asks (``pattern_names_for_clients``
 on the instrument's practice settings), and then always with what the area means.
 """
@@ -16,9 +17,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -26,9 +25,8 @@ from assessments import scoring
 from assessments import services as assessment_services
 from assessments.charts import NoteMarker, format_date, format_score
 from clients.reports.figures import charts_for, local_date, scored_subscales
+from clients.reports.plain_words import PLAIN_WORDS
 from clients.reports.source import Administration, InstrumentHistory
-
-PLAIN_WORDS = yaml.safe_load((Path(__file__).with_name("plain_words.yaml")).read_text("utf-8"))
 
 
 @dataclass
@@ -231,8 +229,8 @@ def _plain(entry: dict) -> str:
     if entry["label"] in PLAIN_CHANGE:
         return str(PLAIN_CHANGE[entry["label"]])
     if entry["before"] is None or entry["after"] is None:
-        return PLAIN_WORDS["not_judged"]["incomplete"]
-    return PLAIN_WORDS["not_judged"]["no_numbers"]
+        return str(PLAIN_WORDS["not_judged"]["incomplete"])
+    return str(PLAIN_WORDS["not_judged"]["no_numbers"])
 
 
 def _score_words(entry: dict) -> str:
@@ -361,7 +359,7 @@ def _style(section, definition, latest, comparison) -> None:
 def _area(quadrant: str, names: bool) -> str:
     """Where answers in ``quadrant`` sit, in terms of the two dimensions, named only when the
     practice asks for names and then never without the description."""
-    where = PLAIN_WORDS["areas"][quadrant]["where"]
+    where = str(PLAIN_WORDS["areas"][quadrant]["where"])
     return f"{gettext(scoring.STYLES[quadrant])} ({where})" if names else where
 
 
@@ -369,7 +367,7 @@ def _chart_labels() -> dict[str, str]:
     """The plane's quadrant labels for the client: what each area means, in a few words. Names,
     when the practice asks for them, stand in the text and the table beside their meaning; a
     quadrant has no room for both."""
-    return {quadrant: words["chart"] for quadrant, words in PLAIN_WORDS["areas"].items()}
+    return {quadrant: str(words["chart"]) for quadrant, words in PLAIN_WORDS["areas"].items()}
 
 
 def _row_style(result: dict, clinical: bool, names: bool) -> str:
@@ -380,24 +378,24 @@ def _row_style(result: dict, clinical: bool, names: bool) -> str:
     return area if names else area[0].upper() + area[1:]
 
 
-def _plain_move(verdict: dict) -> tuple[str, dict] | None:
-    """Which of ``PLAIN_WORDS["moves"]`` tells how the answers moved on the chart, and what
-    fills its blanks; None when the first answers could not be placed on the chart."""
+def _plain_move(verdict: dict) -> str | None:
+    """Which of ``PLAIN_WORDS["moves"]`` tells how the answers moved on the chart; None when
+    the first answers could not be placed on the chart."""
     was, now = verdict.get("baseline"), verdict.get("latest")
     if was is None:
         return None
     if now == "secure":
         if was == "secure":
-            return "secure_throughout", {}
+            return "secure_throughout"
         if verdict["status"] == "earned":
-            return "moved_reliably", {}
+            return "moved_reliably"
         if verdict["status"] == "quadrant_move_only":
-            return "moved_not_judged", {}
+            return "moved_not_judged"
         worse = [n for n, label in verdict["dimensions"].items() if label == scoring.DETERIORATED]
         if worse:
-            return "moved_with_worsening", {"dimensions": " and ".join(worse)}
-        return "moved_within_error", {}
-    return ("left_secure" if was == "secure" else "not_yet"), {}
+            return f"moved_with_worse_{'both' if len(worse) > 1 else worse[0]}"
+        return "moved_within_error"
+    return "left_secure" if was == "secure" else "not_yet"
 
 
 def _plain_style(section, definition, latest, comparison, names: bool) -> None:
@@ -407,23 +405,23 @@ def _plain_style(section, definition, latest, comparison, names: bool) -> None:
     if not classification or classification.get("method") != "quadrant" or latest is None:
         return
     section.dimension_notes = [
-        " ".join(PLAIN_WORDS["dimensions"][name].split()) for name in ("anxiety", "avoidance")
-    ] + [PLAIN_WORDS["lower_is_better"]]
+        str(PLAIN_WORDS["dimensions"][name]) for name in ("anxiety", "avoidance")
+    ] + [str(PLAIN_WORDS["lower_is_better"])]
     style = latest.result.get("style") or {}
     quadrant = style.get("quadrant")
     if quadrant:
         words = PLAIN_WORDS["areas"][quadrant]
         split = PLAIN_WORDS["split"].get(style.get("rule"), PLAIN_WORDS["split"]["midpoint"])
         line = gettext("Your latest answers are %(where)s, compared with %(split)s.") % {
-            "where": words["where"],
-            "split": split,
+            "where": str(words["where"]),
+            "split": str(split),
         }
         if names:
             line += " " + gettext(
                 'Answers in this area are often called "%(style)s" (%(where)s).'
             ) % {
                 "style": gettext(scoring.STYLES[quadrant]),
-                "where": words["where"],
+                "where": str(words["where"]),
             }
         section.style_line = (
             line
@@ -432,18 +430,15 @@ def _plain_style(section, definition, latest, comparison, names: bool) -> None:
                 "This describes how you relate to close others right now; it is not a diagnosis."
             )
         )
-        section.pattern = {
-            part: " ".join(words[part].split()) for part in ("feel", "common", "help")
-        }
+        section.pattern = {part: str(words[part]) for part in ("feel", "common", "help")}
     verdict = (comparison or {}).get("earned_security")
     move = _plain_move(verdict) if verdict else None
     if move:
-        key, blanks = move
-        text = PLAIN_WORDS["moves"][key]
+        text = PLAIN_WORDS["moves"][move]
         section.earned_security = {
-            "status": key,
-            "label": text["label"],
-            "reason": " ".join(text["text"].split()).format(**blanks),
+            "status": move,
+            "label": str(text["label"]),
+            "reason": str(text["text"]),
         }
         if verdict["baseline"] in scoring.INSECURE_STYLES:
-            section.earned_note = " ".join(PLAIN_WORDS["earned_security"].split())
+            section.earned_note = str(PLAIN_WORDS["earned_security"])

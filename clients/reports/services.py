@@ -38,7 +38,7 @@ from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Func, IntegerField, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from assessments.models import Instrument, Response
@@ -407,8 +407,9 @@ def render(report_id, *, source=None) -> None:
         _mine(report).update(progress=percent)
 
     try:
-        content = report_content.gather(report, source, progress)
-        html = report_content.render_html(content)
+        with translation.override(report_content.report_language(report)):
+            content = report_content.gather(report, source, progress)
+            html = report_content.render_html(content)
         progress(60)
         stored, size, pages = storage.render_to_storage(report, html)
     except report_content.ReportNotAllowed:
