@@ -151,7 +151,16 @@ class Alert(models.Model):
 
     class Meta:
         ordering = ["-raised_at", "-id"]
-        indexes = [models.Index(fields=["practice", "acknowledged_at"])]
+        indexes = [
+            models.Index(fields=["practice", "acknowledged_at"]),
+            # The dashboard's open-alerts panel: the practice's open alerts newest first, read
+            # in order with LIMIT however many clients the practice has (issue 17).
+            models.Index(
+                fields=["practice", "-raised_at", "-id"],
+                condition=models.Q(acknowledged_at__isnull=True),
+                name="alert_open_newest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Alert {self.pk} ({self.rule_key})"

@@ -111,9 +111,11 @@ def open_alerts(user, membership, limit: int = 20, clients=None):
     of clients, such as the dashboard's chosen caseload) when it is given."""
     alerts = Alert.objects.visible_in(user, membership)
     if clients is not None:
-        # A correlated EXISTS per open alert rather than IN (the caseload): the database then
-        # checks the few open alerts' clients one by one instead of reading every client of
-        # the caseload on each dashboard request (issue 17).
+        # A correlated EXISTS per open alert rather than IN (the caseload): the database reads
+        # the practice's open alerts newest first from their partial index (alert_open_newest)
+        # and checks each one's client until the page is full, instead of reading every client
+        # of the caseload on each dashboard request (issue 17; tests/practice/
+        # test_dashboard_alerts_index.py).
         alerts = alerts.filter(Exists(clients.filter(pk=OuterRef("client_id"))))
     return list(
         alerts.open()
