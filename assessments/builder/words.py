@@ -137,14 +137,15 @@ _PATTERNS = {
 
 
 def _message(problem: loader.Problem) -> str:
-    """The schema's wording where it speaks of JSON ("'' should be non-empty", a regular
-    expression), in the builder's words; the loader's own rules already speak plainly."""
+    """The schema's wording where it speaks of the file (an empty value, a regular expression),
+    in the builder's words, found by the rule it broke; the loader's own rules already speak
+    plainly."""
     field_name = problem.path.rsplit(".", 1)[-1]
-    if problem.message == "'' should be non-empty":
+    if problem.rule == "minLength":
         return gettext("fill this in")
-    if problem.message == "[] should be non-empty":
+    if problem.rule == "minItems" and problem.message == gettext("must not be an empty list"):
         return gettext("add at least one")
-    if " does not match '^" in problem.message and field_name in _PATTERNS:
+    if problem.rule == "pattern" and field_name in _PATTERNS:
         return str(_PATTERNS[field_name])
     return problem.message
 

@@ -28,6 +28,10 @@ class Problem:
     path: str
     message: str
     line: int | None = None
+    # The schema keyword the value broke (minLength, pattern, ...), "" for the loader's own
+    # rules: a page with its own words for a kind (the builder's) finds it here, not by
+    # matching a message that is written in the reader's language.
+    rule: str = ""
 
     def __str__(self) -> str:
         where = self.source

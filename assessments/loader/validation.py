@@ -1,5 +1,8 @@
 """The schema check: one JSON Schema (``schema/instrument.schema.json``) for the shape of every
 file, its errors turned into readable problems with the line of the field they are about.
+Every kind of error the schema can raise is said in our own sentence, marked for translation
+(jsonschema's messages are English and speak of its machinery), with a general one for a kind
+not worded yet; each problem keeps the schema keyword it broke (``Problem.rule``).
 
 An unknown field gets a "did you mean" only for a close match (``SUGGEST_CUTOFF``) that the
 mapping does not have already: ``questions`` is not a misspelt ``version``."""
@@ -12,7 +15,7 @@ from functools import cache
 
 import jsonschema
 
-from assessments.scoring.words import gettext
+from assessments.scoring.words import gettext, gettext_noop, ngettext
 
 from .reading import SCHEMA_PATH, Path_, Problem, format_path, line_for
 
@@ -52,8 +55,92 @@ def _alternative_named(error: jsonschema.ValidationError) -> list:
     return []
 
 
-def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
-    """Readable messages for one schema error, each with the path it is about."""
+# The schema's JSON types in the words of someone writing a file.
+TYPE_WORDS = {
+    "string": gettext_noop("text"),
+    "integer": gettext_noop("a whole number"),
+    "number": gettext_noop("a number"),
+    "boolean": gettext_noop("true or false"),
+    "array": gettext_noop("a list"),
+    "object": gettext_noop("a mapping of fields"),
+    "null": gettext_noop("empty (null)"),
+}
+SHOWN_CHARS = 60  # a value quoted in a message: longer ones are cut
+
+
+def _shown(value: object) -> str:
+    """``value`` as the file would show it (Python's repr), cut to ``SHOWN_CHARS``."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
+def _types(expected) -> str:
+    names = expected if isinstance(expected, list) else [expected]
+    return gettext(" or ").join(gettext(TYPE_WORDS.get(name, name)) for name in names)
+
+
+def _described(error: jsonschema.ValidationError) -> str:
+    """Our sentence for one schema error about a single value (jsonschema's own messages are
+    English and name the schema's machinery); a kind we do not know gets a general sentence
+    that still names the value and the rule."""
+    kind, limit, value = error.validator, error.validator_value, error.instance
+    words = {"value": _shown(value), "limit": _shown(limit)}
+    if kind == "type":
+        return gettext("%(value)s is not %(type)s") % {**words, "type": _types(limit)}
+    if kind == "enum":
+        return gettext("%(value)s is not one of %(choices)s") % {**words, "choices": repr(limit)}
+    if kind == "const":
+        return gettext("must be %(limit)s, not %(value)s") % words
+    if kind == "minLength" and limit == 1:
+        return gettext("must not be empty")
+    if kind == "minLength":
+        return ngettext(
+            "must be at least %(n)s character long",
+            "must be at least %(n)s characters long",
+            limit,
+        ) % {"n": limit}
+    if kind == "maxLength":
+        return ngettext(
+            "must be at most %(n)s character long (this is %(length)s)",
+            "must be at most %(n)s characters long (this is %(length)s)",
+            limit,
+        ) % {"n": limit, "length": len(value)}
+    if kind == "minItems" and limit == 1:
+        return gettext("must not be an empty list")
+    if kind == "minItems":
+        return ngettext(
+            "must list at least %(n)s entry", "must list at least %(n)s entries", limit
+        ) % {"n": limit}
+    if kind == "maxItems":
+        return ngettext(
+            "must list at most %(n)s entry", "must list at most %(n)s entries", limit
+        ) % {"n": limit}
+    if kind == "minimum":
+        return gettext("must be %(limit)s or more, not %(value)s") % words
+    if kind == "maximum":
+        return gettext("must be %(limit)s or less, not %(value)s") % words
+    if kind == "exclusiveMinimum":
+        return gettext("must be more than %(limit)s, not %(value)s") % words
+    if kind == "exclusiveMaximum":
+        return gettext("must be less than %(limit)s, not %(value)s") % words
+    if kind == "pattern":
+        return gettext("%(value)s is not in the form this field takes (%(pattern)s)") % {
+            **words,
+            "pattern": limit,
+        }
+    if kind == "uniqueItems":
+        return gettext("lists the same entry more than once")
+    if kind in ("oneOf", "anyOf"):
+        return gettext("%(value)s fits more than one of the forms this field can take") % words
+    return gettext("%(value)s does not fit the file format here (rule: %(rule)s)") % {
+        **words,
+        "rule": kind,
+    }
+
+
+def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str, str]]:
+    """Readable messages for one schema error, each with the path it is about and the schema
+    keyword it broke."""
     path: Path_ = tuple(error.absolute_path)
     if error.validator in ("oneOf", "anyOf") and error.context:
         # A value that fits none of the alternatives: report the alternative it came closest to.
@@ -65,10 +152,11 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
             names = gettext(" or ").join(
                 repr(option["required"][0]) for option in error.validator_value
             )
-            return [(path, gettext("give exactly one of %(names)s") % {"names": names})]
+            message = gettext("give exactly one of %(names)s") % {"names": names}
+            return [(path, message, error.validator)]
         chosen = _alternative_named(error)
         if chosen:
-            return [pair for suberror in chosen for pair in _describe(suberror)]
+            return [found for suberror in chosen for found in _describe(suberror)]
         best = jsonschema.exceptions.best_match(error.context)
         return _describe(best)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
@@ -84,30 +172,19 @@ def _describe(error: jsonschema.ValidationError) -> list[tuple[Path_, str]]:
                         "key": repr(key),
                         "hint": repr(hint[0]),
                     }
-                found.append(((*path, key), message))
-        return found or [(path, error.message)]
-    if error.validator == "required":
-        field = repr(error.message.split(chr(39))[1])
-        return [(path, gettext("missing required field %(field)s") % {"field": field})]
-    if error.validator == "type":
-        expected = error.validator_value
-        expected = gettext(" or ").join(expected) if isinstance(expected, list) else expected
+                found.append(((*path, key), message, error.validator))
+        return found or [(path, _described(error), error.validator)]
+    if error.validator == "required" and isinstance(error.instance, dict):
         return [
             (
                 path,
-                gettext("%(value)s is not of type %(type)s")
-                % {"value": repr(error.instance), "type": expected},
+                gettext("missing required field %(field)s") % {"field": repr(name)},
+                error.validator,
             )
+            for name in error.validator_value
+            if name not in error.instance
         ]
-    if error.validator == "const":
-        return [
-            (
-                path,
-                gettext("must be %(expected)s, not %(value)s")
-                % {"expected": repr(error.validator_value), "value": repr(error.instance)},
-            )
-        ]
-    return [(path, error.message)]
+    return [(path, _described(error), error.validator)]
 
 
 def schema_check(
@@ -121,13 +198,13 @@ def schema_check(
     faulty: list[Path_] = []
     seen = set()
     for error in _validator().iter_errors(data):
-        for path, message in _describe(error):
+        for path, message, rule in _describe(error):
             key = (path, message)
             if key in seen:
                 continue
             seen.add(key)
             line = line_for(lines, path) if path else None
-            problems.append(Problem(source, format_path(path), message, line))
+            problems.append(Problem(source, format_path(path), message, line, rule))
             if error.validator != "required" and path:
                 faulty.append(path)
     problems.sort(key=lambda problem: (problem.line or 0, problem.path))
