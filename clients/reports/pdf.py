@@ -8,7 +8,9 @@
   process with an address-space limit (the parent's size plus ``memory_mb``) and a CPU-time limit,
   while the parent waits at most ``seconds`` and then kills it. A runaway render therefore ends
   with ``RenderTooSlow`` or ``RenderTooLarge`` and never takes the worker down with it; the
-  Celery task's own soft and hard limits stay as the outer envelope.
+  Celery task's own soft and hard limits stay as the outer envelope. The child leaves what it
+  inherited out of its garbage collector (``gc.freeze``), so a collection there walks only
+  the render's own objects.
 
 No Django model is touched here: the caller hands over the finished HTML and a file path.
 """
@@ -16,6 +18,7 @@ No Django model is touched here: the caller hands over the finished HTML and a f
 import contextlib
 import faulthandler
 import functools
+import gc
 import logging
 import math
 import mimetypes
@@ -257,6 +260,12 @@ def _limit_child(seconds: float, memory_mb: int) -> None:
 def _child(html: str, target: Path, seconds: float, memory_mb: int, pipe: int) -> None:
     code = 1
     try:
+        # The objects inherited from the worker (Django, WeasyPrint, fonts) are never freed
+        # here: leave them out of the cyclic collector. Otherwise a full collection in the
+        # child (6 renders of 14 in a paired run of the typical report) walks every one of
+        # them, some 130-180 ms of CPU on a render of about 270. The render's own objects are
+        # collected as before, so its memory stays bounded as it was.
+        gc.freeze()
         _limit_child(seconds, memory_mb)
         # attune.css carries screen rules WeasyPrint skips with a warning; progress is INFO.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)

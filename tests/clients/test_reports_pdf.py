@@ -2,6 +2,7 @@
 time and memory in a child process that cannot take the worker down."""
 
 import base64
+import gc
 import io
 import os
 import shutil
@@ -154,6 +155,26 @@ class TestBoundedRender:
         [pid] = children
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # already reaped: killed and waited for
+
+    def test_the_child_leaves_what_it_inherited_out_of_its_garbage_collector(
+        self, tmp_path, monkeypatch
+    ):
+        """A full collection in the child would otherwise walk every object of the worker."""
+        inherited = [[] for _ in range(1000)]  # tracked by the collector, as the worker's are
+
+        def report_collector(html, target):
+            frozen = gc.get_freeze_count()
+            gc.collect()  # the render's own garbage is still collected
+            target.write_bytes(b"%PDF-1.7 " + str(frozen).encode())
+            return 1
+
+        monkeypatch.setattr(pdf, "_write_pdf", report_collector)
+        target = tmp_path / "out.pdf"
+        pdf.render_pdf("<p>x</p>", target, seconds=30, memory_mb=256)
+        frozen = int(target.read_bytes().split()[-1])
+        assert frozen >= len(inherited)
+        # Only the child froze them: the worker still collects its own garbage.
+        assert gc.get_freeze_count() == 0
 
 
 # Chart labels as our charts write them: anchored at their start, middle and end, plus one
