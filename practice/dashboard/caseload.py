@@ -7,7 +7,6 @@ Every read starts from ``Client.objects.visible_to(user)``.
 """
 
 import datetime
-import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -24,27 +23,14 @@ from django.db.models import (
 )
 from django.db.models.functions import NullIf
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessments.charts import month_abbreviation
 from assessments.models import Response
-from assessments.scoring import STYLES
-from assessments.templatetags.trajectories import day, score
-from assessments.trajectory import (
-    CHANGE_WORDS,
-    EARNED_LABELS,
-    NumbersChange,
-    practice_numbers_changes,
-    rule_words,
-    style_name,
-)
+from assessments.trajectory import NumbersChange, practice_numbers_changes
 from clients.models import Client
 from practice.converters import LARGEST_ID
-from practice.dashboard import overview_counts
+from practice.dashboard import overview_counts, rows
 from practice.dashboard.attention import catch_up_attention
 from practice.dashboard.progress import overdue_q
 from practice.models import ProgressChange
@@ -266,156 +252,8 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
     detail, progress_page = url_maker("clients:detail"), url_maker("clients:progress")
     for client in page.object_list:
         client.detail_url, client.progress_url = detail(client.pk), progress_page(client.pk)
-        client.cells = _cells(getattr(client, "progress", None), now, client.style_rule)
-        _sentences(client, client.cells)
+    rows.add_cells(page.object_list, now)
     return page
-
-
-@dataclass
-class Cells:
-    """One dashboard row's cells as the table prints them, prepared in Python once per row:
-    cheaper than template filters per cell, and the template stays plain."""
-
-    style: str = ""  # "Secure", "Not classified"; empty when no attachment measure
-    style_rule: str = ""  # "by the ECR-R's scale midpoint", beside the style
-    scores: str = ""  # "anxiety 2.1, avoidance 1.8"
-    source: str = ""  # "ECR-R, 29 Oct 2026"
-    source_title: str = ""  # the instrument's full name
-    change: str = ""  # "Improved"; empty when there is nothing to compare
-    change_class: str = ""
-    change_lines: tuple = ()
-    no_change: str = _("No assessment yet")
-    earned: str = ""
-    earned_key: str = ""
-    open_alerts: int = 0
-    overdue_since: str = ""  # set when overdue
-    sent: str = ""  # "3 Nov" while a link is open
-    open_until: str = ""
-    next_due: str = ""
-    last_completed: str = "—"
-    last_session: str = "—"
-    # The row's sentences, as safe HTML (see _sentences).
-    progress_label: str = ""
-    alerts_label: str = ""
-    due: str = ""
-    numbers_label: str = ""
-    dates: str = ""
-
-
-def _sentences(client, cells: Cells) -> None:
-    """The row's sentences, translated and escaped once per row here: as template tags, one
-    per cell, they cost more than the rest of the row (issue 17)."""
-    name = escape(client.full_name)
-    # Each mark_safe below holds translated markup and values that went through escape().
-    cells.progress_label = mark_safe(  # noqa: S308
-        gettext('Progress<span class="visually-hidden"> of %(full_name)s</span>')
-        % {"full_name": name}
-    )
-    cells.numbers_label = mark_safe(  # noqa: S308
-        gettext('Numbers<span class="visually-hidden"> for %(full_name)s</span>')
-        % {"full_name": name}
-    )
-    if cells.open_alerts:
-        cells.alerts_label = mark_safe(  # noqa: S308
-            ngettext(
-                '%(open_alerts)s<span class="visually-hidden"> open alert for %(full_name)s</span>',
-                '%(open_alerts)s<span class="visually-hidden"> open alerts for %(full_name)s</span>',
-                cells.open_alerts,
-            )
-            % {"open_alerts": cells.open_alerts, "full_name": name}
-        )
-    due = ""
-    if cells.overdue_since:
-        since = gettext("since %(overdue_since)s") % {"overdue_since": cells.overdue_since}
-        due = (
-            f'<span class="change-badge change-deteriorated">{escape(gettext("Overdue"))}</span>'
-            f' <span class="muted">{escape(since)}</span>'
-        )
-    elif cells.sent:
-        due = gettext('Sent %(sent)s <span class="muted">open until %(open_until)s</span>') % {
-            "sent": escape(cells.sent),
-            "open_until": escape(cells.open_until),
-        }
-    if cells.next_due:
-        due += ("<br>" if due else "") + escape(cells.next_due)
-    elif not due:
-        due = '<span class="muted">—</span>'
-    cells.due = mark_safe(due)  # noqa: S308
-    cells.dates = mark_safe(  # noqa: S308
-        gettext("Last completed %(last_completed)s; last session %(last_session)s.")
-        % {
-            "last_completed": escape(cells.last_completed),
-            "last_session": escape(cells.last_session),
-        }
-    )
-
-
-def _cells(row, now, style_rule: str | None = None) -> Cells:
-    if row is None:
-        return Cells()
-    cells = Cells(
-        change=row.get_change_display() if row.change else "",
-        change_lines=tuple(change_lines(row)),
-        no_change=gettext("One assessment") if row.responses else gettext("No assessment yet"),
-        earned=EARNED_LABELS.get(row.earned_security, ""),
-        earned_key=row.earned_security,
-        open_alerts=row.open_alerts,
-        next_due=day(row.next_due_at) if row.next_due_at else "",
-        last_completed=day(row.last_completed_at),
-        last_session=day(row.last_session_at),
-    )
-    if cells.change:  # the class is the English label's, whatever language the page is in
-        with translation.override(None):
-            english = row.get_change_display()
-        cells.change_class = "change-" + english.lower().replace(" ", "-")
-    instrument = row.attachment_instrument
-    if instrument is not None:
-        cells.style = (
-            (style_name(row.style) if row.style in STYLES else "")
-            if row.style
-            else gettext("Not classified")
-        )
-        if row.style:
-            cells.style_rule = rule_words(style_rule, short_label(instrument.name))
-        cells.scores = gettext("anxiety %(anxiety)s, avoidance %(avoidance)s") % {
-            "anxiety": score(row.anxiety),
-            "avoidance": score(row.avoidance),
-        }
-        cells.source = f"{short_label(instrument.name)}, {day(row.attachment_at)}"
-        cells.source_title = instrument.name
-    if row.missed_since is not None:
-        cells.overdue_since = day(row.missed_since)
-    elif row.link_expires_at is not None and row.link_expires_at <= now:
-        cells.overdue_since = day(row.link_expires_at)
-    elif row.awaiting_since is not None:
-        local = timezone.localtime(row.awaiting_since)
-        cells.sent = f"{local.day} {month_abbreviation(local.month)}"
-        cells.open_until = day(row.link_expires_at)
-    return cells
-
-
-_ABBREVIATION = re.compile(r"\(([^()]{1,20})\)\s*$")
-
-
-def short_label(name: str) -> str:
-    """The abbreviation ending an instrument's name ("... (ECR-R)" gives "ECR-R"), or the name."""
-    found = _ABBREVIATION.search(name or "")
-    return found.group(1) if found else name
-
-
-def change_lines(row) -> list[str]:
-    """Each instrument's change since baseline in words: "ECR-R: anxiety improved, avoidance
-    no reliable change"."""
-    lines = []
-    for instrument in (row.changes if row is not None else None) or []:
-        labels = instrument.get("labels") or []
-        words = [
-            (f"{entry['subscale'].lower()} " if len(labels) > 1 else "")
-            + CHANGE_WORDS.get(entry["label"], entry["label"]).lower()
-            for entry in labels
-        ]
-        lines.append(f"{instrument['name']}: {', '.join(words)}")
-    return lines
 
 
 _SAMPLE = uuid.UUID(int=0)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from clients.services import caseload_holders
 from practice import audit
-from practice.dashboard import caseload, glance, guide
+from practice.dashboard import caseload, glance, guide, rows
 from practice.permissions import member_required
 
 
@@ -165,6 +165,7 @@ def dashboard(request):
             "controls": form.controls(),
             "query": query,
             "page_obj": page,
+            "rows_html": rows.rows_html(page.object_list, query.scope),
             "sorts": sorts,
             "guide": guide.first_run_steps(request.membership),
             "questionnaires_started": glance.questionnaires_started(page.object_list),

@@ -1,5 +1,5 @@
 """The caseload row's sentences and pictures are written in Python, once per row (issue 17:
-``caseload._sentences`` and ``glance.add_glance``), not by template tags per cell. What a
+``rows.sentences`` and ``glance.add_glance``), not by template tags per cell. What a
 template escaped by itself they must escape: a client's name, an instrument's, a band's."""
 
 import pytest
