@@ -390,8 +390,10 @@ def _quadrant_boxes(
 
 
 def _axis_text(axis: PlaneAxis, direction: str) -> str:
-    note = f" ({axis.note})" if axis.note else ""
-    return f"{axis.name}{note}, higher {direction}"
+    name = f"{axis.name} ({axis.note})" if axis.note else axis.name
+    if direction == "up":
+        return gettext("%(axis)s, higher up") % {"axis": name}
+    return gettext("%(axis)s, higher right") % {"axis": name}
 
 
 def _with_split(ticks: list[float], split: float, too_close: float) -> list[tuple[float, bool]]:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.charts import NoteMarker
 from assessments.models import Alert, ClientInstrumentSummary, Response
@@ -192,6 +193,7 @@ class ReportContent:
     notes: list[NoteSummary]
     notes_requested: bool
     episodes: list = field(default_factory=list)  # the client's episodes of care, oldest first
+    footers: dict = field(default_factory=dict)  # the page footers' CSS content (page_footers)
 
     @property
     def current_episode(self):
@@ -204,6 +206,36 @@ class ReportNotAllowed(Exception):
 
 
 # --- Gathering --------------------------------------------------------------------------------
+
+
+def css_content(message: str, **blanks: str) -> str:
+    """``message`` (translated, with ``%(name)s`` blanks) as a CSS ``content`` value: its words
+    as CSS strings (quotes, backslashes and angle brackets escaped), each blank replaced by the
+    CSS that ``blanks`` gives for it (``counter(page)``), so a translation may order them."""
+    parts = re.split(r"%\((\w+)\)s", message)
+    out = []
+    for index, part in enumerate(parts):
+        if index % 2:
+            out.append(blanks[part])
+        elif part:
+            escaped = "".join(f"\\{ord(c):x} " if c in '\\"<>\n' else c for c in part)
+            out.append(f'"{escaped}"')
+    return " ".join(out)
+
+
+def page_footers() -> dict[str, str]:
+    """The words printed at the foot of every page, in the active language."""
+    return {
+        "confidential": css_content(
+            gettext(
+                "Confidential: health information about the person named. Generated %(generated)s"
+            ),
+            generated="string(generated)",
+        ),
+        "pages": css_content(
+            gettext("Page %(page)s of %(pages)s"), page="counter(page)", pages="counter(pages)"
+        ),
+    }
 
 
 def report_language(report: Report) -> str:
@@ -283,6 +315,7 @@ def gather(
         notes=notes,
         notes_requested=clinical and report.include_notes,
         episodes=list(client.episodes.order_by("started_at", "pk")),
+        footers=page_footers(),
     )
 
 

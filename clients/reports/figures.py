@@ -26,6 +26,7 @@ from assessments.charts import (
     trajectory_svg,
 )
 from assessments.charts.printable import printable
+from assessments.trajectory import style_name
 
 MINIMUM_SPAN = datetime.timedelta(days=56)
 
@@ -171,7 +172,7 @@ def _plane(
     rc_x, rc_y = margins.get(keys["avoidance"]), margins.get(keys["anxiety"])
     has_margins = rc_x is not None and rc_y is not None
     x_range, y_range = ranges[keys["avoidance"]], ranges[keys["anxiety"]]
-    names = labels or {key: gettext(name) for key, name in scoring.STYLES.items()}
+    names = labels or {key: style_name(key) for key in scoring.STYLES}
     return PlaneChart(
         title=gettext("%(instrument)s: anxiety and avoidance") % {"instrument": short},
         x_axis=PlaneAxis(gettext("Avoidance"), x_range[0], x_range[1], split["avoidance"]),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments import scoring
 from assessments import services as assessment_services
 from assessments.charts import NoteMarker, format_date, format_score
+from assessments.trajectory import style_name
 from clients.reports.figures import charts_for, local_date, scored_subscales
 from clients.reports.plain_words import PLAIN_WORDS
 from clients.reports.source import Administration, InstrumentHistory
@@ -360,7 +361,7 @@ def _area(quadrant: str, names: bool) -> str:
     """Where answers in ``quadrant`` sit, in terms of the two dimensions, named only when the
     practice asks for names and then never without the description."""
     where = str(PLAIN_WORDS["areas"][quadrant]["where"])
-    return f"{gettext(scoring.STYLES[quadrant])} ({where})" if names else where
+    return f"{style_name(quadrant)} ({where})" if names else where
 
 
 def _chart_labels() -> dict[str, str]:
@@ -420,7 +421,7 @@ def _plain_style(section, definition, latest, comparison, names: bool) -> None:
             line += " " + gettext(
                 'Answers in this area are often called "%(style)s" (%(where)s).'
             ) % {
-                "style": gettext(scoring.STYLES[quadrant]),
+                "style": style_name(quadrant),
                 "where": str(words["where"]),
             }
         section.style_line = (

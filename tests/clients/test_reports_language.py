@@ -121,3 +121,10 @@ class TestTheReportsLanguage:
         clinical = rendered(make_report(erin, bob), FakeSource([history]))
         assert "Clinical record report" in clinical
         assert PREFIX.strip() not in clinical.split()
+
+
+def test_the_page_footers_words_are_css_strings_in_the_translations_order():
+    assert content.css_content('Say "hi" <b>%(n)s', n="counter(page)") == (
+        '"Say \\22 hi\\22  \\3c b\\3e " counter(page)'
+    )
+    assert content.css_content("%(pages)s: %(page)s", page="A", pages="B") == 'B ": " A'
