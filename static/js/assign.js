@@ -2,8 +2,10 @@
 // the chosen "When" uses, and add a box that filters the long time-zone list as one types.
 // Progressive enhancement: without this script every field shows, the list is a plain select,
 // and the form works the same, since the server ignores the fields a choice does not use.
+// The filter box's label comes from the script tag (_assign_fields.html, {% translate %}).
 (function () {
   "use strict";
+  var words = document.currentScript ? document.currentScript.dataset : {};
   var WHEN_ONCE = ["start_date", "send_time", "time_zone"];
   var SHOWN = {
     now: [],
@@ -48,7 +50,7 @@
     box.setAttribute("aria-controls", select.id);
     label.htmlFor = box.id;
     label.className = "zone-filter-label";
-    label.textContent = "Find a time zone (type a city or region)";
+    label.textContent = words.zoneFilter || "";
     select.parentNode.insertBefore(label, select);
     select.parentNode.insertBefore(box, select);
     box.addEventListener("input", function () {

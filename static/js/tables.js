@@ -2,13 +2,16 @@
 // A keyboard user can scroll such a box only if it can take focus (WCAG 2.1.1), so a box that
 // does scroll becomes a named, focusable region; one that fits stays out of the tab order.
 // Checked again when the window is resized and after HTMX swaps in new content.
+// The region's name is the page's language: base.html writes both wordings on the script tag
+// ({% translate %}), so this file holds no words of its own.
 (function () {
   "use strict";
+  var words = document.currentScript ? document.currentScript.dataset : {};
 
   function label(wrap) {
     var caption = wrap.querySelector("caption");
     var heading = caption ? caption.textContent.trim() : "";
-    return heading ? heading + " (scrolls sideways)" : "Table (scrolls sideways)";
+    return heading ? (words.captioned || "").replace("{caption}", heading) : words.uncaptioned || "";
   }
 
   function update() {

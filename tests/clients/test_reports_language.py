@@ -2,6 +2,8 @@
 report in the client's language (``Client.language``), its plain words included, and the clinical
 record in the site's, whoever it is about."""
 
+import calendar
+
 import pytest
 from django.utils import translation
 from django.utils.functional import Promise
@@ -121,6 +123,60 @@ class TestTheReportsLanguage:
         clinical = rendered(make_report(erin, bob), FakeSource([history]))
         assert "Clinical record report" in clinical
         assert PREFIX.strip() not in clinical.split()
+
+
+def test_a_spanish_clients_report_reads_in_spanish(erin, bob, practice_a):
+    """With the shipped catalogue: the template's words, the sentences, the plain words, the
+    dates and the chart's words in Spanish, and none of the English ones left."""
+    erin.language = "es"
+    erin.save(update_fields=["language"])
+    ecr_numbers(practice_a)
+    history = ecr_history(practice_a, [(6, 6), (4, 4), (2, 2)])
+    text = rendered(make_report(erin, bob, audience=Report.Audience.CLIENT), FakeSource([history]))
+
+    secure = PLAIN_WORDS["areas"]["secure"]
+    shown = [
+        PLAIN_WORDS["dimensions"]["anxiety"],
+        PLAIN_WORDS["dimensions"]["avoidance"],
+        PLAIN_WORDS["lower_is_better"],
+        secure["feel"],
+        secure["common"],
+        secure["help"],
+        PLAIN_WORDS["moves"]["moved_reliably"]["text"],
+        PLAIN_WORDS["earned_security"],
+    ]
+    with translation.override("es"):
+        spanish = [flat(str(words)) for words in shown]
+    assert [words for words in spanish if words not in text] == []
+    for words in (
+        "Su informe de progreso",
+        "De un vistazo",
+        "Qué pueden significar respuestas como estas",
+        "Sobre este informe",
+        "Sus respuestas más recientes son bajas tanto en ansiedad como en evitación",
+        "diciembre",  # the dates
+        "Ansiedad, más alto hacia arriba",  # the chart's axes
+        "Evitación, más alto hacia la derecha",
+    ):
+        assert words in text, words
+    left_in_english = [
+        words
+        for words in (
+            "Your progress report",
+            "At a glance",
+            "About this report",
+            "Change since the start",
+            "Confidential",
+            "Your latest answers",
+            "Baseline",
+            "Latest",
+            "higher",
+            *calendar.month_name[1:],
+            *(english(words) for _path, words in texts(PLAIN_WORDS)),
+        )
+        if words in text
+    ]
+    assert left_in_english == []
 
 
 def test_the_page_footers_words_are_css_strings_in_the_translations_order():

@@ -1,7 +1,8 @@
 """The shipped translations (issue 15): the compiled catalogue Django reads (``django.mo``, kept in
 the repository so a machine with only Python has it) says exactly what its source (``django.po``)
 says, no entry is fuzzy or half translated, and every string a client can see (the questionnaire
-pages, the e-mails to clients, the crisis page, the messages of the client's form) has its Spanish.
+pages, the e-mails to clients, the crisis page, the messages of the client's form, the
+client-friendly report with its charts) has its Spanish.
 The clinicians' strings may stand with an empty msgstr: they show in English until translated.
 
 Strings are found as ``makemessages`` finds them (Django's own ``templatize`` for templates, the
@@ -26,6 +27,9 @@ CLIENT_TEMPLATES = [
     *sorted((ROOT / "templates/assessments/client").glob("*.html")),
     ROOT / "templates/emails/base_email.html",
     *sorted((ROOT / "templates/emails").glob("questionnaire_*")),
+    # The report's print template serves both audiences; the clinical record's words are
+    # translated with it.
+    *sorted((ROOT / "templates/clients/reports/pdf").glob("*.html")),
 ]
 
 
@@ -50,6 +54,16 @@ CLIENT_MODULES = [
         ROOT / "assessments/services/packets.py",
         _all_but(ROOT / "assessments/services/packets.py", "unreachable_reason"),
     ),
+    # The client-friendly report (written in the client's language): its plain words, its
+    # sentences (_style: the clinical record's style line, which translates stored labels) and
+    # its charts, whose words are drawn in the picture.
+    (ROOT / "clients/reports/plain_words.py", None),
+    (
+        ROOT / "clients/reports/sections.py",
+        _all_but(ROOT / "clients/reports/sections.py", "_style"),
+    ),
+    (ROOT / "clients/reports/figures.py", None),
+    *((path, None) for path in sorted((ROOT / "assessments/charts").glob("*.py"))),
 ]
 GETTEXT_CALLS = {
     "_": (False, False),
