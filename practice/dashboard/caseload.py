@@ -157,6 +157,37 @@ def _ordering(sort: str) -> tuple[list, dict]:
     return [*fields, "full_name", "pk"], set(_SORTS[key]) & _ANNOTATED
 
 
+# What a page's rows read (``rows``, ``glance``): only these columns are loaded, the rest of the
+# three rows (the progress row's baselines and overview bookkeeping) never leave the database.
+_ROW_FIELDS = [
+    "full_name",
+    "primary_clinician__full_name",
+    "primary_clinician__email",
+    "progress__attachment_instrument__name",
+    *(
+        f"progress__{name}"
+        for name in [
+            "attachment_at",
+            "style",
+            "anxiety",
+            "avoidance",
+            "earned_security",
+            "change",
+            "changes",
+            "glance",
+            "responses",
+            "open_alerts",
+            "next_due_at",
+            "awaiting_since",
+            "link_expires_at",
+            "missed_since",
+            "last_completed_at",
+            "last_session_at",
+        ]
+    ),
+]
+
+
 @dataclass
 class CaseloadPage:
     """One page of the caseload, numbered but not counted: whether a next page exists is
@@ -226,9 +257,11 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
     ).values("result__style__rule")[:1]
 
     def with_rows(clients):
-        return clients.select_related(
-            "primary_clinician", "progress__attachment_instrument"
-        ).annotate(style_rule=Subquery(style_rule))
+        return (
+            clients.select_related("primary_clinician", "progress__attachment_instrument")
+            .only(*_ROW_FIELDS)
+            .annotate(style_rule=Subquery(style_rule))
+        )
 
     def fetch(number: int) -> list:
         """The page's clients (and one more) with what the row shows. Who needs attention is

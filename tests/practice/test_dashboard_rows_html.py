@@ -5,10 +5,13 @@ markup says what the template said (the clinician's column outside "my caseload"
 empty cells, the change badge's class from the English label in any language)."""
 
 import pytest
-from django.utils import translation
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
-from practice.dashboard import rows
-from practice.models import ProgressChange
+from practice.dashboard import progress, rows
+from practice.models import Membership, ProgressChange
+from tests.practice.progress_helpers import day, ecr, phq9, respond
 from tests.practice.test_dashboard import (  # noqa: F401 (fixtures)
     DASHBOARD,
     caseload,
@@ -63,3 +66,29 @@ def test_the_rows_words_are_translated_once_per_page(monkeypatch, as_bob, practi
     assert len(names(response)) == count
     # The same few sentences and labels whatever the number of rows.
     assert len(looked_up) == len(set(looked_up)) <= 25
+
+
+@pytest.mark.parametrize("scope", ["mine", "practice"])
+def test_rows_are_read_in_queries_that_do_not_grow_with_them(
+    as_alice, as_bob, caseload, practice_a, bob, scope
+):
+    """Only the columns a row shows are loaded (``caseload._ROW_FIELDS``): a row that read one
+    more would load it with a query of its own, once per row."""
+    browser, params = (as_bob, {}) if scope == "mine" else (as_alice, {"scope": "practice"})
+    # An established practice: the first-run guide, which reads what was done yet, is closed.
+    Membership.objects.filter(practice=practice_a).update(guide_dismissed_at=timezone.now())
+    browser.get(DASHBOARD, params)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get(DASHBOARD, params).status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    for n in range(20):
+        client = client_of(practice_a, bob, f"Client{n:02d} Example")
+        respond(client, "ecr-r", ecr(5, 4), day(2025, 1, 6))
+        respond(client, "ecr-r", ecr(2, 3), day(2025, 4, 7))
+        respond(client, "phq-9", phq9(12 + n % 5), day(2025, 4, 7))
+        progress.refresh_client_progress(client)
+    assert queries() == few
