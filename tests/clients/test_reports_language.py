@@ -3,9 +3,11 @@ report in the client's language (``Client.language``), its plain words included,
 record in the site's, whoever it is about."""
 
 import calendar
+import datetime
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.functional import Promise
 
 from assessments import scoring
@@ -134,6 +136,12 @@ def test_a_spanish_clients_report_reads_in_spanish(erin, bob, practice_a):
     history = ecr_history(practice_a, [(6, 6), (4, 4), (2, 2)])
     text = rendered(make_report(erin, bob, audience=Report.Audience.CLIENT), FakeSource([history]))
 
+    today = timezone.localdate()  # make_report: the year up to today
+    with translation.override("es"):
+        start, end = (
+            date_format(day, r"j \d\e F \d\e Y")  # "6 de diciembre de 2026"
+            for day in (today - datetime.timedelta(days=365), today)
+        )
     secure = PLAIN_WORDS["areas"]["secure"]
     shown = [
         PLAIN_WORDS["dimensions"]["anxiety"],
@@ -154,7 +162,7 @@ def test_a_spanish_clients_report_reads_in_spanish(erin, bob, practice_a):
         "Qué pueden significar respuestas como estas",
         "Sobre este informe",
         "Sus respuestas más recientes son bajas tanto en ansiedad como en evitación",
-        "diciembre",  # the dates
+        f"Del {start} al {end}",  # the dates, in full as Spanish writes them
         "Ansiedad, más alto hacia arriba",  # the chart's axes
         "Evitación, más alto hacia la derecha",
     ):
