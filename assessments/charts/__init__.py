@@ -12,6 +12,7 @@ keyboard focus. The chart is not the only way to the numbers: pages put a data t
 (``format_date`` and ``format_score`` write its numbers exactly as the chart does).
 """
 
+from ._svg import FONT_FAMILY
 from ._svg import fmt_date as format_date
 from ._svg import fmt_score as format_score
 from ._words import month_abbreviation, use_translation
@@ -28,6 +29,7 @@ from .trajectory import (
 )
 
 __all__ = [
+    "FONT_FAMILY",
     "Band",
     "NoteMarker",
     "PlaneAxis",

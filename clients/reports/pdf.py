@@ -27,6 +27,7 @@ import posixpath
 import resource
 import select
 import signal
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -35,6 +36,8 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.utils.translation import gettext_noop
+
+from assessments.charts import FONT_FAMILY
 
 # Relative URLs in report HTML (``/static/...``) resolve against this origin. The reserved
 # ``.invalid`` top-level domain can never be reached; the fetcher reads such URLs from disk.
@@ -202,34 +205,69 @@ def svg_text_in_runs() -> bool:
     return True
 
 
-def _write_pdf(html: str, target: Path) -> int:
-    """Lay out ``html`` and write the PDF to ``target``; return the number of pages."""
+def _write_pdf(html: str, target: Path, font_config=None) -> int:
+    """Lay out ``html`` and write the PDF to ``target``; return the number of pages.
+    ``font_config``: a WeasyPrint ``FontConfiguration`` to lay out with, or ``None`` for a new
+    one (WeasyPrint's default)."""
     import weasyprint
 
     svg_text_in_runs()
     document = weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=static_only_fetcher(), media_type="print"
-    ).render(presentational_hints=False, pdf_forms=False)
+    ).render(presentational_hints=False, pdf_forms=False, font_config=font_config)
     document.write_pdf(target)
     return len(document.pages)
 
 
-# The report's fonts in the weights it uses, so fontconfig and Pango load them once.
-WARM_UP_HTML = (
-    '<p style=\'font-family: "Liberation Sans", "DejaVu Sans"\'>Warm <b>up</b> <i>fonts</i> '
-    "&ndash; 1 &middot; 2 &rarr; 3</p>"
+# Every printable ASCII character, and what reports add to it (the separators and arrows of
+# their sentences, typographic quotes, Spanish letters and marks).
+WARM_UP_TEXT = "".join(chr(code) for code in range(32, 127)) + (
+    " \u00b7\u2013\u2014\u2192\u2026\u2018\u2019\u201c\u201d\u00ab\u00bb\u00bf\u00a1áéíóúüñÁÉÍÓÚÜÑ"
 )
+# The label sizes of assessments.charts (tests/clients/test_reports_pdf.py keeps them in step).
+CHART_FONT_SIZES = ("8", "10", "10.5", "11", "12.5", "15")
+
+
+@functools.cache
+def shared_fonts():
+    """The font configuration every render child of this process lays out with.
+
+    WeasyPrint otherwise starts each document with a new one: a new fontconfig configuration and
+    Pango font map, which then finds each font, size and weight again and measures each letter
+    again. ``warm_up`` lays a sample of every style of the report out with this one, and each
+    child inherits it filled (about 8% of the typical report's render). The child's additions die
+    with it, so this process's copy holds only the sample's fonts. Reports load no font of their
+    own (no ``@font-face``: the fetcher serves only our static files and the stylesheet names
+    installed fonts), so one configuration serves them all alike."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def warm_up_html() -> str:
+    """The sample ``warm_up`` lays out: ``clients/reports/pdf/warm_up.html``."""
+    from django.template.loader import render_to_string
+
+    return render_to_string(
+        "clients/reports/pdf/warm_up.html",
+        {
+            "text": WARM_UP_TEXT,
+            "languages": settings.LANGUAGES,
+            "chart_font_family": FONT_FAMILY,
+            "chart_font_sizes": CHART_FONT_SIZES,
+        },
+    )
 
 
 @functools.cache
 def warm_up() -> None:
-    """Import WeasyPrint and load the report fonts into this process, once. Render children are
-    forked from it, so each starts with fonts loaded (a cold child spends a large part of its
-    time starting fontconfig). The Celery worker calls this when each pool process starts."""
-    import weasyprint
-
+    """Import WeasyPrint and lay a sample of every style of the report out with
+    ``shared_fonts()``, once per process. Render children are forked from it, so each starts
+    with those fonts found and measured (a cold child spends a large part of its time starting
+    fontconfig). The Celery worker calls this when each pool process starts."""
     _fetcher_class()
-    weasyprint.HTML(string=WARM_UP_HTML).write_pdf()
+    with tempfile.TemporaryDirectory(prefix="attune-warm-up-") as folder:
+        _write_pdf(warm_up_html(), Path(folder) / "warm-up.pdf", shared_fonts())
 
 
 def _vm_size_bytes() -> int | None:
@@ -269,7 +307,7 @@ def _child(html: str, target: Path, seconds: float, memory_mb: int, pipe: int) -
         _limit_child(seconds, memory_mb)
         # attune.css carries screen rules WeasyPrint skips with a warning; progress is INFO.
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
-        pages = _write_pdf(html, target)
+        pages = _write_pdf(html, target, shared_fonts())
         os.write(pipe, f"ok {pages}".encode())
         code = 0
     except BaseException as exc:  # reported to the parent by class name only
@@ -318,7 +356,7 @@ def render_pdf(html: str, target: Path, *, seconds: float, memory_mb: int) -> in
     """
     if not hasattr(os, "fork"):  # pragma: no cover - Attune's workers run on Linux
         return _write_pdf(html, target)
-    warm_up()  # once per process: every forked child inherits loaded fonts
+    warm_up()  # once per process: every forked child inherits the fonts it loaded
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child never returns from here

@@ -95,7 +95,7 @@ class TestBoundedRender:
             pdf.render_pdf(huge, target, seconds=0.5, memory_mb=2048)
 
     def test_a_render_that_needs_too_much_memory_is_stopped(self, tmp_path, monkeypatch):
-        def greedy(html, target):
+        def greedy(html, target, font_config=None):
             blocks = [bytearray(16 * 1024 * 1024) for _ in range(32)]  # 512 MB
             return len(blocks)
 
@@ -104,7 +104,7 @@ class TestBoundedRender:
             pdf.render_pdf("<p>x</p>", tmp_path / "out.pdf", seconds=30, memory_mb=64)
 
     def test_the_same_allocation_fits_a_larger_budget(self, tmp_path, monkeypatch):
-        def greedy(html, target):
+        def greedy(html, target, font_config=None):
             blocks = [bytearray(16 * 1024 * 1024) for _ in range(4)]  # 64 MB
             target.write_bytes(b"%PDF-1.7 test")
             return len(blocks)
@@ -113,7 +113,7 @@ class TestBoundedRender:
         assert pdf.render_pdf("<p>x</p>", tmp_path / "out.pdf", seconds=30, memory_mb=256) == 4
 
     def test_a_crashing_renderer_is_a_failed_render_not_a_dead_worker(self, tmp_path, monkeypatch):
-        monkeypatch.setattr(pdf, "_write_pdf", lambda html, target: os.abort())
+        monkeypatch.setattr(pdf, "_write_pdf", lambda html, target, font_config=None: os.abort())
         with pytest.raises(pdf.RenderError) as raised:
             pdf.render_pdf("<p>x</p>", tmp_path / "out.pdf", seconds=30, memory_mb=64)
         assert raised.value.detail == "renderer stopped by signal 6"
@@ -123,7 +123,7 @@ class TestBoundedRender:
         assert pdf.render_pdf("<p>fine</p>", tmp_path / "b.pdf", seconds=30, memory_mb=512) == 1
 
     def test_a_failed_render_names_only_the_error_class(self, tmp_path, monkeypatch):
-        def broken(html, target):
+        def broken(html, target, font_config=None):
             raise ValueError("Erin Fictional said something private")
 
         monkeypatch.setattr(pdf, "_write_pdf", broken)
@@ -162,7 +162,7 @@ class TestBoundedRender:
         """A full collection in the child would otherwise walk every object of the worker."""
         inherited = [[] for _ in range(1000)]  # tracked by the collector, as the worker's are
 
-        def report_collector(html, target):
+        def report_collector(html, target, font_config=None):
             frozen = gc.get_freeze_count()
             gc.collect()  # the render's own garbage is still collected
             target.write_bytes(b"%PDF-1.7 " + str(frozen).encode())
@@ -175,6 +175,21 @@ class TestBoundedRender:
         assert frozen >= len(inherited)
         # Only the child froze them: the worker still collects its own garbage.
         assert gc.get_freeze_count() == 0
+
+    def test_the_child_lays_out_with_the_fonts_this_process_warmed(self, tmp_path, monkeypatch):
+        """Not a new font configuration per render (WeasyPrint's default), which finds and
+        measures every font again: the one ``warm_up`` filled, inherited by the child."""
+        pdf.warm_up()
+
+        def report_fonts(html, target, font_config=None):
+            shared = font_config is not None and font_config is pdf.shared_fonts()
+            target.write_bytes(b"%PDF-1.7 " + str(shared).encode())
+            return 1
+
+        monkeypatch.setattr(pdf, "_write_pdf", report_fonts)
+        target = tmp_path / "out.pdf"
+        pdf.render_pdf("<p>x</p>", target, seconds=30, memory_mb=256)
+        assert target.read_bytes().split()[-1] == b"True"
 
 
 # Chart labels as our charts write them: anchored at their start, middle and end, plus one

@@ -4,11 +4,16 @@ that still carry every point, the reliable-change margin, the bands and the labe
 
 import base64
 import datetime
+import html
 import re
+from pathlib import Path
 
+import pypdf
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
+from assessments.charts import FONT_FAMILY
 from clients.reports import content, pdf, sections, services
 from tests.clients.reports_helpers import (
     FakeSource,
@@ -23,6 +28,7 @@ from tests.clients.test_reports_figures import ZONE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media", "numbers")]
 
+ROOT = Path(__file__).resolve().parents[2]
 MONTHLY_ECR = [(6, 6), (6, 5), (5, 5), (5, 4), (5, 3), (3, 3), (3, 2), (2, 2)]
 
 
@@ -112,3 +118,43 @@ def test_the_charts_keep_their_data_without_what_only_a_screen_uses(practice_a):
     assert "ECR-R scores (1-7)" in trajectory
     for label in ("Secure", "Fearful-avoidant"):
         assert label in plane
+
+
+def test_the_warm_up_sample_uses_every_style_of_the_report(practice_a):
+    """Each worker lays the sample out once, and its render children inherit the fonts it
+    loaded (``pdf.shared_fonts``): a style of the report missing from the sample would be found
+    again in every report."""
+    stylesheet = (ROOT / "templates/clients/reports/pdf/report.css").read_text()
+    styled = set(re.findall(r"\.([a-z][\w-]*)", re.sub(r"/\*.*?\*/", "", stylesheet, flags=re.S)))
+    sample = pdf.warm_up_html()
+    used = {name for value in re.findall(r'class="([^"]*)"', sample) for name in value.split()}
+    assert styled and styled <= used, styled - used
+    assert stylesheet.strip()[:200] in sample  # the report's stylesheet itself
+    fonts = {html.unescape(value) for value in re.findall(r'font-family="([^"]*)"', sample)}
+    assert fonts == {FONT_FAMILY}
+    histories = [
+        phq9_history(practice_a, PHQ9_TOTALS),
+        ecr_history(practice_a, MONTHLY_ECR),
+    ]
+    sizes = {
+        size
+        for history in histories
+        for svg in chart_svgs(practice_a, history).values()
+        for size in re.findall(r'font-size="([^"]+)"', svg)
+    }
+    assert sizes and sizes <= set(pdf.CHART_FONT_SIZES), sizes
+    for language, _name in settings.LANGUAGES:
+        assert f'lang="{language}"' in sample
+
+
+def test_a_report_laid_out_with_the_shared_fonts_reads_as_with_new_ones(
+    erin, bob, histories, tmp_path
+):
+    html_text = report_html(erin, bob, histories)
+    shared, new = tmp_path / "shared.pdf", tmp_path / "new.pdf"
+    pages = pdf.render_pdf(html_text, shared, seconds=60, memory_mb=1024)  # the child's fonts
+    assert pdf._write_pdf(html_text, new) == pages  # WeasyPrint's default: a new configuration
+    readers = [pypdf.PdfReader(path) for path in (shared, new)]
+    assert [page.extract_text() for page in readers[0].pages] == [
+        page.extract_text() for page in readers[1].pages
+    ]
