@@ -105,6 +105,16 @@ def client_questionnaires(user, client) -> ClientQuestionnaires:
     )
 
 
+PANEL_FIELDS = [
+    "raised_at",
+    "rule_label",
+    "acknowledged_at",
+    "escalated_at",
+    "client__full_name",
+    "response__instrument__name",
+]
+
+
 def open_alerts(user, membership, limit: int = 20, clients=None):
     """Unacknowledged alerts of clients ``user`` may see under ``membership`` (their active
     membership of the current practice), newest first; only those of ``clients`` (a queryset
@@ -120,8 +130,9 @@ def open_alerts(user, membership, limit: int = 20, clients=None):
     return list(
         alerts.open()
         .select_related("client", "response__instrument")
-        # The panel names the instrument and links to the answers: the raw answers and the
-        # scored result (the bulk of each response row) are not read here.
-        .defer("response__answers", "response__result")
+        # Only what the panel shows (the client's name, the instrument's, the rule, when, and
+        # whether overdue): not the answers and scored result that make up most of a response
+        # row, nor the client's record (issue 17).
+        .only(*PANEL_FIELDS)
         .order_by("-raised_at", "-pk")[:limit]
     )

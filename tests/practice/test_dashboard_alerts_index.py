@@ -9,6 +9,7 @@ import os
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from assessments.models import Alert, Response
 from assessments.services import overview
@@ -17,18 +18,25 @@ from practice.dashboard import caseload as dashboard
 from practice.models import Membership
 from tests.practice.progress_helpers import cleared, day, phq9, respond
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's plan"
-    ),
-]
+DASHBOARD = reverse("dashboard")
+
+pytestmark = pytest.mark.django_db
+postgres_plan = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL's plan"
+)
 
 
 @pytest.fixture
 def many_alerts(practice_a, bob, dana):
     """3,000 clients on Bob's and Dana's caseloads; one in ten has an open alert, raised an hour
     apart, and one in four of those was acknowledged."""
+    alerts_for(practice_a, bob, dana, 3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_client")
+        cursor.execute("ANALYZE assessments_alert")
+
+
+def alerts_for(practice_a, bob, dana, count: int) -> None:
     cleared(practice_a, "phq-9")
     clients = Client.objects.bulk_create(
         Client(
@@ -37,7 +45,7 @@ def many_alerts(practice_a, bob, dana):
             full_name=f"Client{n:05d} Example",
             preferred_name="Client",
         )
-        for n in range(3000)
+        for n in range(count)
     )
     template = respond(clients[0], "phq-9", phq9(20), day(2025, 5, 1))
     alerted = clients[::10]
@@ -67,9 +75,6 @@ def many_alerts(practice_a, bob, dana):
         )
         for n, response in enumerate(responses)
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE clients_client")
-        cursor.execute("ANALYZE assessments_alert")
 
 
 def panel_plan(user, practice, query) -> tuple[str, list]:
@@ -92,6 +97,7 @@ def newest_open(**client_filter) -> list:
     )
 
 
+@postgres_plan
 @pytest.mark.parametrize(
     "scope", ["practice", "clinician"], ids=["whole practice", "one clinician"]
 )
@@ -104,8 +110,25 @@ def test_the_owners_panel_reads_the_open_alerts_index(many_alerts, alice, practi
     assert [alert.pk for alert in alerts] == expected
 
 
+@postgres_plan
 def test_a_clinicians_panel_reads_the_open_alerts_index(many_alerts, bob, practice_a):
     plan, alerts = panel_plan(bob, practice_a, dashboard.CaseloadQuery())
     assert "alert_open_newest" in plan and "Limit" in plan, plan
     assert "Sort" not in plan and "Hash" not in plan, plan
     assert [alert.pk for alert in alerts] == newest_open(client__primary_clinician=bob)
+
+
+def test_the_panel_reads_what_it_shows_in_one_query(as_alice, practice_a, bob, dana):
+    """Six alerts or one: the panel's one query loads every field it shows (only those,
+    ``overview.PANEL_FIELDS``), so no alert loads a field of its own afterwards."""
+    alerts_for(practice_a, bob, dana, 10)  # one open alert
+    as_alice.get(DASHBOARD, {"scope": "practice"})
+    with CaptureQueriesContext(connection) as one:
+        html = as_alice.get(DASHBOARD, {"scope": "practice"}).content.decode()
+    assert html.count("See the answers") == 1
+    alerts_for(practice_a, bob, dana, 60)
+    with CaptureQueriesContext(connection) as many:
+        html = as_alice.get(DASHBOARD, {"scope": "practice"}).content.decode()
+    assert html.count("See the answers") == 5  # the panel's five newest
+    assert "Fictional rule" in html and "Patient Health Questionnaire" in html
+    assert len(many.captured_queries) == len(one.captured_queries)
