@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.dates import MONTHS, MONTHS_3
+from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext, ngettext
 
 from assessments.charts import use_translation
@@ -17,8 +18,15 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self):
-        # The charts are plain Python: they translate their words with Django's functions.
-        use_translation(gettext, ngettext, get_language, _month_abbreviations)
+        # The charts are plain Python: they translate their words with Django's functions, and
+        # write scores for people with the active language's decimal mark.
+        use_translation(
+            gettext,
+            ngettext,
+            get_language,
+            _month_abbreviations,
+            decimal_mark=lambda: get_format("DECIMAL_SEPARATOR"),
+        )
         # So are the schedules' descriptions and the instrument loader's problems.
         words.use_translation(gettext, ngettext, month_name=lambda number: str(MONTHS[number]))
         # The one signal we use, on purpose: every `migrate` ends by loading the shipped

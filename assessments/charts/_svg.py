@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ._words import month_abbreviation
+from ._words import decimal_mark, month_abbreviation
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT_FAMILY = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-serif"
@@ -73,8 +73,9 @@ def num(value: float) -> str:
 
 
 def fmt_score(value: float) -> str:
-    """A score as a clinician reads it: ``14``, ``3.4``, ``2.67``."""
-    return num(round(value, 2))
+    """A score as a person reads it: ``14``, ``3.4``, ``2.67``, with the active language's
+    decimal mark (``2,67`` in Spanish). Coordinates keep the point (``num``)."""
+    return num(round(value, 2)).replace(".", decimal_mark())
 
 
 def fmt_date(day: date) -> str:
