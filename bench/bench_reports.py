@@ -10,8 +10,10 @@ Chromium print of the same HTML, and a batch drained by two worker processes.
    typical report: a year of monthly ECR-R answers (trajectory and anxiety x avoidance charts),
    fortnightly signed session notes, clinical record. Measured in the same run beside two
    floors, both given that report's own HTML: a bare WeasyPrint render in this process (the
-   same fetcher and options, no database, no child process, no storage: what the pipeline adds
-   is the rest), and a warm headless Chromium (``/usr/bin/chromium`` through Playwright, launched
+   same fetcher and render options, no database, no child process, no storage: what the
+   pipeline adds is the rest; and WeasyPrint's default of a new font configuration per
+   document, where the pipeline's child reuses the one its worker filled at start,
+   ``pdf.shared_fonts``), and a warm headless Chromium (``/usr/bin/chromium`` through Playwright, launched
    as ``tests/browser/conftest.py`` launches it) printing it to PDF, the renderer a deployment
    could pick instead. Ratios, not milliseconds, compare across machines.
 2. **Throughput**: an owner's batch of N reports (200 by default), one per client, drained by a
@@ -238,8 +240,9 @@ def report_html(report) -> str:
 
 
 def bare_weasyprint(html: str):
-    """A bare WeasyPrint render of ``html``: the pipeline's own fetcher and options, in this
-    process, written to a scratch file."""
+    """A bare WeasyPrint render of ``html``: the pipeline's own fetcher and render options, in
+    this process, written to a scratch file, with a new font configuration as WeasyPrint makes
+    by default (the pipeline's child reuses its worker's, ``pdf.shared_fonts``)."""
     from clients.reports import pdf
 
     target = Path(tempfile.gettempdir()) / f"attune-bench-bare-{os.getpid()}.pdf"
@@ -500,7 +503,11 @@ def markdown(render: dict, batch: dict | None, quick: bool) -> str:
         "The typical report: clinical record, a year of monthly ECR-R answers (trajectory and "
         "anxiety x avoidance charts, score table, style and earned security), 26 fortnightly "
         "signed-note summaries. The pipeline time includes reading the data, the charts, the "
-        "template, laying out in the bounded child process and storing the file.",
+        "template, laying out in the bounded child process and storing the file. The bare "
+        "render takes WeasyPrint's defaults (a new font configuration per document, Python's "
+        "garbage collector as it is); the pipeline's child lays out with a font configuration "
+        "its worker filled once at start (`pdf.shared_fonts`) and leaves the objects it "
+        "inherited out of its garbage collector (`gc.freeze`).",
         "",
         "The three renders are interleaved (pipeline, bare, Chromium, repeated), so each ratio "
         "compares moments of the same machine; other work on the shared CPUs moves the "
