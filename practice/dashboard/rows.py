@@ -290,3 +290,33 @@ def _row(client, scope: str, labels: dict) -> str:
         f"      {client.measures_detail_html}\n      <p>{c.dates}</p>\n"
         "    </div></details></td>\n  </tr>\n  "
     )
+
+
+def by_clinician_html(outcomes, period: str) -> SafeString:
+    """The rows of the owners' comparison by clinician (``caseload.outcomes_by_clinician``),
+    each clinician's name linking to their clients over the same ``period``."""
+    period = escape(period)
+    return mark_safe(  # noqa: S308 (every value in it went through escape() or is a number)
+        "".join(
+            '\n    <tr><th scope="row"><a href="?scope=clinician&amp;clinician='
+            f'{escape(item.clinician_id)}&amp;period={period}">{escape(item.name)}</a></th>'
+            f'<td class="num">{item.assessed}</td>'
+            + "".join(
+                f'<td class="num">{row["count"]} <span class="muted">({row["percent"]}%)</span></td>'
+                for row in item.rows
+            )
+            + "</tr>\n    "
+            for item in outcomes
+        )
+    )
+
+
+def options_html(options) -> SafeString:
+    """A select's ``(value, label, selected)`` options as markup."""
+    return mark_safe(  # noqa: S308 (every value in it went through escape())
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+            f"{escape(label)}</option>"
+            for value, label, selected in options
+        )
+    )

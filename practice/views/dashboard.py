@@ -115,6 +115,7 @@ class CaseloadForm(forms.Form):
                     "label": bound.label,
                     "id": bound.auto_id,
                     "options": options,
+                    "options_html": rows.options_html(options or []),
                     "value": value or "",
                     "errors": bound.errors,
                 }
@@ -172,6 +173,9 @@ def dashboard(request):
             "scope": query.scope,
             "overview": overview,
             "by_clinician": by_clinician,
+            "by_clinician_rows": rows.by_clinician_html(
+                by_clinician, overview.period if overview else ""
+            ),
             "scope_label": caseload.SCOPES[query.scope],
             # The open-alerts panel shows the alerts of the caseload chosen here.
             "alert_clients": caseload.scoped_clients(request.user, request.membership, query),

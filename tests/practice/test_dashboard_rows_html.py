@@ -92,3 +92,26 @@ def test_rows_are_read_in_queries_that_do_not_grow_with_them(
         respond(client, "phq-9", phq9(12 + n % 5), day(2025, 4, 7))
         progress.refresh_client_progress(client)
     assert queries() == few
+
+
+def test_the_comparison_by_clinician_and_the_filters_options_are_escaped(as_alice, caseload, bob):
+    bob.full_name = 'Bob <i>"Fictional"</i> & Co'
+    bob.save(update_fields=["full_name"])
+    html = as_alice.get(DASHBOARD, {"scope": "practice", "period": "365"}).content.decode()
+    table = html.split('<table class="overview-table by-clinician">')[1].split("</table>")[0]
+    escaped = "Bob &lt;i&gt;&quot;Fictional&quot;&lt;/i&gt; &amp; Co"
+    assert (
+        f'<a href="?scope=clinician&amp;clinician={bob.pk}&amp;period=365">{escaped}</a>' in table
+    )
+    assert "<i>" not in table and "<i>" not in html.split("</form>")[0]
+    # Erin improved, Hana deteriorated, Jon improved and Ivan was not compared, in the year.
+    assert '<td class="num">2 <span class="muted">(50%)</span></td>' in table
+    assert f'<option value="{bob.pk}">{escaped}</option>' in html
+    assert '<option value="365" selected>12 months</option>' in html
+
+
+def test_options_are_written_as_a_select_reads_them():
+    html = rows.options_html([("a&b", "<A>", False), ("", "Any", True)])
+    assert (
+        html == '<option value="a&amp;b">&lt;A&gt;</option><option value="" selected>Any</option>'
+    )
