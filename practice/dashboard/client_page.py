@@ -8,11 +8,15 @@ and the timeline), the newest reports (the reports section and the timeline) and
 The timeline is merged by ``clients.notes.newest_entries`` from providers that hand back rows
 already read, so it orders entries exactly as the timeline page does.
 
-Short lists come inside their parent's query as JSON (``practice.dashboard.nested``): the
-client's shares, episodes, newest reports and newest notes (with their tags) and the header's
-count of unseen reports with the client, each link's and each schedule's questionnaires with
-the links and the schedules. The page costs twelve queries in all (issue 17): the four
-every signed-in page pays, the client with all of that, the audit row and six in ``gather``.
+Everything else comes inside the client's own query as JSON (``practice.dashboard.nested``),
+each list's SQL compiled once per process: the client's shares, episodes, newest reports and
+notes (with their tags), alerts, links (the newest made, with their questionnaires, and the
+newest sent), newest responses, schedules (with their questionnaires and newest occasions) and
+results, and the header's count of unseen reports. The page costs six queries in all (issue 17):
+the four every signed-in page pays (the session, the user, the membership and the session's
+save), the client with all of that, and the audit row. Building and compiling a query costs
+the ORM more Python than the database takes to run it, and the rows only read the fields the
+page shows (no answers, no e-mail bodies).
 """
 
 import heapq
@@ -20,11 +24,12 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef
 from django.http import Http404
 from django.utils.translation import gettext
 
 from assessments.models import (
+    Alert,
     Assignment,
     ClientInstrumentSummary,
     Instrument,
@@ -40,7 +45,16 @@ from clients import notes
 from clients.models import Client, ClientShare, Episode, NoteTag, Report, SessionNote
 from clients.reports import services as report_services
 from clients.reports.timeline import ReportTimeline
-from practice.dashboard.nested import compiled_once, instances, json_rows, parent_pk
+from practice.dashboard.nested import (
+    columns,
+    compiled_once,
+    instances,
+    json_rows,
+    parent_column,
+    parent_pk,
+    related,
+)
+from practice.models import ClientProgress
 
 TIMELINE_ENTRIES = 5  # the newest entries the page shows; "See the whole timeline" for more
 REPORTS = 5  # the newest reports in the reports section
@@ -110,15 +124,105 @@ _NOTES = compiled_once(
         ),
     )
 )
-_INSTRUMENTS = compiled_once(
+# What the page reads of a response (the results' latest and previous): not its answers.
+_SHOWN_RESPONSE = ("id", "client_id", "instrument_id", "submitted_at", "status")
+_SHOWN_RESPONSE += ("total", "band", "scores", "quadrant", "result")
+_EMAIL = ("id", "kind", "status", "last_error")  # what a link's status reads of its e-mail
+
+_ALERTS = compiled_once(
     lambda: json_rows(
-        Instrument.objects.filter(assignments=parent_pk(Assignment)), id="id", name="name"
+        Alert.objects.filter(client_id=parent_pk(Client)).order_by("-raised_at", "-pk"),
+        **columns(Alert),
+        **related("response", "id", "instrument_id"),
+        **related("response__instrument", "id", "name"),
+        **related("acknowledged_by", "id", "full_name", "email"),
+        **related("notice_email", *_EMAIL),
     )
 )
-_ITEMS = compiled_once(
+
+
+def _links(packets, limit: int):
+    """The first ``limit`` of ``packets`` with their e-mail and questionnaires' names."""
+    return json_rows(
+        packets,
+        limit,
+        **columns(Packet),
+        **related("last_email", *_EMAIL),
+        item_rows=json_rows(
+            PacketItem.objects.filter(packet=OuterRef("pk")).order_by("position"),
+            name="instrument__name",
+        ),
+    )
+
+
+_PACKETS = compiled_once(
+    lambda: _links(
+        Packet.objects.filter(client_id=parent_pk(Client)).order_by("-created_at", "-pk"),
+        overview.RECENT_PACKETS,
+    )
+)
+_SENT = compiled_once(
+    lambda: _links(
+        Packet.objects.filter(client_id=parent_pk(Client), sent_at__isnull=False).order_by(
+            "-sent_at", "-pk"
+        ),
+        TIMELINE_ENTRIES + 1,
+    )
+)
+_RESPONSES = compiled_once(
     lambda: json_rows(
-        PacketItem.objects.filter(packet_id=parent_pk(Packet)).order_by("position"),
-        name="instrument__name",
+        Response.objects.filter(client_id=parent_pk(Client)).order_by("-submitted_at", "-pk"),
+        overview.RECENT_RESPONSES,
+        **columns(Response, leave_out=("answers",)),
+        **related("instrument", "id", "name"),
+    )
+)
+_ASSIGNMENTS = compiled_once(
+    lambda: json_rows(
+        Assignment.objects.filter(client_id=parent_pk(Client)).order_by(
+            "status", "-created_at", "-pk"
+        ),
+        **columns(Assignment),
+        instrument_rows=json_rows(
+            Instrument.objects.filter(assignments=OuterRef("pk")), id="id", name="name"
+        ),
+        occasion_rows=json_rows(
+            Occasion.objects.filter(assignment=OuterRef("pk"))
+            .exclude(status=Occasion.Status.CANCELLED)
+            .order_by("-due_at", "-pk"),
+            overview.RECENT_OCCASIONS,
+            **columns(Occasion),
+            **related("packet", "id", "status"),
+            **related("packet__last_email", *_EMAIL),
+        ),
+    )
+)
+_SUMMARIES = compiled_once(
+    lambda: json_rows(
+        ClientInstrumentSummary.objects.filter(client_id=parent_pk(Client)).order_by(
+            "instrument__name", "pk"
+        ),
+        **columns(ClientInstrumentSummary),
+        **related("instrument", "id", "name"),
+        **related("latest", *_SHOWN_RESPONSE),
+        **related("previous", *_SHOWN_RESPONSE),
+    )
+)
+
+
+# The rule that classified the dashboard row's attachment style, from the response that gave
+# it, and the name of its questionnaire to say it with.
+_STYLE = compiled_once(
+    lambda: json_rows(
+        Response.objects.filter(
+            client_id=parent_pk(Client),
+            instrument_id=parent_column(ClientProgress, "attachment_instrument"),
+            submitted_at=parent_column(ClientProgress, "attachment_at"),
+        ).order_by("-pk"),
+        1,
+        rule="result__style__rule",
+        short_name="instrument__current_version__definition__short_name",
+        name="instrument__current_version__definition__name",
     )
 )
 
@@ -127,24 +231,24 @@ def visible_client(user, pk) -> Client:
     """The client ``pk`` if ``user`` may see it, with their dashboard row, the rule of its style
     and the short lists the page shows (``gather``) in the same query; 404 otherwise, as if it
     did not exist."""
-    rule = Response.objects.filter(
-        client=OuterRef("pk"),
-        instrument=OuterRef("progress__attachment_instrument"),
-        submitted_at=OuterRef("progress__attachment_at"),
-    ).values("result__style__rule")[:1]
     try:
         return (
+            # The dashboard row joins under its table's name, as _STYLE expects.
             Client.objects.select_related(
-                "practice",
-                "primary_clinician",
-                "progress__attachment_instrument__current_version",
+                "practice", "primary_clinician", "progress__attachment_instrument"
             )
             .annotate(
-                progress_style_rule=Subquery(rule),
+                style_rows=_STYLE(),
                 share_rows=_SHARES(),
                 episode_rows=_EPISODES(),
                 report_rows=_REPORTS(),
                 note_rows=_NOTES(),
+                alert_rows=_ALERTS(),
+                packet_rows=_PACKETS(),
+                sent_rows=_SENT(),
+                response_rows=_RESPONSES(),
+                assignment_rows=_ASSIGNMENTS(),
+                summary_rows=_SUMMARIES(),
                 unseen_reports=report_services.unseen_count(user),
             )
             .get_visible(user, pk=pk)
@@ -154,39 +258,25 @@ def visible_client(user, pk) -> Client:
 
 
 def gather(user, client: Client) -> ClientPage:
-    """Everything the page shows about ``client`` (found by ``visible_client``, which read its
-    short lists): six queries, whatever the number of administrations, alerts, links, notes
+    """Everything the page shows about ``client`` (found by ``visible_client``, which read all
+    of it): no query of its own, whatever the number of administrations, alerts, links, notes
     or reports."""
-    limit = TIMELINE_ENTRIES + 1  # one more than shown says whether there are more
-    alerts = list(overview.alerts_for(user, client).defer("response__answers", "response__result"))
-    packets, sent = _packets(user, client, overview.RECENT_PACKETS, limit)
-    responses = list(
-        Response.objects.of_client(user, client)
-        .select_related("instrument")
-        .defer("answers")
-        .order_by("-submitted_at", "-pk")[: overview.RECENT_RESPONSES]
-    )
+    alerts = instances(Alert, client.alert_rows)
+    packets = _named(instances(Packet, client.packet_rows), "item_rows")
+    sent = _named(instances(Packet, client.sent_rows), "item_rows")
+    responses = instances(Response, client.response_rows)
     reports = instances(Report, client.report_rows)
-    assignments = list(
-        overview.assignments_for(user, client, instruments=False).annotate(
-            instrument_rows=_INSTRUMENTS()
-        )
-    )
+    assignments = _named(instances(Assignment, client.assignment_rows), "instrument_rows")
     for assignment in assignments:
+        assignment.recent_occasions = instances(Occasion, assignment.occasion_rows)
         scheduled = [
             o for o in assignment.recent_occasions if o.status == Occasion.Status.SCHEDULED
         ]
         assignment.next_occasion = scheduled[0] if scheduled else None
-        assignment.instrument_names = [row["name"] for row in assignment.instrument_rows]
     questionnaires = overview.ClientQuestionnaires(
         assignments=assignments,
         packets=packets,
-        summaries=list(
-            ClientInstrumentSummary.objects.of_client(user, client)
-            .select_related("instrument", "latest", "previous", "baseline")
-            .defer("latest__answers", "previous__answers", "baseline__answers")
-            .order_by("instrument__name")
-        ),
+        summaries=instances(ClientInstrumentSummary, client.summary_rows),
         responses=responses,
         open_alerts=[alert for alert in alerts if alert.is_open],
         acknowledged_alerts=[alert for alert in alerts if not alert.is_open][
@@ -232,27 +322,12 @@ def gather(user, client: Client) -> ClientPage:
     )
 
 
-def _packets(user, client, newest: int, newest_sent: int) -> tuple[list, list]:
-    """The ``newest`` links by creation (the questionnaires section) and the ``newest_sent`` by
-    sending (the timeline), read together in one query with the names of their questionnaires
-    (``instrument_names``)."""
-    rows = Packet.objects.of_client(user, client)
-    created = rows.order_by("-created_at", "-pk").values("pk")[:newest]
-    sent = rows.filter(sent_at__isnull=False).order_by("-sent_at", "-pk").values("pk")[:newest_sent]
-    packets = list(
-        rows.filter(Q(pk__in=created) | Q(pk__in=sent))
-        .select_related("last_email")
-        .annotate(item_rows=_ITEMS())
-        .order_by("-created_at", "-pk")
-    )
-    for packet in packets:
-        packet.instrument_names = [item["name"] for item in packet.item_rows]
-    # A link of one list that is not in the other ranks below all of the other's, so each list
-    # is the head of the rows in its own order.
-    by_sending = sorted(
-        (p for p in packets if p.sent_at is not None), key=lambda p: (p.sent_at, p.pk), reverse=True
-    )
-    return packets[:newest], by_sending[:newest_sent]
+def _named(rows: list, names: str) -> list:
+    """``rows`` (links or schedules) with ``instrument_names``, their questionnaires' names in
+    order, from the rows read with each (``names``)."""
+    for row in rows:
+        row.instrument_names = [item["name"] for item in getattr(row, names)]
+    return rows
 
 
 def _merged(*streams):
@@ -270,8 +345,7 @@ class _Read:
 
 
 def _style_rule(client, progress) -> str:
-    if progress is None or not progress.style or progress.attachment_instrument is None:
+    if progress is None or not progress.style or not client.style_rows:
         return ""
-    definition = progress.attachment_instrument.definition
-    short = definition.get("short_name") or definition["name"]
-    return rule_words(client.progress_style_rule, short)
+    style = client.style_rows[0]
+    return rule_words(style["rule"], style["short_name"] or style["name"])

@@ -21,8 +21,8 @@ import datetime
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
-from django.db.models import JSONField, Subquery, Window
-from django.db.models.expressions import RawSQL
+from django.db.models import Func, JSONField, Subquery, Window
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils.dateparse import parse_datetime
 
@@ -58,7 +58,8 @@ def json_rows(queryset, limit: int | None = None, **fields) -> JSONRows:
     if not order:
         raise ValueError("json_rows needs an ordered queryset: its order is the array's")
     values = {
-        key: models.F(value) if isinstance(value, str) else value for key, value in fields.items()
+        key: _Column(models.F(value)) if isinstance(value, str) else value
+        for key, value in fields.items()
     }
     rows = queryset.annotate(ordinal=Window(RowNumber(), order_by=list(order))).values(
         "ordinal", item=JSONObject(**values)
@@ -66,12 +67,49 @@ def json_rows(queryset, limit: int | None = None, **fields) -> JSONRows:
     return JSONRows(rows[:limit] if limit is not None else rows)
 
 
+class _Column(Func):
+    """A field in a row's object: as it is, but a JSON column on SQLite, which stores JSON as
+    text and would put it in the object as a string, is read as JSON."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        column = self.source_expressions[0]
+        if isinstance(column, Col) and isinstance(column.output_field, JSONField):
+            extra_context["template"] = "JSON(%(expressions)s)"
+        return self.as_sql(compiler, connection, **extra_context)
+
+
+def columns(model, *, leave_out=()) -> dict:
+    """Every concrete field of ``model`` but ``leave_out``, by the name its column has on the
+    instance (``client_id``), as ``json_rows`` takes them: an instance read from such rows has
+    each field its properties read, so none costs a query of its own."""
+    return {
+        field.attname: field.attname
+        for field in model._meta.concrete_fields
+        if field.name not in leave_out
+    }
+
+
+def related(relation: str, *names) -> dict:
+    """``names`` of the row's ``relation`` (``author``: ``author__id``...), for ``json_rows``;
+    give the related row's primary key among them, or ``instances`` would clear the relation."""
+    return {f"{relation}__{name}": f"{relation}__{name}" for name in names}
+
+
 def parent_pk(model) -> RawSQL:
     """The parent row's primary key, for a list ``compiled_once`` (the parent query names its
     own table after its model's, as Django does)."""
+    return parent_column(model, model._meta.pk.name)
+
+
+def parent_column(model, name: str) -> RawSQL:
+    """Field ``name`` of the parent query's row of ``model``: its own table, or a table it joins
+    once (Django names a table's first join after the table, as it names its own)."""
     quote = connection.ops.quote_name
-    column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
-    return RawSQL(column, ())  # noqa: S611 (the model's own names, quoted)
+    field = model._meta.get_field(name)
+    column = f"{quote(model._meta.db_table)}.{quote(field.column)}"
+    return RawSQL(column, (), output_field=field)  # noqa: S611 (the model's own names, quoted)
 
 
 def compiled_once(build):
