@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import subprocess
+import time
 
 import pypdf
 import pytest
@@ -190,6 +191,36 @@ class TestBoundedRender:
         target = tmp_path / "out.pdf"
         pdf.render_pdf("<p>x</p>", target, seconds=30, memory_mb=256)
         assert target.read_bytes().split()[-1] == b"True"
+
+    def test_the_parent_goes_on_while_a_finished_child_exits(self, tmp_path, monkeypatch):
+        """Releasing a render child's memory takes milliseconds the caller need not wait for
+        once the file is written; the child is reaped later, never left behind."""
+        real_exit = os._exit
+
+        def slow_exit(code):
+            time.sleep(2)
+            real_exit(code)
+
+        monkeypatch.setattr(pdf.os, "_exit", slow_exit)  # the forked child runs it
+        target = tmp_path / "out.pdf"
+        started = time.monotonic()
+        assert pdf.render_pdf("<p>x</p>", target, seconds=30, memory_mb=512) == 1
+        elapsed = time.monotonic() - started
+        monkeypatch.undo()
+        assert elapsed < 1.5
+        assert target.read_bytes().startswith(b"%PDF-")
+        pid = pdf._exiting[-1]
+        _, status = os.waitpid(pid, 0)
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        pdf._reap_exited()
+        assert pid not in pdf._exiting
+
+    def test_a_failed_child_is_still_waited_for(self, tmp_path, monkeypatch):
+        monkeypatch.setattr(pdf, "_write_pdf", lambda html, target, font_config=None: 1 / 0)
+        exiting = list(pdf._exiting)
+        with pytest.raises(pdf.RenderError):
+            pdf.render_pdf("<p>x</p>", tmp_path / "out.pdf", seconds=30, memory_mb=512)
+        assert pdf._exiting == [pid for pid in exiting if pid in pdf._exiting]
 
 
 # Chart labels as our charts write them: anchored at their start, middle and end, plus one
