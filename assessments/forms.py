@@ -5,12 +5,15 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments import scoring
 from assessments.loader import MAX_FILE_BYTES
+from assessments.loader.definitions import words_language
 from assessments.models import Assignment, CitedValueKind, ClassificationRule, Instrument
 from assessments.services import Plan, usable_instruments
 from practice.models.practices import known_time_zones, listed_time_zones
@@ -340,14 +343,28 @@ def _option_label(value: int, labels: dict) -> str:
     return labels.get(value, "")
 
 
-def anchors_key(scale: dict) -> str:
+def anchors_key(scale: dict, words_language: str = "") -> str:
     """What a client reads above questions whose published scale labels only its anchors
-    (``anchors_only``): which points have words, and that any point between may be chosen."""
-    words = ", ".join(f"{label['value']} {label['label']}" for label in scale["labels"])
-    return gettext(
+    (``anchors_only``): which points have words, and that any point between may be chosen. The
+    anchors' words stay in the instrument's language: given ``words_language`` (see
+    ``loader.definitions.words_language``), they are marked with it, as HTML."""
+    sentence = gettext(
         "Answer from %(min)s to %(max)s. Only some answers have words: %(words)s. The numbers "
         "between them are answers too, in between those words."
-    ) % {"min": scale["min"], "max": scale["max"], "words": words}
+    )
+    if words_language:
+        words = ", ".join(
+            format_html(
+                '{} <span lang="{}">{}</span>', label["value"], words_language, label["label"]
+            )
+            for label in scale["labels"]
+        )
+        return mark_safe(  # noqa: S308 - the sentence is escaped, the words are format_html's
+            conditional_escape(sentence)
+            % {"min": scale["min"], "max": scale["max"], "words": words}
+        )
+    words = ", ".join(f"{label['value']} {label['label']}" for label in scale["labels"])
+    return sentence % {"min": scale["min"], "max": scale["max"], "words": words}
 
 
 class QuestionnairePageForm(forms.Form):
@@ -359,6 +376,8 @@ class QuestionnairePageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.questions_on_page = questions
         self.scale_keys: list[str] = []  # one line per anchors-only scale on the page
+        # The instrument's words in another language than the page's are marked with it.
+        self.words_language = words_language(definition, get_language())
         for question in questions:
             number = question["number"]
             required = require_answers and question.get("required", True)
@@ -401,8 +420,9 @@ class QuestionnairePageForm(forms.Form):
                 field.show_numbers = scale.get("anchors_only") or len(labels) < (
                     scale["max"] - scale["min"] + 1
                 )
-                if scale.get("anchors_only") and anchors_key(scale) not in self.scale_keys:
-                    self.scale_keys.append(anchors_key(scale))
+                key = anchors_key(scale, self.words_language) if scale.get("anchors_only") else ""
+                if key and key not in self.scale_keys:
+                    self.scale_keys.append(key)
             field.question = question
             self.fields[f"item-{number}"] = field
 

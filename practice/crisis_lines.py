@@ -28,6 +28,9 @@ class CrisisLine:
     hours: str
     source: str
     translations: dict = field(default_factory=dict, compare=False, hash=False)
+    # The words (of TRANSLATED) that ``in_language`` left in the file's own language, English:
+    # the crisis page marks them lang="en" (WCAG 3.1.2, Language of Parts).
+    in_english: frozenset = field(default_factory=frozenset, compare=False, hash=False)
 
     @property
     def tel(self) -> str:
@@ -35,9 +38,14 @@ class CrisisLine:
         return "".join(ch for ch in self.number if ch.isdigit())
 
     def in_language(self, language: str | None) -> "CrisisLine":
-        """The line with its words in ``language`` where the file translates them."""
-        words = self.translations.get((language or "")[:2], {})
-        return replace(self, **{key: words[key] for key in TRANSLATED if key in words})
+        """The line with its words in ``language`` where the file translates them; the others
+        stay in English, named in ``in_english`` when ``language`` is another."""
+        code = (language or "")[:2]
+        words = self.translations.get(code, {})
+        kept = frozenset() if code == "en" else frozenset(TRANSLATED) - words.keys()
+        return replace(
+            self, **{key: words[key] for key in TRANSLATED if key in words}, in_english=kept
+        )
 
 
 @cache

@@ -82,3 +82,13 @@ def content_hash(definition: dict) -> str:
 def licence_hash(definition: dict) -> str:
     """What an owner acknowledges: the licence note (and attribution) of one definition."""
     return hashlib.sha256(canonical_json(definition["licence"]).encode()).hexdigest()
+
+
+def words_language(definition: dict, page_language: str | None) -> str:
+    """The language of the instrument's own words (items, answers, name, subscale labels, bands,
+    citations: its file's ``language``) when a page or report in ``page_language`` must mark them
+    with ``lang`` (WCAG 3.1.2, Language of Parts); "" when they are in the page's language."""
+    own = definition.get("language") or "en"
+    if own.split("-")[0].lower() == (page_language or "").split("-")[0].lower():
+        return ""
+    return own

@@ -267,8 +267,10 @@ def _render_page(request, packet, flow: Flow, pages, page, form, *, problems=(),
             errors=errors,
             title=definition.get("name", page.item.instrument.name),
             instructions=definition.get("instructions") if page.page == 1 else None,
-            # No instrument ships a validated translation: its words stay in their own language.
-            in_english=definition.get("language", "en") != translation.get_language()[:2],
+            # No instrument ships a validated translation: its words stay in their own language,
+            # marked with it where it is not the page's (WCAG 3.1.2).
+            words_language=form.words_language,
+            in_english=form.words_language.split("-")[0] == "en",
             scale_keys=form.scale_keys,
             attribution=(definition.get("licence") or {}).get("attribution"),
         ),

@@ -201,17 +201,23 @@ class TestPages:
         assert translation.get_language() == before
 
 
-@pytest.mark.django_db
-def test_the_crisis_page_is_in_spanish(rosa, practice_a):
-    rosa.country = "GB"
-    rosa.save(update_fields=["country"])
-    SafetySettings.objects.create(practice=practice_a, crisis_lines=["gb-samaritans"])
-    token, browser, _ = start(rosa)
+def crisis_page(client, practice, lines=("gb-samaritans",)) -> str:
+    """The crisis page ``client`` (in Britain) is shown after answering PHQ-9 item 9 above 0,
+    with the practice's chosen ``lines``."""
+    client.country = "GB"
+    client.save(update_fields=["country"])
+    SafetySettings.objects.create(practice=practice, crisis_lines=list(lines))
+    token, browser, _ = start(client)
     with time_machine.travel(LATER, tick=False):
         first = {f"item-{n}": "2" for n in range(1, 6)}
         browser.post(page(token, 1), {**first, "action": "next"})
         last = {**{f"item-{n}": "2" for n in range(6, 9)}, "item-9": "1", "action": "submit"}
-        html = browser.post(page(token, 2), last, follow=True).content.decode()
+        return browser.post(page(token, 2), last, follow=True).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_crisis_page_is_in_spanish(rosa, practice_a):
+    html = crisis_page(rosa, practice_a)
     assert "Gracias. Sus respuestas se han enviado" in html
     assert "Llame ahora al número de emergencias de su zona" in html
     assert "Hable con alguien ahora" in html
