@@ -26,6 +26,26 @@ SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 64, 16, 2.5
 PLANE_SIZE, PLANE_PAD = 24, 3
 
 
+class PageWords:
+    """The pictures' sentences for one page, each translated once in the active language
+    however many rows and points use it (issue 17). Named as Django's functions, so
+    ``makemessages`` finds the sentences."""
+
+    def __init__(self):
+        self.found: dict = {}
+
+    def gettext(self, message: str) -> str:
+        if message not in self.found:
+            self.found[message] = gettext(message)
+        return self.found[message]
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        key = (singular, plural, number)
+        if key not in self.found:
+            self.found[key] = ngettext(singular, plural, number)
+        return self.found[key]
+
+
 @dataclass
 class Point:
     date: str  # "6 Jan 2025"
@@ -46,16 +66,15 @@ class Measure:
     points: list[Point] = field(default_factory=list)
     count: int = 0  # administrations in all
 
-    @property
-    def description(self) -> str:
-        no_band = gettext("no band")
+    def description(self, words: PageWords) -> str:
+        no_band = words.gettext("no band")
+        point = words.gettext("%(date)s: %(score)s (%(band)s)")
         shown = "; ".join(
-            gettext("%(date)s: %(score)s (%(band)s)")
-            % {"date": p.date, "score": p.score, "band": p.band or no_band}
+            point % {"date": p.date, "score": p.score, "band": p.band or no_band}
             for p in self.points
         )
         older = self.count - len(self.points)
-        words = {
+        values = {
             "measure": self.name,
             "subscale": self.subscale.lower(),
             "count": len(self.points),
@@ -64,13 +83,13 @@ class Measure:
         }
         if older > 0:
             return (
-                gettext(
+                words.gettext(
                     "%(measure)s %(subscale)s, last %(count)s (%(earlier)s earlier not drawn): "
                     "%(shown)s."
                 )
-                % words
+                % values
             )
-        return gettext("%(measure)s %(subscale)s, last %(count)s: %(shown)s.") % words
+        return words.gettext("%(measure)s %(subscale)s, last %(count)s: %(shown)s.") % values
 
 
 @dataclass
@@ -121,7 +140,7 @@ def measure(entry: dict) -> Measure:
     )
 
 
-def plane(row) -> Plane | None:
+def plane(row, words: PageWords) -> Plane | None:
     """The latest attachment result on the plane: avoidance across, anxiety up, the split
     lines where the instrument's default rule draws them."""
     axes = (row.glance or {}).get("plane")
@@ -135,13 +154,13 @@ def plane(row) -> Plane | None:
     def up(value):
         return round(PLANE_SIZE - _scale(value, *y_axis["range"], PLANE_SIZE, PLANE_PAD), 1)
 
-    style = style_name(row.style) if row.style in STYLES else gettext("not classified")
+    style = style_name(row.style) if row.style in STYLES else words.gettext("not classified")
     return Plane(
         x=across(row.avoidance),
         y=up(row.anxiety),
         split_x=across(x_axis["split"]) if x_axis.get("split") is not None else None,
         split_y=up(y_axis["split"]) if y_axis.get("split") is not None else None,
-        description=gettext("Anxiety %(anxiety)s, avoidance %(avoidance)s: %(style)s.")
+        description=words.gettext("Anxiety %(anxiety)s, avoidance %(avoidance)s: %(style)s.")
         % {
             "anxiety": score(row.anxiety),
             "avoidance": score(row.avoidance),
@@ -154,9 +173,9 @@ def _safe(html: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 (every value in it went through escape())
 
 
-def measure_html(m: Measure, prefix: str) -> str:
+def measure_html(m: Measure, prefix: str, words: PageWords) -> str:
     """One measure's severity chip and sparkline; ``prefix`` makes its ids unique on the page."""
-    title = ngettext(
+    title = words.ngettext(
         "%(name)s over the last %(points)s administration",
         "%(name)s over the last %(points)s administrations",
         len(m.points),
@@ -171,19 +190,19 @@ def measure_html(m: Measure, prefix: str) -> str:
     return (
         f'<span class="measure"><span class="chip sev-{severity}"><span class="chip-name">'
         f"{escape(m.name)}</span> {escape(m.score)} "
-        f'<span class="chip-band">{escape(m.band or gettext("no band"))}</span></span>'
+        f'<span class="chip-band">{escape(m.band or words.gettext("no band"))}</span></span>'
         '<svg class="spark" width="64" height="16" viewBox="0 0 64 16" role="img" '
         f'focusable="false" aria-labelledby="{prefix}-t {prefix}-d">'
         f'<title id="{prefix}-t">{title}</title>'
-        f'<desc id="{prefix}-d">{escape(m.description)}</desc>{line}'
+        f'<desc id="{prefix}-d">{escape(m.description(words))}</desc>{line}'
         f'<circle cx="{m.last[0]}" cy="{m.last[1]}" r="2.5" fill="currentColor"/></svg></span>'
     )
 
 
-def measure_detail_html(m: Measure) -> str:
+def measure_detail_html(m: Measure, words: PageWords) -> str:
     """One measure's every drawn point in words, for the row's details."""
     change = (
-        " " + gettext("(%(change)s since baseline)") % {"change": escape(m.change)}
+        " " + words.gettext("(%(change)s since baseline)") % {"change": escape(m.change)}
         if m.change
         else ""
     )
@@ -199,7 +218,7 @@ def measure_detail_html(m: Measure) -> str:
     )
 
 
-def plane_html(found: Plane, prefix: str) -> str:
+def plane_html(found: Plane, prefix: str, words: PageWords) -> str:
     """The mini plane with the latest attachment result as a dot."""
     lines = ""
     dashed = 'stroke="currentColor" stroke-opacity=".45" stroke-dasharray="2 2"/>'
@@ -207,7 +226,7 @@ def plane_html(found: Plane, prefix: str) -> str:
         lines += f'<line x1="{found.split_x}" y1="1" x2="{found.split_x}" y2="23" {dashed}'
     if found.split_y is not None:
         lines += f'<line x1="1" y1="{found.split_y}" x2="23" y2="{found.split_y}" {dashed}'
-    title = gettext("Attachment position, anxiety up and avoidance across")
+    title = words.gettext("Attachment position, anxiety up and avoidance across")
     return (
         '<svg class="mini-plane" width="24" height="24" viewBox="0 0 24 24" role="img" '
         f'focusable="false" aria-labelledby="{prefix}-t {prefix}-d">'
@@ -222,20 +241,23 @@ def plane_html(found: Plane, prefix: str) -> str:
 def add_glance(clients) -> None:
     """Give each client of a dashboard page its ``measures`` and ``plane``, and their markup:
     ``measures_html`` (chips and sparklines), ``measures_detail_html`` and ``plane_html``."""
+    words = PageWords()
     for client in clients:
         row = getattr(client, "progress", None)
         entries = ((row.glance or {}).get("measures") or []) if row is not None else []
         client.measures = [measure(entry) for entry in entries]
-        client.plane = plane(row) if row is not None else None
+        client.plane = plane(row, words) if row is not None else None
         client.measures_html = _safe(
             "".join(
-                measure_html(m, f"spark-{client.pk}-{index}")
+                measure_html(m, f"spark-{client.pk}-{index}", words)
                 for index, m in enumerate(client.measures, start=1)
             )
         )
-        client.measures_detail_html = _safe("".join(map(measure_detail_html, client.measures)))
+        client.measures_detail_html = _safe(
+            "".join(measure_detail_html(m, words) for m in client.measures)
+        )
         client.plane_html = (
-            _safe(plane_html(client.plane, f"plane-{client.pk}")) if client.plane else ""
+            _safe(plane_html(client.plane, f"plane-{client.pk}", words)) if client.plane else ""
         )
 
 

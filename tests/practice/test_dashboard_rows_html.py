@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from practice.dashboard import progress, rows
+from practice.dashboard import glance, progress, rows
 from practice.models import Membership, ProgressChange
-from tests.practice.progress_helpers import day, ecr, phq9, respond
+from tests.practice.progress_helpers import cite_ecr, day, ecr, phq9, respond
 from tests.practice.test_dashboard import (  # noqa: F401 (fixtures)
     DASHBOARD,
     caseload,
@@ -115,3 +115,23 @@ def test_options_are_written_as_a_select_reads_them():
     assert (
         html == '<option value="a&amp;b">&lt;A&gt;</option><option value="" selected>Any</option>'
     )
+
+
+def test_the_pictures_sentences_are_translated_once_per_page(monkeypatch, as_bob, practice_a, bob):
+    cite_ecr(practice_a)
+    for n in range(12):
+        client = client_of(practice_a, bob, f"Client{n:02d} Example")
+        respond(client, "ecr-r", ecr(5, 4), day(2025, 1, 6))
+        respond(client, "phq-9", phq9(14), day(2025, 1, 6))
+        respond(client, "phq-9", phq9(9 + n % 3), day(2025, 3, 3))
+        progress.refresh_client_progress(client)
+    looked_up = []
+
+    def gettext(message):
+        looked_up.append(message)
+        return translation.gettext(message)
+
+    monkeypatch.setattr(glance, "gettext", gettext)
+    html = as_bob.get(DASHBOARD).content.decode()
+    assert html.count('<svg class="spark"') == 12 and html.count('<svg class="mini-plane"') == 12
+    assert len(looked_up) == len(set(looked_up)) <= 10
