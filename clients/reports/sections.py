@@ -10,6 +10,11 @@ marked for translation in ``clients.reports.plain_words`` (``PLAIN_WORDS``) and 
 the active language, the client's when the report is for them (``content.report_language``).
 Pattern names appear for clients only when the practice asks (``pattern_names_for_clients``
 on the instrument's practice settings), and then always with what the area means.
+
+The instrument's own words (its name, citations, subscale labels, bands) stay in its language.
+When that is not the report's, the section names it (``lang``) and the template marks them with
+it (WCAG 3.1.2, Language of Parts); inside a sentence they are wrapped while it is written
+(``_own``) and marked once it is (``_marked``): the sentence becomes HTML with its text escaped.
 """
 
 from __future__ import annotations
@@ -18,12 +23,15 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from assessments import scoring
 from assessments import services as assessment_services
 from assessments.charts import NoteMarker, format_date, format_score
+from assessments.loader.definitions import words_language
 from assessments.trajectory import style_name
 from clients.reports.figures import charts_for, local_date, scored_subscales
 from clients.reports.plain_words import PLAIN_WORDS
@@ -63,6 +71,27 @@ class InstrumentSection:
     dimension_notes: list[str] = field(default_factory=list)
     pattern: dict | None = None
     earned_note: str = ""
+    lang: str = ""  # the instrument's words' language when it is not the report's
+
+
+# The instrument's words inside a sentence are wrapped in these while it is written (_own), then
+# marked with their language or unwrapped (_marked): characters no instrument file holds.
+_OWN, _END = "\ue000", "\ue001"
+
+
+def _own(text: str) -> str:
+    return f"{_OWN}{text}{_END}"
+
+
+def _marked(text: str, lang: str) -> str:
+    """``text`` with its wrapped words marked ``lang`` (HTML, the rest escaped), or unwrapped
+    when they are in the report's language."""
+    if _OWN not in text:
+        return text
+    if not lang:
+        return text.replace(_OWN, "").replace(_END, "")
+    start = f'<span lang="{escape(lang)}">'
+    return mark_safe(escape(text).replace(_OWN, start).replace(_END, "</span>"))  # noqa: S308
 
 
 def _cell(result: dict, key: str) -> str:
@@ -70,7 +99,7 @@ def _cell(result: dict, key: str) -> str:
     if entry.get("score") is None:
         return gettext("incomplete")
     text = format_score(entry["score"])
-    return f"{text} · {entry['band']}" if entry.get("band") else text
+    return f"{text} · {_own(entry['band'])}" if entry.get("band") else text
 
 
 class _Judge:
@@ -204,6 +233,16 @@ def build_section(
         _style(section, definition, latest, comparison)
     else:
         _plain_style(section, definition, latest, comparison, judge.pattern_names)
+    return _mark_instrument_words(section, words_language(definition, get_language()))
+
+
+def _mark_instrument_words(section: InstrumentSection, lang: str) -> InstrumentSection:
+    section.lang = lang
+    section.summary = [_marked(line, lang) for line in section.summary]
+    section.method_notes = [_marked(note, lang) for note in section.method_notes]
+    for row in section.rows:
+        row.cells = [_marked(cell, lang) for cell in row.cells]
+        row.change = _marked(row.change, lang)
     return section
 
 
@@ -212,7 +251,7 @@ def _change_words(comparison: dict, subscales: list[dict], clinical: bool) -> st
     for subscale in subscales:
         entry = comparison["subscales"][subscale["key"]]
         label = str(SHORT_CHANGE.get(entry["label"], entry["label"]) if clinical else _plain(entry))
-        words.append(f"{subscale['label']}: {label}" if len(subscales) > 1 else label)
+        words.append(f"{_own(subscale['label'])}: {label}" if len(subscales) > 1 else label)
     return "; ".join(words)
 
 
@@ -236,7 +275,7 @@ def _plain(entry: dict) -> str:
 
 def _score_words(entry: dict) -> str:
     text = format_score(entry["score"])
-    return f"{text} ({entry['band']})" if entry.get("band") else text
+    return f"{text} ({_own(entry['band'])})" if entry.get("band") else text
 
 
 def _summary(definition, subscales, baseline, latest, comparison, clinical) -> list[str]:
@@ -246,7 +285,7 @@ def _summary(definition, subscales, baseline, latest, comparison, clinical) -> l
         return [gettext("No answers in this period.")]
     lines = []
     for subscale in subscales:
-        key, label = subscale["key"], subscale["label"]
+        key, label = subscale["key"], _own(subscale["label"])
         now = latest.result["subscales"][key]
         if now.get("score") is None:
             lines.append(
