@@ -301,16 +301,25 @@ FINDINGS = [
     "row; `practice/dashboard/overview_counts.py`), so what they read grows with clinicians "
     "and days, not clients. An owner's own caseload, which includes the clients shared with "
     "them, is still counted client by client.",
-    "- Each row's chips, sparklines, plane dot and sentences are built once per row in Python "
-    "(`practice/dashboard/glance.py`, `caseload.py`), not by template tags per cell; the "
-    "client page reads its short lists inside its parent's query (`practice/dashboard/"
-    "nested.py`), 12 queries whatever the history.",
+    "- The open-alerts panel reads the practice's open alerts newest first from a partial "
+    "index (`alert_open_newest`: practice, time raised and id, where not acknowledged) and "
+    "checks each alert's client against the caseload shown until the panel is full: it reads "
+    "about as many alerts as it shows (more for a clinician holding few of them), never every "
+    "client of the scope.",
+    "- The dashboard's rows (cells, sentences, chips, sparklines, plane dot), the comparison "
+    "by clinician and the filters' options are written in Python once per page "
+    "(`practice/dashboard/rows.py`, `glance.py`), not drawn cell by cell by the template; the "
+    "words every row shares are translated once per page, and the page loads only the "
+    "columns its rows and its alerts panel show. The client page reads its short lists inside "
+    "its parent's query (`practice/dashboard/nested.py`), 12 queries whatever the history.",
     "- Sorting by name, either way, reads its page from an index with LIMIT "
     "(`client_name_practice`, `client_name_clinician`).",
-    "- Not done yet, and still growing with the practice: the open-alerts panel reads every "
-    "client of the scope to check the practice's open alerts (a partial index on open alerts "
-    "by practice and time is the next step), and sorts by clinician or by a progress row's "
-    "column sort every matching client (their keys are in other tables, behind a LEFT join).",
+    "- Not done yet, and still growing with the practice: sorts by clinician or by a progress "
+    "row's column (attachment, change, earned security, open alerts, next due, last completed, "
+    "last session) sort every matching client, their keys being in other tables behind a LEFT "
+    "join. The bench's sorted page first keeps the improved clients, of whom its data has "
+    "none, so it does not show this. Reading such a page from an index needs the keys stored "
+    "on the client with indexes that lead with the practice, as `Client.attention` is.",
     "- The CPUs are shared with whatever else runs on the machine (the load average above), "
     "and medians move with it; the ratios much less, since each page is paired with the "
     "trivial view, but at a load average near 10 they still move by a few tenths between "
