@@ -4,11 +4,14 @@ issue 17): the words every row shares are translated once per page, not once per
 markup says what the template said (the clinician's column outside "my caseload", the words of
 empty cells, the change badge's class from the English label in any language)."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from clients.models import Client
 from practice.dashboard import glance, progress, rows
 from practice.models import Membership, ProgressChange
 from tests.practice.progress_helpers import cite_ecr, day, ecr, phq9, respond
@@ -135,3 +138,23 @@ def test_the_pictures_sentences_are_translated_once_per_page(monkeypatch, as_bob
     html = as_bob.get(DASHBOARD).content.decode()
     assert html.count('<svg class="spark"') == 12 and html.count('<svg class="mini-plane"') == 12
     assert len(looked_up) == len(set(looked_up)) <= 10
+
+
+def test_the_comparison_lists_members_holding_active_clients(as_alice, caseload, dana, frank):
+    """Read with the clinician filter's choices (one query for both): members of the practice,
+    deactivated or not, who are the primary clinician of an active client; not the owner who
+    holds none, nor a clinician whose clients were all discharged."""
+
+    def compared() -> list[str]:
+        html = as_alice.get(DASHBOARD, {"scope": "practice"}).content.decode()
+        table = html.split('<table class="overview-table by-clinician">')[1].split("</table>")[0]
+        return re.findall(r'<th scope="row"><a [^>]+>([^<]+)</a>', table)
+
+    assert compared() == ["Bob Clinician", "Dana Clinician"]
+    Client.objects.filter(pk=frank.pk).update(status=Client.Status.DISCHARGED)
+    assert compared() == ["Bob Clinician"]
+    Client.objects.filter(pk=frank.pk).update(status=Client.Status.ACTIVE)
+    Membership.objects.filter(user=dana).update(is_active=False)
+    assert compared() == ["Bob Clinician", "Dana Clinician"]
+    filters = as_alice.get(DASHBOARD, {"scope": "practice"}).content.decode()
+    assert f'<option value="{dana.pk}">Dana Clinician (deactivated)</option>' in filters
