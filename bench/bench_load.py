@@ -49,8 +49,8 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from pages_practice import add_clients, create_practice  # noqa: E402 (bench/)
+from results import RESULTS, write_section  # noqa: E402 (bench/)
 
-RESULTS = ROOT / "BENCHMARKS.md"
 START, END = "<!-- load:start -->", "<!-- load:end -->"
 WORKERS = 4
 
@@ -177,16 +177,6 @@ def markdown(phases: list[dict], common: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small numbers; writes no file")
@@ -286,7 +276,7 @@ def main() -> None:
         print(section)
         failed = sum(phase["failures"] for phase in phases)
         if not args.quick and not args.no_write:
-            write_results(section)
+            write_section(section, START, END)
             print(f"Wrote {RESULTS}")
         if failed:
             sys.exit(f"{failed} requests failed under load")

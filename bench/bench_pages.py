@@ -61,11 +61,11 @@ from django.urls import clear_url_caches, path, reverse  # noqa: E402
 from pages_practice import CLINICIANS, add_clients, create_practice  # noqa: E402 (bench/)
 from rest_framework.response import Response as ApiResponse  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
+from results import RESULTS, write_section  # noqa: E402 (bench/)
 
 from practice import urls as project_urls  # noqa: E402
 from practice.permissions import member_required  # noqa: E402
 
-RESULTS = ROOT / "BENCHMARKS.md"
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
 
 
@@ -334,17 +334,6 @@ BASELINE_LABELS = {
 }
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
-
-
 def parse_sizes(value: str) -> list[int]:
     sizes = [int(part) for part in value.split(",") if part.strip()]
     if not sizes or sizes != sorted(set(sizes)) or sizes[0] < 1:
@@ -421,7 +410,7 @@ def main() -> None:
         section = markdown(machine(), runs, common)
         print(section)
         if not args.quick and not args.no_write and not args.pages:
-            write_results(section)
+            write_section(section, START, END)
             print(f"Wrote {RESULTS}")
     finally:
         connection.close()

@@ -65,8 +65,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from results import RESULTS, write_section  # noqa: E402 (bench/)
 
-RESULTS = ROOT / "BENCHMARKS.md"
 LOAD_AT_START = os.getloadavg()[0]
 START, END = "<!-- reports:start -->", "<!-- reports:end -->"
 TARGET_RENDER = 1.0
@@ -541,17 +541,6 @@ def _batch_verdict(batch: dict) -> str:
     return f"; 200 reports in under {TARGET_BATCH_200 / 60:.0f} minutes ({verdict} it{scaled})."
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small numbers; writes no file")
@@ -584,7 +573,7 @@ def main() -> None:
         section = markdown(render, batch, args.quick)
         print(section)
         if not args.quick and not args.no_write:
-            write_results(section)
+            write_section(section, START, END)
             print(f"Wrote {RESULTS}")
     finally:
         connection.close()
