@@ -20,6 +20,7 @@ page shows (no answers, no e-mail bodies).
 """
 
 import heapq
+import itertools
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -289,20 +290,20 @@ def gather(user, client: Client) -> ClientPage:
         reverse=True,
     )
     session_notes = instances(SessionNote, client.note_rows)
+    # Each provider hands its rows' entries over as the merge takes them, so only the entries
+    # the page shows (and the one that says there are more) are built, however long the history.
+    tags = [[tag["name"] for tag in note.tag_names] for note in session_notes]
     providers = [
+        _Read(map(notes.SessionTimeline._entry, session_notes, tags)),
+        _Read(map(ReportTimeline._entry, reports)),
         _Read(
-            [
-                notes.SessionTimeline._entry(note, [tag["name"] for tag in note.tag_names])
-                for note in session_notes
-            ]
-        ),
-        _Read([ReportTimeline._entry(report) for report in reports]),
-        _Read(
-            _merged(
-                [AssessmentTimeline._sent(p, p.instrument_names) for p in sent],
-                [AssessmentTimeline._completed(r) for r in responses],
-                [AssessmentTimeline._alert(a) for a in alerts],
-                [AssessmentTimeline._acknowledgement(a) for a in acknowledged],
+            heapq.merge(
+                (AssessmentTimeline._sent(p, p.instrument_names) for p in sent),
+                map(AssessmentTimeline._completed, responses),
+                map(AssessmentTimeline._alert, alerts),
+                map(AssessmentTimeline._acknowledgement, acknowledged),
+                key=attrgetter("at"),
+                reverse=True,
             )
         ),
     ]
@@ -330,18 +331,15 @@ def _named(rows: list, names: str) -> list:
     return rows
 
 
-def _merged(*streams):
-    return list(heapq.merge(*streams, key=attrgetter("at"), reverse=True))
-
-
 class _Read:
-    """A timeline provider over entries already read (newest first)."""
+    """A timeline provider over rows already read: ``entries`` yields their entries, newest
+    first, each built when it is taken."""
 
     def __init__(self, entries):
         self.entries = entries
 
     def newest(self, user, client, limit: int):
-        return self.entries[:limit]
+        return itertools.islice(self.entries, limit)
 
 
 def _style_rule(client, progress) -> str:

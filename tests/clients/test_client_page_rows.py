@@ -84,3 +84,28 @@ def test_rows_read_with_the_client_equal_what_the_orm_reads(bob, dana, erin, _no
     latest = [s.latest for s in data.summaries]
     assert all(r.submitted_at.tzinfo for r in latest)
     assert any("Patient Health Questionnaire-9" in s.instrument.name for s in data.summaries)
+
+
+@pytest.mark.django_db
+def test_only_the_timeline_entries_shown_are_built(bob, erin, monkeypatch, _no_broker):  # noqa: F811
+    """However long the history, the page builds the entries it shows (and the one that says
+    there are more), not one per row read: each row's entry is made as the merge takes it."""
+    long_history(erin, 12)
+    built = []
+    for provider, name in [
+        (client_page.notes.SessionTimeline, "_entry"),
+        (client_page.ReportTimeline, "_entry"),
+        (client_page.AssessmentTimeline, "_sent"),
+        (client_page.AssessmentTimeline, "_completed"),
+        (client_page.AssessmentTimeline, "_alert"),
+        (client_page.AssessmentTimeline, "_acknowledgement"),
+    ]:
+        make = getattr(provider, name)
+        monkeypatch.setattr(
+            provider, name, staticmethod(lambda *row, make=make: built.append(1) or make(*row))
+        )
+    with time_machine.travel(NOW, tick=False):
+        page = client_page.gather(bob, client_page.visible_client(bob, erin.pk))
+    assert len(page.timeline) == client_page.TIMELINE_ENTRIES and page.more_timeline
+    # Six kinds of row, each kind's newest one taken first to compare them, then one a step.
+    assert len(built) <= client_page.TIMELINE_ENTRIES + 1 + 6
