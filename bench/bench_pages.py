@@ -310,8 +310,16 @@ FINDINGS = [
     "by clinician and the filters' options are written in Python once per page "
     "(`practice/dashboard/rows.py`, `glance.py`), not drawn cell by cell by the template; the "
     "words every row shares are translated once per page, and the page loads only the "
-    "columns its rows and its alerts panel show. The client page reads its short lists inside "
-    "its parent's query (`practice/dashboard/nested.py`), 12 queries whatever the history.",
+    "columns its rows and its alerts panel show.",
+    "- The client page reads everything it lists inside the client's own query, as JSON "
+    "subqueries whose SQL is compiled once per process (`practice/dashboard/nested.py`, "
+    "`client_page.py`): shares, episodes, the newest reports and notes, alerts, links, "
+    "responses, schedules with their newest occasions, results and the style's rule. That is "
+    "six queries whatever the history (the four every signed-in page pays, the client and the "
+    "audit row), and only the timeline entries it shows are built. What is left is mostly "
+    "fixed: building and compiling the client's query with the header's unseen-reports count "
+    "(which depends on the user, so it is not compiled once), PostgreSQL planning that query, "
+    "the template, and the commit of the audit row.",
     "- Sorting by name, either way, reads its page from an index with LIMIT "
     "(`client_name_practice`, `client_name_clinician`).",
     "- Not done yet, and still growing with the practice: sorts by clinician or by a progress "
