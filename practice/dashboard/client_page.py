@@ -11,8 +11,9 @@ already read, so it orders entries exactly as the timeline page does.
 Everything else comes inside the client's own query as JSON (``practice.dashboard.nested``),
 each list's SQL compiled once per process: the client's shares, episodes, newest reports and
 notes (with their tags), alerts, links (the newest made, with their questionnaires, and the
-newest sent), newest responses, schedules (with their questionnaires and newest occasions) and
-results, and the header's count of unseen reports. The page costs six queries in all (issue 17):
+newest sent), newest responses, schedules (with their questionnaires and newest occasions),
+results and the rule of the dashboard row's style; the header's count of unseen reports comes
+in the same query (built for the user, so not compiled once). Six queries in all (issue 17):
 the four every signed-in page pays (the session, the user, the membership and the session's
 save), the client with all of that, and the audit row. Building and compiling a query costs
 the ORM more Python than the database takes to run it, and the rows only read the fields the
@@ -230,8 +231,8 @@ _STYLE = compiled_once(
 
 def visible_client(user, pk) -> Client:
     """The client ``pk`` if ``user`` may see it, with their dashboard row, the rule of its style
-    and the short lists the page shows (``gather``) in the same query; 404 otherwise, as if it
-    did not exist."""
+    and everything the page lists (``gather``) in the same query; 404 otherwise, as if it did
+    not exist."""
     try:
         return (
             # The dashboard row joins under its table's name, as _STYLE expects.
