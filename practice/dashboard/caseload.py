@@ -434,9 +434,7 @@ def outcomes_by_clinician(
     )
 
 
-def _by_clinician(membership, counts: dict, holders=None) -> list[ClinicianOutcomes]:
-    if holders is None:
-        holders = overview_counts.caseload_holders(membership.practice_id)
+def _by_clinician(membership, counts: dict) -> list[ClinicianOutcomes]:
     return [
         ClinicianOutcomes(
             clinician_id=clinician.pk,
@@ -444,18 +442,17 @@ def _by_clinician(membership, counts: dict, holders=None) -> list[ClinicianOutco
             assessed=counts.get(clinician.pk, {}).get("assessed", 0),
             rows=_rows(counts.get(clinician.pk) or overview_counts.empty()),
         )
-        for clinician in holders
+        for clinician in overview_counts.caseload_holders(membership.practice_id)
     ]
 
 
 def overviews(
-    user, membership, period: str, query: CaseloadQuery, *, now=None, holders=None
+    user, membership, period: str, query: CaseloadQuery, *, now=None
 ) -> tuple[Overview | None, list[ClinicianOutcomes]]:
     """For owners, what the dashboard shows below the caseload: the ``overview`` of the scope
     of ``query`` and, for the whole practice, the ``outcomes_by_clinician``. The whole
     practice's counts are the sum of its clinicians', so both come from one reading of the
-    counts per day (two queries fewer than asking for each). ``holders``: the clinicians the
-    comparison lists (``overview_counts.caseload_holders``), when the caller read them."""
+    counts per day (two queries fewer than asking for each)."""
     if not membership.is_owner:
         return None, []
     if query.scope != "practice":
@@ -464,7 +461,7 @@ def overviews(
     counts = overview_counts.counts_by_clinician(membership.practice_id, since)
     return (
         _overview(membership, period, since, overview_counts.total(counts)),
-        _by_clinician(membership, counts, holders),
+        _by_clinician(membership, counts),
     )
 
 

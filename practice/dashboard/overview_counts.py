@@ -29,10 +29,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from clients.models import Client
-from practice.models import ClientProgress, Membership, PracticeOverview, ProgressChange
+from practice.models import ClientProgress, PracticeOverview, ProgressChange
 
 CHANGES = {
     ProgressChange.IMPROVED: "improved",
@@ -218,22 +218,16 @@ def total(by_clinician: dict) -> dict:
     return summed
 
 
-def holds_caseload(practice_id) -> ExpressionWrapper:
-    """Whether the user of the outer query is a member of the practice (any status) and the
-    primary clinician of an active client of it: who the comparison by clinician lists. One
-    probe of the clients' index per user, not a read of the caseload."""
-    member = Membership.objects.filter(practice_id=practice_id, user=OuterRef("pk"))
+def caseload_holders(practice_id):
+    """The members of the practice (any status) who are the primary clinician of an active
+    client, by name: one probe of the clients' index per member, not a read of the caseload."""
     holds = Client.objects.filter(
         practice_id=practice_id, status=Client.Status.ACTIVE, primary_clinician=OuterRef("pk")
     )
-    return ExpressionWrapper(Exists(member) & Exists(holds), output_field=BooleanField())
-
-
-def caseload_holders(practice_id):
-    """The users ``holds_caseload`` finds, by name."""
     return (
         get_user_model()
-        .objects.alias(holds=holds_caseload(practice_id))
-        .filter(holds=True)
+        .objects.filter(memberships__practice_id=practice_id)
+        .filter(Exists(holds))
+        .distinct()
         .order_by("full_name", "email")
     )

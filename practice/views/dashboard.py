@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from clients.services import caseload_holders
 from practice import audit
-from practice.dashboard import caseload, glance, guide, overview_counts, rows
+from practice.dashboard import caseload, glance, guide, rows
 from practice.permissions import member_required
 
 
@@ -57,11 +57,8 @@ class CaseloadForm(forms.Form):
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_owner = membership.is_owner
-        # Deactivated members who still hold clients stay choosable (marked as such). Each
-        # says whether the comparison by clinician lists them, so one query serves both.
-        self.fields["clinician"].queryset = caseload_holders(membership.practice).annotate(
-            compared=overview_counts.holds_caseload(membership.practice_id)
-        )
+        # Deactivated members who still hold clients stay choosable (marked as such).
+        self.fields["clinician"].queryset = caseload_holders(membership.practice)
         self.fields["clinician"].label_from_instance = _clinician_label
         self.fields["clinician"].error_messages["invalid_choice"] = gettext(
             "Choose a clinician of this practice."
@@ -125,13 +122,6 @@ class CaseloadForm(forms.Form):
             )
         return controls
 
-    def compared_clinicians(self) -> list | None:
-        """For owners, the clinicians the comparison by clinician lists, read with the
-        clinician filter's choices (``controls`` iterates the same evaluated queryset)."""
-        if "clinician" not in self.fields:
-            return None
-        return [user for user in self.fields["clinician"].queryset if user.compared]
-
     def overview_period(self) -> str:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return data.get("period") or caseload.DEFAULT_PERIOD
@@ -155,11 +145,7 @@ def dashboard(request):
     audit.record_list(request, "client", request.practice)
     glance.add_glance(page.object_list)
     overview, by_clinician = caseload.overviews(
-        request.user,
-        request.membership,
-        form.overview_period(),
-        query,
-        holders=form.compared_clinicians(),
+        request.user, request.membership, form.overview_period(), query
     )
     # The compact row's sortable headings; every column sorts from the "Sort" field too.
     sorts = {

@@ -141,9 +141,8 @@ def test_the_pictures_sentences_are_translated_once_per_page(monkeypatch, as_bob
 
 
 def test_the_comparison_lists_members_holding_active_clients(as_alice, caseload, dana, frank):
-    """Read with the clinician filter's choices (one query for both): members of the practice,
-    deactivated or not, who are the primary clinician of an active client; not the owner who
-    holds none, nor a clinician whose clients were all discharged."""
+    """Members of the practice, deactivated or not, who are the primary clinician of an active
+    client; not the owner who holds none, nor a clinician whose clients were all discharged."""
 
     def compared() -> list[str]:
         html = as_alice.get(DASHBOARD, {"scope": "practice"}).content.decode()
