@@ -188,6 +188,41 @@ _ROW_FIELDS = [
 ]
 
 
+# Sorts of the whole practice by a moment of the progress row, read from its index (practice,
+# moment) in order: the clients with that moment first, as the sort puts them, then those
+# without (no row, or no such moment yet) by name. Not for one caseload: the index does not
+# lead with the clinician, so a small caseload in a large practice would walk the practice's
+# rows to fill a page; its clients are sorted instead (they grow with the caseload).
+_MOMENTS = {"due": "next_due_at", "completed": "last_completed_at", "session": "last_session_at"}
+
+
+def _by_moment(clients, sort: str, practice_id, first: int) -> list:
+    """The ids of the page starting at ``first`` (and one more) of ``clients`` sorted by a
+    progress row's moment (``_MOMENTS``), in ``_ordering``'s order: the clients with the
+    moment are read from the progress rows' index with LIMIT, then those without it by name
+    from the clients' index. Only a page wholly past the clients with the moment counts them,
+    to know where those without it start."""
+    moment = f"progress__{_MOMENTS[sort.lstrip('-')]}"
+    order = F(moment).desc() if sort.startswith("-") else F(moment).asc()
+    wanted = PAGE_SIZE + 1
+    # The progress row's own practice, so the index that leads with it is read in order.
+    with_moment = clients.filter(
+        **{"progress__practice_id": practice_id, f"{moment}__isnull": False}
+    )
+    ids = list(
+        with_moment.order_by(order, "full_name", "pk").values_list("pk", flat=True)[
+            first : first + wanted
+        ]
+    )
+    if len(ids) == wanted:
+        return ids
+    before = first + len(ids) if ids else with_moment.count()
+    without = clients.filter(Q(progress__isnull=True) | Q(**{f"{moment}__isnull": True}))
+    start = max(0, first - before)
+    rest = without.order_by("full_name", "pk").values_list("pk", flat=True)
+    return ids + list(rest[start : start + wanted - len(ids)])
+
+
 @dataclass
 class CaseloadPage:
     """One page of the caseload, numbered but not counted: whether a next page exists is
@@ -249,6 +284,7 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
     }
     ordered = clients.annotate(**{name: annotations[name]() for name in needed}).order_by(*ordering)
     number = _page_number(page_number)
+    whole_practice = query.scope == "practice" and membership.is_owner
     # The rule that classified the style shown, from the response the row names.
     style_rule = Response.objects.filter(
         client=OuterRef("pk"),
@@ -266,11 +302,15 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
     def fetch(number: int) -> list:
         """The page's clients (and one more) with what the row shows. Who needs attention is
         read from its index in order, rows and all, in one query; a sort by a column first
-        sorts the ids alone (narrow), then reads those clients' rows."""
+        finds the ids alone (the whole practice by a moment from the progress rows' index,
+        ``_by_moment``; else sorted, narrow), then reads those clients' rows."""
         first = (number - 1) * PAGE_SIZE
         if not query.sort:
             return list(with_rows(ordered)[first : first + PAGE_SIZE + 1])
-        ids = list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
+        if query.sort.lstrip("-") in _MOMENTS and whole_practice:
+            ids = _by_moment(clients, query.sort, membership.practice_id, first)
+        else:
+            ids = list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
         position = {pk: index for index, pk in enumerate(ids)}
         found = with_rows(Client.objects.filter(pk__in=ids))
         return sorted(found, key=lambda client: position[client.pk])
