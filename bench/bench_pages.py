@@ -322,12 +322,17 @@ FINDINGS = [
     "the template, and the commit of the audit row.",
     "- Sorting by name, either way, reads its page from an index with LIMIT "
     "(`client_name_practice`, `client_name_clinician`).",
-    "- Not done yet, and still growing with the practice: sorts by clinician or by a progress "
-    "row's column (attachment, change, earned security, open alerts, next due, last completed, "
-    "last session) sort every matching client, their keys being in other tables behind a LEFT "
+    "- The whole practice sorted by next due, last completed or last session reads the "
+    "clients with that moment from the progress rows' index (practice, moment) with LIMIT, "
+    "then those without it by name; clients sharing one moment are sorted by name among "
+    "themselves, so many clients with the same moment still cost a sort of that group.",
+    "- Not done yet, and still growing with the practice: the other sorts (by clinician, "
+    "attachment, change, earned security, open alerts) and any sort of one clinician's "
+    "caseload sort every matching client, their keys being in other tables behind a LEFT "
     "join. The bench's sorted page first keeps the improved clients, of whom its data has "
     "none, so it does not show this. Reading such a page from an index needs the keys stored "
-    "on the client with indexes that lead with the practice, as `Client.attention` is.",
+    "on the client with indexes that lead with the practice (and the clinician), as "
+    "`Client.attention` is.",
     "- The CPUs are shared with whatever else runs on the machine (the load average above), "
     "and medians move with it; the ratios much less, since each page is paired with the "
     "trivial view, but at a load average near 10 they still move by a few tenths between "
