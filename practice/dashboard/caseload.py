@@ -216,7 +216,9 @@ def _by_moment(clients, sort: str, practice_id, first: int) -> list:
     )
     if len(ids) == wanted:
         return ids
-    before = first + len(ids) if ids else with_moment.count()
+    # How many clients with the moment come before those without it: known from this read
+    # unless the page lies wholly past them.
+    before = first + len(ids) if ids or not first else with_moment.count()
     without = clients.filter(Q(progress__isnull=True) | Q(**{f"{moment}__isnull": True}))
     start = max(0, first - before)
     rest = without.order_by("full_name", "pk").values_list("pk", flat=True)

@@ -105,3 +105,20 @@ def test_the_first_page_is_read_from_the_progress_rows_index(alice, bob, dana, p
     # At most the clients sharing a moment are sorted by name: never the whole caseload.
     assert not re.search(r"(^|->  )Sort  \(", plan, re.MULTILINE), plan
     assert "Seq Scan" not in plan, plan
+
+
+def test_the_first_page_counts_nobody(alice, bob, dana, practice_a):
+    """Even when no client shown has the moment (no improved client here): only a page wholly
+    past the clients with the moment counts them."""
+    make_clients(practice_a, [bob, dana], 80)
+    membership = Membership.objects.get(user=alice, practice=practice_a)
+    query = dashboard.CaseloadQuery(scope="practice", show="improved", sort="-completed")
+    with CaptureQueriesContext(connection) as queries:
+        page = dashboard.caseload(alice, membership, query)
+    assert list(page) == []
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    query = dashboard.CaseloadQuery(scope="practice", sort="-completed")
+    with CaptureQueriesContext(connection) as queries:
+        page = dashboard.caseload(alice, membership, query, 2)
+    assert len(page) == 25 and page.has_next
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
