@@ -36,8 +36,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import F, Func, IntegerField, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -45,6 +44,7 @@ from assessments.models import Instrument, Response
 from clients.models import Client, Report, ReportBatch
 from clients.reports import content as report_content
 from clients.reports import pdf, storage
+from clients.reports.unseen import unseen, unseen_count, unseen_total  # noqa: F401 (callers')
 from clients.services import can_manage
 from practice import audit, webhooks
 from practice.models import AuditAction, Membership, Practice
@@ -292,47 +292,6 @@ def mark_seen(user, reports) -> None:
     ids = [r.pk for r in reports if r.requested_by_id == user.pk and r.is_finished]
     if ids:
         Report.objects.filter(pk__in=ids, seen_at__isnull=True).update(seen_at=timezone.now())
-
-
-def unseen(user):
-    """Finished reports and batches ``user`` requested, in the practice they act under, and has
-    not looked at yet (one query when counted): what the notification in the page header
-    counts."""
-    reports, batches = _unseen(user)
-    return reports.union(batches, all=True)
-
-
-def unseen_count(user):
-    """``unseen(user)`` counted, as an expression: a page's own query can carry the header's
-    count instead of a query of its own (the client page reads it with the client)."""
-    reports, batches = _unseen(user)
-    return _counted(reports) + _counted(batches)
-
-
-def _counted(rows):
-    count = Func("pk", function="COUNT", output_field=IntegerField())
-    return Coalesce(Subquery(rows.values(n=count)), 0)
-
-
-def _unseen(user):
-    reports = (
-        Report.objects.visible_to(user)
-        .filter(
-            requested_by=user,
-            batch__isnull=True,
-            status__in=Report.FINISHED,
-            seen_at__isnull=True,
-        )
-        .order_by()
-        .values("pk")
-    )
-    batches = (
-        ReportBatch.objects.visible_to(user)
-        .filter(requested_by=user, finished_at__isnull=False, seen_at__isnull=True)
-        .order_by()
-        .values("pk")
-    )
-    return reports, batches
 
 
 def record_download(request, report: Report) -> None:

@@ -1,5 +1,5 @@
-"""``{% unseen_report_count as n %}`` (the header's notification, one query), so no page view
-needs a change. The client page's reports section shows what its view gathered."""
+"""``{% unseen_report_count as n %}`` (the header's notification, one query whose SQL is
+compiled once: ``clients.reports.unseen``), so no page view needs a change. The client page's reports section shows what its view gathered."""
 
 from django import template
 
@@ -16,4 +16,4 @@ def unseen_report_count(context) -> int:
     request = context.get("request")
     if request is None or getattr(request, "membership", None) is None:
         return 0
-    return services.unseen(request.user).count()
+    return services.unseen_total(request.user)
