@@ -10,6 +10,7 @@ import datetime
 import uuid
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Count,
@@ -28,12 +29,13 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
 from assessments.trajectory import NumbersChange, practice_numbers_changes
-from clients.models import Client
+from clients.models import Client, _acting
 from practice.converters import LARGEST_ID
 from practice.dashboard import overview_counts, rows
 from practice.dashboard.attention import catch_up_attention
+from practice.dashboard.prepared import Prepared
 from practice.dashboard.progress import overdue_q
-from practice.models import ProgressChange
+from practice.models import Membership, ProgressChange, Role
 
 PAGE_SIZE = 25
 
@@ -225,6 +227,79 @@ def _by_moment(clients, sort: str, practice_id, first: int) -> list:
     return ids + list(rest[start : start + wanted - len(ids)])
 
 
+def _with_rows(clients):
+    """``clients`` with what their rows show, and the rule that classified the style shown
+    (from the response the progress row names)."""
+    style_rule = Response.objects.filter(
+        client=OuterRef("pk"),
+        instrument=OuterRef("progress__attachment_instrument"),
+        submitted_at=OuterRef("progress__attachment_at"),
+    ).values("result__style__rule")[:1]
+    return (
+        clients.select_related("primary_clinician", "progress__attachment_instrument")
+        .only(*_ROW_FIELDS)
+        .annotate(style_rule=Subquery(style_rule))
+    )
+
+
+# Sample values for the prepared queries: numbers and a moment no request holds.
+_SAMPLE_PRACTICE, _SAMPLE_USER, _SAMPLE_CLINICIAN = 918273641, 918273642, 918273643
+_SAMPLE_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
+_BY_ATTENTION: dict[tuple, Prepared] = {}
+
+
+def _attention_query(scope: str, is_owner: bool, one_clinician: bool, show: str) -> Prepared:
+    """The page's clients in who-needs-attention order with their rows, for one shape of
+    ``CaseloadQuery`` (no search, no sort), prepared once per process: the same
+    ``_scoped``, ``_shown`` and ``_with_rows`` as every other page, on stand-ins for the user,
+    their membership and the clinician chosen."""
+    key = (scope, is_owner, one_clinician, show)
+    if key in _BY_ATTENTION:
+        return _BY_ATTENTION[key]
+
+    def build(practice, user=_SAMPLE_USER, clinician=None, now=_SAMPLE_NOW):
+        person = get_user_model()(pk=user, is_active=True)
+        membership = Membership(
+            user_id=user,
+            practice_id=practice,
+            role=Role.OWNER if is_owner else Role.CLINICIAN,
+            is_active=True,
+        )
+        chosen = get_user_model()(pk=clinician) if clinician is not None else None
+        query = CaseloadQuery(scope=scope, clinician=chosen, show=show)
+        clients = _shown(_scoped(person, membership, query), show, now)
+        return _with_rows(clients.order_by("attention", "full_name", "pk"))
+
+    samples = {"practice": _SAMPLE_PRACTICE}
+    whole, chosen = is_owner and scope == "practice", is_owner and scope == "clinician"
+    if chosen and one_clinician:
+        samples["clinician"] = _SAMPLE_CLINICIAN
+    elif not whole:  # their own caseload, with the clients shared with them
+        samples["user"] = _SAMPLE_USER
+    if show == "overdue":
+        samples["now"] = _SAMPLE_NOW
+    _BY_ATTENTION[key] = Prepared(build, **samples)
+    return _BY_ATTENTION[key]
+
+
+def _by_attention(user, membership, query: CaseloadQuery, now, first: int) -> list:
+    """The page starting at ``first`` (and one more) in who-needs-attention order."""
+    prepared = _attention_query(
+        query.scope, membership.is_owner, query.clinician is not None, query.show
+    )
+    values = {
+        "practice": membership.practice_id,
+        "user": user.pk,
+        "clinician": getattr(query.clinician, "pk", None),
+        "now": now,
+    }
+    return prepared.rows(
+        limit=PAGE_SIZE + 1,
+        offset=first,
+        **{name: values[name] for name in prepared.samples},
+    )
+
+
 @dataclass
 class CaseloadPage:
     """One page of the caseload, numbered but not counted: whether a next page exists is
@@ -287,34 +362,24 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
     ordered = clients.annotate(**{name: annotations[name]() for name in needed}).order_by(*ordering)
     number = _page_number(page_number)
     whole_practice = query.scope == "practice" and membership.is_owner
-    # The rule that classified the style shown, from the response the row names.
-    style_rule = Response.objects.filter(
-        client=OuterRef("pk"),
-        instrument=OuterRef("progress__attachment_instrument"),
-        submitted_at=OuterRef("progress__attachment_at"),
-    ).values("result__style__rule")[:1]
-
-    def with_rows(clients):
-        return (
-            clients.select_related("primary_clinician", "progress__attachment_instrument")
-            .only(*_ROW_FIELDS)
-            .annotate(style_rule=Subquery(style_rule))
-        )
 
     def fetch(number: int) -> list:
         """The page's clients (and one more) with what the row shows. Who needs attention is
-        read from its index in order, rows and all, in one query; a sort by a column first
-        finds the ids alone (the whole practice by a moment from the progress rows' index,
-        ``_by_moment``; else sorted, narrow), then reads those clients' rows."""
+        read from its index in order, rows and all, in one query (its SQL compiled once,
+        ``_by_attention``); a sort by a column first finds the ids alone (the whole practice
+        by a moment from the progress rows' index, ``_by_moment``; else sorted, narrow), then
+        reads those clients' rows."""
         first = (number - 1) * PAGE_SIZE
+        if not query.sort and not query.q and _acting(user, membership):
+            return _by_attention(user, membership, query, now, first)
         if not query.sort:
-            return list(with_rows(ordered)[first : first + PAGE_SIZE + 1])
+            return list(_with_rows(ordered)[first : first + PAGE_SIZE + 1])
         if query.sort.lstrip("-") in _MOMENTS and whole_practice:
             ids = _by_moment(clients, query.sort, membership.practice_id, first)
         else:
             ids = list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
         position = {pk: index for index, pk in enumerate(ids)}
-        found = with_rows(Client.objects.filter(pk__in=ids))
+        found = _with_rows(Client.objects.filter(pk__in=ids))
         return sorted(found, key=lambda client: position[client.pk])
 
     found = fetch(number)

@@ -1,0 +1,165 @@
+"""The dashboard's who-needs-attention page read through SQL compiled once per process
+(``practice.dashboard.prepared``, issue 17): the same clients, in the same order, with the same
+columns as the ORM's query, for every scope and filter, page after page; the queryset is built
+and compiled once, not on every request; and a value that would change the SQL is refused."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from clients.models import Client, ClientShare
+from practice.dashboard import caseload as dashboard
+from practice.dashboard import prepared
+from practice.dashboard.attention import store_attention
+from practice.models import ClientProgress, Membership, ProgressChange
+
+pytestmark = pytest.mark.django_db
+CHANGES = [
+    ProgressChange.DETERIORATED,
+    ProgressChange.IMPROVED,
+    ProgressChange.NO_CHANGE,
+    ProgressChange.NOT_AVAILABLE,
+    "",
+]
+
+
+@pytest.fixture
+def caseloads(practice_a, practice_b, bob, dana, charlie):
+    """60 clients on Bob's and Dana's caseloads (some discharged, some without a row, alerts,
+    overdue, earned security), two of Dana's shared with Bob, and a client of practice B."""
+    now = timezone.now()
+    clients = Client.objects.bulk_create(
+        Client(
+            practice=practice_a,
+            primary_clinician=[bob, dana][n % 2],
+            full_name=f"Client{(n * 37) % 60:02d} Example",
+            preferred_name="Client",
+            status=Client.Status.DISCHARGED if n % 13 == 0 else Client.Status.ACTIVE,
+        )
+        for n in range(60)
+    )
+    ClientProgress.objects.bulk_create(
+        ClientProgress(
+            client=client,
+            practice=practice_a,
+            change=CHANGES[n % 5],
+            open_alerts=n % 3 if n % 7 == 0 else 0,
+            missed_since=now - datetime.timedelta(days=2) if n % 3 == 1 else None,
+            earned_security="earned" if n % 6 == 0 else "",
+            last_completed_at=None if n % 5 == 0 else now - datetime.timedelta(days=n),
+        )
+        for n, client in enumerate(clients)
+        if n % 9 != 0
+    )
+    store_attention([client.pk for client in clients], now=now)
+    for client in clients[1:5:2]:
+        ClientShare.objects.create(client=client, clinician=bob)
+    Client.objects.create(
+        practice=practice_b,
+        primary_clinician=charlie,
+        full_name="Other Practice",
+        preferred_name="O",
+    )
+    return now
+
+
+def orm_page(user, membership, query, now, first):
+    clients = dashboard._shown(dashboard._scoped(user, membership, query), query.show, now)
+    ordered = clients.order_by("attention", "full_name", "pk")
+    return list(dashboard._with_rows(ordered)[first : first + dashboard.PAGE_SIZE + 1])
+
+
+def shown(clients) -> list[tuple]:
+    return [
+        (
+            client.pk,
+            client.full_name,
+            client.primary_clinician.full_name if client.primary_clinician else None,
+            client.style_rule,
+            *(
+                getattr(getattr(client, "progress", None), name, None)
+                for name in ["change", "open_alerts", "missed_since", "earned_security"]
+            ),
+        )
+        for client in clients
+    ]
+
+
+@pytest.mark.parametrize("show", list(dashboard.SHOW))
+@pytest.mark.parametrize("who", ["whole practice", "one clinician", "owner's own", "clinician"])
+def test_prepared_pages_equal_the_orms(
+    alice, bob, dana, practice_a, caseloads, who, show, django_assert_num_queries
+):
+    now = caseloads
+    user = bob if who == "clinician" else alice
+    membership = Membership.objects.get(user=user, practice=practice_a)
+    query = dashboard.CaseloadQuery(
+        scope={"whole practice": "practice", "one clinician": "clinician"}.get(who, "mine"),
+        clinician=dana if who == "one clinician" else None,
+        show=show,
+    )
+    pages = []
+    for first in (0, 25, 50):
+        expected = orm_page(user, membership, query, now, first)
+        with django_assert_num_queries(1):  # the row's columns are loaded, none deferred
+            found = dashboard._by_attention(user, membership, query, now, first)
+            assert shown(found) == shown(expected)
+        pages += found
+    if who != "owner's own":  # Alice holds no client of her own
+        assert pages or show in ("earned", "alerts")
+
+
+def test_the_dashboard_builds_its_page_query_once(alice, practice_a, caseloads, monkeypatch):
+    dashboard._BY_ATTENTION.clear()
+    built = []
+    with_rows = dashboard._with_rows
+    monkeypatch.setattr(
+        dashboard, "_with_rows", lambda clients: built.append(1) or with_rows(clients)
+    )
+    membership = Membership.objects.get(user=alice, practice=practice_a)
+    query = dashboard.CaseloadQuery(scope="practice")
+    first = dashboard.caseload(alice, membership, query, 1, now=caseloads)
+    compiled = len(built)
+    second = dashboard.caseload(alice, membership, query, 2, now=caseloads)
+    assert compiled and len(built) == compiled  # the second request built nothing
+    assert [c.pk for c in first] + [c.pk for c in second] == [
+        c.pk for c in orm_page(alice, membership, query, caseloads, 0)[:25]
+    ] + [c.pk for c in orm_page(alice, membership, query, caseloads, 25)[:25]]
+
+
+def test_a_search_keeps_the_orm(alice, practice_a, caseloads):
+    membership = Membership.objects.get(user=alice, practice=practice_a)
+    page = dashboard.caseload(alice, membership, dashboard.CaseloadQuery(scope="practice", q="07"))
+    assert [client.full_name for client in page] == ["Client07 Example"]
+
+
+def test_a_value_that_changes_the_sql_is_refused(practice_a):
+    with pytest.raises(ValueError, match="changes the SQL"):
+        prepared.Prepared(lambda n: Client.objects.all()[:n], n=5).compiled()
+    with pytest.raises(ValueError, match="is not in the SQL"):
+        prepared.Prepared(lambda n: Client.objects.filter(practice_id=1), n=5).compiled()
+
+
+def test_values_lists_come_back_as_the_orm_gives_them(practice_a, caseloads):
+    names = prepared.Prepared(
+        lambda practice: (
+            Client.objects.filter(practice_id=practice)
+            .order_by("full_name")
+            .values_list("full_name", flat=True)
+        ),
+        practice=918273641,
+    )
+    expected = Client.objects.filter(practice=practice_a).order_by("full_name")
+    assert names.rows(practice=practice_a.pk) == list(expected.values_list("full_name", flat=True))
+    since = prepared.Prepared(
+        lambda moment: (
+            ClientProgress.objects.filter(last_completed_at__gte=moment)
+            .order_by("client_id")
+            .values_list("client_id", "last_completed_at")
+        ),
+        moment=datetime.datetime(2001, 2, 3, tzinfo=datetime.UTC),
+    )
+    moment = caseloads - datetime.timedelta(days=20)
+    rows = ClientProgress.objects.filter(last_completed_at__gte=moment).order_by("client_id")
+    assert since.rows(moment=moment) == list(rows.values_list("client_id", "last_completed_at"))
