@@ -32,6 +32,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from clients.models import Client
+from practice.dashboard.prepared import Prepared
 from practice.models import ClientProgress, PracticeOverview, ProgressChange
 
 CHANGES = {
@@ -159,46 +160,88 @@ def empty() -> dict:
     return {"assessed": 0, **dict.fromkeys(COLUMNS, 0)}
 
 
+# Sample values for the prepared reading queries: numbers and moments no request holds.
+_PRACTICE, _CLINICIAN = 918273641, 918273643
+_DAY = datetime.date(2001, 2, 3)
+_MOMENT = datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
+
+
+def _days(practice, clinician=None, day=None):
+    """The counts kept per day of the practice (or ``clinician``) after ``day``, summed per
+    clinician."""
+    days = PracticeOverview.objects.filter(practice_id=practice)
+    if clinician is not None:
+        days = days.filter(clinician_id=clinician)
+    if day is not None:
+        days = days.filter(day__gt=day)
+    return days.values("clinician").annotate(**{n: Sum(n) for n in COLUMNS}).order_by()
+
+
+def _first_day(practice, start, end, clinician=None):
+    """The active clients of the practice (or ``clinician``) assessed or reaching earned
+    security from ``start`` to ``end``, counted per clinician and change."""
+    rows = ClientProgress.objects.filter(practice_id=practice, client__status=Client.Status.ACTIVE)
+    if clinician is not None:
+        rows = rows.filter(client__primary_clinician_id=clinician)
+    completed = Q(last_completed_at__gte=start, last_completed_at__lt=end)
+    earned = Q(
+        earned_security="earned", earned_security_since__gte=start, earned_security_since__lt=end
+    )
+    return (
+        rows.filter(completed | earned)
+        .values("client__primary_clinician", "change")
+        .annotate(completed=Count("pk", filter=completed), earned=Count("pk", filter=earned))
+        .order_by()
+    )
+
+
+# Built and compiled once per process for each shape (one clinician or all, a period or ever):
+# building them cost more Python than PostgreSQL spends on them (issue 17).
+_DAYS = {
+    (one, period): Prepared(
+        _days,
+        practice=_PRACTICE,
+        **({"clinician": _CLINICIAN} if one else {}),
+        **({"day": _DAY} if period else {}),
+    )
+    for one in (False, True)
+    for period in (False, True)
+}
+_FIRST_DAY = {
+    one: Prepared(
+        _first_day,
+        practice=_PRACTICE,
+        start=_MOMENT,
+        end=_MOMENT + datetime.timedelta(days=1),
+        **({"clinician": _CLINICIAN} if one else {}),
+    )
+    for one in (False, True)
+}
+
+
 def counts_by_clinician(practice_id, since: datetime.datetime | None, clinician=None) -> dict:
     """Clinician id to the overview's counts (``caseload._outcome_counts``'s keys) of their
     active clients assessed since ``since`` (None: ever), for one ``clinician`` or all. Two
     queries with ``since``, one without, each reading rows of days rather than clients."""
-    days = PracticeOverview.objects.filter(practice_id=practice_id)
-    if clinician is not None:
-        days = days.filter(clinician=clinician)
-    if since is not None:
-        days = days.filter(day__gt=since.astimezone(datetime.UTC).date())
+    chosen = {} if clinician is None else {"clinician": getattr(clinician, "pk", clinician)}
+    period = {} if since is None else {"day": since.astimezone(datetime.UTC).date()}
     counts: dict = defaultdict(empty)
-    for row in days.values("clinician").annotate(**{n: Sum(n) for n in COLUMNS}).order_by():
+    for row in _DAYS[bool(chosen), bool(period)].rows(practice=practice_id, **chosen, **period):
         for name in COLUMNS:
             counts[row["clinician"]][name] += row[name] or 0
     if since is not None:
-        _add_first_day(counts, practice_id, since, clinician)
+        _add_first_day(counts, practice_id, since, chosen)
     for entry in counts.values():
         entry["assessed"] = sum(entry[name] for name in CHANGES.values())
     return dict(counts)
 
 
-def _add_first_day(counts: dict, practice_id, since, clinician) -> None:
+def _add_first_day(counts: dict, practice_id, since, chosen: dict) -> None:
     """The period's first (UTC) day from ``since`` on, read from the progress rows."""
     start = since.astimezone(datetime.UTC)
     end = datetime.datetime.combine(start.date(), datetime.time(), datetime.UTC)
     end += datetime.timedelta(days=1)
-    rows = ClientProgress.objects.filter(
-        practice_id=practice_id, client__status=Client.Status.ACTIVE
-    )
-    if clinician is not None:
-        rows = rows.filter(client__primary_clinician=clinician)
-    completed = Q(last_completed_at__gte=start, last_completed_at__lt=end)
-    earned = Q(
-        earned_security="earned", earned_security_since__gte=start, earned_security_since__lt=end
-    )
-    for row in (
-        rows.filter(completed | earned)
-        .values("client__primary_clinician", "change")
-        .annotate(completed=Count("pk", filter=completed), earned=Count("pk", filter=earned))
-        .order_by()
-    ):
+    for row in _FIRST_DAY[bool(chosen)].rows(practice=practice_id, start=start, end=end, **chosen):
         entry = counts[row["client__primary_clinician"]]
         entry[CHANGES.get(row["change"], "not_compared")] += row["completed"]
         entry["earned"] += row["earned"]
@@ -221,13 +264,20 @@ def total(by_clinician: dict) -> dict:
 def caseload_holders(practice_id):
     """The members of the practice (any status) who are the primary clinician of an active
     client, by name: one probe of the clients' index per member, not a read of the caseload."""
+    return _HOLDERS.rows(practice=practice_id)
+
+
+def _holders(practice):
     holds = Client.objects.filter(
-        practice_id=practice_id, status=Client.Status.ACTIVE, primary_clinician=OuterRef("pk")
+        practice_id=practice, status=Client.Status.ACTIVE, primary_clinician=OuterRef("pk")
     )
     return (
         get_user_model()
-        .objects.filter(memberships__practice_id=practice_id)
+        .objects.filter(memberships__practice_id=practice)
         .filter(Exists(holds))
         .distinct()
         .order_by("full_name", "email")
     )
+
+
+_HOLDERS = Prepared(_holders, practice=_PRACTICE)

@@ -41,6 +41,14 @@ def _adapters():
     ]
 
 
+def _gives(adapter, sample, before, other, after) -> bool:
+    """Whether ``adapter`` turns the samples into the parameters the ORM gave."""
+    try:
+        return adapter(sample) == before and adapter(other) == after
+    except (AttributeError, TypeError, ValueError):  # a date given to the datetimes' adapter
+        return False
+
+
 class _Compiled:
     def __init__(self, build, samples: dict):
         queryset = build(**samples)
@@ -60,7 +68,7 @@ class _Compiled:
                 if before == after:
                     continue
                 adapter = next(
-                    (a for a in _adapters() if a(sample) == before and a(other) == after), None
+                    (a for a in _adapters() if _gives(a, sample, before, other, after)), None
                 )
                 if adapter is None:
                     raise ValueError(f"{name} reaches the SQL transformed: {before!r}")

@@ -6,6 +6,7 @@ and compiled once, not on every request; and a value that would change the SQL i
 import datetime
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from clients.models import Client, ClientShare
@@ -163,3 +164,38 @@ def test_values_lists_come_back_as_the_orm_gives_them(practice_a, caseloads):
     moment = caseloads - datetime.timedelta(days=20)
     rows = ClientProgress.objects.filter(last_completed_at__gte=moment).order_by("client_id")
     assert since.rows(moment=moment) == list(rows.values_list("client_id", "last_completed_at"))
+
+
+def test_the_overviews_readings_compile_nothing_after_the_first(
+    alice, dana, practice_a, caseloads, monkeypatch
+):
+    """The counts per day, the period's first day and who holds a caseload: compiled by the
+    first owner's page, then only run (the recount equality is test_progress_overview's)."""
+    membership = Membership.objects.get(user=alice, practice=practice_a)
+    query = dashboard.CaseloadQuery(scope="practice")
+    one = dashboard.CaseloadQuery(scope="clinician", clinician=dana)
+    first = [
+        dashboard.overviews(alice, membership, period, scope, now=caseloads)
+        for period in ("90", "all")
+        for scope in (query, one)
+    ]
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k)
+    )
+    again = [
+        dashboard.overviews(alice, membership, period, scope, now=caseloads)
+        for period in ("90", "all")
+        for scope in (query, one)
+    ]
+    # practice_numbers_changes (assessments) still compiles its own query.
+    assert {c.query.model._meta.model_name for c in compiled} <= {"instrument"}
+    assert again == first
+    holders = dashboard.overview_counts.caseload_holders(practice_a.pk)
+    assert [user.full_name for user in holders] == sorted(
+        user.full_name
+        for user in {
+            c.primary_clinician for c in Client.objects.active().filter(practice=practice_a)
+        }
+    )
