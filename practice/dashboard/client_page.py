@@ -47,6 +47,7 @@ from clients import notes
 from clients.models import Client, ClientShare, Episode, NoteTag, Report, SessionNote
 from clients.reports import services as report_services
 from clients.reports.timeline import ReportTimeline
+from practice.dashboard import statements
 from practice.dashboard.nested import (
     columns,
     compiled_once,
@@ -234,27 +235,30 @@ def visible_client(user, pk) -> Client:
     and everything the page lists (``gather``) in the same query; 404 otherwise, as if it did
     not exist."""
     try:
-        return (
-            # The dashboard row joins under its table's name, as _STYLE expects.
-            Client.objects.select_related(
-                "practice", "primary_clinician", "progress__attachment_instrument"
+        # PostgreSQL plans this query once per connection (``statements``): planning it took
+        # longer than running it.
+        with statements.prepared():
+            return (
+                # The dashboard row joins under its table's name, as _STYLE expects.
+                Client.objects.select_related(
+                    "practice", "primary_clinician", "progress__attachment_instrument"
+                )
+                .annotate(
+                    style_rows=_STYLE(),
+                    share_rows=_SHARES(),
+                    episode_rows=_EPISODES(),
+                    report_rows=_REPORTS(),
+                    note_rows=_NOTES(),
+                    alert_rows=_ALERTS(),
+                    packet_rows=_PACKETS(),
+                    sent_rows=_SENT(),
+                    response_rows=_RESPONSES(),
+                    assignment_rows=_ASSIGNMENTS(),
+                    summary_rows=_SUMMARIES(),
+                    unseen_reports=report_services.unseen_count(user),
+                )
+                .get_visible(user, pk=pk)
             )
-            .annotate(
-                style_rows=_STYLE(),
-                share_rows=_SHARES(),
-                episode_rows=_EPISODES(),
-                report_rows=_REPORTS(),
-                note_rows=_NOTES(),
-                alert_rows=_ALERTS(),
-                packet_rows=_PACKETS(),
-                sent_rows=_SENT(),
-                response_rows=_RESPONSES(),
-                assignment_rows=_ASSIGNMENTS(),
-                summary_rows=_SUMMARIES(),
-                unseen_reports=report_services.unseen_count(user),
-            )
-            .get_visible(user, pk=pk)
-        )
     except (Client.DoesNotExist, ValidationError):
         raise Http404(gettext("No client found.")) from None
 

@@ -1,0 +1,97 @@
+"""The client page's query is planned once per connection: PostgreSQL runs it as a prepared
+statement (``practice.dashboard.statements``, issue 17), with the same page and query count."""
+
+import contextlib
+import logging
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from practice.dashboard import statements
+
+pytestmark = pytest.mark.django_db
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's prepared statements"
+)
+
+
+def test_placeholders_are_numbered_and_percent_signs_kept():
+    assert statements._numbered("SELECT %s, '100%%' || %s") == "SELECT $1, '100%' || $2"
+
+
+def test_each_value_is_declared_with_its_type_or_the_query_runs_as_it_is():
+    assert statements._types((True, 3, "a", ["style", "rule"])) == (
+        "boolean",
+        "bigint",
+        "text",
+        "text[]",
+    )
+    assert statements._types((3, None)) is None
+    assert statements._types(()) == ()
+
+
+def page(browser, url) -> str:
+    response = browser.get(url)
+    assert response.status_code == 200
+    return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", response.content.decode())
+
+
+def new_connection():
+    """As a new connection: nothing prepared on it (a test's connection stays open)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    statements._prepared.clear()
+
+
+def prepared_client_queries() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE name LIKE 'attune_%%' AND statement LIKE '%%clients_client%%'"
+        )
+        return cursor.fetchall()
+
+
+@postgres_only
+def test_the_client_query_is_prepared_and_planned_once(as_bob, erin, monkeypatch):
+    url = reverse("clients:detail", args=[erin.pk])
+    new_connection()  # earlier tests' statements stay prepared on the test's connection
+    monkeypatch.setattr(statements, "prepared", contextlib.nullcontext)
+    unprepared = page(as_bob, url)
+    assert prepared_client_queries() == []
+    monkeypatch.undo()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert page(as_bob, url) == unprepared
+    # Still the page's six queries, the client's sent as EXECUTE; the PREPARE is not one.
+    logged = [q["sql"] for q in queries if not q["sql"].startswith(TRANSACTION_CONTROL)]
+    assert len(logged) == 6
+    assert [sql.split("(")[0][:15] for sql in logged if sql.startswith("EXECUTE")] == [
+        "EXECUTE attune_"
+    ]
+    assert not [sql for sql in logged if sql.startswith("PREPARE")]
+    for _ in range(6):
+        assert page(as_bob, url) == unprepared
+    [(generic, custom)] = prepared_client_queries()
+    assert generic >= 1  # PostgreSQL stopped planning it
+    assert custom + generic == 7
+
+    new_connection()  # prepares it again
+    assert page(as_bob, url) == unprepared
+    assert len(prepared_client_queries()) == 1
+
+
+@postgres_only
+def test_a_statement_the_database_refuses_runs_unprepared(as_bob, erin, monkeypatch, caplog):
+    url = reverse("clients:detail", args=[erin.pk])
+    expected = page(as_bob, url)
+    new_connection()
+    monkeypatch.setattr(statements, "_types", lambda params: ("point",) * len(params or ()))
+    with caplog.at_level(logging.WARNING, logger="practice.dashboard.statements"):
+        assert page(as_bob, url) == expected  # the request's transaction kept
+    assert "could not be prepared" in caplog.text
+    assert prepared_client_queries() == []
