@@ -114,8 +114,14 @@ def practice_numbers_changes(practice_id) -> list[NumbersChange]:
     """Every instrument whose reliable-change numbers or rules ``practice_id`` has set, with
     when they last changed, newest first: the outcome counts move when these change. One
     query."""
+    return numbers_changes(numbers_changes_rows(practice_id))
+
+
+def numbers_changes_rows(practice_id):
+    """``practice_numbers_changes``'s query, for a caller that runs it its own way (the
+    dashboard compiles it once); ``numbers_changes`` reads its rows."""
     mine = Q(cited_values__practice_id=practice_id)
-    rows = (
+    return (
         Instrument.objects.annotate(
             values_at=Max("cited_values__entered_at", filter=mine),
             settings_at=Max(
@@ -129,6 +135,10 @@ def practice_numbers_changes(practice_id) -> list[NumbersChange]:
         .filter(Q(values_at__isnull=False) | Q(settings_at__isnull=False))
         .values("pk", "name", "values_at", "settings_at", "illustrative")
     )
+
+
+def numbers_changes(rows) -> list[NumbersChange]:
+    """``numbers_changes_rows``'s rows as ``practice_numbers_changes`` gives them."""
     changes = [
         NumbersChange(
             row["pk"],

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
-from assessments.trajectory import NumbersChange, practice_numbers_changes
+from assessments.trajectory import NumbersChange
 from clients.models import Client, _acting
 from practice.converters import LARGEST_ID
 from practice.dashboard import overview_counts, rows
@@ -514,7 +514,7 @@ def _overview(membership, period: str, since, counts: dict) -> Overview:
         since=since,
         assessed=counts["assessed"],
         rows=_rows(counts),
-        numbers=practice_numbers_changes(membership.practice_id),
+        numbers=overview_counts.practice_numbers_changes(membership.practice_id),
     )
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
+from assessments.trajectory.numbers import NumbersChange, numbers_changes, numbers_changes_rows
 from clients.models import Client
 from practice.dashboard.prepared import Prepared
 from practice.models import ClientProgress, PracticeOverview, ProgressChange
@@ -281,3 +282,11 @@ def _holders(practice):
 
 
 _HOLDERS = Prepared(_holders, practice=_PRACTICE)
+
+
+_NUMBERS = Prepared(numbers_changes_rows, practice_id=_PRACTICE)
+
+
+def practice_numbers_changes(practice_id) -> list[NumbersChange]:
+    """``assessments``' ``practice_numbers_changes``, its query compiled once."""
+    return numbers_changes(_NUMBERS.rows(practice_id=practice_id))

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from clients.services import caseload_holders
 from practice import audit
 from practice.dashboard import caseload, glance, guide, rows
+from practice.dashboard.prepared import Prepared
+from practice.models import Practice
 from practice.permissions import member_required
 
 
@@ -25,6 +27,11 @@ def _clinician_label(user) -> str:
     if getattr(user, "is_current", True):
         return str(user)
     return gettext("%(user)s (deactivated)") % {"user": user}
+
+
+# The clinician field's choices as the page lists them, compiled once per process (issue 17);
+# the field validates a choice with the same query, built by the form.
+_CLINICIANS = Prepared(lambda practice: caseload_holders(Practice(pk=practice)), practice=918273641)
 
 
 class CaseloadForm(forms.Form):
@@ -56,7 +63,7 @@ class CaseloadForm(forms.Form):
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.is_owner = membership.is_owner
+        self.is_owner, self.practice_id = membership.is_owner, membership.practice_id
         # Deactivated members who still hold clients stay choosable (marked as such).
         self.fields["clinician"].queryset = caseload_holders(membership.practice)
         self.fields["clinician"].label_from_instance = _clinician_label
@@ -104,7 +111,7 @@ class CaseloadForm(forms.Form):
             if isinstance(field, forms.ModelChoiceField):
                 options = [("", "Choose…", not value)] + [
                     (str(user.pk), field.label_from_instance(user), str(user.pk) == str(value))
-                    for user in field.queryset
+                    for user in _CLINICIANS.rows(practice=self.practice_id)
                 ]
             elif isinstance(field, forms.ChoiceField):
                 current = value or field.initial or ""

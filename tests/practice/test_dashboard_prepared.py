@@ -14,6 +14,7 @@ from practice.dashboard import caseload as dashboard
 from practice.dashboard import prepared
 from practice.dashboard.attention import store_attention
 from practice.models import ClientProgress, Membership, ProgressChange
+from tests.conftest import logged_in
 
 pytestmark = pytest.mark.django_db
 CHANGES = [
@@ -199,3 +200,30 @@ def test_the_overviews_readings_compile_nothing_after_the_first(
             c.primary_clinician for c in Client.objects.active().filter(practice=practice_a)
         }
     )
+
+
+def test_a_second_dashboard_request_compiles_only_the_chrome_and_the_alerts_panel(
+    alice, practice_a, caseloads, monkeypatch
+):
+    """The owner's whole practice: the page's rows, the overview's readings, the numbers in use,
+    the filter's clinicians and the attention keys' catch-up run SQL compiled by the first
+    request; what the second still compiles is the session and membership look-ups every page
+    makes and the open-alerts panel (issue 17)."""
+    Membership.objects.filter(user=alice).update(guide_dismissed_at=timezone.now())
+    browser = logged_in(alice)
+    assert browser.get("/dashboard/?scope=practice").status_code == 200
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k)
+    )
+    response = browser.get("/dashboard/?scope=practice")
+    assert response.status_code == 200
+    assert "Client" in response.content.decode()
+    assert sorted(c.query.model._meta.label for c in compiled) == [
+        "assessments.Alert",  # the panel, with its clients' EXISTS
+        "clients.Client",
+        "practice.Membership",  # the request's membership
+        "practice.User",  # the signed-in user
+        "sessions.Session",
+    ]
