@@ -1,16 +1,22 @@
-"""The client page's query is planned once per connection: PostgreSQL runs it as a prepared
-statement (``practice.dashboard.statements``, issue 17), with the same page and query count."""
+"""The client page's query is compiled once per role (``practice.dashboard.prepared``) and
+planned once per connection: PostgreSQL runs it as a prepared statement
+(``practice.dashboard.statements``, issue 17), with the same page and query count."""
 
 import contextlib
 import logging
 import re
+import uuid
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from practice.dashboard import statements
+from practice.acting import act_as
+from practice.dashboard import client_page, statements
+from practice.models import Membership, Role
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
@@ -95,3 +101,73 @@ def test_a_statement_the_database_refuses_runs_unprepared(as_bob, erin, monkeypa
         assert page(as_bob, url) == expected  # the request's transaction kept
     assert "could not be prepared" in caplog.text
     assert prepared_client_queries() == []
+
+
+def orm_client(user, pk):
+    """What the ORM reads for ``user`` (unbound: the queryset built and compiled each time)."""
+    from clients.models import Client
+
+    try:
+        return client_page._client_query(user).get_visible(user, pk=pk)
+    except Client.DoesNotExist:
+        return None
+
+
+def compiled_client(user, membership, pk):
+    act_as(user, membership)
+    try:
+        return client_page.visible_client(user, pk)
+    except Http404:
+        return None
+
+
+def read(client) -> dict | None:
+    """Every field, annotation and related row the page reads of ``client``."""
+    if client is None:
+        return None
+    fields = {k: v for k, v in vars(client).items() if not k.startswith("_")}
+    related = {
+        "practice": client.practice.pk,
+        "clinician": client.primary_clinician.pk,
+        "progress": getattr(getattr(client, "progress", None), "pk", None),
+    }
+    return fields | related
+
+
+@postgres_only
+def test_the_compiled_client_query_reads_what_the_orm_reads(
+    alice, bob, dana, charlie, erin, frank, gina, practice_b
+):
+    from clients.models import ClientShare, Report
+
+    Report.objects.create(
+        practice=erin.practice,
+        client=erin,
+        requested_by=bob,
+        status=Report.Status.READY,
+        period_start="2026-01-01",
+        period_end="2026-06-30",
+    )
+    ClientShare.objects.create(client=frank, clinician=bob)
+    MembershipFactory(user=alice, practice=practice_b, role=Role.OWNER)
+    seen = 0
+    for user in (alice, bob, dana, charlie):
+        for membership in Membership.objects.filter(user=user):
+            for client in (erin, frank, gina):
+                unbound = type(user).objects.get(pk=user.pk)
+                act_as(unbound, membership)
+                expected = read(orm_client(unbound, client.pk))
+                assert read(compiled_client(user, membership, client.pk)) == expected
+                seen += expected is not None
+    # Alice in A: Erin and Frank; in B: Gina; Bob: Erin and shared Frank; Dana: Frank;
+    # Charlie: Gina.
+    assert seen == 7
+
+
+@postgres_only
+def test_the_client_query_is_built_once_per_role(as_bob, erin, monkeypatch):
+    url = reverse("clients:detail", args=[erin.pk])
+    expected = page(as_bob, url)
+    monkeypatch.setattr(client_page, "_client_query", lambda user: pytest.fail("built again"))
+    assert page(as_bob, url) == expected
+    assert as_bob.get(reverse("clients:detail", args=[uuid.uuid4()])).status_code == 404
