@@ -119,6 +119,11 @@ def open_alerts(user, membership, limit: int = 20, clients=None):
     """Unacknowledged alerts of clients ``user`` may see under ``membership`` (their active
     membership of the current practice), newest first; only those of ``clients`` (a queryset
     of clients, such as the dashboard's chosen caseload) when it is given."""
+    return list(open_alerts_query(user, membership, clients)[:limit])
+
+
+def open_alerts_query(user, membership, clients=None):
+    """``open_alerts``'s query, every row of it (the dashboard compiles it once)."""
     alerts = Alert.objects.visible_in(user, membership)
     if clients is not None:
         # A correlated EXISTS per open alert rather than IN (the caseload): the database reads
@@ -127,12 +132,12 @@ def open_alerts(user, membership, limit: int = 20, clients=None):
         # of the caseload on each dashboard request (issue 17; tests/practice/
         # test_dashboard_alerts_index.py).
         alerts = alerts.filter(Exists(clients.filter(pk=OuterRef("client_id"))))
-    return list(
+    return (
         alerts.open()
         .select_related("client", "response__instrument")
         # Only what the panel shows (the client's name, the instrument's, the rule, when, and
         # whether overdue): not the answers and scored result that make up most of a response
         # row, nor the client's record (issue 17).
         .only(*PANEL_FIELDS)
-        .order_by("-raised_at", "-pk")[:limit]
+        .order_by("-raised_at", "-pk")
     )

@@ -43,10 +43,13 @@ PANEL_ALERTS = 5
 @register.inclusion_tag("assessments/_open_alerts.html", takes_context=True)
 def open_alerts_panel(context):
     request = context["request"]
-    # The dashboard passes the caseload it shows, so the panel follows the chosen scope.
-    alerts = overview.open_alerts(
-        request.user, request.membership, PANEL_ALERTS + 1, context.get("alert_clients")
-    )
+    # The dashboard passes the caseload it shows, so the panel follows the chosen scope, or the
+    # alerts themselves (PANEL_ALERTS + 1 of them, read by its own compiled-once query).
+    alerts = context.get("panel_alerts")
+    if alerts is None:
+        alerts = overview.open_alerts(
+            request.user, request.membership, PANEL_ALERTS + 1, context.get("alert_clients")
+        )
     client_url = _url_maker("clients:detail")
     detail_url = _url_maker("assessments:alert_detail")
     answers_url = _url_maker("assessments:response_detail")

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
+from assessments.services.overview import open_alerts_query
 from assessments.trajectory import NumbersChange
 from clients.models import Client, _acting
 from practice.converters import LARGEST_ID
@@ -248,12 +249,15 @@ _SAMPLE_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
 _BY_ATTENTION: dict[tuple, Prepared] = {}
 
 
-def _attention_query(scope: str, is_owner: bool, one_clinician: bool, show: str) -> Prepared:
-    """The page's clients in who-needs-attention order with their rows, for one shape of
-    ``CaseloadQuery`` (no search, no sort), prepared once per process: the same
-    ``_scoped``, ``_shown`` and ``_with_rows`` as every other page, on stand-ins for the user,
+def _attention_query(
+    scope: str, is_owner: bool, one_clinician: bool, show: str, alerts: bool = False
+) -> Prepared:
+    """The page's clients in who-needs-attention order with their rows (or, with ``alerts``,
+    the open-alerts panel's alerts of the scope), for one shape of ``CaseloadQuery`` (no
+    search, no sort), prepared once per process: the same ``_scoped``, ``_shown``,
+    ``_with_rows`` and ``open_alerts_query`` as every other page, on stand-ins for the user,
     their membership and the clinician chosen."""
-    key = (scope, is_owner, one_clinician, show)
+    key = (scope, is_owner, one_clinician, show, alerts)
     if key in _BY_ATTENTION:
         return _BY_ATTENTION[key]
 
@@ -267,6 +271,8 @@ def _attention_query(scope: str, is_owner: bool, one_clinician: bool, show: str)
         )
         chosen = get_user_model()(pk=clinician) if clinician is not None else None
         query = CaseloadQuery(scope=scope, clinician=chosen, show=show)
+        if alerts:
+            return open_alerts_query(person, membership, _scoped(person, membership, query))
         clients = _shown(_scoped(person, membership, query), show, now)
         return _with_rows(clients.order_by("attention", "full_name", "pk"))
 
@@ -298,6 +304,22 @@ def _by_attention(user, membership, query: CaseloadQuery, now, first: int) -> li
         offset=first,
         **{name: values[name] for name in prepared.samples},
     )
+
+
+def panel_alerts(user, membership, query: CaseloadQuery, limit: int) -> list:
+    """The first ``limit`` open alerts of the clients of ``query``'s scope, newest first, as
+    ``assessments``' ``open_alerts`` reads them, its query compiled once per shape."""
+    if not _acting(user, membership):
+        return []
+    prepared = _attention_query(
+        query.scope, membership.is_owner, query.clinician is not None, "", alerts=True
+    )
+    values = {
+        "practice": membership.practice_id,
+        "user": user.pk,
+        "clinician": getattr(query.clinician, "pk", None),
+    }
+    return prepared.rows(limit=limit, **{name: values[name] for name in prepared.samples})
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from assessments.templatetags.questionnaires import PANEL_ALERTS
 from clients.services import caseload_holders
 from practice import audit
 from practice.dashboard import caseload, glance, guide, rows
@@ -185,7 +186,9 @@ def dashboard(request):
             ),
             "scope_label": caseload.SCOPES[query.scope],
             # The open-alerts panel shows the alerts of the caseload chosen here.
-            "alert_clients": caseload.scoped_clients(request.user, request.membership, query),
+            "panel_alerts": caseload.panel_alerts(
+                request.user, request.membership, query, PANEL_ALERTS + 1
+            ),
             "periods": caseload.PERIODS,
             "show_label": caseload.SHOW.get(query.show, ""),
             "querystring_without_page": _querystring(request),
