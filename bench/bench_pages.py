@@ -316,10 +316,13 @@ FINDINGS = [
     "`client_page.py`): shares, episodes, the newest reports and notes, alerts, links, "
     "responses, schedules with their newest occasions, results and the style's rule. That is "
     "six queries whatever the history (the four every signed-in page pays, the client and the "
-    "audit row), and only the timeline entries it shows are built. What is left is mostly "
-    "fixed: building and compiling the client's query with the header's unseen-reports count "
-    "(which depends on the user, so it is not compiled once), PostgreSQL planning that query, "
-    "the template, and the commit of the audit row.",
+    "audit row), and only the timeline entries it shows are built. The whole client's query, "
+    "with the header's unseen-reports count, is compiled once per role "
+    "(`practice/dashboard/prepared.py`; the count, on every page, by "
+    "`clients/reports/unseen.py`) and PostgreSQL plans it once per connection, as a prepared "
+    "statement (`practice/dashboard/statements.py`): planning it took longer than running it. "
+    "What is left is mostly fixed: the template (the questionnaires section most), building "
+    "the timeline's entries, and the commit of the audit row.",
     "- Sorting by name, either way, reads its page from an index with LIMIT "
     "(`client_name_practice`, `client_name_clinician`).",
     "- The whole practice sorted by next due, last completed or last session reads the "

@@ -8,16 +8,18 @@ and the timeline), the newest reports (the reports section and the timeline) and
 The timeline is merged by ``clients.notes.newest_entries`` from providers that hand back rows
 already read, so it orders entries exactly as the timeline page does.
 
-Everything else comes inside the client's own query as JSON (``practice.dashboard.nested``),
-each list's SQL compiled once per process: the client's shares, episodes, newest reports and
-notes (with their tags), alerts, links (the newest made, with their questionnaires, and the
-newest sent), newest responses, schedules (with their questionnaires and newest occasions),
-results and the rule of the dashboard row's style; the header's count of unseen reports comes
-in the same query (``clients.reports.unseen``: compiled once per role, the user's ids pasted in). Six queries in all (issue 17):
-the four every signed-in page pays (the session, the user, the membership and the session's
-save), the client with all of that, and the audit row. Building and compiling a query costs
-the ORM more Python than the database takes to run it, and the rows only read the fields the
-page shows (no answers, no e-mail bodies).
+Everything else comes inside the client's own query as JSON (``practice.dashboard.nested``):
+the client's shares, episodes, newest reports and notes (with their tags), alerts, links (the
+newest made, with their questionnaires, and the newest sent), newest responses, schedules (with
+their questionnaires and newest occasions), results, the rule of the dashboard row's style and
+the header's count of unseen reports (``clients.reports.unseen``). Six queries in all (issue
+17): the four every signed-in page pays (the session, the user, the membership and the
+session's save), the client with all of that, and the audit row. Building and compiling a query
+costs the ORM more Python than the database takes to run it, so on PostgreSQL the whole
+client's query is compiled once per role (``practice.dashboard.prepared``), and planning it
+cost the database more than running it, so it is planned once per connection
+(``practice.dashboard.statements``). The rows only read the fields the page shows (no answers,
+no e-mail bodies).
 """
 
 import heapq
