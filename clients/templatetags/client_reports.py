@@ -1,5 +1,6 @@
 """``{% unseen_report_count as n %}`` (the header's notification, one query whose SQL is
-compiled once: ``clients.reports.unseen``), so no page view needs a change. The client page's reports section shows what its view gathered."""
+compiled once: ``clients.reports.unseen``), so no page view needs a change. The client page's
+reports section shows what its view gathered."""
 
 from django import template
 

@@ -9,9 +9,10 @@ same text on every request). After a few executions PostgreSQL keeps a generic p
 costs no more than the ones made for each request's values, and stops planning.
 
 Django counts and logs the query once, as the ``EXECUTE`` that ran it with its values (the
-``PREPARE`` goes to the driver's cursor directly), so query counts read as before. Prepared statements
-last as long as the connection (a rollback keeps them); a new connection prepares again. Other
-databases (SQLite) run the query as it is.
+``PREPARE`` goes to the driver's cursor directly), so query counts read as before. Prepared
+statements last as long as the connection (a rollback keeps them); a new connection prepares
+again. Other databases (SQLite) run the query as it is. A pooler in transaction mode
+(PgBouncer) would not keep them: Attune connects to PostgreSQL directly.
 """
 
 import datetime
