@@ -3,6 +3,7 @@ questionnaires, deterioration), everyone's latest attachment result and reliable
 from precomputed rows (``practice.dashboard.caseload``); for owners, the practice overview."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.shortcuts import redirect, render
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
@@ -35,6 +36,9 @@ def _clinician_label(user) -> str:
 _CLINICIANS = Prepared(lambda practice: caseload_holders(Practice(pk=practice)), practice=918273641)
 
 
+User = get_user_model()
+
+
 class CaseloadForm(forms.Form):
     """The dashboard's GET parameters. Clinicians always see their own caseload; owners may
     choose the whole practice or one clinician's clients."""
@@ -65,8 +69,13 @@ class CaseloadForm(forms.Form):
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_owner, self.practice_id = membership.is_owner, membership.practice_id
-        # Deactivated members who still hold clients stay choosable (marked as such).
-        self.fields["clinician"].queryset = caseload_holders(membership.practice)
+        # Deactivated members who still hold clients stay choosable (marked as such). The page
+        # lists them from _CLINICIANS; the queryset, built only when a clinician is asked for,
+        # checks the choice (an empty value never reads it).
+        chosen = self.is_owner and self.data.get("clinician")
+        self.fields["clinician"].queryset = (
+            caseload_holders(membership.practice) if chosen else User.objects.none()
+        )
         self.fields["clinician"].label_from_instance = _clinician_label
         self.fields["clinician"].error_messages["invalid_choice"] = gettext(
             "Choose a clinician of this practice."

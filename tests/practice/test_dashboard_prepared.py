@@ -15,6 +15,7 @@ from practice.dashboard import caseload as dashboard
 from practice.dashboard import prepared
 from practice.dashboard.attention import store_attention
 from practice.models import ClientProgress, Membership, ProgressChange
+from practice.views import dashboard as dashboard_view
 from tests.conftest import logged_in
 from tests.practice.test_dashboard_alerts_index import alerts_for
 
@@ -237,3 +238,27 @@ def test_a_second_dashboard_request_compiles_only_the_chrome(
         "practice.User",  # the signed-in user
         "sessions.Session",
     ]
+
+
+def test_the_clinician_filter_builds_its_queryset_only_for_a_choice(
+    alice, bob, charlie, practice_a, caseloads, monkeypatch
+):
+    """The filter lists its clinicians from the prepared query; the field's queryset, which
+    checks a choice, is built only when a clinician is asked for, and still refuses one who
+    is no member here."""
+    browser = logged_in(alice)
+    browser.get("/dashboard/?scope=practice")  # compiles the prepared list of clinicians
+    built = []
+    holders = dashboard_view.caseload_holders
+    monkeypatch.setattr(
+        dashboard_view, "caseload_holders", lambda practice: built.append(1) or holders(practice)
+    )
+    page = browser.get("/dashboard/?scope=practice").content.decode()
+    assert not built
+    assert f'<option value="{bob.pk}">{bob}</option>' in page
+    chosen = browser.get(f"/dashboard/?scope=clinician&clinician={bob.pk}")
+    assert chosen.status_code == 200 and built
+    assert f"Clients of {bob}" in chosen.content.decode()
+    refused = browser.get(f"/dashboard/?scope=clinician&clinician={charlie.pk}")
+    assert refused.status_code == 400
+    assert "Choose a clinician of this practice." in refused.content.decode()
