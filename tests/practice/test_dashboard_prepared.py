@@ -6,7 +6,9 @@ and compiled once, not on every request; and a value that would change the SQL i
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from assessments.services.overview import open_alerts
@@ -262,3 +264,22 @@ def test_the_clinician_filter_builds_its_queryset_only_for_a_choice(
     refused = browser.get(f"/dashboard/?scope=clinician&clinician={charlie.pk}")
     assert refused.status_code == 400
     assert "Choose a clinician of this practice." in refused.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_the_overview_and_filter_queries_are_planned_once_per_connection(
+    alice, practice_a, caseloads
+):
+    """Without LIMIT, the overview's and the filter's queries run as prepared statements
+    (``statements``); the page's rows and the alerts panel, whose plans depend on their LIMIT,
+    are planned with it on each request."""
+    browser = logged_in(alice)
+    first = browser.get("/dashboard/?scope=practice").content
+    with CaptureQueriesContext(connection) as queries:
+        again = browser.get("/dashboard/?scope=practice").content
+    executed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXECUTE ")]
+    assert len(executed) == 5  # counts per day, first day, numbers, holders, the filter's
+    limited = [q["sql"] for q in queries.captured_queries if " LIMIT " in q["sql"]]
+    assert any("assessments_alert" in sql for sql in limited)
+    assert any('"clients_client"."attention"' in sql for sql in limited)
+    assert first.count(b"<tr>") == again.count(b"<tr>")
