@@ -1,22 +1,16 @@
-"""What the clinician's pages read about questionnaires, each in a fixed number of queries.
+"""What the clinician's pages read about questionnaires, each in a fixed number of queries: the
+dashboard's open alerts, and the shape and lengths of the client page's questionnaire sections
+(which ``practice.dashboard.client_page`` reads inside the client's own query).
 
-Every read starts from ``visible_to(user)`` (which goes through ``Client.objects.visible_to``),
-so a page can never show a row of a client the user may not see.
+Every read starts from ``visible_in(user, membership)`` (which goes through
+``Client.objects.visible_in``), so a page can never show a row of a client the user may not see.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 
-from assessments.models import (
-    Alert,
-    Assignment,
-    ClientInstrumentSummary,
-    Occasion,
-    Packet,
-    PacketItem,
-    Response,
-)
+from assessments.models import Alert
 
 RECENT_OCCASIONS = 6
 RECENT_PACKETS = 10
@@ -32,77 +26,6 @@ class ClientQuestionnaires:
     responses: list
     open_alerts: list
     acknowledged_alerts: list
-
-
-def assignments_for(user, client, *, instruments: bool = True):
-    """The client's schedules with their newest occasions (``recent_occasions``) and, unless
-    the caller reads them its own way (``instruments=False``), their questionnaires."""
-    return (
-        Assignment.objects.of_client(user, client)
-        .select_related("created_by")
-        .prefetch_related(
-            *(["instruments"] if instruments else []),
-            Prefetch(
-                "occasions",
-                queryset=Occasion.objects.exclude(status=Occasion.Status.CANCELLED)
-                .select_related("packet__last_email")
-                .order_by("-due_at", "-pk")[:RECENT_OCCASIONS],
-                to_attr="recent_occasions",
-            ),
-        )
-        .order_by("status", "-created_at", "-pk")
-    )
-
-
-def packets_for(user, client):
-    return (
-        Packet.objects.of_client(user, client)
-        .select_related("last_email")
-        .prefetch_related(
-            Prefetch(
-                "items",
-                queryset=PacketItem.objects.select_related("instrument").order_by("position"),
-            )
-        )
-        .order_by("-created_at", "-pk")
-    )
-
-
-def alerts_for(user, client):
-    return (
-        Alert.objects.of_client(user, client)
-        .select_related("response__instrument", "acknowledged_by", "notice_email")
-        .order_by("-raised_at", "-pk")
-    )
-
-
-def open_alerts_for(user, client):
-    """The client's unacknowledged alerts, newest first."""
-    return alerts_for(user, client).open()
-
-
-def client_questionnaires(user, client) -> ClientQuestionnaires:
-    """Everything the client page's questionnaire sections show (about nine queries, however
-    many assignments, packets or responses the client has)."""
-    alerts = alerts_for(user, client)
-    return ClientQuestionnaires(
-        assignments=list(assignments_for(user, client)),
-        packets=list(packets_for(user, client)[:RECENT_PACKETS]),
-        summaries=list(
-            ClientInstrumentSummary.objects.of_client(user, client)
-            .select_related("instrument", "latest", "previous", "baseline")
-            .order_by("instrument__name")
-        ),
-        responses=list(
-            Response.objects.of_client(user, client)
-            .select_related("instrument")
-            .order_by("-submitted_at", "-pk")[:RECENT_RESPONSES]
-        ),
-        open_alerts=[alert for alert in alerts if alert.is_open],
-        acknowledged_alerts=[alert for alert in alerts if not alert.is_open][
-            :RECENT_ACKNOWLEDGED_ALERTS
-        ],
-    )
 
 
 PANEL_FIELDS = [

@@ -1,12 +1,11 @@
 """``{% client_questionnaires page %}`` (the client page's results, assignments and links),
 ``{% client_open_alerts page %}`` (its open alerts, at the top of the page) and
 ``{% open_alerts_panel %}`` (the dashboard's open alerts). The client page's two format what
-its view gathered (``practice.dashboard.client_page``) and read nothing; the dashboard's panel
-reads through ``services.overview`` in one query."""
+its view gathered (``practice.dashboard.client_page``) and read nothing, as does the dashboard's
+panel (``practice.dashboard.caseload.panel_alerts``)."""
 
 from django import template
 
-from assessments.services import overview
 from practice.dashboard.caseload import url_maker as _url_maker
 
 register = template.Library()
@@ -42,14 +41,9 @@ PANEL_ALERTS = 5
 
 @register.inclusion_tag("assessments/_open_alerts.html", takes_context=True)
 def open_alerts_panel(context):
-    request = context["request"]
-    # The dashboard passes the caseload it shows, so the panel follows the chosen scope, or the
-    # alerts themselves (PANEL_ALERTS + 1 of them, read by its own compiled-once query).
-    alerts = context.get("panel_alerts")
-    if alerts is None:
-        alerts = overview.open_alerts(
-            request.user, request.membership, PANEL_ALERTS + 1, context.get("alert_clients")
-        )
+    # The dashboard reads the alerts of the caseload it shows (PANEL_ALERTS + 1 of them, by its
+    # own compiled-once query: practice.dashboard.caseload.panel_alerts).
+    alerts = context["panel_alerts"]
     client_url = _url_maker("clients:detail")
     detail_url = _url_maker("assessments:alert_detail")
     answers_url = _url_maker("assessments:response_detail")
@@ -60,6 +54,6 @@ def open_alerts_panel(context):
     return {
         "alerts": alerts[:PANEL_ALERTS],
         "more": len(alerts) > PANEL_ALERTS,
-        "request": request,
+        "request": context["request"],
         "csrf_token": context.get("csrf_token"),
     }
