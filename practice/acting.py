@@ -18,7 +18,7 @@ A user object nobody bound acts under its default membership (the first active o
 middleware chooses when the session names none), never under several at once.
 """
 
-from practice.models import Membership
+from practice.models import Membership, User
 
 _ATTR = "_attune_acting_membership"
 UNBOUND = object()  # no request or task bound a membership to this user object
@@ -31,6 +31,16 @@ def act_as(user, membership: Membership | None):
         raise ValueError("A user can only act under a membership of their own.")
     setattr(user, _ATTR, membership)
     return user
+
+
+def stand_in(user_id: int, practice_id: int, role: str) -> tuple[User, Membership]:
+    """An active user acting under an active membership of ``role`` in practice
+    ``practice_id``, both unsaved and never read or written: a query built for them has the
+    SQL every such user's has, so it is compiled once per role and run with the real ids put
+    in its parameters (``practice.dashboard.prepared``, ``clients.reports.unseen``)."""
+    user = User(pk=user_id, is_active=True)
+    membership = Membership(user_id=user_id, practice_id=practice_id, role=role, is_active=True)
+    return act_as(user, membership), membership
 
 
 def act_in(user, practice_id):

@@ -17,8 +17,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 
 from clients.models import Report, ReportBatch, _acting
-from practice.acting import UNBOUND, act_as, bound_membership
-from practice.models import Membership, User
+from practice.acting import UNBOUND, bound_membership, stand_in
 
 # The stand-ins' ids: negative, so no real row's id, and no other parameter of the query.
 _STAND_IN_USER = -170001
@@ -60,11 +59,8 @@ def unseen_total(user) -> int:
 def _compiled_for(role: str):
     key = (connection.vendor, role)
     if key not in _compiled:
-        user = User(pk=_STAND_IN_USER, is_active=True)
-        membership = Membership(
-            user_id=_STAND_IN_USER, practice_id=_STAND_IN_PRACTICE, role=role, is_active=True
-        )
-        reports, batches = _unseen(act_as(user, membership))
+        user, _ = stand_in(_STAND_IN_USER, _STAND_IN_PRACTICE, role)
+        reports, batches = _unseen(user)
         count = _counted(reports) + _counted(batches)
         query = Query(Report)
         compiler = query.get_compiler(connection=connection)

@@ -31,12 +31,13 @@ from assessments.models import Response
 from assessments.services.overview import open_alerts_query
 from assessments.trajectory import NumbersChange
 from clients.models import Client, _acting
+from practice.acting import stand_in
 from practice.converters import LARGEST_ID
 from practice.dashboard import overview_counts, rows
 from practice.dashboard.attention import catch_up_attention
 from practice.dashboard.prepared import Prepared
 from practice.dashboard.progress import overdue_q
-from practice.models import Membership, ProgressChange, Role
+from practice.models import ProgressChange, Role
 
 PAGE_SIZE = 25
 
@@ -262,13 +263,7 @@ def _attention_query(
         return _BY_ATTENTION[key]
 
     def build(practice, user=_SAMPLE_USER, clinician=None, now=_SAMPLE_NOW):
-        person = get_user_model()(pk=user, is_active=True)
-        membership = Membership(
-            user_id=user,
-            practice_id=practice,
-            role=Role.OWNER if is_owner else Role.CLINICIAN,
-            is_active=True,
-        )
+        person, membership = stand_in(user, practice, Role.OWNER if is_owner else Role.CLINICIAN)
         chosen = get_user_model()(pk=clinician) if clinician is not None else None
         query = CaseloadQuery(scope=scope, clinician=chosen, show=show)
         if alerts:

@@ -60,7 +60,7 @@ from clients.models import (
 )
 from clients.reports import services as report_services
 from clients.reports.timeline import ReportTimeline
-from practice.acting import UNBOUND, act_as, bound_membership
+from practice.acting import UNBOUND, bound_membership, stand_in
 from practice.dashboard import statements
 from practice.dashboard.nested import (
     columns,
@@ -72,7 +72,7 @@ from practice.dashboard.nested import (
     related,
 )
 from practice.dashboard.prepared import Prepared
-from practice.models import ClientProgress, Membership, User
+from practice.models import ClientProgress
 
 TIMELINE_ENTRIES = 5  # the newest entries the page shows; "See the whole timeline" for more
 REPORTS = 5  # the newest reports in the reports section
@@ -299,11 +299,7 @@ def _client_query_for(role: str) -> Prepared:
     if role not in _BY_ROLE:
 
         def build(user, practice, pk):
-            # A stand-in user acting under a stand-in membership of ``role``.
-            person = User(pk=user, is_active=True)
-            act_as(
-                person, Membership(user_id=user, practice_id=practice, role=role, is_active=True)
-            )
+            person, _ = stand_in(user, practice, role)
             return _client_query(person).visible_to(person).filter(pk=pk)
 
         _BY_ROLE[role] = Prepared(
