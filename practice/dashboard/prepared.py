@@ -10,7 +10,7 @@ not change, and each value must reach the parameters as it is or as the backend 
 a datetime. ``rows(**values)`` then runs that SQL with ``values`` in their places and turns the
 rows into what the queryset would have given (model instances with their ``select_related``
 relations and annotations, or ``values_list`` tuples), through the compiled query's converters.
-A page that needs rows can ask for ``limit`` and ``offset``, appended as parameters.
+A page that needs rows can ask for ``limit`` and ``offset``, appended to the SQL as numbers.
 
 A value that changes the SQL (a search's words, a slice) does not fit: ``Prepared`` refuses it
 when compiled, and such requests keep the ORM. Tests compare each prepared query's rows with
@@ -84,8 +84,9 @@ class _Compiled:
                 params[position] = adapter(values[name])
         sql = self.sql
         if limit is not None:
-            sql = f"{sql} LIMIT %s OFFSET %s"
-            params += [limit, offset]
+            # Written into the SQL, not passed as parameters: run as a prepared statement
+            # (``statements.prepared``), its generic plan then knows how few rows are wanted.
+            sql = f"{sql} LIMIT {int(limit)} OFFSET {int(offset)}"
         run = copy.copy(self.compiler)
         run.connection = connection  # this thread's
         run.as_sql = lambda *args, **kwargs: (sql, params)
