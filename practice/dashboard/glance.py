@@ -14,13 +14,13 @@ escaped; numbers are written as SVG reads them, never localised."""
 import datetime
 from dataclasses import dataclass, field
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from assessments.scoring import STYLES
 from assessments.templatetags.trajectories import day, score
 from assessments.trajectory import CHANGE_WORDS, style_name
+from practice.dashboard.rows import escape
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 64, 16, 2.5
 PLANE_SIZE, PLANE_PAD = 24, 3

@@ -189,3 +189,13 @@ class TestFirstRunGuide:
         shown = guide_queries()
         as_alice.post(CLOSE_GUIDE)
         assert (shown, guide_queries()) == (1, 0)
+
+
+def test_the_rows_escape_writes_what_djangos_escape_writes():
+    from django.utils.html import escape as django_escape
+    from django.utils.translation import gettext_lazy
+
+    from practice.dashboard.rows import escape
+
+    for text in ['<b>"O\'Neil" & co</b>', "plain", 2.5, gettext_lazy("Overdue"), None]:
+        assert escape(text) == django_escape(text)

@@ -271,15 +271,16 @@ def test_the_overview_and_filter_queries_are_planned_once_per_connection(
     alice, practice_a, caseloads
 ):
     """The overview's and the filter's queries run as prepared statements (``statements``),
-    and so do the first page's rows and the alerts panel, their LIMIT written into the SQL so
+    and so do the attention keys' catch-up, the first page's rows and the alerts panel, their LIMIT written into the SQL so
     that the generic plan knows it (``test_dashboard_alerts_index``)."""
     browser = logged_in(alice)
     first = browser.get("/dashboard/?scope=practice").content
     with CaptureQueriesContext(connection) as queries:
         again = browser.get("/dashboard/?scope=practice").content
     executed = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXECUTE ")]
-    # counts per day, first day, numbers, holders, the filter's; the page's rows, the panel
-    assert len(executed) == 7
+    # counts per day, first day, numbers, holders, the filter's; the attention keys' catch-up,
+    # the page's rows, the panel
+    assert len(executed) == 8
     limited = [q["sql"] for q in queries.captured_queries if " LIMIT " in q["sql"]]
     assert not [sql for sql in limited if "assessments_alert" in sql or "attention" in sql]
     assert first.count(b"<tr>") == again.count(b"<tr>")
