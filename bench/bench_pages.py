@@ -280,15 +280,17 @@ def growth(runs: list[dict]) -> list[dict]:
 # How to read the tables, and what keeps the pages flat: kept with the script so each run
 # writes it again. Numbers belong in the tables above, measured in the same run.
 FINDINGS = [
-    "What the runs of 7 December 2026 showed (a quiet machine, load average under 1.4; two "
-    "runs, the tables above are the second): the owner's whole-practice dashboard 5.2x then "
-    "5.1x in the first run, 5.8x then 5.7x in the second, flat with the practice but over the "
-    "5x target; a clinician's caseload grew in both (+13%, +15%). What grows there is its "
-    "open-alerts panel: at 20,000 clients PostgreSQL plans a clinician's panel from the "
-    "clinician's clients (2,000 of them, read through the practice's name index) instead of "
-    "from the practice's open alerts newest first, 9.5 ms against 0.5 ms at 1,000 clients "
-    "(EXPLAIN ANALYZE on the bench practice); the owner's panel takes the partial index. The "
-    "client page went from 12 queries and 7.7x (6 December) to 6 queries and 3.3x to 4.1x.",
+    "What the run of 7 December 2026, after 03:00 UTC, showed (a quiet machine, about three and "
+    "a half times slower than in the earlier runs of that day: the trivial view 9.5 to 10.3 ms "
+    "against 2.7): a clinician's caseload grew +7%, within target (+13% and +15% in the two "
+    "earlier runs), and the owner's whole-practice dashboard is flat (-7%) but 5.3x the trivial "
+    "view at 20,000 clients, over the 5x target (5.1x and 5.7x in the earlier runs). What grew "
+    "for the clinician was the open-alerts panel's planning, not its running: warm, at 20,000 "
+    "clients, PostgreSQL took 2 ms to plan an owner's panel and 5 ms a clinician's, against 0.1 "
+    "to 0.5 ms to run them (EXPLAIN ANALYZE on a kept bench practice). The panel, the first "
+    "page and the attention keys' catch-up are now prepared statements, and a clinician's rows "
+    "are found through the row's own client (below). The client page went from 12 queries and "
+    "7.7x (6 December) to 6 queries and 3.3x to 4.4x.",
     "",
     "What keeps the pages from growing with the practice, and what does not yet (issue 17):",
     "",
@@ -315,7 +317,14 @@ FINDINGS = [
     "index (`alert_open_newest`: practice, time raised and id, where not acknowledged) and "
     "checks each alert's client against the caseload shown until the panel is full: it reads "
     "about as many alerts as it shows (more for a clinician holding few of them), never every "
-    "client of the scope.",
+    "client of the scope. "
+    "Its query, the first page's and the attention keys' catch-up run as prepared statements "
+    "planned once per connection, their LIMIT written into the SQL so the generic plan knows it "
+    "(`statements.prepared`); later pages are planned per request. A clinician's rows (alerts, "
+    "notes, reports, questionnaires) are found through the row's own client, joined "
+    "(`ClientRowsQuerySet.visible_in`: their client, or shared with them, in the practice), not "
+    "as `client IN (their clients)`, which PostgreSQL planned from the clinician's 2,000 "
+    "clients.",
     "- The dashboard's rows (cells, sentences, chips, sparklines, plane dot), the comparison "
     "by clinician and the filters' options are written in Python once per page "
     "(`practice/dashboard/rows.py`, `glance.py`), not drawn cell by cell by the template; the "
