@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from clients.models import Client
-from practice.dashboard import statements
 from practice.dashboard.prepared import Prepared
 from practice.models import ClientProgress, ProgressChange
 
@@ -70,8 +69,7 @@ def catch_up_attention(practice_id, now) -> int:
     """Make the keys of the practice's clients whose open link has expired since their row was
     written count them as overdue (the expiry sweep refreshes their rows later). One indexed
     query when there are none, as on almost every request."""
-    with statements.prepared():  # planned once per connection, as the page it precedes
-        due = _DUE.rows(practice=practice_id, now=now)
+    due = _DUE.rows(practice=practice_id, now=now)
     return store_attention(due, now=now) if due else 0
 
 

@@ -294,12 +294,11 @@ def _by_attention(user, membership, query: CaseloadQuery, now, first: int) -> li
         "clinician": getattr(query.clinician, "pk", None),
         "now": now,
     }
-    arguments = {name: values[name] for name in prepared.samples}
-    if first:  # a later page: each offset would be a statement of its own
-        return prepared.rows(limit=PAGE_SIZE + 1, offset=first, **arguments)
-    # The first page, by far the most read, planned once per connection (as the panel).
-    with statements.prepared():
-        return prepared.rows(limit=PAGE_SIZE + 1, **arguments)
+    return prepared.rows(
+        limit=PAGE_SIZE + 1,
+        offset=first,
+        **{name: values[name] for name in prepared.samples},
+    )
 
 
 def panel_alerts(user, membership, query: CaseloadQuery, limit: int) -> list:
@@ -315,10 +314,7 @@ def panel_alerts(user, membership, query: CaseloadQuery, limit: int) -> list:
         "user": user.pk,
         "clinician": getattr(query.clinician, "pk", None),
     }
-    # Planned once per connection: PostgreSQL took longer to plan the panel's query (2 ms for
-    # an owner, 5 for a clinician at 20,000 clients) than to run it (issue 17).
-    with statements.prepared():
-        return prepared.rows(limit=limit, **{name: values[name] for name in prepared.samples})
+    return prepared.rows(limit=limit, **{name: values[name] for name in prepared.samples})
 
 
 @dataclass
@@ -584,7 +580,10 @@ def overviews(
     if not membership.is_owner:
         return None, []
     if query.scope != "practice":
-        return overview(user, membership, period, query, now=now), []
+        # Counted client by client (the ORM's queries, not ``Prepared``'s): planned once per
+        # connection too, as planning them took longer than running them (issue 17).
+        with statements.prepared():
+            return overview(user, membership, period, query, now=now), []
     since = _since(period, now or timezone.now())
     counts = overview_counts.counts_by_clinician(membership.practice_id, since)
     return (

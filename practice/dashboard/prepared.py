@@ -11,16 +11,21 @@ a datetime. ``rows(**values)`` then runs that SQL with ``values`` in their place
 rows into what the queryset would have given (model instances with their ``select_related``
 relations and annotations, or ``values_list`` tuples), through the compiled query's converters.
 A page that needs rows can ask for ``limit`` and ``offset``, appended to the SQL as numbers.
+On PostgreSQL the SQL runs as a prepared statement (``statements.prepared``), planned once per
+connection, except at an offset (a later page).
 
 A value that changes the SQL (a search's words, a slice) does not fit: ``Prepared`` refuses it
 when compiled, and such requests keep the ORM. Tests compare each prepared query's rows with
 the ORM's.
 """
 
+import contextlib
 import copy
 import datetime
 
 from django.db import connection
+
+from practice.dashboard import statements
 
 
 def _second(value):
@@ -90,7 +95,11 @@ class _Compiled:
         run = copy.copy(self.compiler)
         run.connection = connection  # this thread's
         run.as_sql = lambda *args, **kwargs: (sql, params)
-        return list(self.queryset._iterable_class(_Ran(self.queryset, run)))
+        # The same SQL on every request, so PostgreSQL plans it once per connection (planning
+        # took longer than running these queries, issue 17); at an offset past the first page,
+        # each offset would be a statement of its own, so later pages are planned each time.
+        with statements.prepared() if not offset else contextlib.nullcontext():
+            return list(self.queryset._iterable_class(_Ran(self.queryset, run)))
 
 
 class _Ran:

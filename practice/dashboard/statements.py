@@ -42,6 +42,8 @@ _TYPES = (
 logger = logging.getLogger(__name__)
 _PLACEHOLDER = re.compile(r"%[s%]")
 
+_ACTIVE = "_attune_preparing"  # set on the (per-thread) connection inside prepared()
+
 # The names prepared on each driver connection (a new connection starts with none).
 _prepared: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -49,11 +51,15 @@ _prepared: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 @contextmanager
 def prepared():
     """Queries of the default database inside run as prepared statements (PostgreSQL)."""
-    if connection.vendor != "postgresql":
-        yield
+    if connection.vendor != "postgresql" or getattr(connection, _ACTIVE, False):
+        yield  # SQLite; or already inside (the outer wrapper prepares each query once)
         return
-    with connection.execute_wrapper(_execute_prepared):
-        yield
+    setattr(connection, _ACTIVE, True)
+    try:
+        with connection.execute_wrapper(_execute_prepared):
+            yield
+    finally:
+        setattr(connection, _ACTIVE, False)
 
 
 def _execute_prepared(execute, sql, params, many, context):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from assessments.templatetags.questionnaires import PANEL_ALERTS
 from clients.services import caseload_holders
 from practice import audit
-from practice.dashboard import caseload, glance, guide, rows, statements
+from practice.dashboard import caseload, glance, guide, rows
 from practice.dashboard.prepared import Prepared
 from practice.models import Practice
 from practice.permissions import member_required
@@ -161,14 +161,10 @@ def dashboard(request):
     page = caseload.caseload(request.user, request.membership, query, request.GET.get("page"))
     audit.record_list(request, "client", request.practice)
     glance.add_glance(page.object_list)
-    # The overview's and the filter's queries, without LIMIT, are planned once per connection
-    # (PostgreSQL took longer to plan them than to run them); the page's and the panel's keep
-    # a plan made for their LIMIT.
-    with statements.prepared():
-        overview, by_clinician = caseload.overviews(
-            request.user, request.membership, form.overview_period(), query
-        )
-        controls = form.controls()
+    overview, by_clinician = caseload.overviews(
+        request.user, request.membership, form.overview_period(), query
+    )
+    controls = form.controls()
     # The compact row's sortable headings; every column sorts from the "Sort" field too.
     sorts = {
         key: {

@@ -171,3 +171,15 @@ def test_the_client_query_is_built_once_per_role(as_bob, erin, monkeypatch):
     monkeypatch.setattr(client_page, "_client_query", lambda user: pytest.fail("built again"))
     assert page(as_bob, url) == expected
     assert as_bob.get(reverse("clients:detail", args=[uuid.uuid4()])).status_code == 404
+
+
+def test_prepared_inside_prepared_prepares_each_query_once():
+    """``Prepared`` queries prepare themselves, and the client page's also runs inside
+    ``statements.prepared()``: the inner one adds no second wrapper, which would try to
+    prepare the outer's ``EXECUTE``."""
+    wrappers = 1 if connection.vendor == "postgresql" else 0
+    with statements.prepared():
+        with statements.prepared():
+            assert len(connection.execute_wrappers) == wrappers
+        assert len(connection.execute_wrappers) == wrappers
+    assert connection.execute_wrappers == []
