@@ -18,32 +18,27 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from assessments.scoring import STYLES
-from assessments.templatetags.trajectories import day, score
+from assessments.templatetags.trajectories import day
 from assessments.trajectory import CHANGE_WORDS, style_name
-from practice.dashboard.rows import escape
+from practice.dashboard.rows import PerPage, escape
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 64, 16, 2.5
 PLANE_SIZE, PLANE_PAD = 24, 3
 
 
-class PageWords:
-    """The pictures' sentences for one page, each translated once in the active language
-    however many rows and points use it (issue 17). Named as Django's functions, so
+class PageWords(PerPage):
+    """The pictures' sentences, dates and scores for one page, each written once in the active
+    language however many rows and points use it (issue 17). Named as Django's functions, so
     ``makemessages`` finds the sentences."""
 
-    def __init__(self):
-        self.found: dict = {}
-
     def gettext(self, message: str) -> str:
-        if message not in self.found:
-            self.found[message] = gettext(message)
-        return self.found[message]
+        return self.once(gettext, message)
 
     def ngettext(self, singular: str, plural: str, number: int) -> str:
-        key = (singular, plural, number)
-        if key not in self.found:
-            self.found[key] = ngettext(singular, plural, number)
-        return self.found[key]
+        return self.once(ngettext, singular, plural, number)
+
+    def date(self, iso: str) -> str:
+        return self.once(_date, iso)
 
 
 @dataclass
@@ -112,7 +107,7 @@ def _scale(value: float, low: float, high: float, length: float, pad: float) -> 
     return round(pad + min(max(share, 0.0), 1.0) * (length - 2 * pad), 1)
 
 
-def measure(entry: dict) -> Measure:
+def measure(entry: dict, words: PageWords) -> Measure:
     """One outcome measure's chip and sparkline: higher scores drawn higher."""
     low, high = entry["range"]
     points = entry["points"]
@@ -127,7 +122,7 @@ def measure(entry: dict) -> Measure:
     return Measure(
         name=entry["name"],
         subscale=entry["subscale"],
-        score=score(points[-1]["score"]),
+        score=words.score(points[-1]["score"]),
         band=entry["band"],
         severity=entry["severity"],
         change=CHANGE_WORDS.get(entry["change"], entry["change"]).lower()
@@ -135,7 +130,7 @@ def measure(entry: dict) -> Measure:
         else "",
         line=" ".join(f"{x},{y}" for x, y in coords),
         last=coords[-1],
-        points=[Point(_date(p["date"]), score(p["score"]), p["band"]) for p in points],
+        points=[Point(words.date(p["date"]), words.score(p["score"]), p["band"]) for p in points],
         count=entry.get("count", len(points)),
     )
 
@@ -154,7 +149,11 @@ def plane(row, words: PageWords) -> Plane | None:
     def up(value):
         return round(PLANE_SIZE - _scale(value, *y_axis["range"], PLANE_SIZE, PLANE_PAD), 1)
 
-    style = style_name(row.style) if row.style in STYLES else words.gettext("not classified")
+    style = (
+        words.once(style_name, row.style)
+        if row.style in STYLES
+        else words.gettext("not classified")
+    )
     return Plane(
         x=across(row.avoidance),
         y=up(row.anxiety),
@@ -162,8 +161,8 @@ def plane(row, words: PageWords) -> Plane | None:
         split_y=up(y_axis["split"]) if y_axis.get("split") is not None else None,
         description=words.gettext("Anxiety %(anxiety)s, avoidance %(avoidance)s: %(style)s.")
         % {
-            "anxiety": score(row.anxiety),
-            "avoidance": score(row.avoidance),
+            "anxiety": words.score(row.anxiety),
+            "avoidance": words.score(row.avoidance),
             "style": style.lower(),
         },
     )
@@ -245,7 +244,7 @@ def add_glance(clients) -> None:
     for client in clients:
         row = getattr(client, "progress", None)
         entries = ((row.glance or {}).get("measures") or []) if row is not None else []
-        client.measures = [measure(entry) for entry in entries]
+        client.measures = [measure(entry, words) for entry in entries]
         client.plane = plane(row, words) if row is not None else None
         client.measures_html = _safe(
             "".join(

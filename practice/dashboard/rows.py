@@ -5,10 +5,12 @@ Drawn by the template, a row cost about twenty variable lookups, escapes and ``{
 the same translations were looked up again for every row, and the English change label was
 found under ``translation.override`` per row: together more than the queries of the page. Here
 the words are translated once per page (``Words``), each row's cells once (``add_cells``), and
-the rows' markup is joined once (``rows_html``). Every value is escaped as the template
-escaped it; the markup is the template's, so the page looks and reads the same.
+the rows' markup is joined once (``rows_html``); a date, score or style that repeats down the
+page is written once (``PerPage``). Every value is escaped as the template escaped it; the
+markup is the template's, so the page looks and reads the same.
 """
 
+import datetime
 import html
 import re
 from dataclasses import dataclass
@@ -33,11 +35,43 @@ def escape(text) -> str:
     return html.escape(str(text))
 
 
-class Words:
+_UNSET = object()
+
+
+class PerPage:
+    """Answers that repeat down a page, each worked out once per page (issue 17): a page is
+    drawn in one language and one time zone, so the same arguments give the same words."""
+
+    def __init__(self):
+        self.found: dict = {}
+        self.zone = timezone.get_current_timezone()
+
+    def once(self, function, *args):
+        """``function(*args)``, called the first time the page asks with these arguments."""
+        key = (function, *args)
+        found = self.found.get(key, _UNSET)
+        if found is _UNSET:
+            found = self.found[key] = function(*args)
+        return found
+
+    def day(self, value) -> str:
+        """What the ``day`` filter writes: a moment becomes its date in the page's time zone
+        (as ``timezone.localtime``), and each date is written once."""
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value, self.zone).date()
+        return self.once(day, value)
+
+    def score(self, value) -> str:
+        """What the ``score`` filter writes; equal numbers are written alike."""
+        return self.once(score, value)
+
+
+class Words(PerPage):
     """What every row of a page says the same, translated once per page in the active
     language. Values are plain text or, where named ``*_html``, escaped markup."""
 
     def __init__(self):
+        super().__init__()
         self.progress = gettext('Progress<span class="visually-hidden"> of %(full_name)s</span>')
         self.numbers = gettext('Numbers<span class="visually-hidden"> for %(full_name)s</span>')
         self.overdue_html = (
@@ -127,7 +161,8 @@ def sentences(client, cells: Cells, words: Words) -> None:
     cells.numbers_label = mark_safe(words.numbers % {"full_name": name})  # noqa: S308
     if cells.open_alerts:
         cells.alerts_label = mark_safe(  # noqa: S308
-            ngettext(
+            words.once(
+                ngettext,
                 '%(open_alerts)s<span class="visually-hidden"> open alert for %(full_name)s</span>',
                 '%(open_alerts)s<span class="visually-hidden"> open alerts for %(full_name)s</span>',
                 cells.open_alerts,
@@ -167,33 +202,33 @@ def cells(row, now, style_rule: str | None, words: Words) -> Cells:
         earned=words.earned.get(row.earned_security, ""),
         earned_key=row.earned_security,
         open_alerts=row.open_alerts,
-        next_due=day(row.next_due_at) if row.next_due_at else "",
-        last_completed=day(row.last_completed_at),
-        last_session=day(row.last_session_at),
+        next_due=words.day(row.next_due_at) if row.next_due_at else "",
+        last_completed=words.day(row.last_completed_at),
+        last_session=words.day(row.last_session_at),
     )
     instrument = row.attachment_instrument
     if instrument is not None:
         cells.style = (
-            (style_name(row.style) if row.style in STYLES else "")
+            (words.once(style_name, row.style) if row.style in STYLES else "")
             if row.style
             else words.not_classified
         )
         if row.style:
-            cells.style_rule = rule_words(style_rule, short_label(instrument.name))
+            cells.style_rule = words.once(rule_words, style_rule, short_label(instrument.name))
         cells.scores = words.scores % {
-            "anxiety": score(row.anxiety),
-            "avoidance": score(row.avoidance),
+            "anxiety": words.score(row.anxiety),
+            "avoidance": words.score(row.avoidance),
         }
-        cells.source = f"{short_label(instrument.name)}, {day(row.attachment_at)}"
+        cells.source = f"{short_label(instrument.name)}, {words.day(row.attachment_at)}"
         cells.source_title = instrument.name
     if row.missed_since is not None:
-        cells.overdue_since = day(row.missed_since)
+        cells.overdue_since = words.day(row.missed_since)
     elif row.link_expires_at is not None and row.link_expires_at <= now:
-        cells.overdue_since = day(row.link_expires_at)
+        cells.overdue_since = words.day(row.link_expires_at)
     elif row.awaiting_since is not None:
-        local = timezone.localtime(row.awaiting_since)
+        local = timezone.localtime(row.awaiting_since, words.zone)
         cells.sent = f"{local.day} {month_abbreviation(local.month)}"
-        cells.open_until = day(row.link_expires_at)
+        cells.open_until = words.day(row.link_expires_at)
     return cells
 
 
@@ -301,7 +336,7 @@ def _row(client, scope: str, labels: dict) -> str:
 
 
 def by_clinician_html(outcomes, period: str) -> SafeString:
-    """The rows of the owners' comparison by clinician (``caseload.outcomes_by_clinician``),
+    """The rows of the owners' comparison by clinician (``outcomes.outcomes_by_clinician``),
     each clinician's name linking to their clients over the same ``period``."""
     period = escape(period)
     return mark_safe(  # noqa: S308 (every value in it went through escape() or is a number)
