@@ -358,13 +358,17 @@ FINDINGS = [
     "clients with that moment from the progress rows' index (practice, moment) with LIMIT, "
     "then those without it by name; clients sharing one moment are sorted by name among "
     "themselves, so many clients with the same moment still cost a sort of that group.",
-    "- Not done yet, and still growing with the practice: the other sorts (by clinician, "
-    "attachment, change, earned security, open alerts) and any sort of one clinician's "
-    "caseload sort every matching client, their keys being in other tables behind a LEFT "
-    "join. The bench's sorted page first keeps the improved clients, of whom its data has "
-    "none, so it does not show this. Reading such a page from an index needs the keys stored "
-    "on the client with indexes that lead with the practice (and the clinician), as "
-    "`Client.attention` is.",
+    "- The whole practice sorted by attachment, change, earned security or open alerts reads "
+    "its page from an index as well: each key is stored on the client with its progress row "
+    "(`Client.sort_style`, `sort_change`, `sort_earned`, `sort_alerts`, written with "
+    "`Client.attention`) under an index (practice, status, key, name, id). A column's first "
+    "click reads the index forwards; the other direction reverses the list, except that "
+    "clients without a value stay last (read as a second part). By clinician, the page walks "
+    "the clinicians by name, each one's clients read from `client_name_clinician`; a page "
+    "after the first counts each clinician's clients first (one query). The bench measures "
+    "the whole practice by open alerts and by clinician.",
+    "- Still sorted whole: one clinician's caseload (or an owner's own) sorted by a column "
+    "other than name; that grows with the caseload, not with the practice.",
     "- The CPUs are shared with whatever else runs on the machine (the load average above), "
     "and medians move with it; the ratios much less, since each page is paired with the "
     "trivial view, but at a load average near 10 they still move by a few tenths between "
@@ -477,6 +481,8 @@ def measure_pages(bench, repeat: int, only: str | None = None) -> dict:
             as_owner,
             f"{dashboard}?scope=practice&show=improved&sort=-completed&period=365",
         ),
+        ("Dashboard, owner, by open alerts", as_owner, f"{dashboard}?scope=practice&sort=-alerts"),
+        ("Dashboard, owner, by clinician", as_owner, f"{dashboard}?scope=practice&sort=clinician"),
         ("Dashboard, a clinician's caseload", as_clinician, dashboard),
         ("Client page", as_clinician, reverse("clients:detail", args=[client.pk])),
         (

@@ -243,6 +243,23 @@ class Client(models.Model):
         ),
     )
 
+    # The dashboard's sorts by a column of the progress row, kept with ``attention`` (same
+    # module) so the whole practice's page is read from an index in order; SORT_LAST (the
+    # default) while the row has no such value, which every sort puts last.
+    SORT_LAST = 2**63 - 1
+    sort_style = models.BigIntegerField(
+        default=SORT_LAST, editable=False, help_text=_("Sort key: style, anxiety, avoidance.")
+    )
+    sort_change = models.BigIntegerField(
+        default=SORT_LAST, editable=False, help_text=_("Sort key: change since baseline.")
+    )
+    sort_earned = models.BigIntegerField(
+        default=SORT_LAST, editable=False, help_text=_("Sort key: earned security.")
+    )
+    sort_alerts = models.BigIntegerField(
+        default=SORT_LAST, editable=False, help_text=_("Sort key: open alerts, most first.")
+    )
+
     objects = ClientQuerySet.as_manager()
 
     class Meta:
@@ -264,6 +281,13 @@ class Client(models.Model):
             models.Index(
                 fields=["practice", "primary_clinician", "status", "attention", "full_name", "id"],
                 name="client_attention_clinician",
+            ),
+            *(
+                models.Index(
+                    fields=["practice", "status", f"sort_{key}", "full_name", "id"],
+                    name=f"client_sort_{key}",
+                )
+                for key in ("style", "change", "earned", "alerts")
             ),
             models.Index(
                 fields=["practice", "attention_until"],

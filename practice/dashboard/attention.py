@@ -1,10 +1,13 @@
-"""Who needs attention first on the caseload dashboard, as one stored number per client.
+"""Who needs attention first on the caseload dashboard, and the dashboard's other sorts by the
+progress row, as stored numbers per client.
 
 ``Client.attention`` is the dashboard's default order (most open alerts, then overdue, then the
 change since baseline), lowest first, so the first page is read from an index that leads with
 the practice (and the clinician) instead of sorting the whole caseload on every request. It is
 written with each progress row (``practice.dashboard.progress`` calls ``store_rows_attention``
 in the same transaction); clients without a row keep the field's default, ``NO_ROW``, last.
+The sorts by attachment style, change, earned security and open alerts are kept the same way
+(``sort_keys``), each with an index that leads with the practice.
 """
 
 import datetime
@@ -12,6 +15,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from assessments.scoring.styles import STYLES
 from clients.models import Client
 from practice.dashboard.prepared import Prepared
 from practice.models import ClientProgress, ProgressChange
@@ -43,17 +47,58 @@ def attention_key(row: ClientProgress, now) -> tuple[int, datetime.datetime | No
     return key, None if overdue else row.link_expires_at
 
 
+# The other sorts' keys (``sort_keys``): each column's order as one number, so that its first
+# click reads the index (practice, status, key, name) forwards; ``Client.SORT_LAST`` where the
+# row has no value.
+_STYLE_ORDER = sorted(STYLES)  # as the styles' names sort: anxious, dismissive, fearful, secure
+_EARNED_RANK = {"earned": 0, "quadrant_move_only": 1, "not_earned": 2}
+_SCORE_PLACES = 10**4  # a mean's 4th decimal: distinct means of up to 1,000 items stay apart
+_SCORE_SPAN = 10**5  # room for a score up to 9.9999 in that many places
+
+
+def _score_part(value: float | None) -> int:
+    """A score as an integer of ``_SCORE_PLACES``, a missing one after every score."""
+    if value is None:
+        return _SCORE_SPAN - 1
+    return min(max(round(value * _SCORE_PLACES), 0), _SCORE_SPAN - 1)
+
+
+def sort_keys(row: ClientProgress) -> dict:
+    """``Client``'s sort keys from its progress ``row``: the attachment style (by its name),
+    then anxiety, then avoidance; the change since baseline and earned security by their
+    ranks (as ``Client.attention`` ranks change); and open alerts, most first (negated)."""
+    style = Client.SORT_LAST
+    if row.style:
+        rank = _STYLE_ORDER.index(row.style) if row.style in _STYLE_ORDER else len(_STYLE_ORDER)
+        style = (rank * _SCORE_SPAN + _score_part(row.anxiety)) * _SCORE_SPAN + _score_part(
+            row.avoidance
+        )
+    return {
+        "sort_style": style,
+        "sort_change": _CHANGE_RANK.get(row.change, Client.SORT_LAST),
+        "sort_earned": _EARNED_RANK.get(row.earned_security, Client.SORT_LAST),
+        "sort_alerts": -row.open_alerts,
+    }
+
+
+_KEPT = ["attention", "attention_until", "sort_style", "sort_change", "sort_earned", "sort_alerts"]
+
+
 def store_rows_attention(rows: list[ClientProgress], now) -> None:
-    """Write the rows' attention keys on their clients, in the caller's transaction."""
+    """Write the rows' attention and sort keys on their clients, in the caller's transaction."""
     if len(rows) == 1:
         key, until = attention_key(rows[0], now)
-        Client.objects.filter(pk=rows[0].client_id).update(attention=key, attention_until=until)
+        Client.objects.filter(pk=rows[0].client_id).update(
+            attention=key, attention_until=until, **sort_keys(rows[0])
+        )
         return
     clients = []
     for row in rows:
         key, until = attention_key(row, now)
-        clients.append(Client(pk=row.client_id, attention=key, attention_until=until))
-    Client.objects.bulk_update(clients, ["attention", "attention_until"], batch_size=500)
+        clients.append(
+            Client(pk=row.client_id, attention=key, attention_until=until, **sort_keys(row))
+        )
+    Client.objects.bulk_update(clients, _KEPT, batch_size=500)
 
 
 def store_attention(client_ids: Iterable, *, now=None) -> int:

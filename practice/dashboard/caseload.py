@@ -1,43 +1,32 @@
 """What the caseload dashboard reads: active clients with their precomputed progress rows
-(``ClientProgress``, kept by ``practice.dashboard.progress``), filtered, searched, sorted and paginated,
-and the owners' practice overview. Never scores anything: a fixed number of queries whatever
-the number of clients or administrations.
+(``ClientProgress``, kept by ``practice.dashboard.progress``), filtered, searched, sorted and
+paginated; the owners' overview below it is ``practice.dashboard.outcomes``. Never scores
+anything: a fixed number of queries whatever the number of clients or administrations.
 
 Every read starts from ``Client.objects.visible_to(user)``.
 """
 
 import datetime
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import (
-    Case,
-    Count,
-    F,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import NullIf
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
 from assessments.services.overview import open_alerts_query
-from assessments.trajectory import NumbersChange
 from clients.models import Client, _acting
+from clients.services import caseload_holders
 from practice.acting import stand_in
 from practice.converters import LARGEST_ID
-from practice.dashboard import overview_counts, rows, statements
+from practice.dashboard import rows
 from practice.dashboard.attention import catch_up_attention
 from practice.dashboard.prepared import Prepared
 from practice.dashboard.progress import overdue_q
-from practice.models import ProgressChange, Role
+from practice.models import Practice, Role
 
 PAGE_SIZE = 25
 
@@ -67,42 +56,24 @@ COLUMNS = {
     "completed": _("Last completed"),
     "session": _("Last session"),
 }
-PERIODS = {
-    "30": _("30 days"),
-    "90": _("90 days"),
-    "182": _("6 months"),
-    "365": _("12 months"),
-    "all": _("All time"),
-}
-DEFAULT_PERIOD = "90"
 
-_CHANGE_RANK = Case(
-    When(progress__change=ProgressChange.DETERIORATED, then=Value(0)),
-    When(progress__change=ProgressChange.IMPROVED, then=Value(1)),
-    When(progress__change=ProgressChange.NO_CHANGE, then=Value(2)),
-    When(progress__change=ProgressChange.NOT_AVAILABLE, then=Value(3)),
-    default=Value(4),
-    output_field=IntegerField(),
-)
-_EARNED_RANK = Case(
-    When(progress__earned_security="earned", then=Value(0)),
-    When(progress__earned_security="quadrant_move_only", then=Value(1)),
-    When(progress__earned_security="not_earned", then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
 _SORTS = {
     "name": ("full_name",),
     "clinician": ("primary_clinician__full_name", "primary_clinician__email"),
-    "style": ("style_or_null", "progress__anxiety", "progress__avoidance"),
-    "change": ("change_rank",),
-    "earned": ("earned_rank",),
-    "alerts": ("progress__open_alerts",),
     "due": ("progress__next_due_at",),
     "completed": ("progress__last_completed_at",),
     "session": ("progress__last_session_at",),
 }
-_ANNOTATED = {"change_rank", "earned_rank", "style_or_null"}
+# Columns sorted by a key kept on the client with the progress row (``attention.sort_keys``),
+# each with an index (practice, status, key, name): a column's first click reads it forwards
+# (the alerts' key is negated for that), the other reads it backwards, the whole list reversed
+# except that clients without a value (``Client.SORT_LAST``) come last either way.
+_KEYS = {
+    "style": "sort_style",
+    "change": "sort_change",
+    "earned": "sort_earned",
+    "alerts": "sort_alerts",
+}
 # Columns whose natural first click is "most first" rather than "A to Z".
 _DESCENDING_FIRST = {"alerts", "completed", "session"}
 
@@ -144,21 +115,30 @@ def _shown(clients, show: str, now):
     return clients
 
 
-def _ordering(sort: str) -> tuple[list, dict]:
-    """The ORDER BY for ``sort`` and the annotations it needs (only those: each costs)."""
+def _forwards(sort: str) -> bool:
+    """Whether ``sort`` (a ``_KEYS`` column) reads its key forwards: its first click does."""
+    return sort.startswith("-") == (sort.lstrip("-") in _DESCENDING_FIRST)
+
+
+def _ordering(sort: str) -> list:
+    """The ORDER BY for ``sort``."""
     descending = sort.startswith("-")
     key = sort.lstrip("-")
+    if key in _KEYS:  # backwards, the whole list reversed but the empty still last (_KEYS)
+        field = _KEYS[key]
+        if _forwards(sort):
+            return [field, "full_name", "pk"]
+        empty = Case(When(**{field: Client.SORT_LAST}, then=Value(1)), default=Value(0))
+        return [empty, F(field).desc(), F("full_name").desc(), F("pk").desc()]
     if key not in _SORTS:  # who needs attention first: the stored key, read from an index
-        return ["attention", "full_name", "pk"], set()
+        return ["attention", "full_name", "pk"]
     if key == "name":  # read from the client_name_* indexes, backwards when descending
-        return (
-            [F("full_name").desc(), F("pk").desc()] if descending else ["full_name", "pk"]
-        ), set()
+        return [F("full_name").desc(), F("pk").desc()] if descending else ["full_name", "pk"]
     fields = [
         F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
         for name in _SORTS[key]
     ]
-    return [*fields, "full_name", "pk"], set(_SORTS[key]) & _ANNOTATED
+    return [*fields, "full_name", "pk"]
 
 
 # What a page's rows read (``rows``, ``glance``): only these columns are loaded, the rest of the
@@ -200,33 +180,106 @@ _ROW_FIELDS = [
 _MOMENTS = {"due": "next_due_at", "completed": "last_completed_at", "session": "last_session_at"}
 
 
+def _walk(segments: list, first: int, sizes: list | None = None) -> list:
+    """The ids of the page starting at ``first`` (and one more) of ``segments`` one after the
+    other, each a queryset of ids in its order read with LIMIT. A segment the page starts
+    wholly past is counted to know where the next one starts, unless ``sizes`` gives its size
+    (then it is not read at all)."""
+    wanted = PAGE_SIZE + 1
+    ids, skip = [], first
+    for index, segment in enumerate(segments):
+        if sizes is not None and sizes[index] <= skip:
+            skip -= sizes[index]
+            continue
+        found = list(segment[skip : skip + wanted - len(ids)])
+        ids += found
+        if len(ids) == wanted:
+            break
+        skip = 0 if found or not skip else skip - segment.count()
+    return ids
+
+
 def _by_moment(clients, sort: str, practice_id, first: int) -> list:
     """The ids of the page starting at ``first`` (and one more) of ``clients`` sorted by a
     progress row's moment (``_MOMENTS``), in ``_ordering``'s order: the clients with the
-    moment are read from the progress rows' index with LIMIT, then those without it by name
-    from the clients' index. Only a page wholly past the clients with the moment counts them,
-    to know where those without it start."""
+    moment from the progress rows' index, then those without it by name from the clients'."""
     moment = f"progress__{_MOMENTS[sort.lstrip('-')]}"
     order = F(moment).desc() if sort.startswith("-") else F(moment).asc()
-    wanted = PAGE_SIZE + 1
     # The progress row's own practice, so the index that leads with it is read in order.
     with_moment = clients.filter(
         **{"progress__practice_id": practice_id, f"{moment}__isnull": False}
     )
-    ids = list(
-        with_moment.order_by(order, "full_name", "pk").values_list("pk", flat=True)[
-            first : first + wanted
-        ]
-    )
-    if len(ids) == wanted:
-        return ids
-    # How many clients with the moment come before those without it: known from this read
-    # unless the page lies wholly past them.
-    before = first + len(ids) if ids or not first else with_moment.count()
     without = clients.filter(Q(progress__isnull=True) | Q(**{f"{moment}__isnull": True}))
-    start = max(0, first - before)
-    rest = without.order_by("full_name", "pk").values_list("pk", flat=True)
-    return ids + list(rest[start : start + wanted - len(ids)])
+    return _walk(
+        [
+            with_moment.order_by(order, "full_name", "pk").values_list("pk", flat=True),
+            without.order_by("full_name", "pk").values_list("pk", flat=True),
+        ],
+        first,
+    )
+
+
+def _by_key(clients, sort: str, first: int) -> list:
+    """The ids of the page starting at ``first`` (and one more) of ``clients`` sorted by a key
+    kept on the client (``_KEYS``), in ``_ordering``'s order, from its index (practice,
+    status, key, name): forwards in one read; backwards, those with a value read backwards,
+    then those without (``Client.SORT_LAST``) by name backwards."""
+    field = _KEYS[sort.lstrip("-")]
+    if _forwards(sort):
+        return list(
+            clients.order_by(field, "full_name", "pk").values_list("pk", flat=True)[
+                first : first + PAGE_SIZE + 1
+            ]
+        )
+    backwards = [F(field).desc(), F("full_name").desc(), F("pk").desc()]
+    return _walk(
+        [
+            clients.filter(**{f"{field}__lt": Client.SORT_LAST})
+            .order_by(*backwards)
+            .values_list("pk", flat=True),
+            clients.filter(**{field: Client.SORT_LAST})
+            .order_by(*backwards)
+            .values_list("pk", flat=True),
+        ],
+        first,
+    )
+
+
+# The practice's caseload holders (``caseload_holders``) by name, compiled once per process: the
+# dashboard lists them to choose from, and the whole practice's sort by clinician walks them.
+_CLINICIANS = Prepared(lambda practice: caseload_holders(Practice(pk=practice)), practice=918273641)
+
+
+def clinicians(practice_id) -> list:
+    """Who can be chosen as the clinician whose clients the dashboard shows, by name."""
+    return _CLINICIANS.rows(practice=practice_id)
+
+
+def _by_clinician(clients, sort: str, practice_id, first: int) -> list:
+    """The ids of the page starting at ``first`` (and one more) of the whole practice's
+    ``clients`` by clinician: each clinician's clients by name from the index (practice,
+    clinician, status, name), clinicians by name (reversed when descending). The first page
+    reads the first clinicians' clients alone; a later one first counts each clinician's
+    clients (one query) to know where it starts."""
+    holders = [user.pk for user in clinicians(practice_id)]
+    if sort.startswith("-"):
+        holders.reverse()
+    sizes = None
+    if first:
+        counts = dict(
+            clients.order_by()
+            .values_list("primary_clinician_id")
+            .annotate(count=Count("pk"))
+            .values_list("primary_clinician_id", "count")
+        )
+        sizes = [counts.get(pk, 0) for pk in holders]
+    segments = [
+        clients.filter(primary_clinician_id=pk)
+        .order_by("full_name", "pk")
+        .values_list("pk", flat=True)
+        for pk in holders
+    ]
+    return _walk(segments, first, sizes)
 
 
 def _with_rows(clients):
@@ -368,31 +421,32 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
     ``Paginator.get_page`` does)."""
     now = now or timezone.now()
     clients = _shown(_scoped(user, membership, query), query.show, now).search(query.q)
-    ordering, needed = _ordering(query.sort)
     if not query.sort:
         catch_up_attention(membership.practice_id, now)
-    annotations = {
-        "change_rank": lambda: _CHANGE_RANK,
-        "earned_rank": lambda: _EARNED_RANK,
-        "style_or_null": lambda: NullIf("progress__style", Value("")),
-    }
-    ordered = clients.annotate(**{name: annotations[name]() for name in needed}).order_by(*ordering)
+    ordered = clients.order_by(*_ordering(query.sort))
     number = _page_number(page_number)
     whole_practice = query.scope == "practice" and membership.is_owner
 
     def fetch(number: int) -> list:
         """The page's clients (and one more) with what the row shows. Who needs attention is
         read from its index in order, rows and all, in one query (its SQL compiled once,
-        ``_by_attention``); a sort by a column first finds the ids alone (the whole practice
-        by a moment from the progress rows' index, ``_by_moment``; else sorted, narrow), then
-        reads those clients' rows."""
+        ``_by_attention``); a sort by a column first finds the ids alone, then reads those
+        clients' rows. The whole practice's ids come from an index in order (by a moment of
+        the progress rows, ``_by_moment``; by a key kept on the client, ``_by_key``; by
+        clinician, ``_by_clinician``); one caseload's are sorted (they grow with the caseload,
+        not the practice)."""
         first = (number - 1) * PAGE_SIZE
         if not query.sort and not query.q and _acting(user, membership):
             return _by_attention(user, membership, query, now, first)
         if not query.sort:
             return list(_with_rows(ordered)[first : first + PAGE_SIZE + 1])
-        if query.sort.lstrip("-") in _MOMENTS and whole_practice:
+        column = query.sort.lstrip("-")
+        if column in _MOMENTS and whole_practice:
             ids = _by_moment(clients, query.sort, membership.practice_id, first)
+        elif column in _KEYS and whole_practice:
+            ids = _by_key(clients, query.sort, first)
+        elif column == "clinician" and whole_practice:
+            ids = _by_clinician(clients, query.sort, membership.practice_id, first)
         else:
             ids = list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
         position = {pk: index for index, pk in enumerate(ids)}
@@ -435,161 +489,6 @@ def sort_link(current: str, column: str) -> str:
     if current == f"-{column}":
         return column
     return f"-{column}" if column in _DESCENDING_FIRST else column
-
-
-# --- The owners' overview --------------------------------------------------------------------
-
-
-@dataclass
-class Overview:
-    period: str
-    since: datetime.datetime | None
-    assessed: int
-    rows: list[dict]  # {"key", "label", "count", "percent"}
-    # The reliable-change numbers the counts are judged with, where the practice set its own:
-    # changing them moves the counts, so the overview says which and when.
-    numbers: list[NumbersChange] = field(default_factory=list)
-
-
-OUTCOMES = [
-    ("improved", _("Improved")),
-    ("no_change", _("Stayed (no reliable change)")),
-    ("deteriorated", _("Deteriorated")),
-    ("not_available", _("Reliable change not available")),
-    ("not_compared", _("One assessment only")),
-    ("earned", _("Reached earned security")),
-]
-
-
-def _since(period: str, now) -> datetime.datetime | None:
-    return None if period == "all" else now - datetime.timedelta(days=int(period))
-
-
-def _outcome_counts(since) -> dict:
-    """Aggregates over clients: how many were assessed in the period, and of those how many
-    improved, stayed, deteriorated, had no judgement or one assessment only since their
-    baseline at their latest assessment; and how many reached earned security in the period."""
-    assessed_q = Q(progress__last_completed_at__isnull=False)
-    earned_q = Q(progress__earned_security="earned", progress__earned_security_since__isnull=False)
-    if since is not None:
-        assessed_q &= Q(progress__last_completed_at__gte=since)
-        earned_q &= Q(progress__earned_security_since__gte=since)
-    change = {
-        name: Count("pk", filter=assessed_q & Q(progress__change=value))
-        for name, value in (
-            ("improved", ProgressChange.IMPROVED),
-            ("no_change", ProgressChange.NO_CHANGE),
-            ("deteriorated", ProgressChange.DETERIORATED),
-            ("not_available", ProgressChange.NOT_AVAILABLE),
-            ("not_compared", ProgressChange.NOT_COMPARED),
-        )
-    }
-    return {
-        "assessed": Count("pk", filter=assessed_q),
-        "earned": Count("pk", filter=earned_q),
-        **change,
-    }
-
-
-def _rows(counts: dict) -> list[dict]:
-    assessed = counts["assessed"]
-    return [
-        {
-            "key": key,
-            "label": label,
-            "count": counts[key],
-            "percent": round(100 * counts[key] / assessed) if assessed else 0,
-        }
-        for key, label in OUTCOMES
-    ]
-
-
-def overview(
-    user, membership, period: str = DEFAULT_PERIOD, query: CaseloadQuery | None = None, *, now=None
-) -> Overview | None:
-    """For owners: the outcomes of the active clients the dashboard shows (``query``'s scope:
-    their own caseload, one clinician's or, without a query, the whole practice) who were
-    assessed in the period (``_outcome_counts``), and the reliable-change numbers the practice
-    set (``practice_numbers_changes``). The whole practice and one clinician are summed from
-    the counts kept per day (``overview_counts``, which says why); owners' own caseload, which
-    includes the clients shared with them, is counted. Two to four queries."""
-    if not membership.is_owner:
-        return None
-    since = _since(period, now or timezone.now())
-    scope = query or CaseloadQuery(scope="practice")
-    if scope.scope == "practice" or (scope.scope == "clinician" and scope.clinician is not None):
-        clinician = scope.clinician if scope.scope == "clinician" else None
-        counts = overview_counts.practice_counts(membership.practice_id, since, clinician)
-    else:  # their own caseload with the clients shared with them: counted here (see above)
-        counts = _scoped(user, membership, scope).aggregate(**_outcome_counts(since))
-    return _overview(membership, period, since, counts)
-
-
-def _overview(membership, period: str, since, counts: dict) -> Overview:
-    return Overview(
-        period=period,
-        since=since,
-        assessed=counts["assessed"],
-        rows=_rows(counts),
-        numbers=overview_counts.practice_numbers_changes(membership.practice_id),
-    )
-
-
-@dataclass
-class ClinicianOutcomes:
-    clinician_id: int
-    name: str
-    assessed: int
-    rows: list[dict]  # as Overview.rows
-
-
-def outcomes_by_clinician(
-    user, membership, period: str = DEFAULT_PERIOD, *, now=None
-) -> list[ClinicianOutcomes]:
-    """For owners: the overview's outcomes for each clinician's active caseload (the clients
-    whose primary clinician they are), so clinicians can be compared over the same period.
-    Clinicians holding no active client are left out. Summed from the counts kept per day
-    (``overview_counts``); three queries."""
-    if not membership.is_owner:
-        return []
-    since = _since(period, now or timezone.now())
-    return _by_clinician(
-        membership, overview_counts.counts_by_clinician(membership.practice_id, since)
-    )
-
-
-def _by_clinician(membership, counts: dict) -> list[ClinicianOutcomes]:
-    return [
-        ClinicianOutcomes(
-            clinician_id=clinician.pk,
-            name=str(clinician),
-            assessed=counts.get(clinician.pk, {}).get("assessed", 0),
-            rows=_rows(counts.get(clinician.pk) or overview_counts.empty()),
-        )
-        for clinician in overview_counts.caseload_holders(membership.practice_id)
-    ]
-
-
-def overviews(
-    user, membership, period: str, query: CaseloadQuery, *, now=None
-) -> tuple[Overview | None, list[ClinicianOutcomes]]:
-    """For owners, what the dashboard shows below the caseload: the ``overview`` of the scope
-    of ``query`` and, for the whole practice, the ``outcomes_by_clinician``. The whole
-    practice's counts are the sum of its clinicians', so both come from one reading of the
-    counts per day (two queries fewer than asking for each)."""
-    if not membership.is_owner:
-        return None, []
-    if query.scope != "practice":
-        # Counted client by client (the ORM's queries, not ``Prepared``'s): planned once per
-        # connection too, as planning them took longer than running them (issue 17).
-        with statements.prepared():
-            return overview(user, membership, period, query, now=now), []
-    since = _since(period, now or timezone.now())
-    counts = overview_counts.counts_by_clinician(membership.practice_id, since)
-    return (
-        _overview(membership, period, since, overview_counts.total(counts)),
-        _by_clinician(membership, counts),
-    )
 
 
 def scoped_clients(user, membership, query: CaseloadQuery):

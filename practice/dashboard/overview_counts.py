@@ -1,6 +1,6 @@
 """The owners' overview without counting the practice on every request.
 
-Counting outcomes over the caseload (``caseload._outcome_counts``) reads every active client of
+Counting outcomes over the caseload (``outcomes._outcome_counts``) reads every active client of
 the scope: measured with EXPLAIN ANALYZE on PostgreSQL, the whole-practice overview took 1.1 ms
 at 1,000 clients and 35 ms at 20,000, the comparison by clinician 1.6 and 59 ms. An index-only
 aggregate would still read one index entry per client, so it still grows with the practice;
@@ -221,7 +221,7 @@ _FIRST_DAY = {
 
 
 def counts_by_clinician(practice_id, since: datetime.datetime | None, clinician=None) -> dict:
-    """Clinician id to the overview's counts (``caseload._outcome_counts``'s keys) of their
+    """Clinician id to the overview's counts (``outcomes._outcome_counts``'s keys) of their
     active clients assessed since ``since`` (None: ever), for one ``clinician`` or all. Two
     queries with ``since``, one without, each reading rows of days rather than clients."""
     chosen = {} if clinician is None else {"clinician": getattr(clinician, "pk", clinician)}

@@ -13,9 +13,7 @@ from django.views.decorators.http import require_POST
 from assessments.templatetags.questionnaires import PANEL_ALERTS
 from clients.services import caseload_holders
 from practice import audit
-from practice.dashboard import caseload, glance, guide, rows
-from practice.dashboard.prepared import Prepared
-from practice.models import Practice
+from practice.dashboard import caseload, glance, guide, outcomes, rows
 from practice.permissions import member_required
 
 
@@ -29,11 +27,6 @@ def _clinician_label(user) -> str:
     if getattr(user, "is_current", True):
         return str(user)
     return gettext("%(user)s (deactivated)") % {"user": user}
-
-
-# The clinician field's choices as the page lists them, compiled once per process (issue 17);
-# the field validates a choice with the same query, built by the form.
-_CLINICIANS = Prepared(lambda practice: caseload_holders(Practice(pk=practice)), practice=918273641)
 
 
 User = get_user_model()
@@ -61,16 +54,16 @@ class CaseloadForm(forms.Form):
     )
     period = forms.ChoiceField(
         label=_("Overview period"),
-        choices=list(caseload.PERIODS.items()),
+        choices=list(outcomes.PERIODS.items()),
         required=False,
-        initial=caseload.DEFAULT_PERIOD,
+        initial=outcomes.DEFAULT_PERIOD,
     )
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
         self.is_owner, self.practice_id = membership.is_owner, membership.practice_id
         # Deactivated members who still hold clients stay choosable (marked as such). The page
-        # lists them from _CLINICIANS; the queryset, built only when a clinician is asked for,
+        # lists them from caseload.clinicians; the queryset, built only when a clinician is asked for,
         # checks the choice (an empty value never reads it).
         chosen = self.is_owner and self.data.get("clinician")
         self.fields["clinician"].queryset = (
@@ -121,7 +114,7 @@ class CaseloadForm(forms.Form):
             if isinstance(field, forms.ModelChoiceField):
                 options = [("", "Choose…", not value)] + [
                     (str(user.pk), field.label_from_instance(user), str(user.pk) == str(value))
-                    for user in _CLINICIANS.rows(practice=self.practice_id)
+                    for user in caseload.clinicians(self.practice_id)
                 ]
             elif isinstance(field, forms.ChoiceField):
                 current = value or field.initial or ""
@@ -141,7 +134,7 @@ class CaseloadForm(forms.Form):
 
     def overview_period(self) -> str:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return data.get("period") or caseload.DEFAULT_PERIOD
+        return data.get("period") or outcomes.DEFAULT_PERIOD
 
 
 def _querystring(request, *drop) -> str:
@@ -161,7 +154,7 @@ def dashboard(request):
     page = caseload.caseload(request.user, request.membership, query, request.GET.get("page"))
     audit.record_list(request, "client", request.practice)
     glance.add_glance(page.object_list)
-    overview, by_clinician = caseload.overviews(
+    overview, by_clinician = outcomes.overviews(
         request.user, request.membership, form.overview_period(), query
     )
     controls = form.controls()
@@ -199,7 +192,7 @@ def dashboard(request):
             "panel_alerts": caseload.panel_alerts(
                 request.user, request.membership, query, PANEL_ALERTS + 1
             ),
-            "periods": caseload.PERIODS,
+            "periods": outcomes.PERIODS,
             "show_label": caseload.SHOW.get(query.show, ""),
             "querystring_without_page": _querystring(request),
             "querystring_without_sort": _querystring(request, "sort"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from assessments.services.overview import open_alerts
 from clients.models import Client, ClientShare
 from practice.dashboard import caseload as dashboard
-from practice.dashboard import prepared
+from practice.dashboard import outcomes, overview_counts, prepared
 from practice.dashboard.attention import store_attention
 from practice.models import ClientProgress, Membership, ProgressChange
 from practice.views import dashboard as dashboard_view
@@ -191,7 +191,7 @@ def test_the_overviews_readings_compile_nothing_after_the_first(
     query = dashboard.CaseloadQuery(scope="practice")
     one = dashboard.CaseloadQuery(scope="clinician", clinician=dana)
     first = [
-        dashboard.overviews(alice, membership, period, scope, now=caseloads)
+        outcomes.overviews(alice, membership, period, scope, now=caseloads)
         for period in ("90", "all")
         for scope in (query, one)
     ]
@@ -201,14 +201,14 @@ def test_the_overviews_readings_compile_nothing_after_the_first(
         SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k)
     )
     again = [
-        dashboard.overviews(alice, membership, period, scope, now=caseloads)
+        outcomes.overviews(alice, membership, period, scope, now=caseloads)
         for period in ("90", "all")
         for scope in (query, one)
     ]
     # practice_numbers_changes (assessments) still compiles its own query.
     assert {c.query.model._meta.model_name for c in compiled} <= {"instrument"}
     assert again == first
-    holders = dashboard.overview_counts.caseload_holders(practice_a.pk)
+    holders = overview_counts.caseload_holders(practice_a.pk)
     assert [user.full_name for user in holders] == sorted(
         user.full_name
         for user in {

@@ -1,6 +1,6 @@
 """The owners' overview kept as counts per clinician and day (``overview_counts``): after every
 kind of event the counts equal a full recount, and the overview sums them to the same numbers
-as counting the clients (``caseload._outcome_counts``) for every period and scope."""
+as counting the clients (``outcomes._outcome_counts``) for every period and scope."""
 
 import datetime
 
@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from clients.models import Client
 from practice import tasks
-from practice.dashboard import caseload, overview_counts, progress
+from practice.dashboard import outcomes, overview_counts, progress
 from practice.models import ClientProgress, PracticeOverview
 from tests.clients.test_api import api_as
 from tests.factories import ClientFactory
@@ -42,14 +42,14 @@ def recounted(practice, since, clinician=None) -> dict:
     clients = Client.objects.filter(practice=practice).active()
     if clinician is not None:
         clients = clients.filter(primary_clinician=clinician)
-    return clients.aggregate(**caseload._outcome_counts(since))
+    return clients.aggregate(**outcomes._outcome_counts(since))
 
 
 def assert_current(practice, *clinicians) -> dict:
     """The counts kept event by event give the recount's numbers for every period and scope,
     and equal the counts rebuilt from scratch."""
-    for period in caseload.PERIODS:
-        since = caseload._since(period, NOW)
+    for period in outcomes.PERIODS:
+        since = outcomes._since(period, NOW)
         for clinician in (None, *clinicians):
             expected = recounted(practice, since, clinician)
             assert overview_counts.practice_counts(practice.pk, since, clinician) == expected
@@ -92,7 +92,7 @@ def test_submissions_count_each_client_once_where_they_belong(practice_a, bob, c
     assert (bob.pk, datetime.date(2025, 5, 5)) not in counts
     # The period's first day is read from the rows: Hana, two hours inside 90 days, counts;
     # Erin, assessed on the day before, does not.
-    ninety = overview_counts.practice_counts(practice_a.pk, caseload._since("90", NOW))
+    ninety = overview_counts.practice_counts(practice_a.pk, outcomes._since("90", NOW))
     assert ninety["assessed"] == 2 and ninety["not_compared"] == 1
 
 
@@ -139,7 +139,7 @@ def test_a_leaving_members_clients_are_counted_under_their_successor(
     assert response.status_code == 302
     counts = assert_current(practice_a, bob, dana)
     assert {clinician for clinician, _ in counts} == {dana.pk}
-    by_clinician = caseload.outcomes_by_clinician(
+    by_clinician = outcomes.outcomes_by_clinician(
         dana, dana.memberships.get(practice=practice_a), "all", now=NOW
     )
     assert by_clinician == []  # Dana is no owner
@@ -150,9 +150,9 @@ def test_the_comparison_by_clinician_is_the_recount_grouped(
 ):
     ClientFactory(practice=practice_a, primary_clinician=dana)  # active, never assessed
     owner = alice.memberships.get(practice=practice_a)
-    for period in caseload.PERIODS:
-        since = caseload._since(period, NOW)
-        rows = caseload.outcomes_by_clinician(alice, owner, period, now=NOW)
+    for period in outcomes.PERIODS:
+        since = outcomes._since(period, NOW)
+        rows = outcomes.outcomes_by_clinician(alice, owner, period, now=NOW)
         assert [(row.clinician_id, row.name) for row in rows] == [
             (user.pk, str(user))
             for user in sorted((bob, dana), key=lambda u: (u.full_name, u.email))
@@ -160,7 +160,7 @@ def test_the_comparison_by_clinician_is_the_recount_grouped(
         for row in rows:
             expected = recounted(practice_a, since, row.clinician_id)
             assert row.assessed == expected["assessed"]
-            assert row.rows == caseload._rows(expected)
+            assert row.rows == outcomes._rows(expected)
 
 
 def test_the_rebuild_and_the_migration_count_rows_written_before(practice_a, bob, caseload_a):
