@@ -81,6 +81,16 @@ def sort_keys(row: ClientProgress) -> dict:
     }
 
 
+def change_rank(change: str) -> int:
+    """``Client.sort_change`` of the clients whose change since baseline is ``change``."""
+    return _CHANGE_RANK[change]
+
+
+def earned_rank(earned: str) -> int:
+    """``Client.sort_earned`` of the clients whose earned security is ``earned``."""
+    return _EARNED_RANK[earned]
+
+
 _KEPT = ["attention", "attention_until", "sort_style", "sort_change", "sort_earned", "sort_alerts"]
 
 

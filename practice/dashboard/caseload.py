@@ -22,7 +22,7 @@ from clients.models import Client, _acting
 from clients.services import caseload_holders
 from practice.acting import stand_in
 from practice.converters import LARGEST_ID
-from practice.dashboard import rows
+from practice.dashboard import attention, rows
 from practice.dashboard.attention import catch_up_attention
 from practice.dashboard.prepared import Prepared
 from practice.dashboard.progress import overdue_q
@@ -100,14 +100,17 @@ def _scoped(user, membership, query: CaseloadQuery):
 
 
 def _shown(clients, show: str, now):
+    """``clients`` filtered as ``show`` asks. Open alerts, a change and earned security are read
+    from the sort keys kept on the client (``attention.sort_keys``), so a filter that few
+    clients pass finds them from the keys' indexes instead of walking the practice."""
     if show == "alerts":
-        return clients.filter(progress__open_alerts__gt=0)
+        return clients.filter(sort_alerts__lt=0)
     if show == "overdue":
         return clients.filter(overdue_q(now))
     if show in ("deteriorated", "improved"):
-        return clients.filter(progress__change=show)
+        return clients.filter(sort_change=attention.change_rank(show))
     if show == "earned":
-        return clients.filter(progress__earned_security="earned")
+        return clients.filter(sort_earned=attention.earned_rank("earned"))
     if show == "none":
         return clients.filter(
             Q(progress__isnull=True) | Q(progress__last_completed_at__isnull=True)

@@ -236,3 +236,56 @@ def test_the_whole_practice_is_read_from_an_index_without_a_sort(practice_a, ali
         assert "Sort" not in plan, plan
     clients = list(Client.objects.select_related("primary_clinician"))
     assert [c.pk for c in page] == [c.pk for c in _expected(clients, sort)][:25]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL's plan")
+@pytest.mark.parametrize(
+    ("show", "keys"),
+    [
+        ("improved", {"sort_change": 1}),
+        ("deteriorated", {"sort_change": 0}),
+        ("earned", {"sort_earned": 0}),
+        ("alerts", {"sort_alerts": -2}),
+    ],
+)
+def test_a_filter_few_pass_is_read_from_the_keys_index(practice_a, alice, bob, show, keys):
+    """The whole practice filtered by a change, earned security or open alerts, sorted by a
+    moment of the progress row: the three clients who pass come from the key's index, not from
+    a walk of the practice's rows in that moment's order."""
+    clients = Client.objects.bulk_create(
+        Client(
+            practice=practice_a,
+            primary_clinician=bob,
+            full_name=f"Client{n:05d} Example",
+            preferred_name="Client",
+            **(keys if n % 1000 == 7 else {}),
+        )
+        for n in range(3000)
+    )
+    moment = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    ClientProgress.objects.bulk_create(
+        ClientProgress(
+            client=client,
+            practice=practice_a,
+            last_completed_at=moment + datetime.timedelta(hours=n),
+            change="improved" if keys.get("sort_change") == 1 and n % 1000 == 7 else "",
+        )
+        for n, client in enumerate(clients)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_client")
+        cursor.execute("ANALYZE practice_clientprogress")
+    membership = Membership.objects.get(user=alice, practice=practice_a)
+    query = dashboard.CaseloadQuery(scope="practice", show=show, sort="-completed")
+    with CaptureQueriesContext(connection) as queries:
+        page = dashboard.caseload(alice, membership, query)
+    assert [c.full_name for c in page] == [
+        "Client02007 Example",
+        "Client01007 Example",
+        "Client00007 Example",
+    ]
+    (first,) = [q["sql"] for q in queries.captured_queries if "LIMIT 26" in q["sql"]][:1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {first}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"client_{next(iter(keys))}" in plan, plan
