@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Response
 from assessments.services.overview import open_alerts_query
-from clients.models import Client, _acting
+from clients.models import Client, ClientShare, _acting
 from clients.services import caseload_holders
 from practice.acting import stand_in
 from practice.converters import LARGEST_ID
@@ -87,12 +87,28 @@ class CaseloadQuery:
     sort: str = ""  # a COLUMNS key, "-" before it for descending; empty: who needs attention
 
 
-def _scoped(user, membership, query: CaseloadQuery):
+def _own_caseload(membership, query: CaseloadQuery) -> bool:
+    """Whether ``query`` shows the user's own caseload (their clients and those shared with
+    them), not the whole practice or one clinician's chosen by an owner."""
+    if not membership.is_owner:
+        return True
+    return query.scope != "practice" and not (
+        query.scope == "clinician" and query.clinician is not None
+    )
+
+
+def _scoped(user, membership, query: CaseloadQuery, shared: bool = True):
+    """The active clients of ``query``'s scope. ``shared=False`` says the user holds no client
+    shared with them (``_holds_shares``): their own caseload is then their primary clients
+    alone, which PostgreSQL reads from the clinician's indexes instead of walking the
+    practice's clients to find those that are theirs or shared with them."""
     clients = Client.objects.visible_in(user, membership).active()
     if query.scope == "practice" and membership.is_owner:
         return clients
     if query.scope == "clinician" and membership.is_owner and query.clinician is not None:
         return clients.filter(primary_clinician=query.clinician)
+    if not shared:
+        return clients.filter(primary_clinician=user)
     if not membership.is_owner:  # visible_in already kept their own and shared clients
         return clients
     shared = Client.objects.filter(shares__clinician=user).values("pk")
@@ -304,17 +320,38 @@ def _with_rows(clients):
 _SAMPLE_PRACTICE, _SAMPLE_USER, _SAMPLE_CLINICIAN = 918273641, 918273642, 918273643
 _SAMPLE_NOW = datetime.datetime(2001, 2, 3, 4, 5, 6, tzinfo=datetime.UTC)
 _BY_ATTENTION: dict[tuple, Prepared] = {}
+_SHARES = Prepared(
+    lambda practice, user: ClientShare.objects.filter(
+        clinician_id=user, client__practice_id=practice
+    ).values_list("pk", flat=True),
+    practice=_SAMPLE_PRACTICE,
+    user=_SAMPLE_USER,
+)
+
+
+def _holds_shares(user, membership) -> bool:
+    """Whether any client of the practice is shared with ``user``: asked once per request (the
+    answer is kept on the request's membership), by the page and the open-alerts panel."""
+    if not hasattr(membership, "_holds_shares"):
+        found = _SHARES.rows(practice=membership.practice_id, user=user.pk, limit=1)
+        membership._holds_shares = bool(found)
+    return membership._holds_shares
 
 
 def _attention_query(
-    scope: str, is_owner: bool, one_clinician: bool, show: str, alerts: bool = False
+    scope: str,
+    is_owner: bool,
+    one_clinician: bool,
+    show: str,
+    alerts: bool = False,
+    shared: bool = True,
 ) -> Prepared:
     """The page's clients in who-needs-attention order with their rows (or, with ``alerts``,
     the open-alerts panel's alerts of the scope), for one shape of ``CaseloadQuery`` (no
     search, no sort), prepared once per process: the same ``_scoped``, ``_shown``,
     ``_with_rows`` and ``open_alerts_query`` as every other page, on stand-ins for the user,
-    their membership and the clinician chosen."""
-    key = (scope, is_owner, one_clinician, show, alerts)
+    their membership and the clinician chosen; ``shared`` as ``_scoped``'s."""
+    key = (scope, is_owner, one_clinician, show, alerts, shared)
     if key in _BY_ATTENTION:
         return _BY_ATTENTION[key]
 
@@ -322,9 +359,10 @@ def _attention_query(
         person, membership = stand_in(user, practice, Role.OWNER if is_owner else Role.CLINICIAN)
         chosen = get_user_model()(pk=clinician) if clinician is not None else None
         query = CaseloadQuery(scope=scope, clinician=chosen, show=show)
+        scoped = _scoped(person, membership, query, shared)
         if alerts:
-            return open_alerts_query(person, membership, _scoped(person, membership, query))
-        clients = _shown(_scoped(person, membership, query), show, now)
+            return open_alerts_query(person, membership, scoped)
+        clients = _shown(scoped, show, now)
         return _with_rows(clients.order_by("attention", "full_name", "pk"))
 
     samples = {"practice": _SAMPLE_PRACTICE}
@@ -342,7 +380,11 @@ def _attention_query(
 def _by_attention(user, membership, query: CaseloadQuery, now, first: int) -> list:
     """The page starting at ``first`` (and one more) in who-needs-attention order."""
     prepared = _attention_query(
-        query.scope, membership.is_owner, query.clinician is not None, query.show
+        query.scope,
+        membership.is_owner,
+        query.clinician is not None,
+        query.show,
+        shared=not _own_caseload(membership, query) or _holds_shares(user, membership),
     )
     values = {
         "practice": membership.practice_id,
@@ -363,7 +405,12 @@ def panel_alerts(user, membership, query: CaseloadQuery, limit: int) -> list:
     if not _acting(user, membership):
         return []
     prepared = _attention_query(
-        query.scope, membership.is_owner, query.clinician is not None, "", alerts=True
+        query.scope,
+        membership.is_owner,
+        query.clinician is not None,
+        "",
+        alerts=True,
+        shared=not _own_caseload(membership, query) or _holds_shares(user, membership),
     )
     values = {
         "practice": membership.practice_id,

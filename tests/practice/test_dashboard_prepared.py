@@ -94,20 +94,25 @@ def shown(clients) -> list[tuple]:
 
 
 @pytest.mark.parametrize("show", list(dashboard.SHOW))
-@pytest.mark.parametrize("who", ["whole practice", "one clinician", "owner's own", "clinician"])
+@pytest.mark.parametrize(
+    "who", ["whole practice", "one clinician", "owner's own", "clinician", "clinician unshared"]
+)
 def test_prepared_pages_equal_the_orms(
     alice, bob, dana, practice_a, caseloads, who, show, django_assert_num_queries
 ):
     now = caseloads
     alerts_for(practice_a, bob, dana, 90)  # 9 clients with an alert, two acknowledged
     Client.objects.filter(full_name="Client00020 Example").update(primary_clinician=dana)
-    user = bob if who == "clinician" else alice
+    # Bob holds clients shared with him; Dana and Alice none, so their own caseload is read
+    # as their primary clients alone (``_holds_shares``, asked once per request).
+    user = {"clinician": bob, "clinician unshared": dana}.get(who, alice)
     membership = Membership.objects.get(user=user, practice=practice_a)
     query = dashboard.CaseloadQuery(
         scope={"whole practice": "practice", "one clinician": "clinician"}.get(who, "mine"),
         clinician=dana if who == "one clinician" else None,
         show=show,
     )
+    assert dashboard._holds_shares(user, membership) is (who == "clinician")
     pages = []
     for first in (0, 25, 50):
         expected = orm_page(user, membership, query, now, first)
