@@ -280,17 +280,25 @@ def growth(runs: list[dict]) -> list[dict]:
 # How to read the tables, and what keeps the pages flat: kept with the script so each run
 # writes it again. Numbers belong in the tables above, measured in the same run.
 FINDINGS = [
-    "What the run of 7 December 2026, after 03:00 UTC, showed (a quiet machine, about three and "
-    "a half times slower than in the earlier runs of that day: the trivial view 9.5 to 10.3 ms "
-    "against 2.7): a clinician's caseload grew +7%, within target (+13% and +15% in the two "
-    "earlier runs), and the owner's whole-practice dashboard is flat (-7%) but 5.3x the trivial "
-    "view at 20,000 clients, over the 5x target (5.1x and 5.7x in the earlier runs). What grew "
-    "for the clinician was the open-alerts panel's planning, not its running: warm, at 20,000 "
-    "clients, PostgreSQL took 2 ms to plan an owner's panel and 5 ms a clinician's, against 0.1 "
-    "to 0.5 ms to run them (EXPLAIN ANALYZE on a kept bench practice). The panel, the first "
-    "page and the attention keys' catch-up are now prepared statements, and a clinician's rows "
-    "are found through the row's own client (below). The client page went from 12 queries and "
-    "7.7x (6 December) to 6 queries and 3.3x to 4.4x.",
+    "What the four runs of 7 December 2026 after 05:00 UTC showed (the last one, written above, "
+    "with 200 requests of each page; the trivial view took 4.4 to 7 ms): the owner's whole-"
+    "practice dashboard is 4.5x to 4.9x the trivial view at 20,000 clients, within the 5x target "
+    "in every run (5.3x in the run before the sort keys and the per-page dates), and flat (-4% to"
+    " +8%). The whole practice sorted by open alerts and by clinician, measured for the first "
+    "time, stayed within 10% in every run (-15% to +9%). The owner's improved clients by last "
+    "completed grew +12% in the first run, before its filter read the sort keys, and -2% to +6% "
+    "after. A clinician's caseload grew in three of the four runs (-3%, +16%, +13%, +20%). At "
+    "20,000 clients that clinician's first page shows 25 clients with open alerts and a full "
+    "alerts panel (80 open alerts of theirs), at 1,000 only 4: the bench gives alerts to one "
+    "client in 37, so the page at 20,000 writes more. Its queries took the same time at both "
+    "sizes (per-query medians on kept 1,000- and 20,000-client bench practices: 7.4 to 8.2 ms in "
+    "all at 1,000, 7.9 ms at 20,000), and in the 20,000-client practice a clinician holding 3 "
+    "clients had the page at 3.1x against 4.2x for one holding 2,000 (keepbench, 30 and 60 "
+    "requests). Before the day's last change that 3-client clinician's page was 6.2x: finding "
+    '"theirs or shared with them" walked the practice\'s clients in attention order, 20.8 ms for '
+    "that query, 1.3 ms now. A fair comparison of the clinician's page would give each clinician "
+    "the same number of alerted clients at both sizes; the bench does not do that yet. The client"
+    " page was within target in three runs and at +10% in one.",
     "",
     "What keeps the pages from growing with the practice, and what does not yet (issue 17):",
     "",
@@ -298,84 +306,85 @@ FINDINGS = [
     "`refresh_client_progress` in the same transaction as each event, rebuilt by "
     "`rebuild_progress`) and never scores on a page view.",
     "- Who needs attention first is a number stored on each client with its progress row "
-    "(`Client.attention`: open alerts, then overdue, then change since baseline), and two "
-    "indexes lead with the practice (and the primary clinician), then status, that key, the "
-    "name and the id, so the first page is read from an index with LIMIT instead of sorting "
-    "the caseload. A link that expires makes its client overdue by itself: the key records "
-    "when (`attention_until`), and the page brings such keys up to date first (one indexed "
-    "query that finds none on almost every request).",
-    "- The dashboard's list counts nobody: it fetches one row more than a page to know "
-    'whether there is a next one, and says which clients it shows ("Clients 26-50") with '
-    "Previous and Next links instead of a total and page count. Only a page number past the "
-    "end counts, to show the last page.",
+    "(`Client.attention`: open alerts, then overdue, then change since baseline), and two indexes"
+    " lead with the practice (and the primary clinician), then status, that key, the name and the"
+    " id, so the first page is read from an index with LIMIT instead of sorting the caseload. A "
+    "link that expires makes its client overdue by itself: the key records when "
+    "(`attention_until`), and the page brings such keys up to date first (one indexed query that "
+    "finds none on almost every request).",
+    "- The dashboard's list counts nobody: it fetches one row more than a page to know whether "
+    'there is a next one, and says which clients it shows ("Clients 26-50") with Previous and '
+    "Next links instead of a total and page count. Only a page number past the end counts, to "
+    "show the last page.",
     "- The owners' overview and the comparison by clinician sum counts kept per practice, "
-    "clinician and day (`PracticeOverview`, moved in the same transaction as each progress "
-    "row; `practice/dashboard/overview_counts.py`), so what they read grows with clinicians "
-    "and days, not clients. An owner's own caseload, which includes the clients shared with "
-    "them, is still counted client by client.",
-    "- The open-alerts panel reads the practice's open alerts newest first from a partial "
-    "index (`alert_open_newest`: practice, time raised and id, where not acknowledged) and "
-    "checks each alert's client against the caseload shown until the panel is full: it reads "
-    "about as many alerts as it shows (more for a clinician holding few of them), never every "
-    "client of the scope. "
-    "Its query, the first page's and the attention keys' catch-up run as prepared statements "
-    "planned once per connection, their LIMIT written into the SQL so the generic plan knows it "
-    "(`statements.prepared`); later pages are planned per request. A clinician's rows (alerts, "
-    "notes, reports, questionnaires) are found through the row's own client, joined "
+    "clinician and day (`PracticeOverview`, moved in the same transaction as each progress row; "
+    "`practice/dashboard/overview_counts.py`), so what they read grows with clinicians and days, "
+    "not clients. An owner's own caseload, which includes the clients shared with them, is still "
+    "counted client by client.",
+    "- The open-alerts panel reads the practice's open alerts newest first from a partial index "
+    "(`alert_open_newest`: practice, time raised and id, where not acknowledged) and checks each "
+    "alert's client against the caseload shown until the panel is full: it reads about as many "
+    "alerts as it shows (more for a clinician holding few of them), never every client of the "
+    "scope. Its query, the first page's and the attention keys' catch-up run as prepared "
+    "statements planned once per connection, their LIMIT written into the SQL so the generic plan"
+    " knows it (`statements.prepared`); later pages are planned per request. A clinician's rows "
+    "(alerts, notes, reports, questionnaires) are found through the row's own client, joined "
     "(`ClientRowsQuerySet.visible_in`: their client, or shared with them, in the practice), not "
-    "as `client IN (their clients)`, which PostgreSQL planned from the clinician's 2,000 "
-    "clients.",
-    "- The dashboard's rows (cells, sentences, chips, sparklines, plane dot), the comparison "
-    "by clinician and the filters' options are written in Python once per page "
+    "as `client IN (their clients)`, which PostgreSQL planned from the clinician's 2,000 clients.",
+    "- The dashboard's rows (cells, sentences, chips, sparklines, plane dot), the comparison by "
+    "clinician and the filters' options are written in Python once per page "
     "(`practice/dashboard/rows.py`, `glance.py`), not drawn cell by cell by the template; the "
-    "words every row shares are translated once per page, and the page loads only the "
-    "columns its rows and its alerts panel show.",
+    "words every row shares are translated once per page, and the page loads only the columns its"
+    " rows and its alerts panel show.",
     "- The client page reads everything it lists inside the client's own query, as JSON "
     "subqueries whose SQL is compiled once per process (`practice/dashboard/nested.py`, "
-    "`client_page.py`): shares, episodes, the newest reports and notes, alerts, links, "
-    "responses, schedules with their newest occasions, results and the style's rule. That is "
-    "six queries whatever the history (the four every signed-in page pays, the client and the "
-    "audit row), and only the timeline entries it shows are built. The whole client's query, "
-    "with the header's unseen-reports count, is compiled once per role "
-    "(`practice/dashboard/prepared.py`; the count, on every page, by "
-    "`clients/reports/unseen.py`) and PostgreSQL plans it once per connection, as a prepared "
-    "statement (`practice/dashboard/statements.py`): planning it took longer than running it. "
-    "What is left is mostly fixed: the template (the questionnaires section most), building "
-    "the timeline's entries, and the commit of the audit row.",
-    "- The dashboard's own queries are built and compiled once per process and then run "
-    "with each request's values (`practice/dashboard/prepared.py`): the page's rows in "
-    "who-needs-attention order (one query per shape: scope, owner or not, filter), the "
-    "open-alerts panel, the overview's counts per day and its first day, who holds a "
-    "caseload, the numbers in use, the filter's clinicians and the attention keys' catch-up. "
-    "A second request of the owner's whole practice compiles only the session, user and "
-    "membership look-ups every page makes; a search or a sort by a column still builds its "
-    "queries. What is left on that page is mostly fixed: the template with the site chrome "
-    "(about 4 ms, base.html alone 1.6), the rows' cells and pictures (about 2.5 ms), the "
-    "filter form, the audit row and the queries themselves.",
+    "`client_page.py`): shares, episodes, the newest reports and notes, alerts, links, responses,"
+    " schedules with their newest occasions, results and the style's rule. That is six queries "
+    "whatever the history (the four every signed-in page pays, the client and the audit row), and"
+    " only the timeline entries it shows are built. The whole client's query, with the header's "
+    "unseen-reports count, is compiled once per role (`practice/dashboard/prepared.py`; the "
+    "count, on every page, by `clients/reports/unseen.py`) and PostgreSQL plans it once per "
+    "connection, as a prepared statement (`practice/dashboard/statements.py`): planning it took "
+    "longer than running it. What is left is mostly fixed: the template (the questionnaires "
+    "section most), building the timeline's entries, and the commit of the audit row.",
+    "- The dashboard's own queries are built and compiled once per process and then run with each"
+    " request's values (`practice/dashboard/prepared.py`): the page's rows in who-needs-attention"
+    " order (one query per shape: scope, owner or not, filter), the open-alerts panel, the "
+    "overview's counts per day and its first day, who holds a caseload, the numbers in use, the "
+    "filter's clinicians and the attention keys' catch-up. A second request of the owner's whole "
+    "practice compiles only the session, user and membership look-ups every page makes; a search "
+    "or a sort by a column still builds its queries. What is left on that page is mostly fixed: "
+    "the template with the site chrome (about 4 ms, base.html alone 1.6), the rows' cells and "
+    "pictures (about 2.5 ms), the filter form, the audit row and the queries themselves.",
     "- Sorting by name, either way, reads its page from an index with LIMIT "
     "(`client_name_practice`, `client_name_clinician`).",
-    "- The whole practice sorted by next due, last completed or last session reads the "
-    "clients with that moment from the progress rows' index (practice, moment) with LIMIT, "
-    "then those without it by name; clients sharing one moment are sorted by name among "
-    "themselves, so many clients with the same moment still cost a sort of that group.",
-    "- The whole practice sorted by attachment, change, earned security or open alerts reads "
-    "its page from an index as well: each key is stored on the client with its progress row "
+    "- The whole practice sorted by next due, last completed or last session reads the clients "
+    "with that moment from the progress rows' index (practice, moment) with LIMIT, then those "
+    "without it by name; clients sharing one moment are sorted by name among themselves, so many "
+    "clients with the same moment still cost a sort of that group.",
+    "- The whole practice sorted by attachment, change, earned security or open alerts reads its "
+    "page from an index as well: each key is stored on the client with its progress row "
     "(`Client.sort_style`, `sort_change`, `sort_earned`, `sort_alerts`, written with "
-    "`Client.attention`) under an index (practice, status, key, name, id). A column's first "
-    "click reads the index forwards; the other direction reverses the list, except that "
-    "clients without a value stay last (read as a second part). By clinician, the page walks "
-    "the clinicians by name, each one's clients read from `client_name_clinician`; a page "
-    "after the first counts each clinician's clients first (one query). The bench measures "
-    "the whole practice by open alerts and by clinician. The filters by open alerts, a change "
-    "and earned security read the same keys, so the few clients such a filter keeps come "
-    "from the key's index (the bench's improved clients, of whom its data has none, were a "
-    "walk of every progress row before).",
-    "- Still sorted whole: one clinician's caseload (or an owner's own) sorted by a column "
-    "other than name; that grows with the caseload, not with the practice.",
-    "- The CPUs are shared with whatever else runs on the machine (the load average above), "
-    "and medians move with it; the ratios much less, since each page is paired with the "
-    "trivial view, but at a load average near 10 they still move by a few tenths between "
-    "runs.",
+    "`Client.attention`) under an index (practice, status, key, name, id). A column's first click"
+    " reads the index forwards; the other direction reverses the list, except that clients "
+    "without a value stay last (read as a second part). By clinician, the page walks the "
+    "clinicians by name, each one's clients read from `client_name_clinician`; a page after the "
+    "first counts each clinician's clients first (one query). The bench measures the whole "
+    "practice by open alerts and by clinician. The filters by open alerts, a change and earned "
+    "security read the same keys, so the few clients such a filter keeps come from the key's "
+    "index (the bench's improved clients, of whom its data has none, were a walk of every "
+    "progress row before).",
+    "- Still sorted whole: one clinician's caseload (or an owner's own) sorted by a column other "
+    "than name; that grows with the caseload, not with the practice.",
+    "- A caseload with nothing shared with its clinician (asked once per request) is read as "
+    "their own clients, from an index on their id; with clients shared with them, their page "
+    "still walks the practice's clients in attention order to find theirs or shared (about one in"
+    " ten in the bench). The open-alerts panel of a clinician who holds few of the practice's "
+    "alerts still reads the practice's open alerts newest first until it has found theirs: 2.5 ms"
+    " at 20,000 clients for a clinician holding 3 clients.",
+    "- The CPUs are shared with whatever else runs on the machine (the load average above), and "
+    "medians move with it; the ratios much less, since each page is paired with the trivial view,"
+    " but at a load average near 10 they still move by a few tenths between runs.",
 ]
 
 
