@@ -1,6 +1,6 @@
 """The fictional practice ``bench_pages.py`` measures, grown in steps (``create_practice``, then
 ``add_clients``) to each size the bench compares: clients on 10 clinicians' caseloads, each with fortnightly ECR-R and PHQ-9 administrations along a few arcs,
-session notes, schedules, open and expired links and open alerts, written with ``bulk_create``
+session notes, schedules, open and expired links and open alerts (``ALERTED``), written with ``bulk_create``
 and scored by the real engine. Imported by ``bench_pages.py`` after Django is set up."""
 
 import datetime
@@ -10,6 +10,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 CLINICIANS = 10
+# Open alerts on the first 30 clients of each caseload, at every size: the dashboards' first
+# pages (who needs attention first) and alerts panels then show the same at 1,000 clients as at
+# 20,000, so the bench compares the same page on a larger practice. With alerts on one client
+# in 37, a clinician's first page showed 4 clients with alerts at 1,000 and 25 at 20,000.
+ALERTED = 30 * CLINICIANS
 ECR_REVERSED = {9, 11, 20, 22, 26, 27, 28, 29, 30, 31, 33, 34, 35, 36}
 NOTE = "Fictional bench note: reviewed the week, practised grounding, planned homework."
 
@@ -146,6 +151,7 @@ def add_clients(bench: BenchPractice, count: int, administrations: int, rng: ran
         ),
         batch_size=1000,
     )
+    number = {client.pk: offset + index for index, client in enumerate(people)}
     kinds = ["toward_security", "stuck", "worse", "slow"]
     occasions = administrations // 2
     chunk = 250
@@ -272,7 +278,11 @@ def add_clients(bench: BenchPractice, count: int, administrations: int, rng: ran
             for n, client in enumerate(group)
             if n % 7 == 0
         )
-        latest_phq = [answered[-1] for (_, i), answered in by_client.items() if i == phq.pk]
+        latest_phq = [
+            answered[-1]
+            for (client_id, i), answered in by_client.items()
+            if i == phq.pk and number[client_id] < ALERTED
+        ]
         Alert.objects.bulk_create(
             Alert(
                 practice=practice,
@@ -282,8 +292,7 @@ def add_clients(bench: BenchPractice, count: int, administrations: int, rng: ran
                 rule_label="Item 9 answered above 0",
                 raised_at=response.submitted_at,
             )
-            for n, response in enumerate(latest_phq)
-            if n % 37 == 3  # about one client in 37, across every caseload
+            for response in latest_phq
         )
     bench.clients += count
     bench.first_client = bench.first_client or people[0]
