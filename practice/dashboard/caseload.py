@@ -111,8 +111,8 @@ def _scoped(user, membership, query: CaseloadQuery, shared: bool = True):
         return clients.filter(primary_clinician=user)
     if not membership.is_owner:  # visible_in already kept their own and shared clients
         return clients
-    shared = Client.objects.filter(shares__clinician=user).values("pk")
-    return clients.filter(Q(primary_clinician=user) | Q(pk__in=shared))
+    theirs = Client.objects.filter(shares__clinician=user).values("pk")
+    return clients.filter(Q(primary_clinician=user) | Q(pk__in=theirs))
 
 
 def _shown(clients, show: str, now):
@@ -345,13 +345,15 @@ def _attention_query(
     show: str,
     alerts: bool = False,
     shared: bool = True,
+    part: str = "rows",
 ) -> Prepared:
     """The page's clients in who-needs-attention order with their rows (or, with ``alerts``,
     the open-alerts panel's alerts of the scope), for one shape of ``CaseloadQuery`` (no
     search, no sort), prepared once per process: the same ``_scoped``, ``_shown``,
     ``_with_rows`` and ``open_alerts_query`` as every other page, on stand-ins for the user,
-    their membership and the clinician chosen; ``shared`` as ``_scoped``'s."""
-    key = (scope, is_owner, one_clinician, show, alerts, shared)
+    their membership and the clinician chosen; ``shared`` as ``_scoped``'s. ``part`` "own" or
+    "shared" gives the ids alone of the user's own clients or of those shared with them."""
+    key = (scope, is_owner, one_clinician, show, alerts, shared, part)
     if key in _BY_ATTENTION:
         return _BY_ATTENTION[key]
 
@@ -363,6 +365,11 @@ def _attention_query(
         if alerts:
             return open_alerts_query(person, membership, scoped)
         clients = _shown(scoped, show, now)
+        if part == "shared":
+            theirs = ClientShare.objects.filter(clinician=person).values("client_id")
+            clients = clients.filter(pk__in=theirs)
+        if part != "rows":
+            return clients.order_by("attention", "full_name", "pk").values_list("pk", flat=True)
         return _with_rows(clients.order_by("attention", "full_name", "pk"))
 
     samples = {"practice": _SAMPLE_PRACTICE}
@@ -378,25 +385,34 @@ def _attention_query(
 
 
 def _by_attention(user, membership, query: CaseloadQuery, now, first: int) -> list:
-    """The page starting at ``first`` (and one more) in who-needs-attention order."""
-    prepared = _attention_query(
-        query.scope,
-        membership.is_owner,
-        query.clinician is not None,
-        query.show,
-        shared=not _own_caseload(membership, query) or _holds_shares(user, membership),
-    )
+    """The page starting at ``first`` (and one more) in who-needs-attention order. One query,
+    except for a caseload with clients shared with its clinician: "theirs or shared with them"
+    cannot be read from the clinician's index, and PostgreSQL walked the practice's clients in
+    order to find them. Their own clients up to the page's end are read from that index, the
+    shared ones apart, and the page's rows among those alone."""
+    shape = (query.scope, membership.is_owner, query.clinician is not None, query.show)
+    shares = _own_caseload(membership, query) and _holds_shares(user, membership)
     values = {
         "practice": membership.practice_id,
         "user": user.pk,
         "clinician": getattr(query.clinician, "pk", None),
         "now": now,
     }
-    return prepared.rows(
-        limit=PAGE_SIZE + 1,
-        offset=first,
-        **{name: values[name] for name in prepared.samples},
-    )
+
+    def arguments(prepared: Prepared) -> dict:
+        return {name: values[name] for name in prepared.samples}
+
+    if not shares:
+        prepared = _attention_query(*shape, shared=not _own_caseload(membership, query))
+        return prepared.rows(limit=PAGE_SIZE + 1, offset=first, **arguments(prepared))
+    own = _attention_query(*shape, shared=False, part="own")
+    shared = _attention_query(*shape, shared=True, part="shared")
+    # Planned once per connection for the first page only (each depth is a statement).
+    ids = own.rows(limit=first + PAGE_SIZE + 1, prepare=not first, **arguments(own))
+    ids += shared.rows(**arguments(shared))
+    clients = _shown(_scoped(user, membership, query), query.show, now).filter(pk__in=ids)
+    ordered = _with_rows(clients.order_by("attention", "full_name", "pk"))
+    return list(ordered[first : first + PAGE_SIZE + 1])
 
 
 def panel_alerts(user, membership, query: CaseloadQuery, limit: int) -> list:

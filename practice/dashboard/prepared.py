@@ -82,7 +82,7 @@ class _Compiled:
                 raise ValueError(f"{name} is not in the SQL")
             self.places[name] = places
 
-    def run(self, values: dict, limit, offset):
+    def run(self, values: dict, limit, offset, prepare=None):
         params = list(self.params)
         for name, places in self.places.items():
             for position, adapter in places:
@@ -98,7 +98,9 @@ class _Compiled:
         # The same SQL on every request, so PostgreSQL plans it once per connection (planning
         # took longer than running these queries, issue 17); at an offset past the first page,
         # each offset would be a statement of its own, so later pages are planned each time.
-        with statements.prepared() if not offset else contextlib.nullcontext():
+        if prepare is None:
+            prepare = not offset
+        with statements.prepared() if prepare else contextlib.nullcontext():
             return list(self.queryset._iterable_class(_Ran(self.queryset, run)))
 
 
@@ -139,7 +141,10 @@ class Prepared:
             self._compiled[vendor] = _Compiled(self.build, self.samples)
         return self._compiled[vendor]
 
-    def rows(self, *, limit: int | None = None, offset: int = 0, **values) -> list:
+    def rows(
+        self, *, limit: int | None = None, offset: int = 0, prepare: bool | None = None, **values
+    ) -> list:
         """The queryset's rows with ``values``: model instances, or tuples of a
-        ``values_list`` (its values alone when it is ``flat``)."""
-        return self.compiled().run(values, limit, offset)
+        ``values_list`` (its values alone when it is ``flat``). Run as a prepared statement
+        unless ``prepare`` is False (by default, unless at an offset)."""
+        return self.compiled().run(values, limit, offset, prepare)
