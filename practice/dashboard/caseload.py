@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +19,23 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Response
 from assessments.services.overview import open_alerts_query
 from clients.models import Client, ClientShare, _acting
-from clients.services import caseload_holders
 from practice.acting import stand_in
 from practice.converters import LARGEST_ID
 from practice.dashboard import attention, rows
 from practice.dashboard.attention import catch_up_attention
+from practice.dashboard.orders import (
+    DESCENDING_FIRST,
+    KEYS,
+    MOMENTS,
+    PAGE_SIZE,
+    by_clinician,
+    by_key,
+    by_moment,
+    forwards,
+)
 from practice.dashboard.prepared import Prepared
 from practice.dashboard.progress import overdue_q
-from practice.models import Practice, Role
-
-PAGE_SIZE = 25
+from practice.models import Role
 
 SCOPES = {
     "mine": _("My caseload"),
@@ -64,18 +71,6 @@ _SORTS = {
     "completed": ("progress__last_completed_at",),
     "session": ("progress__last_session_at",),
 }
-# Columns sorted by a key kept on the client with the progress row (``attention.sort_keys``),
-# each with an index (practice, status, key, name): a column's first click reads it forwards
-# (the alerts' key is negated for that), the other reads it backwards, the whole list reversed
-# except that clients without a value (``Client.SORT_LAST``) come last either way.
-_KEYS = {
-    "style": "sort_style",
-    "change": "sort_change",
-    "earned": "sort_earned",
-    "alerts": "sort_alerts",
-}
-# Columns whose natural first click is "most first" rather than "A to Z".
-_DESCENDING_FIRST = {"alerts", "completed", "session"}
 
 
 @dataclass(frozen=True)
@@ -134,18 +129,13 @@ def _shown(clients, show: str, now):
     return clients
 
 
-def _forwards(sort: str) -> bool:
-    """Whether ``sort`` (a ``_KEYS`` column) reads its key forwards: its first click does."""
-    return sort.startswith("-") == (sort.lstrip("-") in _DESCENDING_FIRST)
-
-
 def _ordering(sort: str) -> list:
     """The ORDER BY for ``sort``."""
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    if key in _KEYS:  # backwards, the whole list reversed but the empty still last (_KEYS)
-        field = _KEYS[key]
-        if _forwards(sort):
+    if key in KEYS:  # backwards, the whole list reversed but the empty still last (KEYS)
+        field = KEYS[key]
+        if forwards(sort):
             return [field, "full_name", "pk"]
         empty = Case(When(**{field: Client.SORT_LAST}, then=Value(1)), default=Value(0))
         return [empty, F(field).desc(), F("full_name").desc(), F("pk").desc()]
@@ -189,116 +179,6 @@ _ROW_FIELDS = [
         ]
     ),
 ]
-
-
-# Sorts of the whole practice by a moment of the progress row, read from its index (practice,
-# moment) in order: the clients with that moment first, as the sort puts them, then those
-# without (no row, or no such moment yet) by name. Not for one caseload: the index does not
-# lead with the clinician, so a small caseload in a large practice would walk the practice's
-# rows to fill a page; its clients are sorted instead (they grow with the caseload).
-_MOMENTS = {"due": "next_due_at", "completed": "last_completed_at", "session": "last_session_at"}
-
-
-def _walk(segments: list, first: int, sizes: list | None = None) -> list:
-    """The ids of the page starting at ``first`` (and one more) of ``segments`` one after the
-    other, each a queryset of ids in its order read with LIMIT. A segment the page starts
-    wholly past is counted to know where the next one starts, unless ``sizes`` gives its size
-    (then it is not read at all)."""
-    wanted = PAGE_SIZE + 1
-    ids, skip = [], first
-    for index, segment in enumerate(segments):
-        if sizes is not None and sizes[index] <= skip:
-            skip -= sizes[index]
-            continue
-        found = list(segment[skip : skip + wanted - len(ids)])
-        ids += found
-        if len(ids) == wanted:
-            break
-        skip = 0 if found or not skip else skip - segment.count()
-    return ids
-
-
-def _by_moment(clients, sort: str, practice_id, first: int) -> list:
-    """The ids of the page starting at ``first`` (and one more) of ``clients`` sorted by a
-    progress row's moment (``_MOMENTS``), in ``_ordering``'s order: the clients with the
-    moment from the progress rows' index, then those without it by name from the clients'."""
-    moment = f"progress__{_MOMENTS[sort.lstrip('-')]}"
-    order = F(moment).desc() if sort.startswith("-") else F(moment).asc()
-    # The progress row's own practice, so the index that leads with it is read in order.
-    with_moment = clients.filter(
-        **{"progress__practice_id": practice_id, f"{moment}__isnull": False}
-    )
-    without = clients.filter(Q(progress__isnull=True) | Q(**{f"{moment}__isnull": True}))
-    return _walk(
-        [
-            with_moment.order_by(order, "full_name", "pk").values_list("pk", flat=True),
-            without.order_by("full_name", "pk").values_list("pk", flat=True),
-        ],
-        first,
-    )
-
-
-def _by_key(clients, sort: str, first: int) -> list:
-    """The ids of the page starting at ``first`` (and one more) of ``clients`` sorted by a key
-    kept on the client (``_KEYS``), in ``_ordering``'s order, from its index (practice,
-    status, key, name): forwards in one read; backwards, those with a value read backwards,
-    then those without (``Client.SORT_LAST``) by name backwards."""
-    field = _KEYS[sort.lstrip("-")]
-    if _forwards(sort):
-        return list(
-            clients.order_by(field, "full_name", "pk").values_list("pk", flat=True)[
-                first : first + PAGE_SIZE + 1
-            ]
-        )
-    backwards = [F(field).desc(), F("full_name").desc(), F("pk").desc()]
-    return _walk(
-        [
-            clients.filter(**{f"{field}__lt": Client.SORT_LAST})
-            .order_by(*backwards)
-            .values_list("pk", flat=True),
-            clients.filter(**{field: Client.SORT_LAST})
-            .order_by(*backwards)
-            .values_list("pk", flat=True),
-        ],
-        first,
-    )
-
-
-# The practice's caseload holders (``caseload_holders``) by name, compiled once per process: the
-# dashboard lists them to choose from, and the whole practice's sort by clinician walks them.
-_CLINICIANS = Prepared(lambda practice: caseload_holders(Practice(pk=practice)), practice=918273641)
-
-
-def clinicians(practice_id) -> list:
-    """Who can be chosen as the clinician whose clients the dashboard shows, by name."""
-    return _CLINICIANS.rows(practice=practice_id)
-
-
-def _by_clinician(clients, sort: str, practice_id, first: int) -> list:
-    """The ids of the page starting at ``first`` (and one more) of the whole practice's
-    ``clients`` by clinician: each clinician's clients by name from the index (practice,
-    clinician, status, name), clinicians by name (reversed when descending). The first page
-    reads the first clinicians' clients alone; a later one first counts each clinician's
-    clients (one query) to know where it starts."""
-    holders = [user.pk for user in clinicians(practice_id)]
-    if sort.startswith("-"):
-        holders.reverse()
-    sizes = None
-    if first:
-        counts = dict(
-            clients.order_by()
-            .values_list("primary_clinician_id")
-            .annotate(count=Count("pk"))
-            .values_list("primary_clinician_id", "count")
-        )
-        sizes = [counts.get(pk, 0) for pk in holders]
-    segments = [
-        clients.filter(primary_clinician_id=pk)
-        .order_by("full_name", "pk")
-        .values_list("pk", flat=True)
-        for pk in holders
-    ]
-    return _walk(segments, first, sizes)
 
 
 def _with_rows(clients):
@@ -498,8 +378,8 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
         read from its index in order, rows and all, in one query (its SQL compiled once,
         ``_by_attention``); a sort by a column first finds the ids alone, then reads those
         clients' rows. The whole practice's ids come from an index in order (by a moment of
-        the progress rows, ``_by_moment``; by a key kept on the client, ``_by_key``; by
-        clinician, ``_by_clinician``); one caseload's are sorted (they grow with the caseload,
+        the progress rows, ``by_moment``; by a key kept on the client, ``by_key``; by
+        clinician, ``by_clinician``); one caseload's are sorted (they grow with the caseload,
         not the practice)."""
         first = (number - 1) * PAGE_SIZE
         if not query.sort and not query.q and _acting(user, membership):
@@ -507,12 +387,12 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
         if not query.sort:
             return list(_with_rows(ordered)[first : first + PAGE_SIZE + 1])
         column = query.sort.lstrip("-")
-        if column in _MOMENTS and whole_practice:
-            ids = _by_moment(clients, query.sort, membership.practice_id, first)
-        elif column in _KEYS and whole_practice:
-            ids = _by_key(clients, query.sort, first)
+        if column in MOMENTS and whole_practice:
+            ids = by_moment(clients, query.sort, membership.practice_id, first)
+        elif column in KEYS and whole_practice:
+            ids = by_key(clients, query.sort, first)
         elif column == "clinician" and whole_practice:
-            ids = _by_clinician(clients, query.sort, membership.practice_id, first)
+            ids = by_clinician(clients, query.sort, membership.practice_id, first)
         else:
             ids = list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
         position = {pk: index for index, pk in enumerate(ids)}
@@ -554,7 +434,7 @@ def sort_link(current: str, column: str) -> str:
         return f"-{column}"
     if current == f"-{column}":
         return column
-    return f"-{column}" if column in _DESCENDING_FIRST else column
+    return f"-{column}" if column in DESCENDING_FIRST else column
 
 
 def scoped_clients(user, membership, query: CaseloadQuery):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from assessments.templatetags.questionnaires import PANEL_ALERTS
 from clients.services import caseload_holders
 from practice import audit
-from practice.dashboard import caseload, glance, guide, outcomes, rows
+from practice.dashboard import caseload, glance, guide, orders, outcomes, rows
 from practice.permissions import member_required
 
 
@@ -63,7 +63,7 @@ class CaseloadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.is_owner, self.practice_id = membership.is_owner, membership.practice_id
         # Deactivated members who still hold clients stay choosable (marked as such). The page
-        # lists them from caseload.clinicians; the queryset, built only when a clinician is asked for,
+        # lists them from orders.clinicians; the queryset, built only when a clinician is asked for,
         # checks the choice (an empty value never reads it).
         chosen = self.is_owner and self.data.get("clinician")
         self.fields["clinician"].queryset = (
@@ -114,7 +114,7 @@ class CaseloadForm(forms.Form):
             if isinstance(field, forms.ModelChoiceField):
                 options = [("", "Choose…", not value)] + [
                     (str(user.pk), field.label_from_instance(user), str(user.pk) == str(value))
-                    for user in caseload.clinicians(self.practice_id)
+                    for user in orders.clinicians(self.practice_id)
                 ]
             elif isinstance(field, forms.ChoiceField):
                 current = value or field.initial or ""
