@@ -392,7 +392,7 @@ def caseload(user, membership, query: CaseloadQuery, page_number=1, *, now=None)
         elif column in KEYS and whole_practice:
             ids = by_key(clients, query.sort, first)
         elif column == "clinician" and whole_practice:
-            ids = by_clinician(clients, query.sort, membership.practice_id, first)
+            ids = by_clinician(clients, query.sort, membership, first)
         else:
             ids = list(ordered.values_list("pk", flat=True)[first : first + PAGE_SIZE + 1])
         position = {pk: index for index, pk in enumerate(ids)}

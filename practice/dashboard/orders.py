@@ -111,18 +111,21 @@ def by_key(clients, sort: str, first: int) -> list:
 _CLINICIANS = Prepared(lambda practice: caseload_holders(Practice(pk=practice)), practice=918273641)
 
 
-def clinicians(practice_id) -> list:
-    """Who can be chosen as the clinician whose clients the dashboard shows, by name."""
-    return _CLINICIANS.rows(practice=practice_id)
+def clinicians(membership) -> list:
+    """Who can be chosen as the clinician whose clients the dashboard shows, by name: read
+    once per request (kept on the request's membership), by the filter and the sort."""
+    if not hasattr(membership, "_clinicians"):
+        membership._clinicians = _CLINICIANS.rows(practice=membership.practice_id)
+    return membership._clinicians
 
 
-def by_clinician(clients, sort: str, practice_id, first: int) -> list:
+def by_clinician(clients, sort: str, membership, first: int) -> list:
     """The ids of the page starting at ``first`` (and one more) of the whole practice's
     ``clients`` by clinician: each clinician's clients by name from the index (practice,
     clinician, status, name), clinicians by name (reversed when descending). The first page
     reads the first clinicians' clients alone; a later one first counts each clinician's
     clients (one query) to know where it starts."""
-    holders = [user.pk for user in clinicians(practice_id)]
+    holders = [user.pk for user in clinicians(membership)]
     if sort.startswith("-"):
         holders.reverse()
     sizes = None

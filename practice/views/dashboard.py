@@ -61,6 +61,7 @@ class CaseloadForm(forms.Form):
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
+        self.membership = membership
         self.is_owner, self.practice_id = membership.is_owner, membership.practice_id
         # Deactivated members who still hold clients stay choosable (marked as such). The page
         # lists them from orders.clinicians; the queryset, built only when a clinician is asked for,
@@ -114,7 +115,7 @@ class CaseloadForm(forms.Form):
             if isinstance(field, forms.ModelChoiceField):
                 options = [("", "Choose…", not value)] + [
                     (str(user.pk), field.label_from_instance(user), str(user.pk) == str(value))
-                    for user in orders.clinicians(self.practice_id)
+                    for user in orders.clinicians(self.membership)
                 ]
             elif isinstance(field, forms.ChoiceField):
                 current = value or field.initial or ""

@@ -289,3 +289,22 @@ def test_a_filter_few_pass_is_read_from_the_keys_index(practice_a, alice, bob, s
         cursor.execute(f"EXPLAIN {first}")
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert f"client_{next(iter(keys))}" in plan, plan
+
+
+def test_the_clinicians_are_read_once_for_the_filter_and_the_sort(
+    practice_keys, alice, monkeypatch
+):
+    from django.test import Client as Browser
+    from django.urls import reverse
+
+    from practice.dashboard import orders
+
+    reads = []
+    read = orders._CLINICIANS.rows
+    monkeypatch.setattr(orders._CLINICIANS, "rows", lambda **v: reads.append(v) or read(**v))
+    browser = Browser()
+    browser.force_login(alice)
+    response = browser.get(reverse("dashboard"), {"scope": "practice", "sort": "clinician"})
+    assert response.status_code == 200
+    assert "Client" in response.text
+    assert len(reads) == 1, reads
