@@ -198,7 +198,8 @@ def markdown(info: dict, runs: list[dict], common: dict) -> str:
         f"{common['load']} when the run began, {common['load_end']} at its end).",
         "",
         f"Data: one practice grown to {', then '.join(f'{n:,}' for n in sizes)} active clients "
-        f"on {CLINICIANS} clinicians' caseloads, each with {common['per_client']} "
+        f"on {CLINICIANS} clinicians' caseloads (and 3 on an eleventh's), each with "
+        f"{common['per_client']} "
         "administrations (ECR-R and PHQ-9 fortnightly), four session notes, a schedule, open "
         "and expired links, open alerts; `rebuild_progress` writes the new clients' dashboard "
         "rows after each step ("
@@ -280,24 +281,22 @@ def growth(runs: list[dict]) -> list[dict]:
 # How to read the tables, and what keeps the pages flat: kept with the script so each run
 # writes it again. Numbers belong in the tables above, measured in the same run.
 FINDINGS = [
-    "What the runs of 7 December 2026 after 05:00 UTC showed (the trivial view took 4.4 to 7 ms)."
-    " The run written above is the first with open alerts on the first 30 clients of each "
-    "caseload at every size (`pages_practice.ALERTED`), so each dashboard's first page and alerts"
-    " panel show the same at 1,000 and 20,000 clients; it requested each page 200 times. Every "
-    "page is within target: the owner's whole-practice dashboard is 4.7x the trivial view at "
-    "20,000 clients (+2%), a clinician's caseload +7%. In the four runs before it, with alerts on"
-    " one client in 37, the owner's dashboard was 4.5x to 4.9x at 20,000 (5.3x before the sort "
-    "keys and the per-page dates), and a clinician's caseload grew -3%, +16%, +13% and +20%. At "
-    "20,000 clients that clinician's first page showed 25 clients with open alerts and a full "
-    "alerts panel, at 1,000 only 4, while its queries took the same time at both sizes (per-query"
-    " medians on kept 1,000- and 20,000-client bench practices: 7.4 to 8.2 ms in all at 1,000, "
-    "7.9 ms at 20,000). In the 20,000-client practice a clinician holding 3 clients had the page "
-    "at 3.1x against 4.2x for one holding 2,000; before the day's last change that 3-client page "
-    'was 6.2x, as finding "theirs or shared with them" walked the practice\'s clients in attention'
-    " order (20.8 ms for that query, 1.3 ms now). The whole practice sorted by open alerts and by"
-    " clinician, measured for the first time, stayed within 10% in every run (-15% to +9%); the "
-    "owner's improved clients by last completed grew +12% in the first run, before its filter "
-    "read the sort keys, and -3% to +6% after.",
+    "What the runs of 7 December 2026 showed. The run written above requested each page 200 "
+    "times, with open alerts on the first 30 clients of each caseload at every size "
+    "(`pages_practice.ALERTED`), so each dashboard's first page and alerts panel show the same at"
+    " 1,000 and 20,000 clients. Every page is within target: the owner's whole-practice dashboard"
+    " is 4.8x the trivial view at 20,000 clients (-3%). The trivial view took 6.3 to 6.8 ms (4.4 "
+    "to 7 ms in the day's earlier runs). It is the first run to measure a clinician holding 3 of "
+    "the practice's clients (`pages_practice.SMALL_CASELOAD`): 3.1x and 3.0x (-3%), with their "
+    "alerts panel read from their attention index (below). A run an hour earlier, with the test "
+    "suite running alongside on the same two CPUs, had a clinician's caseload at +40%, the "
+    "comparison by clinician at +15% and the progress page at +21%; in the run above they are "
+    "-17%, -13% and -3%. In the day's runs before these, a clinician's caseload grew -3% to +20% "
+    "while its queries took the same time at both sizes (per-query medians on kept 1,000- and "
+    "20,000-client bench practices: 7.4 to 8.2 ms in all at 1,000, 7.9 ms at 20,000), and the "
+    "owner's dashboard was 4.5x to 4.9x at 20,000 (5.3x before the sort keys and the per-page "
+    "dates). The whole practice sorted by open alerts and by clinician stayed within 10% in every"
+    " run but the loaded one (-22% to +9%).",
     "",
     "What keeps the pages from growing with the practice, and what does not yet (issue 17):",
     "",
@@ -320,15 +319,21 @@ FINDINGS = [
     "`practice/dashboard/overview_counts.py`), so what they read grows with clinicians and days, "
     "not clients. An owner's own caseload, which includes the clients shared with them, is still "
     "counted client by client.",
-    "- The open-alerts panel reads the practice's open alerts newest first from a partial index "
+    "- The open-alerts panel of the whole practice, or of a caseload with clients shared with its"
+    " clinician, reads the practice's open alerts newest first from a partial index "
     "(`alert_open_newest`: practice, time raised and id, where not acknowledged) and checks each "
     "alert's client against the caseload shown until the panel is full: it reads about as many "
-    "alerts as it shows (more for a clinician holding few of them), never every client of the "
-    "scope. Its query, the first page's and the attention keys' catch-up run as prepared "
-    "statements planned once per connection, their LIMIT written into the SQL so the generic plan"
-    " knows it (`statements.prepared`); later pages are planned per request. A clinician's rows "
-    "(alerts, notes, reports, questionnaires) are found through the row's own client, joined "
-    "(`ClientRowsQuerySet.visible_in`: their client, or shared with them, in the practice), not "
+    "alerts as it shows, never every client of the scope. One clinician's caseload with nothing "
+    "shared (a clinician's own, or the one an owner chose) holds few of the practice's alerts, "
+    "and that walk read every open alert of the practice to find theirs; its panel instead reads "
+    "the clinician's clients with open alerts from the start of their attention index (the key "
+    "ranks them first; the bound is written into the SQL so the generic plan knows how few pass),"
+    " then those clients' open alerts, so what it reads grows with that caseload's alerts, not "
+    "the practice's. Its query, the first page's and the attention keys' catch-up run as prepared"
+    " statements planned once per connection, their LIMIT written into the SQL so the generic "
+    "plan knows it (`statements.prepared`); later pages are planned per request. A clinician's "
+    "rows (alerts, notes, reports, questionnaires) are found through the row's own client, joined"
+    " (`ClientRowsQuerySet.visible_in`: their client, or shared with them, in the practice), not "
     "as `client IN (their clients)`, which PostgreSQL planned from the clinician's 2,000 clients.",
     "- The dashboard's rows (cells, sentences, chips, sparklines, plane dot), the comparison by "
     "clinician and the filters' options are written in Python once per page "
@@ -381,10 +386,11 @@ FINDINGS = [
     "shared ones' ids, then the page's rows among those (three queries). Read as \"theirs or "
     "shared\" in one query, PostgreSQL walked the practice's clients in attention order to find "
     "them: in the 20,000-client bench practice a clinician holding 3 clients had the page at 6.2x"
-    " the trivial view, 3.1x now, 4.1x with one client shared with them (keepbench). The open-"
-    "alerts panel of a clinician who holds few of the practice's alerts still reads the "
-    "practice's open alerts newest first until it has found theirs: 2.5 ms at 20,000 clients for "
-    "a clinician holding 3 clients.",
+    " the trivial view, 3.1x now, 4.1x with one client shared with them (keepbench). Their "
+    "open-alerts panel's query, measured per query on the kept 20,000-client practice (its 300 "
+    "open alerts), took 2.0 ms for a clinician holding 3 clients while it walked the practice's "
+    "open alerts, 0.6 ms read from their attention index; for a clinician holding 2,000, 1.4 and "
+    "0.9 ms.",
     "- The CPUs are shared with whatever else runs on the machine (the load average above), and "
     "medians move with it; the ratios much less, since each page is paired with the trivial view,"
     " but at a load average near 10 they still move by a few tenths between runs.",
@@ -484,9 +490,10 @@ def main() -> None:
 def measure_pages(bench, repeat: int, only: str | None = None) -> dict:
     """The baselines and every page at the practice's current size (or those whose label
     contains ``only``)."""
-    as_owner, as_clinician = Browser(), Browser()
+    as_owner, as_clinician, as_small = Browser(), Browser(), Browser()
     as_owner.force_login(bench.owner)
     as_clinician.force_login(bench.clinicians[0])
+    as_small.force_login(bench.small)
     client = bench.first_client
     dashboard = reverse("dashboard")
     pages = [
@@ -499,6 +506,7 @@ def measure_pages(bench, repeat: int, only: str | None = None) -> dict:
         ("Dashboard, owner, by open alerts", as_owner, f"{dashboard}?scope=practice&sort=-alerts"),
         ("Dashboard, owner, by clinician", as_owner, f"{dashboard}?scope=practice&sort=clinician"),
         ("Dashboard, a clinician's caseload", as_clinician, dashboard),
+        ("Dashboard, a caseload of 3 clients", as_small, dashboard),
         ("Client page", as_clinician, reverse("clients:detail", args=[client.pk])),
         (
             "Progress page (3 charts)",

@@ -1,5 +1,5 @@
 """The fictional practice ``bench_pages.py`` measures, grown in steps (``create_practice``, then
-``add_clients``) to each size the bench compares: clients on 10 clinicians' caseloads, each with fortnightly ECR-R and PHQ-9 administrations along a few arcs,
+``add_clients``) to each size the bench compares: clients on 10 clinicians' caseloads (and 3 on an eleventh's), each with fortnightly ECR-R and PHQ-9 administrations along a few arcs,
 session notes, schedules, open and expired links and open alerts (``ALERTED``), written with ``bulk_create``
 and scored by the real engine. Imported by ``bench_pages.py`` after Django is set up."""
 
@@ -15,6 +15,9 @@ CLINICIANS = 10
 # 20,000, so the bench compares the same page on a larger practice. With alerts on one client
 # in 37, a clinician's first page showed 4 clients with alerts at 1,000 and 25 at 20,000.
 ALERTED = 30 * CLINICIANS
+# A clinician holding 3 of the practice's clients (the first three after those with alerts):
+# their dashboard and its alerts panel should cost the same in a practice of any size.
+SMALL_CASELOAD = range(ALERTED, ALERTED + 3)
 ECR_REVERSED = {9, 11, 20, 22, 26, 27, 28, 29, 30, 31, 33, 34, 35, 36}
 NOTE = "Fictional bench note: reviewed the week, practised grounding, planned homework."
 
@@ -63,6 +66,7 @@ class BenchPractice:
     clinicians: list
     instruments: dict  # "ecr", "phq" to the shipped Instrument
     scored: dict
+    small: object = None  # the clinician holding SMALL_CASELOAD
     clients: int = 0  # how many were added so far
     first_client: object = None
 
@@ -87,6 +91,8 @@ def create_practice() -> BenchPractice:
         user = User.objects.create_user(f"clinician{n}@bench.invalid", full_name=f"Clin {n}")
         Membership.objects.create(user=user, practice=practice, role=Role.CLINICIAN)
         clinicians.append(user)
+    small = User.objects.create_user("small@bench.invalid", full_name="Clin Small")
+    Membership.objects.create(user=small, practice=practice, role=Role.CLINICIAN)
     ecr = Instrument.objects.get(code="ecr-r", practice__isnull=True)
     phq = Instrument.objects.get(code="phq-9", practice__isnull=True)
     for instrument in (ecr, phq):
@@ -116,7 +122,7 @@ def create_practice() -> BenchPractice:
             practice, phq, phq9_answers(total)
         )
 
-    return BenchPractice(practice, owner, clinicians, {"ecr": ecr, "phq": phq}, scored)
+    return BenchPractice(practice, owner, clinicians, {"ecr": ecr, "phq": phq}, scored, small)
 
 
 def add_clients(bench: BenchPractice, count: int, administrations: int, rng: random.Random):
@@ -142,7 +148,9 @@ def add_clients(bench: BenchPractice, count: int, administrations: int, rng: ran
         (
             Client(
                 practice=practice,
-                primary_clinician=clinicians[n % CLINICIANS],
+                primary_clinician=bench.small
+                if n in SMALL_CASELOAD
+                else clinicians[n % CLINICIANS],
                 preferred_name=f"Client{n}",
                 full_name=f"Client{n:05d} Bench",
                 email=f"client{n}@bench.invalid",

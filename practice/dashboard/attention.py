@@ -26,6 +26,8 @@ from practice.models import ClientProgress, ProgressChange
 # by _CHANGE_RANK, and clients without a progress row last (the model field's default).
 ALERTS_RANKED = 999
 NO_ROW = 10 * (ALERTS_RANKED + 1)
+# Every client with an open alert has a key below this, every other client this or above.
+WITH_OPEN_ALERTS_BELOW = 10 * ALERTS_RANKED
 _CHANGE_RANK = {
     ProgressChange.DETERIORATED: 0,
     ProgressChange.IMPROVED: 1,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -236,12 +237,22 @@ def _attention_query(
     key = (scope, is_owner, one_clinician, show, alerts, shared, part)
     if key in _BY_ATTENTION:
         return _BY_ATTENTION[key]
+    one_caseload = not shared or (is_owner and scope == "clinician" and one_clinician)
 
     def build(practice, user=_SAMPLE_USER, clinician=None, now=_SAMPLE_NOW):
         person, membership = stand_in(user, practice, Role.OWNER if is_owner else Role.CLINICIAN)
         chosen = get_user_model()(pk=clinician) if clinician is not None else None
         query = CaseloadQuery(scope=scope, clinician=chosen, show=show)
         scoped = _scoped(person, membership, query, shared)
+        if alerts and one_caseload:
+            # One clinician's clients (no shares): their clients with open alerts are read from
+            # the start of the clinician's attention index, then those clients' open alerts,
+            # instead of walking the practice's open alerts newest first until the page is
+            # full, which read every open alert of the practice for a small caseload (2.5 ms at
+            # 20,000 clients). The bound is written into the SQL, not passed as a parameter, so
+            # the prepared statement's generic plan knows how few clients pass it.
+            below = RawSQL(str(int(attention.WITH_OPEN_ALERTS_BELOW)), [])  # noqa: S611 (a constant)
+            scoped = scoped.filter(attention__lt=below)
         if alerts:
             return open_alerts_query(person, membership, scoped)
         clients = _shown(scoped, show, now)
@@ -297,7 +308,11 @@ def _by_attention(user, membership, query: CaseloadQuery, now, first: int) -> li
 
 def panel_alerts(user, membership, query: CaseloadQuery, limit: int) -> list:
     """The first ``limit`` open alerts of the clients of ``query``'s scope, newest first, as
-    ``assessments``' ``open_alerts`` reads them, its query compiled once per shape."""
+    ``assessments``' ``open_alerts`` reads them, its query compiled once per shape. One
+    clinician's caseload with nothing shared with them (their own, or the one an owner chose)
+    reads its clients with open alerts from the clinician's attention index, whose key counts
+    them (refreshed with every alert raised or acknowledged, as the rows' are), then their open
+    alerts; any other scope reads the practice's open alerts newest first until it is full."""
     if not _acting(user, membership):
         return []
     prepared = _attention_query(

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from assessments import services, tasks
 from assessments.models import Alert, AlertEvent
+from practice.dashboard import progress
 from practice.models import AuditEvent, Membership, OutboundEmail, SafetySettings
 from tests.assessments.assign_helpers import answer_everything, at, phq9_answers, send_now
 
@@ -35,6 +36,7 @@ def raised(erin, alice, django_capture_on_commit_callbacks) -> Alert:
         _, packet = send_now(erin, "phq-9", now=RAISED)
         answer_everything(packet, value=1, overrides=phq9_answers(1, 1), now=RAISED)
         services.submit_packet(packet, now=RAISED)
+        progress.refresh_client_progress(erin)  # as the client's page does after submitting
     return Alert.objects.get()
 
 

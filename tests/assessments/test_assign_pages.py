@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Alert, Assignment, Occasion, Packet, Response
-from practice.dashboard import timeline
+from practice.dashboard import progress, timeline
 from practice.models import AuditEvent, OutboundEmail
 from tests.assessments.assign_helpers import (
     answer_everything,
@@ -51,7 +51,9 @@ def detail(client):
 def submit(client, *, item9=0, rest=1, codes=("phq-9",), now=NOW):
     _, packet = send_now(client, *codes, now=now)
     answer_everything(packet, value=rest, overrides=phq9_answers(item9, rest), now=now)
-    return services.submit_packet(packet, now=now)
+    responses = services.submit_packet(packet, now=now)
+    progress.refresh_client_progress(client)  # as the client's page does after submitting
+    return responses
 
 
 # --- Assigning ----------------------------------------------------------------------------------

@@ -11,11 +11,13 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from assessments.models import Alert
 from assessments.services.overview import open_alerts
 from clients.models import Client, ClientShare
 from practice.dashboard import caseload as dashboard
 from practice.dashboard import outcomes, overview_counts, prepared
 from practice.dashboard.attention import store_attention
+from practice.dashboard.progress import rebuild_progress
 from practice.models import ClientProgress, Membership, ProgressChange
 from practice.views import dashboard as dashboard_view
 from tests.conftest import logged_in
@@ -103,6 +105,9 @@ def test_prepared_pages_equal_the_orms(
     now = caseloads
     alerts_for(practice_a, bob, dana, 90)  # 9 clients with an alert, two acknowledged
     Client.objects.filter(full_name="Client00020 Example").update(primary_clinician=dana)
+    # Their dashboard rows, as every service that raises or acknowledges an alert refreshes
+    # them: one clinician's panel finds their clients with open alerts from those rows' keys.
+    rebuild_progress(client_ids=list(Alert.objects.values_list("client_id", flat=True)))
     # Bob holds clients shared with him; Dana and Alice none, so their own caseload is read
     # as their primary clients alone (``_holds_shares``, asked once per request).
     user = {"clinician": bob, "clinician unshared": dana}.get(who, alice)

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from assessments.models import Alert, Response
+from practice.dashboard.progress import refresh_client_progress
 from tests.practice.progress_helpers import day, phq9, respond
 from tests.practice.test_dashboard import (  # noqa: F401 (fixtures)
     DASHBOARD,
@@ -25,24 +26,26 @@ pytestmark = pytest.mark.django_db
 def franks_alert(frank):
     """Dana's client Frank has an open alert; Bob's caseload (Hana) has one too."""
     respond(frank, "phq-9", phq9(20), day(2025, 5, 5))
-    return Alert.objects.create(
-        practice=frank.practice,
-        client=frank,
-        response=Response.objects.get(client=frank),
-        rule_key="item-9-safety",
-        rule_label="Fictional rule for Frank",
-    )
+    return raised(frank, "Fictional rule for Frank")
 
 
 @pytest.fixture
 def hanas_alert(caseload):
-    return Alert.objects.create(
-        practice=caseload["hana"].practice,
-        client=caseload["hana"],
-        response=Response.objects.filter(client=caseload["hana"]).first(),
+    return raised(caseload["hana"], "Fictional rule for Hana")
+
+
+def raised(client, label: str) -> Alert:
+    """An open alert on ``client``'s first response, their dashboard row refreshed as every
+    service raising one does."""
+    alert = Alert.objects.create(
+        practice=client.practice,
+        client=client,
+        response=Response.objects.filter(client=client).first(),
         rule_key="item-9-safety",
-        rule_label="Fictional rule for Hana",
+        rule_label=label,
     )
+    refresh_client_progress(client.pk)
+    return alert
 
 
 def panel(response) -> str:
