@@ -65,6 +65,7 @@ case "$role" in
   web)
     python manage.py migrate --noinput
     python manage.py createcachetable  # the database cache, used when REDIS_URL is unset
+    # No control socket (gunicorn 27's gunicornc): nothing uses it, and $HOME is read-only.
     exec gunicorn practice.wsgi:application \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${WEB_CONCURRENCY:-3}" \
@@ -72,6 +73,7 @@ case "$role" in
       --graceful-timeout "${GUNICORN_GRACEFUL_TIMEOUT:-30}" \
       --worker-tmp-dir /dev/shm \
       --logger-class practice.gunicorn_logger.RedactingLogger \
+      --no-control-socket \
       "$@"
     ;;
   worker)

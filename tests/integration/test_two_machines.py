@@ -192,8 +192,11 @@ def test_a_report_requested_on_one_machine_rendered_on_the_other_downloads_throu
         report.refresh_from_db()
     assert report.status == Report.Status.READY, report.error_message
 
-    # Rendered on machine B: the only worker on the reports queue, and its log says so.
-    assert str(report.pk) in (machine_b.root / "worker.log").read_text()
+    # Rendered on machine B: the only worker on the reports queue, and its log says so (once
+    # its handler has written the line, which may follow the row's commit).
+    while str(report.pk) not in (machine_b.root / "worker.log").read_text():
+        assert time.monotonic() < deadline, f"not in machine B's log\n{machine_b.log()}"
+        time.sleep(0.2)
     assert str(report.pk) not in (machine_a.root / "worker.log").read_text()
     stored = s3_server.objects(s3_bucket)
     assert list(stored) == [report.file_name]
