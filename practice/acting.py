@@ -37,7 +37,7 @@ def stand_in(user_id: int, practice_id: int, role: str) -> tuple[User, Membershi
     """An active user acting under an active membership of ``role`` in practice
     ``practice_id``, both unsaved and never read or written: a query built for them has the
     SQL every such user's has, so it is compiled once per role and run with the real ids put
-    in its parameters (``practice.dashboard.prepared``, ``clients.reports.unseen``)."""
+    in its parameters (``practice.prepared``, ``clients.reports.unseen``)."""
     user = User(pk=user_id, is_active=True)
     membership = Membership(user_id=user_id, practice_id=practice_id, role=role, is_active=True)
     return act_as(user, membership), membership

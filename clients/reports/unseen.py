@@ -2,28 +2,24 @@
 they act under, and has not looked at yet.
 
 Every signed-in page shows the count, so it is read in one query whose SQL is compiled once per
-process for each role (issue 17): building ``Report.objects.visible_to(user)`` and compiling
-it cost the ORM about a millisecond of Python per page, more than the database takes to count.
-The SQL is the ORM's own, compiled for a stand-in user acting under a stand-in membership of
-that role; each page pastes in its user's and practice's ids where the stand-ins' were. A user
-no request bound to a membership (a shell, a test) or bound to one they do not act under is
-counted through the ORM as before.
+process for each role (issue 17, ``practice.prepared``): building
+``Report.objects.visible_to(user)`` and compiling it cost the ORM about a millisecond of Python
+per page, more than the database takes to count. The SQL is the ORM's own, compiled for a
+stand-in user acting under a stand-in membership of that role; each page's user's and
+practice's ids take the stand-ins' places. A user no request bound to a membership (a shell, a
+test) or bound to one they do not act under is counted through the ORM as before.
 """
 
 from django.db import connection
 from django.db.models import Func, IntegerField, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.db.models.sql import Query
 
 from clients.models import Report, ReportBatch, _acting
 from practice.acting import UNBOUND, bound_membership, stand_in
+from practice.prepared import Prepared
 
-# The stand-ins' ids: negative, so no real row's id, and no other parameter of the query.
-_STAND_IN_USER = -170001
-_STAND_IN_PRACTICE = -170002
-
-_compiled: dict = {}  # (vendor, role) -> (sql, params) with the stand-ins' ids
+_BY_ROLE: dict[str, Prepared] = {}  # the count, compiled once per role
 
 
 def unseen(user):
@@ -39,11 +35,7 @@ def unseen_count(user):
     if membership is UNBOUND or not _acting(user, membership):
         reports, batches = _unseen(user)
         return _counted(reports) + _counted(batches)
-    sql, params = _compiled_for(membership.role)
-    ids = {_STAND_IN_USER: user.pk, _STAND_IN_PRACTICE: membership.practice_id}
-    params = tuple(ids.get(param, param) if type(param) is int else param for param in params)
-    # Django's SQL for a fixed queryset, only the ids of its filters replaced.
-    return RawSQL(sql, params, output_field=IntegerField())  # noqa: S611
+    return _count_for(membership.role).expression(user=user.pk, practice=membership.practice_id)
 
 
 def unseen_total(user) -> int:
@@ -56,16 +48,16 @@ def unseen_total(user) -> int:
         return cursor.fetchone()[0]
 
 
-def _compiled_for(role: str):
-    key = (connection.vendor, role)
-    if key not in _compiled:
-        user, _ = stand_in(_STAND_IN_USER, _STAND_IN_PRACTICE, role)
-        reports, batches = _unseen(user)
-        count = _counted(reports) + _counted(batches)
-        query = Query(Report)
-        compiler = query.get_compiler(connection=connection)
-        _compiled[key] = compiler.compile(count.resolve_expression(query))
-    return _compiled[key]
+def _count_for(role: str) -> Prepared:
+    if role not in _BY_ROLE:
+
+        def build(user, practice):
+            person, _ = stand_in(user, practice, role)
+            reports, batches = _unseen(person)
+            return _counted(reports) + _counted(batches)
+
+        _BY_ROLE[role] = Prepared(build, user=916_000_001, practice=916_000_010)
+    return _BY_ROLE[role]
 
 
 def _counted(rows):

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from assessments.scoring.styles import STYLES
 from clients.models import Client
-from practice.dashboard.prepared import Prepared
 from practice.models import ClientProgress, ProgressChange
+from practice.prepared import Prepared
 
 # ``Client.attention``: the dashboard's default order as one number, lowest first, so the first
 # page comes from an index instead of a sort of the whole caseload. Most open alerts first (up

@@ -34,9 +34,9 @@ from practice.dashboard.orders import (
     by_moment,
     forwards,
 )
-from practice.dashboard.prepared import Prepared
 from practice.dashboard.progress import overdue_q
 from practice.models import Role
+from practice.prepared import Prepared
 
 SCOPES = {
     "mine": _("My caseload"),

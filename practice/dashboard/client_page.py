@@ -16,9 +16,9 @@ the header's count of unseen reports (``clients.reports.unseen``). Six queries i
 17): the four every signed-in page pays (the session, the user, the membership and the
 session's save), the client with all of that, and the audit row. Building and compiling a query
 costs the ORM more Python than the database takes to run it, so on PostgreSQL the whole
-client's query is compiled once per role (``practice.dashboard.prepared``), and planning it
+client's query is compiled once per role (``practice.prepared``), and planning it
 cost the database more than running it, so it is planned once per connection
-(``practice.dashboard.statements``). The rows only read the fields the page shows (no answers,
+(``practice.statements``). The rows only read the fields the page shows (no answers,
 no e-mail bodies).
 """
 
@@ -60,8 +60,8 @@ from clients.models import (
 )
 from clients.reports import services as report_services
 from clients.reports.timeline import ReportTimeline
+from practice import statements
 from practice.acting import UNBOUND, bound_membership, stand_in
-from practice.dashboard import statements
 from practice.dashboard.nested import (
     columns,
     compiled_once,
@@ -71,8 +71,8 @@ from practice.dashboard.nested import (
     parent_pk,
     related,
 )
-from practice.dashboard.prepared import Prepared
 from practice.models import ClientProgress
+from practice.prepared import Prepared
 
 TIMELINE_ENTRIES = 5  # the newest entries the page shows; "See the whole timeline" for more
 REPORTS = 5  # the newest reports in the reports section

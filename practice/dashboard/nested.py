@@ -26,6 +26,8 @@ from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import JSONObject, RowNumber
 from django.utils.dateparse import parse_datetime
 
+from practice.prepared import Prepared
+
 
 class JSONRows(Subquery):
     """The ``item`` column of a subquery's rows as a JSON array, in the order of its
@@ -114,22 +116,10 @@ def parent_column(model, name: str) -> RawSQL:
 
 def compiled_once(build):
     """``build()`` (a ``json_rows`` correlated through ``parent_pk``, the same on every request)
-    compiled once per database vendor, returning an expression that only pastes the SQL in:
-    building and compiling the ORM's subqueries costs far more Python than the database takes
-    to run them (issue 17)."""
-    compiled = {}
-
-    def expression() -> RawSQL:
-        vendor = connection.vendor
-        if vendor not in compiled:
-            rows = build()
-            compiler = rows.query.get_compiler(connection=connection)
-            compiled[vendor] = compiler.compile(rows)
-        sql, params = compiled[vendor]
-        # Django's own SQL for a fixed queryset, its parameters kept apart.
-        return RawSQL(sql, params, output_field=JSONField())  # noqa: S611
-
-    return expression
+    compiled once per database vendor (``practice.prepared``), returning an expression that only
+    pastes the SQL in: building and compiling the ORM's subqueries costs far more Python than
+    the database takes to run them (issue 17)."""
+    return Prepared(build).expression
 
 
 def instances(model, rows: list[dict] | None) -> list:

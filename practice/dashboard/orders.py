@@ -9,8 +9,8 @@ from django.db.models import Count, F, Q
 
 from clients.models import Client
 from clients.services import caseload_holders
-from practice.dashboard.prepared import Prepared
 from practice.models import Practice
+from practice.prepared import Prepared
 
 PAGE_SIZE = 25
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.trajectory import NumbersChange
-from practice.dashboard import overview_counts, statements
+from practice import statements
+from practice.dashboard import overview_counts
 from practice.dashboard.caseload import CaseloadQuery, scoped_clients
 from practice.models import ProgressChange
 

@@ -33,8 +33,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 
 from assessments.trajectory.numbers import NumbersChange, numbers_changes, numbers_changes_rows
 from clients.models import Client
-from practice.dashboard.prepared import Prepared
 from practice.models import ClientProgress, PracticeOverview, ProgressChange
+from practice.prepared import Prepared
 
 CHANGES = {
     ProgressChange.IMPROVED: "improved",

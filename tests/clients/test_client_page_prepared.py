@@ -1,6 +1,6 @@
-"""The client page's query is compiled once per role (``practice.dashboard.prepared``) and
+"""The client page's query is compiled once per role (``practice.prepared``) and
 planned once per connection: PostgreSQL runs it as a prepared statement
-(``practice.dashboard.statements``, issue 17), with the same page and query count."""
+(``practice.statements``, issue 17), with the same page and query count."""
 
 import contextlib
 import logging
@@ -13,8 +13,9 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from practice import statements
 from practice.acting import act_as
-from practice.dashboard import client_page, statements
+from practice.dashboard import client_page
 from practice.models import Membership, Role
 from tests.factories import MembershipFactory
 
@@ -97,7 +98,7 @@ def test_a_statement_the_database_refuses_runs_unprepared(as_bob, erin, monkeypa
     expected = page(as_bob, url)
     new_connection()
     monkeypatch.setattr(statements, "_types", lambda params: ("point",) * len(params or ()))
-    with caplog.at_level(logging.WARNING, logger="practice.dashboard.statements"):
+    with caplog.at_level(logging.WARNING, logger="practice.statements"):
         assert page(as_bob, url) == expected  # the request's transaction kept
     assert "could not be prepared" in caplog.text
     assert prepared_client_queries() == []

@@ -16,8 +16,8 @@ from django.urls import reverse
 from assessments.models import Alert, Response
 from assessments.services import overview
 from clients.models import Client
+from practice import statements
 from practice.dashboard import caseload as dashboard
-from practice.dashboard import statements
 from practice.dashboard.progress import rebuild_progress
 from practice.models import Membership, Role
 from tests.factories import MembershipFactory, UserFactory
@@ -162,7 +162,7 @@ def test_the_panel_and_the_first_page_are_planned_once_per_connection(
     20,000 clients) and the first page's than to run them (issue 17): both are prepared
     statements, their LIMIT written into the SQL so the generic plan knows it. A later page,
     whose offset would make a statement of its own per page, is planned per request."""
-    from practice.dashboard import statements
+    from practice import statements
 
     browser = request.getfixturevalue(f"as_{who}")
     params = {"scope": "practice"} if who == "alice" else {}

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Alert
 from clients.models import Client, ClientShare
-from practice.dashboard import attention, progress, statements
+from practice import statements
+from practice.dashboard import attention, progress
 from practice.dashboard import caseload as dashboard
 from practice.models import ClientProgress, Membership
 from tests.factories import ClientFactory

@@ -1,5 +1,5 @@
 """The dashboard's who-needs-attention page read through SQL compiled once per process
-(``practice.dashboard.prepared``, issue 17): the same clients, in the same order, with the same
+(``practice.prepared``, issue 17): the same clients, in the same order, with the same
 columns as the ORM's query, for every scope and filter, page after page; the queryset is built
 and compiled once, not on every request; and a value that would change the SQL is refused."""
 
@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Func, IntegerField, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,8 +16,9 @@ from django.utils import timezone
 from assessments.models import Alert
 from assessments.services.overview import open_alerts
 from clients.models import Client, ClientShare
+from practice import prepared
 from practice.dashboard import caseload as dashboard
-from practice.dashboard import outcomes, overview_counts, prepared
+from practice.dashboard import outcomes, overview_counts
 from practice.dashboard.attention import store_attention
 from practice.dashboard.progress import rebuild_progress
 from practice.models import ClientProgress, Membership, ProgressChange
@@ -168,6 +171,43 @@ def test_a_value_that_changes_the_sql_is_refused(practice_a):
         prepared.Prepared(lambda n: Client.objects.all()[:n], n=5).compiled()
     with pytest.raises(ValueError, match="is not in the SQL"):
         prepared.Prepared(lambda n: Client.objects.filter(practice_id=1), n=5).compiled()
+
+
+def test_an_expression_is_pasted_into_another_query_with_its_values(
+    practice_a, bob, dana, caseloads
+):
+    """An expression (here a count per clinician, correlated with the parent row) is compiled
+    once and annotates another query as SQL with each call's values in the samples' places."""
+    count = prepared.Prepared(
+        lambda clinician, since: Coalesce(
+            Subquery(
+                ClientProgress.objects.filter(
+                    client__primary_clinician_id=clinician, last_completed_at__gte=since
+                )
+                .order_by()
+                .values(n=Func("pk", function="COUNT", output_field=IntegerField()))
+            ),
+            0,
+        ),
+        clinician=918273642,
+        since=datetime.datetime(2001, 2, 3, tzinfo=datetime.UTC),
+    )
+    since = caseloads - datetime.timedelta(days=30)
+    counts = []
+    for user in (bob, dana):
+        expected = ClientProgress.objects.filter(
+            client__primary_clinician=user, last_completed_at__gte=since
+        ).count()
+        counted = Client.objects.filter(pk=Client.objects.first().pk).annotate(
+            n=count.expression(clinician=user.pk, since=since)
+        )
+        assert counted.get().n == expected
+        counts.append(expected)
+    assert counts[0] != counts[1]  # each call's own values, not the first's
+    with pytest.raises(TypeError, match="expression"):
+        count.rows(clinician=bob.pk, since=since)
+    with pytest.raises(TypeError, match="rows"):
+        prepared.Prepared(lambda: Client.objects.all()).expression()
 
 
 def test_values_lists_come_back_as_the_orm_gives_them(practice_a, caseloads):

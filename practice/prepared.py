@@ -1,18 +1,26 @@
-"""Querysets built and compiled once per process, then run with each request's values.
+"""Queries and expressions built and compiled once per process, then run with each request's
+values: the one way Attune skips the ORM's work on a query whose shape never changes.
 
-The dashboard's queries have the same shape on every request; only a few values change (the
-practice, the user, the moment, the page). Building such a queryset (filters, joins, ``only``,
-annotations) and compiling it costs more Python than PostgreSQL takes to run it (issue 17), as
-``nested.compiled_once`` found for the client page. ``Prepared(build, **samples)`` calls
+The dashboard's queries, the client page's and the header's unseen-reports count have the same
+shape on every request; only a few values change (the practice, the user, the moment, the
+client). Building such a queryset (filters, joins, ``only``, annotations) and compiling it costs
+more Python than PostgreSQL takes to run it (issue 17). ``Prepared(build, **samples)`` calls
 ``build(**samples)`` once per database vendor, compiles it, and learns where each sample's value
 sits among the SQL's parameters by compiling again with that one value changed: the SQL must
 not change, and each value must reach the parameters as it is or as the backend adapts a date or
-a datetime. ``rows(**values)`` then runs that SQL with ``values`` in their places and turns the
-rows into what the queryset would have given (model instances with their ``select_related``
-relations and annotations, or ``values_list`` tuples), through the compiled query's converters.
-A page that needs rows can ask for ``limit`` and ``offset``, appended to the SQL as numbers.
-On PostgreSQL the SQL runs as a prepared statement (``statements.prepared``), planned once per
-connection, except at an offset (a later page).
+a datetime.
+
+``build`` gives a queryset or an expression:
+
+- a queryset: ``rows(**values)`` runs its SQL with ``values`` in their places and turns the rows
+  into what the queryset would have given (model instances with their ``select_related``
+  relations and annotations, or ``values_list`` tuples), through the compiled query's
+  converters. A page that needs rows can ask for ``limit`` and ``offset``, appended to the SQL
+  as numbers. On PostgreSQL the SQL runs as a prepared statement (``statements.prepared``),
+  planned once per connection, except at an offset (a later page);
+- an expression (a subquery, a count): ``expression(**values)`` is its SQL with ``values`` in
+  their places, as a ``RawSQL`` another query annotates with (the client page's lists, read
+  inside the client's own query, ``practice.dashboard.nested``; the header's count).
 
 A value that changes the SQL (a search's words, a slice) does not fit: ``Prepared`` refuses it
 when compiled, and such requests keep the ORM. Tests compare each prepared query's rows with
@@ -24,8 +32,11 @@ import copy
 import datetime
 
 from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.sql import Query
 
-from practice.dashboard import statements
+from practice import statements
 
 
 def _second(value):
@@ -54,18 +65,27 @@ def _gives(adapter, sample, before, other, after) -> bool:
         return False
 
 
+def _compile(built):
+    """The compiler, SQL and parameters of ``built``, a queryset or an expression."""
+    if isinstance(built, QuerySet):
+        compiler = built.query.get_compiler(connection=connection)
+        return (compiler, *compiler.as_sql())
+    query = Query(None)
+    compiler = query.get_compiler(connection=connection)
+    return (compiler, *compiler.compile(built.resolve_expression(query)))
+
+
 class _Compiled:
     def __init__(self, build, samples: dict):
-        queryset = build(**samples)
-        self.queryset = queryset
-        self.compiler = queryset.query.get_compiler(connection=connection)
-        self.sql, params = self.compiler.as_sql()
+        built = build(**samples)
+        self.queryset = built if isinstance(built, QuerySet) else None
+        self.output_field = None if self.queryset is not None else built.output_field
+        self.compiler, self.sql, params = _compile(built)
         self.params = list(params)
         self.places = {}  # name -> [(position, adapter)]
         for name, sample in samples.items():
             other = _second(sample)
-            changed = build(**{**samples, name: other}).query.get_compiler(connection=connection)
-            sql, params = changed.as_sql()
+            _, sql, params = _compile(build(**{**samples, name: other}))
             if sql != self.sql or len(params) != len(self.params):
                 raise ValueError(f"{name} changes the SQL: it cannot be a parameter")
             places = []
@@ -82,11 +102,16 @@ class _Compiled:
                 raise ValueError(f"{name} is not in the SQL")
             self.places[name] = places
 
-    def run(self, values: dict, limit, offset, prepare=None):
+    def parameters(self, values: dict) -> list:
+        """The SQL's parameters with ``values`` in the samples' places."""
         params = list(self.params)
         for name, places in self.places.items():
             for position, adapter in places:
                 params[position] = adapter(values[name])
+        return params
+
+    def run(self, values: dict, limit, offset, prepare=None):
+        params = self.parameters(values)
         sql = self.sql
         if limit is not None:
             # Written into the SQL, not passed as parameters: run as a prepared statement
@@ -127,8 +152,9 @@ class _Query:
 
 
 class Prepared:
-    """``build(**samples)`` compiled once per database vendor; ``rows(**values)`` runs it with
-    ``values`` in place of the samples (see the module's docstring). Give samples no query
+    """``build(**samples)`` compiled once per database vendor; ``rows(**values)`` runs it (a
+    queryset) with ``values`` in place of the samples, ``expression(**values)`` gives its SQL
+    (an expression's) with them (see the module's docstring). Give samples no query
     would hold otherwise (large numbers, far moments), so none is mistaken for a constant."""
 
     def __init__(self, build, **samples):
@@ -147,4 +173,15 @@ class Prepared:
         """The queryset's rows with ``values``: model instances, or tuples of a
         ``values_list`` (its values alone when it is ``flat``). Run as a prepared statement
         unless ``prepare`` is False (by default, unless at an offset)."""
-        return self.compiled().run(values, limit, offset, prepare)
+        compiled = self.compiled()
+        if compiled.queryset is None:
+            raise TypeError("an expression has no rows of its own: use expression()")
+        return compiled.run(values, limit, offset, prepare)
+
+    def expression(self, **values) -> RawSQL:
+        """The expression's SQL with ``values``, for another query to annotate with."""
+        compiled = self.compiled()
+        if compiled.queryset is not None:
+            raise TypeError("a queryset is run with rows()")
+        # Django's own SQL for the expression, only the samples' values replaced.
+        return RawSQL(compiled.sql, compiled.parameters(values), compiled.output_field)  # noqa: S611
