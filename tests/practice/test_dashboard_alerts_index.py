@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from assessments.models import Alert, Response
 from assessments.services import overview
@@ -20,6 +21,7 @@ from practice import statements
 from practice.dashboard import caseload as dashboard
 from practice.dashboard.progress import rebuild_progress
 from practice.models import Membership, Role
+from tests.assessments.test_crisis_page import submit_phq9
 from tests.factories import MembershipFactory, UserFactory
 from tests.practice.progress_helpers import cleared, day, phq9, respond
 
@@ -247,3 +249,36 @@ def test_one_caseloads_panel_reads_its_clients_with_alerts_from_the_clinicians_i
     plan = generic_plan(sql, params)
     assert "client_attention_clinician" in plan, plan
     assert "alert_open_newest" not in plan, plan
+
+
+@pytest.mark.parametrize("acknowledged_on", ["page", "api"])
+def test_an_alert_raised_through_the_clients_link_shows_on_their_clinicians_panel_until_acknowledged(
+    as_bob, bob, erin, acknowledged_on
+):
+    """The whole path, as the client's phone and the clinician's pages take it: the clinician's
+    own panel (nothing shared with Bob) finds the alert from the dashboard row that the
+    submission refreshed, and loses it once it is acknowledged on the alert page or the API."""
+    submit_phq9(erin, item9=1)
+    alert = Alert.objects.get(client=erin)
+    membership = Membership.objects.get(user=bob)
+    assert not dashboard._holds_shares(bob, membership)  # the clinician's own index is read
+    assert "Erin Fictional" in panel(as_bob.get(DASHBOARD))
+    if acknowledged_on == "page":
+        url = reverse("assessments:alert_acknowledge", args=[alert.pk])
+        assert as_bob.post(url, {"action": "contacted_client"}).status_code == 302
+    else:
+        api = APIClient()
+        api.force_authenticate(bob)
+        url = reverse("alert-acknowledge", args=[alert.pk])
+        assert api.post(url, {"action": "contacted_client"}, format="json").status_code == 200
+    assert "Erin Fictional" not in panel(as_bob.get(DASHBOARD))
+
+
+def panel(response) -> str:
+    html = response.content.decode()
+    assert response.status_code == 200
+    return (
+        html.split('id="open-alerts"')[1].split("</section>")[0]
+        if 'id="open-alerts"' in html
+        else ""
+    )
