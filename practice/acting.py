@@ -43,6 +43,17 @@ def stand_in(user_id: int, practice_id: int, role: str) -> tuple[User, Membershi
     return act_as(user, membership), membership
 
 
+def for_this_request(membership: Membership, name: str, compute):
+    """``compute()``'s value, worked out once per request: kept on ``membership`` under
+    ``name``. The membership a request acts under is loaded for that request alone
+    (``PracticeMiddleware``, ``IsPracticeMember``), so what is kept on it (whether anything is
+    shared with the user, who holds a caseload) is read again by the next request."""
+    kept = membership.__dict__.setdefault("_for_this_request", {})
+    if name not in kept:
+        kept[name] = compute()
+    return kept[name]
+
+
 def act_in(user, practice_id):
     """Bind ``user``'s active membership in practice ``practice_id`` (or none, when they hold no
     active membership there: then they see nothing). For tasks and commands working on one

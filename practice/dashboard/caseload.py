@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from assessments.models import Response
 from assessments.services.overview import open_alerts_query
 from clients.models import Client, ClientShare, _acting
-from practice.acting import stand_in
+from practice.acting import for_this_request, stand_in
 from practice.converters import LARGEST_ID
 from practice.dashboard import attention, rows
 from practice.dashboard.attention import catch_up_attention
@@ -213,10 +213,11 @@ _SHARES = Prepared(
 def _holds_shares(user, membership) -> bool:
     """Whether any client of the practice is shared with ``user``: asked once per request (the
     answer is kept on the request's membership), by the page and the open-alerts panel."""
-    if not hasattr(membership, "_holds_shares"):
-        found = _SHARES.rows(practice=membership.practice_id, user=user.pk, limit=1)
-        membership._holds_shares = bool(found)
-    return membership._holds_shares
+    return for_this_request(
+        membership,
+        "holds_shares",
+        lambda: bool(_SHARES.rows(practice=membership.practice_id, user=user.pk, limit=1)),
+    )
 
 
 def _attention_query(

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q
 
 from clients.models import Client
 from clients.services import caseload_holders
+from practice.acting import for_this_request
 from practice.models import Practice
 from practice.prepared import Prepared
 
@@ -114,9 +115,9 @@ _CLINICIANS = Prepared(lambda practice: caseload_holders(Practice(pk=practice)),
 def clinicians(membership) -> list:
     """Who can be chosen as the clinician whose clients the dashboard shows, by name: read
     once per request (kept on the request's membership), by the filter and the sort."""
-    if not hasattr(membership, "_clinicians"):
-        membership._clinicians = _CLINICIANS.rows(practice=membership.practice_id)
-    return membership._clinicians
+    return for_this_request(
+        membership, "clinicians", lambda: _CLINICIANS.rows(practice=membership.practice_id)
+    )
 
 
 def by_clinician(clients, sort: str, membership, first: int) -> list:

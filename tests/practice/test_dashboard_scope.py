@@ -134,3 +134,28 @@ class TestTheOverview:
     def test_the_comparison_is_for_the_whole_practice_only(self, as_alice, caseload, dana):
         html = as_alice.get(DASHBOARD, {"scope": "clinician", "clinician": dana.pk}).content
         assert b"by-clinician" not in html
+
+
+class TestWhatIsKeptForOneRequest:
+    """Whether anything is shared with the user and who holds a caseload are read once per
+    request (``practice.acting.for_this_request``), never kept for the next one."""
+
+    def test_a_client_shared_between_two_requests_shows_on_the_second(self, as_dana, dana, erin):
+        from clients.models import ClientShare
+
+        assert "Erin Fictional" not in as_dana.get(DASHBOARD).content.decode()
+        ClientShare.objects.create(client=erin, clinician=dana)
+        assert "Erin Fictional" in as_dana.get(DASHBOARD).content.decode()
+
+    def test_a_member_who_joins_between_two_requests_is_offered_on_the_second(
+        self, as_alice, practice_a
+    ):
+        from tests.factories import MembershipFactory, UserFactory
+
+        def offered(name) -> bool:
+            html = as_alice.get(DASHBOARD, {"scope": "practice"}).content.decode()
+            return f">{name}</option>" in html
+
+        assert offered("Alice Owner") and not offered("Nina Newcomer")
+        MembershipFactory(user=UserFactory(full_name="Nina Newcomer"), practice=practice_a)
+        assert offered("Nina Newcomer")
