@@ -75,6 +75,13 @@ def _compile(built):
     return (compiler, *compiler.compile(built.resolve_expression(query)))
 
 
+def written_in(value: int) -> RawSQL:
+    """An integer constant of a query's shape written into its SQL, not passed as a parameter,
+    as ``rows``' LIMIT is: a prepared statement's generic plan then knows it (how few rows pass
+    a bound), where it would plan a parameter for any value."""
+    return RawSQL(str(int(value)), [])  # noqa: S611 (an integer)
+
+
 class _Compiled:
     def __init__(self, build, samples: dict):
         built = build(**samples)

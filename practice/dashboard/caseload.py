@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.expressions import RawSQL
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +35,7 @@ from practice.dashboard.orders import (
 )
 from practice.dashboard.progress import overdue_q
 from practice.models import Role
-from practice.prepared import Prepared
+from practice.prepared import Prepared, written_in
 
 SCOPES = {
     "mine": _("My caseload"),
@@ -250,10 +249,9 @@ def _attention_query(
             # the start of the clinician's attention index, then those clients' open alerts,
             # instead of walking the practice's open alerts newest first until the page is
             # full, which read every open alert of the practice for a small caseload (2.5 ms at
-            # 20,000 clients). The bound is written into the SQL, not passed as a parameter, so
-            # the prepared statement's generic plan knows how few clients pass it.
-            below = RawSQL(str(int(attention.WITH_OPEN_ALERTS_BELOW)), [])  # noqa: S611 (a constant)
-            scoped = scoped.filter(attention__lt=below)
+            # 20,000 clients). The bound is written into the SQL so that the prepared
+            # statement's generic plan knows how few clients pass it.
+            scoped = scoped.filter(attention__lt=written_in(attention.WITH_OPEN_ALERTS_BELOW))
         if alerts:
             return open_alerts_query(person, membership, scoped)
         clients = _shown(scoped, show, now)

@@ -24,6 +24,7 @@ from practice.models import Membership, Role
 from tests.assessments.test_crisis_page import submit_phq9
 from tests.factories import MembershipFactory, UserFactory
 from tests.practice.progress_helpers import cleared, day, phq9, respond
+from tests.practice.test_dashboard_scope import panel
 
 DASHBOARD = reverse("dashboard")
 
@@ -272,13 +273,3 @@ def test_an_alert_raised_through_the_clients_link_shows_on_their_clinicians_pane
         url = reverse("alert-acknowledge", args=[alert.pk])
         assert api.post(url, {"action": "contacted_client"}, format="json").status_code == 200
     assert "Erin Fictional" not in panel(as_bob.get(DASHBOARD))
-
-
-def panel(response) -> str:
-    html = response.content.decode()
-    assert response.status_code == 200
-    return (
-        html.split('id="open-alerts"')[1].split("</section>")[0]
-        if 'id="open-alerts"' in html
-        else ""
-    )

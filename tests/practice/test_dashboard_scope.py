@@ -49,6 +49,8 @@ def raised(client, label: str) -> Alert:
 
 
 def panel(response) -> str:
+    """The open-alerts panel of a dashboard page, empty when the page shows none."""
+    assert response.status_code == 200
     html = response.content.decode()
     return (
         html.split('id="open-alerts"')[1].split("</section>")[0]
